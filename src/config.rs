@@ -1,0 +1,1 @@
+//! Configuration: TOML sections with defaults, validation, and where files live.

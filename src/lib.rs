@@ -1,0 +1,27 @@
+//! postie: a terminal mail workstation that is also the user's own small mail node.
+//!
+//! Architecture map (each subsystem owns one folder and exposes a small surface):
+//! - [`config`]: TOML configuration, defaults, validation and the XDG/`POSTIE_HOME` paths.
+//! - [`store`]: the only module that speaks SQL. A writer thread with group commit owns the
+//!   write connection; readers open their own. Everything else uses its typed async API.
+//! - [`mail`]: raw RFC 5322 bytes -> summaries, decoded text, MIME trees; [`mail::trace`]
+//!   analyses Received chains and authentication results.
+//! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
+//! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
+//! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.
+//! - [`tui`]: the ratatui workstation (event -> update -> effects -> render).
+//! - [`cli`]: the command-line surface; `main.rs` only parses arguments and calls it.
+//!
+//! Data flow: SMTP sessions hand complete messages to the store, which answers only once the
+//! bytes are durable; the store notifies listeners (TUI, POP3) of new mail through a
+//! broadcast channel; the TUI reads through the store's reader API and never blocks on IO.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod mail;
+pub mod mailbox_io;
+pub mod pop3;
+pub mod smtp;
+pub mod store;
+pub mod tui;

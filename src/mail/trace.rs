@@ -1,0 +1,1 @@
+//! Received-chain and authentication-results analysis (owned by the trace work).

@@ -1,0 +1,1 @@
+//! Import from mbox, Maildir and .eml files; export to mbox.

@@ -1,0 +1,1 @@
+//! SMTP receiver (RFC 5321): sans-IO session core and tokio driver.

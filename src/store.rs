@@ -1,0 +1,1 @@
+//! The SQLite mailbox store: the only module that speaks SQL.

@@ -1,0 +1,3 @@
+//! The terminal workstation (ratatui + crossterm).
+
+pub mod chain_view;

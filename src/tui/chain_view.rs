@@ -1,0 +1,1 @@
+//! The Received-chain view: one row per hop, delays, flags and auth results.
