@@ -1,1 +1,230 @@
-//! Configuration: TOML sections with defaults, validation, and where files live.
+//! Configuration: TOML sections with defaults, validation, and where postie's files live.
+//!
+//! Every field has a default so postie runs with no file at all. Unknown keys are errors,
+//! reported with the file, line and dotted key (see [`load`]).
+
+mod directory;
+mod load;
+mod paths;
+#[cfg(test)]
+mod tests;
+
+pub use directory::{Directory, Resolution};
+pub use load::{ConfigError, example_config, load, load_from_str};
+pub use paths::Paths;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The user's accounts; empty means one account derived from the login and host names.
+    pub accounts: Vec<AccountConfig>,
+    pub smtp: crate::smtp::SmtpConfig,
+    pub pop3: crate::pop3::Pop3Config,
+    pub outbound: OutboundConfig,
+    pub dns: DnsConfig,
+    pub ui: UiConfig,
+    /// Key binding overrides: action name -> key list, e.g. `quit = ["q", "ctrl-c"]`.
+    pub keys: BTreeMap<String, Vec<String>>,
+    pub log: LogConfig,
+}
+
+/// One mail account (a person) with the addresses it receives for.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Short unique name; also the login for SMTP AUTH and POP3.
+    pub name: String,
+    /// Display name used in From: when composing.
+    pub display_name: Option<String>,
+    /// Addresses this account sends from and receives for; the first is the default From.
+    pub addresses: Vec<String>,
+    /// More addresses that deliver here but are not offered as From.
+    pub aliases: Vec<String>,
+    /// Domains for which any unknown local part is delivered to this account.
+    pub catch_all: Vec<String>,
+    /// Shared secret enabling POP3 APOP for this account (plain text; optional).
+    pub apop_secret: Option<String>,
+    /// Text appended to new messages after a `-- ` line.
+    pub signature: Option<String>,
+}
+
+/// How mail leaves this node.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboundConfig {
+    /// `direct` looks up the recipient domain's MX hosts; `smarthost` relays through one server.
+    pub mode: OutboundMode,
+    /// Port used for direct delivery (25; tests point it elsewhere).
+    pub direct_port: u16,
+    pub smarthost: SmarthostConfig,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        Self {
+            mode: OutboundMode::Direct,
+            direct_port: 25,
+            smarthost: SmarthostConfig::default(),
+        }
+    }
+}
+
+/// Outbound delivery mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboundMode {
+    Direct,
+    Smarthost,
+}
+
+/// The relay used in `smarthost` mode.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmarthostConfig {
+    pub host: String,
+    /// 587 for STARTTLS, 465 for implicit TLS.
+    pub port: Option<u16>,
+    pub tls: SmarthostTls,
+    pub username: Option<String>,
+    /// The password itself (prefer `password_command` or `password_env`).
+    pub password: Option<String>,
+    /// A shell command whose first output line is the password.
+    pub password_command: Option<String>,
+    /// An environment variable holding the password.
+    pub password_env: Option<String>,
+}
+
+/// Transport security towards the smarthost.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmarthostTls {
+    #[default]
+    Starttls,
+    Tls,
+    None,
+}
+
+/// DNS used for every lookup postie makes (MX, A/AAAA, reverse).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsConfig {
+    /// `"ip:port"` (or bare `"ip"` for port 53); empty means the system resolver.
+    pub nameservers: Vec<String>,
+    /// Look up the client's host name for Received headers.
+    pub reverse_lookups: bool,
+    /// Seconds before one DNS query gives up.
+    pub timeout_secs: u64,
+}
+
+impl Default for DnsConfig {
+    fn default() -> Self {
+        Self {
+            nameservers: Vec::new(),
+            reverse_lookups: true,
+            timeout_secs: 5,
+        }
+    }
+}
+
+/// Terminal user interface preferences.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UiConfig {
+    /// Ring the terminal bell when new mail arrives.
+    pub bell: bool,
+    /// Show conversations as threads in the message list.
+    pub threaded: bool,
+    /// Seconds between draft autosaves while composing.
+    pub autosave_secs: u64,
+    /// Colour theme: named colours per role (e.g. `accent = "cyan"`); NO_COLOR overrides.
+    pub theme: BTreeMap<String, String>,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        Self {
+            bell: true,
+            threaded: false,
+            autosave_secs: 5,
+            theme: BTreeMap::new(),
+        }
+    }
+}
+
+/// Logging to a file in the data dir.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// A `RUST_LOG`-style filter, e.g. `"info,postie::smtp=debug"`.
+    pub filter: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            filter: "info".into(),
+        }
+    }
+}
+
+impl Config {
+    /// The accounts in force: the configured ones, or one derived from the login and host.
+    pub fn effective_accounts(&self) -> Vec<AccountConfig> {
+        if !self.accounts.is_empty() {
+            return self.accounts.clone();
+        }
+        vec![default_account(&login_name(), &host_name())]
+    }
+
+    /// The host name this node announces (SMTP banner, Received headers).
+    pub fn hostname(&self) -> String {
+        self.smtp.hostname.clone().unwrap_or_else(host_name)
+    }
+}
+
+/// The account used when none is configured: `login@localhost` and `login@HOST`.
+pub fn default_account(login: &str, host: &str) -> AccountConfig {
+    let mut addresses = vec![format!("{login}@localhost")];
+    if !host.is_empty() && host != "localhost" {
+        addresses.push(format!("{login}@{host}"));
+    }
+    AccountConfig {
+        name: login.to_string(),
+        display_name: None,
+        addresses,
+        ..AccountConfig::default()
+    }
+}
+
+/// The login name from the environment, reduced to characters valid in a local part.
+pub fn login_name() -> String {
+    let raw = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_default();
+    let clean: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
+        .collect();
+    if clean.is_empty() {
+        "user".into()
+    } else {
+        clean.to_ascii_lowercase()
+    }
+}
+
+/// The machine's host name, lowercased; `localhost` when it cannot be read.
+pub fn host_name() -> String {
+    let name = gethostname::gethostname()
+        .to_string_lossy()
+        .trim()
+        .to_ascii_lowercase();
+    if name.is_empty() {
+        "localhost".into()
+    } else {
+        name
+    }
+}

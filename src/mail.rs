@@ -4,9 +4,11 @@
 //! understood degrades to what can be read of it.
 
 pub mod body;
+pub mod canonical;
 pub mod charset;
 pub mod mime;
 pub mod summary;
 pub mod trace;
 
+pub use canonical::canonical_crlf;
 pub use summary::{Summary, summarize};

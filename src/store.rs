@@ -1,1 +1,510 @@
 //! The SQLite mailbox store: the only module that speaks SQL.
+//!
+//! One writer thread owns the write connection and commits concurrent writes in groups
+//! (see [`writer`]); every async write resolves only once its data is durable. Reads run on
+//! a small pool of reader connections via `spawn_blocking`. New mail and changes are
+//! announced on a broadcast channel ([`Store::subscribe`]).
+
+mod ops;
+mod queries;
+mod schema;
+mod search;
+#[cfg(test)]
+mod tests;
+mod types;
+mod writer;
+
+pub use schema::SCHEMA_VERSION;
+pub use search::{QueryError, SearchQuery};
+pub use types::*;
+
+use ops::Prepared;
+use rusqlite::{Connection, OpenFlags};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use tokio::sync::{broadcast, oneshot};
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database was written by a newer postie (schema {found}, this build knows up to {supported}); upgrade postie, the database was left untouched"
+    )]
+    TooNew { found: i64, supported: i64 },
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("the store is unavailable: {0}")]
+    Unavailable(String),
+    #[error("the write was not committed: {0}")]
+    NotCommitted(String),
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A handle to the store; cheap to clone and share between tasks.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<writer::Job>>,
+    counters: Arc<writer::Counters>,
+    readers: Mutex<Vec<Connection>>,
+    events: broadcast::Sender<StoreEvent>,
+}
+
+impl Store {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        let counters = Arc::new(writer::Counters::default());
+        let sender = writer::spawn(conn, counters.clone())?;
+        let (events, _) = broadcast::channel(1024);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                path: path.to_path_buf(),
+                writer: Mutex::new(sender),
+                counters,
+                readers: Mutex::new(Vec::new()),
+                events,
+            }),
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Listen for new mail and changes.
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Counters of the writer (writes vs commits shows group commit at work).
+    pub fn writer_stats(&self) -> WriterStats {
+        self.inner.counters.snapshot()
+    }
+
+    fn announce(&self, event: StoreEvent) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// Run `f` on the writer thread inside its own savepoint; resolves after COMMIT.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: writer::Job = Box::new(move |conn| {
+            let result = f(conn);
+            let ok = result.is_ok();
+            let finish: writer::Finish = Box::new(move |failure| {
+                let outcome = match failure {
+                    Some(e) => Err(StoreError::NotCommitted(e.to_string())),
+                    None => result,
+                };
+                let _ = tx.send(outcome);
+            });
+            (ok, finish)
+        });
+        self.inner
+            .writer
+            .lock()
+            .map_err(|_| StoreError::Unavailable("writer lock poisoned".into()))?
+            .send(job)
+            .map_err(|_| StoreError::Unavailable("the writer thread has stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::NotCommitted("the write transaction failed".into()))?
+    }
+
+    /// Run `f` on a reader connection off the async runtime.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().ok().and_then(|mut pool| pool.pop());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open_reader(&inner.path)?,
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = inner.readers.lock()
+                && pool.len() < 8
+            {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("reader task failed: {e}")))?
+    }
+
+    // ---- accounts and mailboxes ----
+
+    /// Make sure an account and its Inbox/Sent/Drafts/Trash exist.
+    pub async fn ensure_account(
+        &self,
+        name: &str,
+        display_name: Option<&str>,
+    ) -> Result<AccountId, StoreError> {
+        let (name, display) = (name.to_string(), display_name.map(String::from));
+        let now = now();
+        self.write(move |c| ops::ensure_account(c, &name, display.as_deref(), now))
+            .await
+    }
+
+    pub async fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.read(queries::accounts).await
+    }
+
+    pub async fn account_by_name(&self, name: &str) -> Result<Option<Account>, StoreError> {
+        let name = name.to_string();
+        let all = self.accounts().await?;
+        Ok(all.into_iter().find(|a| a.name.eq_ignore_ascii_case(&name)))
+    }
+
+    /// Store an argon2 PHC hash as the account's password.
+    pub async fn set_password_hash(&self, account: &str, hash: &str) -> Result<(), StoreError> {
+        let (account, hash) = (account.to_string(), hash.to_string());
+        self.write(move |c| {
+            let n = c.execute(
+                "UPDATE accounts SET password_hash = ?2 WHERE name = ?1",
+                [&account, &hash],
+            )?;
+            if n == 0 {
+                Err(StoreError::NotFound("account"))
+            } else {
+                Ok(())
+            }
+        })
+        .await
+    }
+
+    /// The stored password hash, if the account has one.
+    pub async fn password_hash(&self, account: &str) -> Result<Option<String>, StoreError> {
+        let account = account.to_string();
+        self.read(move |c| queries::password_hash(c, &account))
+            .await
+    }
+
+    pub async fn mailboxes(&self, account: AccountId) -> Result<Vec<Mailbox>, StoreError> {
+        self.read(move |c| queries::mailboxes(c, account)).await
+    }
+
+    /// The account's mailbox with this role.
+    pub async fn mailbox_by_role(
+        &self,
+        account: AccountId,
+        role: Role,
+    ) -> Result<Mailbox, StoreError> {
+        self.mailboxes(account)
+            .await?
+            .into_iter()
+            .find(|m| m.role == Some(role))
+            .ok_or(StoreError::NotFound("mailbox"))
+    }
+
+    /// The account's mailbox with this name (case-insensitive), if any.
+    pub async fn mailbox_by_name(
+        &self,
+        account: AccountId,
+        name: &str,
+    ) -> Result<Option<Mailbox>, StoreError> {
+        Ok(self
+            .mailboxes(account)
+            .await?
+            .into_iter()
+            .find(|m| m.name.eq_ignore_ascii_case(name)))
+    }
+
+    /// Create a user folder (idempotent).
+    pub async fn create_mailbox(
+        &self,
+        account: AccountId,
+        name: &str,
+    ) -> Result<MailboxId, StoreError> {
+        let name = name.to_string();
+        let now = now();
+        self.write(move |c| ops::create_mailbox(c, account, &name, now))
+            .await
+    }
+
+    // ---- messages ----
+
+    /// File one message. With `dedupe`, an identical message already in the account is
+    /// reported as a duplicate instead of stored again.
+    pub async fn insert(&self, message: NewMessage, dedupe: bool) -> Result<Inserted, StoreError> {
+        let raw = message.raw;
+        let prepared = tokio::task::spawn_blocking(move || prepare(&raw))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let (from, subject) = (
+            prepared.summary.from_addr.clone(),
+            prepared.summary.subject.clone(),
+        );
+        let NewMessage {
+            mailbox_id,
+            flags,
+            received_at,
+            envelope,
+            ..
+        } = message;
+        let inserted = self
+            .write(move |c| {
+                ops::insert_message(
+                    c,
+                    mailbox_id,
+                    &prepared,
+                    flags,
+                    received_at,
+                    envelope.as_ref(),
+                    dedupe,
+                )
+            })
+            .await?;
+        if !inserted.duplicate {
+            self.announce(StoreEvent::MessageAdded {
+                id: inserted.id,
+                mailbox_id,
+                from,
+                subject,
+            });
+        }
+        Ok(inserted)
+    }
+
+    /// Commit an SMTP-accepted message: a copy per local Inbox and a queue entry for the
+    /// relayed recipients, all in one durable write. Resolves only once it is on disk.
+    pub async fn accept_inbound(&self, inbound: Inbound) -> Result<Vec<Inserted>, StoreError> {
+        let Inbound {
+            raw,
+            envelope,
+            local,
+            relay,
+        } = inbound;
+        let prepared = tokio::task::spawn_blocking(move || prepare(&raw))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let (from, subject) = (
+            prepared.summary.from_addr.clone(),
+            prepared.summary.subject.clone(),
+        );
+        let now = now();
+        let queued = !relay.is_empty();
+        let inserted = self
+            .write(move |c| {
+                let mut out = Vec::with_capacity(local.len());
+                for mailbox in &local {
+                    out.push(ops::insert_message(
+                        c,
+                        *mailbox,
+                        &prepared,
+                        Flags::empty(),
+                        envelope.received_at,
+                        Some(&envelope),
+                        false,
+                    )?);
+                }
+                if !relay.is_empty() {
+                    let subject = Some(prepared.summary.subject.as_str());
+                    let entry = ops::Enqueue {
+                        mail_from: &envelope.mail_from,
+                        raw: &prepared.raw,
+                        subject,
+                        source: "smtp",
+                        account_id: None,
+                        recipients: &relay,
+                    };
+                    ops::enqueue(c, &entry, now)?;
+                }
+                Ok(out)
+            })
+            .await?;
+        for i in &inserted {
+            self.announce(StoreEvent::MessageAdded {
+                id: i.id,
+                mailbox_id: i.mailbox_id,
+                from: from.clone(),
+                subject: subject.clone(),
+            });
+        }
+        if queued {
+            self.announce(StoreEvent::QueueChanged);
+        }
+        Ok(inserted)
+    }
+
+    /// Set and clear flags.
+    pub async fn update_flags(
+        &self,
+        ids: Vec<MessageId>,
+        set: Flags,
+        clear: Flags,
+    ) -> Result<(), StoreError> {
+        let touched = self
+            .write(move |c| ops::update_flags(c, &ids, set, clear))
+            .await?;
+        self.announce(StoreEvent::MessagesChanged {
+            mailbox_ids: touched,
+        });
+        Ok(())
+    }
+
+    /// Move messages to another mailbox.
+    pub async fn move_messages(
+        &self,
+        ids: Vec<MessageId>,
+        to: MailboxId,
+    ) -> Result<(), StoreError> {
+        let touched = self.write(move |c| ops::move_messages(c, &ids, to)).await?;
+        self.announce(StoreEvent::MessagesChanged {
+            mailbox_ids: touched,
+        });
+        Ok(())
+    }
+
+    /// Delete messages for good.
+    pub async fn expunge(&self, ids: Vec<MessageId>) -> Result<(), StoreError> {
+        let touched = self.write(move |c| ops::expunge(c, &ids)).await?;
+        self.announce(StoreEvent::MessagesChanged {
+            mailbox_ids: touched,
+        });
+        Ok(())
+    }
+
+    /// Queue a message for outbound delivery; returns the queue id.
+    pub async fn enqueue(
+        &self,
+        mail_from: &str,
+        raw: &[u8],
+        recipients: Vec<String>,
+        source: &str,
+        account: Option<AccountId>,
+    ) -> Result<i64, StoreError> {
+        let raw = crate::mail::canonical_crlf(raw);
+        let subject = crate::mail::summarize(&raw).subject;
+        let (from, source) = (mail_from.to_string(), source.to_string());
+        let now = now();
+        let id = self
+            .write(move |c| {
+                ops::enqueue(
+                    c,
+                    &ops::Enqueue {
+                        mail_from: &from,
+                        raw: &raw,
+                        subject: Some(&subject),
+                        source: &source,
+                        account_id: account,
+                        recipients: &recipients,
+                    },
+                    now,
+                )
+            })
+            .await?;
+        self.announce(StoreEvent::QueueChanged);
+        Ok(id)
+    }
+
+    pub async fn list(
+        &self,
+        mailbox: MailboxId,
+        sort: SortKey,
+        descending: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Vec<MessageSummary>, StoreError> {
+        self.read(move |c| queries::list(c, mailbox, sort, descending, offset, limit))
+            .await
+    }
+
+    pub async fn count(&self, mailbox: MailboxId) -> Result<u64, StoreError> {
+        self.read(move |c| queries::count(c, mailbox)).await
+    }
+
+    pub async fn summary(&self, id: MessageId) -> Result<Option<MessageSummary>, StoreError> {
+        self.read(move |c| queries::summary(c, id)).await
+    }
+
+    /// The message's raw CRLF bytes.
+    pub async fn raw(&self, id: MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+        self.read(move |c| queries::raw(c, id)).await
+    }
+
+    /// SMTP envelope and session facts, for mail that arrived over SMTP.
+    pub async fn envelope(&self, id: MessageId) -> Result<Option<Envelope>, StoreError> {
+        self.read(move |c| queries::envelope(c, id)).await
+    }
+
+    /// `(id, uid, size)` of every message in a mailbox, in UID order.
+    pub async fn ids_in(
+        &self,
+        mailbox: MailboxId,
+    ) -> Result<Vec<(MessageId, u32, u64)>, StoreError> {
+        self.read(move |c| queries::ids_in(c, mailbox)).await
+    }
+
+    /// Full-text and structured search across an account, newest first.
+    pub async fn search(
+        &self,
+        account: AccountId,
+        query: SearchQuery,
+        limit: u64,
+    ) -> Result<Vec<MessageSummary>, StoreError> {
+        self.read(move |c| queries::search(c, account, &query, limit))
+            .await
+    }
+
+    /// Every recipient in the outbound queue.
+    pub async fn queue(&self) -> Result<Vec<QueueEntry>, StoreError> {
+        self.read(queries::queue).await
+    }
+
+    /// `PRAGMA quick_check`: "ok" or the problems found.
+    pub async fn quick_check(&self) -> Result<String, StoreError> {
+        self.read(|c| Ok(c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))?))
+            .await
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
+fn prepare(raw: &[u8]) -> Prepared {
+    let raw = crate::mail::canonical_crlf(raw);
+    let hash = Sha256::digest(&raw).to_vec();
+    let summary = crate::mail::summarize(&raw);
+    Prepared { raw, hash, summary }
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}

@@ -1,0 +1,214 @@
+//! Reading and validating the configuration file, with errors that name file, line and key.
+
+use super::Config;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+/// The documented reference configuration shipped in `assets/`.
+pub fn example_config() -> &'static str {
+    include_str!("../../assets/config.example.toml")
+}
+
+/// A configuration problem, phrased for the person who wrote the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: key `{key}`: {message}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+/// Load the file at `path`; a missing file means "all defaults".
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => load_from_str(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// Parse and validate configuration text; `path` is only used in messages.
+pub fn load_from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let config: Config = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        let (line, key) = locate(text, offset);
+        let message = e.message().trim().to_string();
+        let key = unknown_field(&message).map_or(key.clone(), |field| {
+            if key.is_empty() || key.ends_with(&field) {
+                key
+            } else {
+                format!("{}.{field}", section_of(&key))
+            }
+        });
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            key,
+            message,
+        }
+    })?;
+    validate(&config).map_err(|(key, message)| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: line_of_key(text, &key),
+        key,
+        message,
+    })?;
+    Ok(config)
+}
+
+/// Semantic checks serde cannot express; returns the dotted key and the problem.
+fn validate(config: &Config) -> Result<(), (String, String)> {
+    let mut names = std::collections::HashSet::new();
+    let mut seen = std::collections::HashMap::new();
+    for account in &config.accounts {
+        if account.name.trim().is_empty() {
+            return Err(("accounts.name".into(), "an account needs a name".into()));
+        }
+        if !names.insert(account.name.to_ascii_lowercase()) {
+            return Err((
+                "accounts.name".into(),
+                format!("account `{}` is defined twice", account.name),
+            ));
+        }
+        if account.addresses.is_empty() {
+            return Err((
+                "accounts.addresses".into(),
+                format!("account `{}` needs at least one address", account.name),
+            ));
+        }
+        for address in account.addresses.iter().chain(&account.aliases) {
+            if !is_plausible_address(address) {
+                return Err((
+                    "accounts.addresses".into(),
+                    format!("`{address}` is not an address of the form local@domain"),
+                ));
+            }
+            if let Some(other) = seen.insert(address.to_ascii_lowercase(), account.name.clone()) {
+                return Err((
+                    "accounts.addresses".into(),
+                    format!(
+                        "`{address}` belongs to both `{other}` and `{}`",
+                        account.name
+                    ),
+                ));
+            }
+        }
+    }
+    for (key, list) in [
+        ("smtp.listen", &config.smtp.listen),
+        ("smtp.implicit_tls_listen", &config.smtp.implicit_tls_listen),
+        ("pop3.listen", &config.pop3.listen),
+        ("pop3.implicit_tls_listen", &config.pop3.implicit_tls_listen),
+    ] {
+        for addr in list {
+            addr.parse::<SocketAddr>().map_err(|_| {
+                (
+                    key.to_string(),
+                    format!("`{addr}` is not an address:port such as 127.0.0.1:2525"),
+                )
+            })?;
+        }
+    }
+    for server in &config.dns.nameservers {
+        parse_nameserver(server).ok_or_else(|| {
+            (
+                "dns.nameservers".to_string(),
+                format!("`{server}` is not an ip or ip:port"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// `"1.2.3.4"`, `"1.2.3.4:5353"`, `"[::1]:53"` or `"::1"` as a socket address (port 53 default).
+pub fn parse_nameserver(text: &str) -> Option<SocketAddr> {
+    text.parse::<SocketAddr>().ok().or_else(|| {
+        text.parse::<IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 53))
+    })
+}
+
+fn is_plausible_address(address: &str) -> bool {
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !address
+                    .chars()
+                    .any(|c| c.is_whitespace() || c == '<' || c == '>')
+        }
+        None => false,
+    }
+}
+
+/// The 1-based line of a byte offset and the dotted key written there.
+fn locate(text: &str, offset: usize) -> (usize, String) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let mut section = String::new();
+    for l in before.lines() {
+        if let Some(name) = section_header(l) {
+            section = name;
+        }
+    }
+    let current = text.lines().nth(line - 1).unwrap_or("");
+    if let Some(name) = section_header(current) {
+        return (line, name);
+    }
+    let key = current
+        .split_once('=')
+        .map(|(k, _)| k.trim().trim_matches('"').to_string())
+        .unwrap_or_default();
+    let dotted = match (section.is_empty(), key.is_empty()) {
+        (true, _) => key,
+        (false, true) => section,
+        (false, false) => format!("{section}.{key}"),
+    };
+    (line, dotted)
+}
+
+fn section_header(line: &str) -> Option<String> {
+    let t = line.trim();
+    let inner = t.strip_prefix("[[").and_then(|r| r.strip_suffix("]]"));
+    let inner = inner.or_else(|| t.strip_prefix('[').and_then(|r| r.strip_suffix(']')))?;
+    Some(inner.trim().to_string())
+}
+
+fn section_of(key: &str) -> &str {
+    key.rsplit_once('.').map_or("", |(s, _)| s)
+}
+
+fn unknown_field(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split_once('`').map(|(f, _)| f.to_string())
+}
+
+/// Best-effort line of a dotted key, for semantic errors found after parsing.
+fn line_of_key(text: &str, key: &str) -> usize {
+    let (section, field) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = String::new();
+    for (i, l) in text.lines().enumerate() {
+        if let Some(name) = section_header(l) {
+            current = name;
+            continue;
+        }
+        let written = l.split_once('=').map(|(k, _)| k.trim()).unwrap_or("");
+        if current == section && written == field {
+            return i + 1;
+        }
+    }
+    0
+}

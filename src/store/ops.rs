@@ -1,0 +1,401 @@
+//! Write-side SQL: the statements the writer thread runs inside a job's savepoint.
+
+use super::StoreError;
+use super::types::*;
+use crate::mail::Summary;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// A message prepared off the writer thread: canonical bytes, digest and summary.
+pub(crate) struct Prepared {
+    pub raw: Vec<u8>,
+    pub hash: Vec<u8>,
+    pub summary: Summary,
+}
+
+/// Find or create an account and its role mailboxes; returns its id.
+pub(crate) fn ensure_account(
+    conn: &Connection,
+    name: &str,
+    display_name: Option<&str>,
+    now: i64,
+) -> Result<AccountId, StoreError> {
+    let existing: Option<AccountId> = conn
+        .query_row("SELECT id FROM accounts WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let id = match existing {
+        Some(id) => {
+            conn.execute(
+                "UPDATE accounts SET display_name = ?2 WHERE id = ?1",
+                params![id, display_name],
+            )?;
+            id
+        }
+        None => {
+            conn.execute(
+                "INSERT INTO accounts (name, display_name, created_at) VALUES (?1, ?2, ?3)",
+                params![name, display_name, now],
+            )?;
+            conn.last_insert_rowid()
+        }
+    };
+    for role in Role::ALL {
+        conn.execute(
+            "INSERT OR IGNORE INTO mailboxes (account_id, name, role, uid_validity)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![id, role.name(), role.as_db(), uid_validity(now)],
+        )?;
+    }
+    Ok(id)
+}
+
+/// Create a user folder (idempotent); returns its id.
+pub(crate) fn create_mailbox(
+    conn: &Connection,
+    account_id: AccountId,
+    name: &str,
+    now: i64,
+) -> Result<MailboxId, StoreError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO mailboxes (account_id, name, uid_validity) VALUES (?1, ?2, ?3)",
+        params![account_id, name, uid_validity(now)],
+    )?;
+    Ok(conn.query_row(
+        "SELECT id FROM mailboxes WHERE account_id = ?1 AND name = ?2",
+        params![account_id, name],
+        |r| r.get(0),
+    )?)
+}
+
+fn uid_validity(now: i64) -> u32 {
+    u32::try_from(now.max(1)).unwrap_or(u32::MAX)
+}
+
+/// File one message into a mailbox. With `dedupe`, an identical message already in the
+/// account (same Message-ID and content digest) is reported instead of stored twice.
+pub(crate) fn insert_message(
+    conn: &Connection,
+    mailbox_id: MailboxId,
+    prepared: &Prepared,
+    flags: Flags,
+    received_at: i64,
+    envelope: Option<&Envelope>,
+    dedupe: bool,
+) -> Result<Inserted, StoreError> {
+    let account_id: AccountId = conn
+        .query_row(
+            "SELECT account_id FROM mailboxes WHERE id = ?1",
+            [mailbox_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("mailbox"))?;
+    let s = &prepared.summary;
+    if dedupe {
+        let found: Option<(MessageId, MailboxId, u32)> = conn
+            .query_row(
+                "SELECT id, mailbox_id, uid FROM messages
+                 WHERE account_id = ?1 AND content_hash = ?2 AND message_id IS ?3 LIMIT 1",
+                params![account_id, prepared.hash, s.message_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((id, mailbox_id, uid)) = found {
+            return Ok(Inserted {
+                id,
+                mailbox_id,
+                uid,
+                duplicate: true,
+            });
+        }
+    }
+    let uid: u32 = conn.query_row(
+        "UPDATE mailboxes SET next_uid = next_uid + 1 WHERE id = ?1 RETURNING next_uid - 1",
+        [mailbox_id],
+        |r| r.get(0),
+    )?;
+    let thread_subject = normalize_subject(&s.subject);
+    conn.execute(
+        "INSERT INTO messages (account_id, mailbox_id, uid, date, received_at, from_addr,
+            from_name, to_text, cc_text, subject, thread_subject, message_id, in_reply_to,
+            refs, size, flags, has_attachments, preview, content_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+            ?18, ?19)",
+        params![
+            account_id,
+            mailbox_id,
+            uid,
+            s.date.unwrap_or(received_at),
+            received_at,
+            s.from_addr,
+            s.from_name,
+            s.to_text,
+            s.cc_text,
+            s.subject,
+            thread_subject,
+            s.message_id,
+            s.in_reply_to,
+            s.references.join(" "),
+            prepared.raw.len() as i64,
+            flags.0,
+            s.has_attachments,
+            s.preview,
+            prepared.hash,
+        ],
+    )?;
+    let id = conn.last_insert_rowid();
+    conn.execute(
+        "INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)",
+        params![id, prepared.raw],
+    )?;
+    let thread_id = find_thread(conn, account_id, id, s, &thread_subject)?.unwrap_or(id);
+    conn.execute(
+        "UPDATE messages SET thread_id = ?2 WHERE id = ?1",
+        params![id, thread_id],
+    )?;
+    adopt_earlier_replies(conn, account_id, s, thread_id)?;
+    let from_text = match (&s.from_name, &s.from_addr) {
+        (Some(n), Some(a)) => format!("{n} {a}"),
+        (None, Some(a)) => a.clone(),
+        (Some(n), None) => n.clone(),
+        (None, None) => String::new(),
+    };
+    conn.execute(
+        "INSERT INTO messages_fts (rowid, from_text, to_text, subject, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            id,
+            from_text,
+            format!("{} {}", s.to_text, s.cc_text),
+            s.subject,
+            s.body_text
+        ],
+    )?;
+    if let Some(envelope) = envelope {
+        insert_envelope(conn, id, envelope)?;
+    }
+    Ok(Inserted {
+        id,
+        mailbox_id,
+        uid,
+        duplicate: false,
+    })
+}
+
+fn insert_envelope(conn: &Connection, id: MessageId, e: &Envelope) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO envelopes (message_id, mail_from, rcpt_to, peer_ip, helo, tls, auth_user,
+            queue_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            id,
+            e.mail_from,
+            e.rcpt_to.join("\n"),
+            e.peer_ip,
+            e.helo,
+            e.tls,
+            e.auth_user,
+            e.queue_id,
+            e.received_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Thread by References/In-Reply-To, then by subject when the subject says it is a reply.
+fn find_thread(
+    conn: &Connection,
+    account_id: AccountId,
+    own_id: MessageId,
+    s: &Summary,
+    thread_subject: &str,
+) -> Result<Option<i64>, StoreError> {
+    let mut parents: Vec<&String> = s.references.iter().rev().collect();
+    if let Some(irt) = &s.in_reply_to {
+        parents.insert(0, irt);
+    }
+    for parent in parents {
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT thread_id FROM messages WHERE account_id = ?1 AND message_id = ?2
+                 LIMIT 1",
+                params![account_id, parent],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if found.is_some() {
+            return Ok(found);
+        }
+    }
+    if is_reply_subject(&s.subject) && !thread_subject.is_empty() {
+        let found = conn
+            .query_row(
+                "SELECT thread_id FROM messages WHERE account_id = ?1 AND thread_subject = ?2
+                 AND id != ?3 ORDER BY id DESC LIMIT 1",
+                params![account_id, thread_subject, own_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        return Ok(found);
+    }
+    Ok(None)
+}
+
+/// Replies that arrived before their parent join the parent's thread.
+fn adopt_earlier_replies(
+    conn: &Connection,
+    account_id: AccountId,
+    s: &Summary,
+    thread_id: i64,
+) -> Result<(), StoreError> {
+    if let Some(message_id) = &s.message_id {
+        conn.execute(
+            "UPDATE messages SET thread_id = ?3 WHERE thread_id IN (
+                SELECT thread_id FROM messages WHERE account_id = ?1 AND in_reply_to = ?2)
+             AND thread_id != ?3",
+            params![account_id, message_id, thread_id],
+        )?;
+    }
+    Ok(())
+}
+
+const REPLY_PREFIXES: [&str; 7] = ["re:", "fwd:", "fw:", "aw:", "sv:", "vs:", "wg:"];
+
+fn is_reply_subject(subject: &str) -> bool {
+    let lower = subject.trim_start().to_lowercase();
+    REPLY_PREFIXES.iter().any(|p| lower.starts_with(p))
+}
+
+/// Lowercased subject without reply/forward prefixes and with single spaces.
+pub(crate) fn normalize_subject(subject: &str) -> String {
+    let mut s = subject.trim().to_lowercase();
+    loop {
+        let before = s.len();
+        for prefix in REPLY_PREFIXES {
+            if let Some(rest) = s.strip_prefix(prefix) {
+                s = rest.trim_start().to_string();
+            }
+        }
+        if s.len() == before {
+            break;
+        }
+    }
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Set and clear flags on messages; returns the mailboxes touched.
+pub(crate) fn update_flags(
+    conn: &Connection,
+    ids: &[MessageId],
+    set: Flags,
+    clear: Flags,
+) -> Result<Vec<MailboxId>, StoreError> {
+    let mut touched = Vec::new();
+    for id in ids {
+        let mailbox: Option<MailboxId> = conn
+            .query_row(
+                "UPDATE messages SET flags = (flags | ?2) & ~?3 WHERE id = ?1 RETURNING mailbox_id",
+                params![id, set.0, clear.0],
+                |r| r.get(0),
+            )
+            .optional()?;
+        touched.extend(mailbox);
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    Ok(touched)
+}
+
+/// Move messages to another mailbox of the same account (new UIDs there).
+pub(crate) fn move_messages(
+    conn: &Connection,
+    ids: &[MessageId],
+    to: MailboxId,
+) -> Result<Vec<MailboxId>, StoreError> {
+    let mut touched = vec![to];
+    for id in ids {
+        let from: Option<MailboxId> = conn
+            .query_row("SELECT mailbox_id FROM messages WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let Some(from) = from else { continue };
+        if from == to {
+            continue;
+        }
+        let uid: u32 = conn.query_row(
+            "UPDATE mailboxes SET next_uid = next_uid + 1 WHERE id = ?1 RETURNING next_uid - 1",
+            [to],
+            |r| r.get(0),
+        )?;
+        conn.execute(
+            "UPDATE messages SET mailbox_id = ?2, uid = ?3 WHERE id = ?1",
+            params![id, to, uid],
+        )?;
+        touched.push(from);
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    Ok(touched)
+}
+
+/// Remove messages for good (raw bytes, envelope and index rows with them).
+pub(crate) fn expunge(conn: &Connection, ids: &[MessageId]) -> Result<Vec<MailboxId>, StoreError> {
+    let mut touched = Vec::new();
+    for id in ids {
+        let mailbox: Option<MailboxId> = conn
+            .query_row(
+                "DELETE FROM messages WHERE id = ?1 RETURNING mailbox_id",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if mailbox.is_some() {
+            conn.execute("DELETE FROM messages_fts WHERE rowid = ?1", [id])?;
+        }
+        touched.extend(mailbox);
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    Ok(touched)
+}
+
+/// A message entering the outbound queue.
+pub(crate) struct Enqueue<'a> {
+    pub mail_from: &'a str,
+    pub raw: &'a [u8],
+    pub subject: Option<&'a str>,
+    pub source: &'a str,
+    pub account_id: Option<AccountId>,
+    pub recipients: &'a [String],
+}
+
+/// Queue a message for outbound delivery, one row per recipient.
+pub(crate) fn enqueue(conn: &Connection, m: &Enqueue<'_>, now: i64) -> Result<i64, StoreError> {
+    conn.execute(
+        "INSERT INTO queue_messages (mail_from, raw, size, subject, source, account_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            m.mail_from,
+            m.raw,
+            m.raw.len() as i64,
+            m.subject,
+            m.source,
+            m.account_id,
+            now
+        ],
+    )?;
+    let queue_id = conn.last_insert_rowid();
+    for rcpt in m.recipients {
+        let domain = rcpt
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d)
+            .to_ascii_lowercase();
+        conn.execute(
+            "INSERT INTO queue_recipients (queue_id, rcpt, domain, state, next_attempt_at,
+                updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![queue_id, rcpt, domain, RecipientState::Queued.as_db(), now],
+        )?;
+    }
+    Ok(queue_id)
+}

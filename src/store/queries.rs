@@ -1,0 +1,254 @@
+//! Read-side SQL: lists, lookups and search, run on reader connections.
+
+use super::StoreError;
+use super::search::SearchQuery;
+use super::types::*;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+
+const SUMMARY_COLUMNS: &str = "m.id, m.mailbox_id, m.uid, m.date, m.received_at, m.from_addr,
+    m.from_name, m.to_text, m.cc_text, m.subject, m.message_id, m.in_reply_to, m.thread_id,
+    m.size, m.flags, m.has_attachments, m.preview";
+
+fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<MessageSummary> {
+    Ok(MessageSummary {
+        id: r.get(0)?,
+        mailbox_id: r.get(1)?,
+        uid: r.get(2)?,
+        date: r.get(3)?,
+        received_at: r.get(4)?,
+        from_addr: r.get(5)?,
+        from_name: r.get(6)?,
+        to_text: r.get(7)?,
+        cc_text: r.get(8)?,
+        subject: r.get(9)?,
+        message_id: r.get(10)?,
+        in_reply_to: r.get(11)?,
+        thread_id: r.get(12)?,
+        size: r.get::<_, i64>(13)?.max(0) as u64,
+        flags: Flags(r.get(14)?),
+        has_attachments: r.get(15)?,
+        preview: r.get(16)?,
+    })
+}
+
+pub(crate) fn accounts(conn: &Connection) -> Result<Vec<Account>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, name, display_name, password_hash IS NOT NULL FROM accounts ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Account {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            display_name: r.get(2)?,
+            has_password: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn password_hash(
+    conn: &Connection,
+    account: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT password_hash FROM accounts WHERE name = ?1",
+            [account],
+            |r| r.get::<_, Option<String>>(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+pub(crate) fn mailboxes(conn: &Connection, account: AccountId) -> Result<Vec<Mailbox>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT b.id, b.account_id, b.name, b.role, b.uid_validity,
+            (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id),
+            (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id AND (m.flags & 1) = 0)
+         FROM mailboxes b WHERE b.account_id = ?1
+         ORDER BY CASE b.role WHEN 'inbox' THEN 0 WHEN 'drafts' THEN 1 WHEN 'sent' THEN 2
+            WHEN 'trash' THEN 4 ELSE 3 END, b.name",
+    )?;
+    let rows = stmt.query_map([account], |r| {
+        Ok(Mailbox {
+            id: r.get(0)?,
+            account_id: r.get(1)?,
+            name: r.get(2)?,
+            role: r
+                .get::<_, Option<String>>(3)?
+                .and_then(|s| Role::from_db(&s)),
+            uid_validity: r.get(4)?,
+            total: r.get::<_, i64>(5)?.max(0) as u64,
+            unread: r.get::<_, i64>(6)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn list(
+    conn: &Connection,
+    mailbox: MailboxId,
+    sort: SortKey,
+    descending: bool,
+    offset: u64,
+    limit: u64,
+) -> Result<Vec<MessageSummary>, StoreError> {
+    let order = match sort {
+        SortKey::Date => "m.date",
+        SortKey::From => "coalesce(m.from_name, m.from_addr) COLLATE NOCASE",
+        SortKey::Subject => "m.thread_subject",
+        SortKey::Size => "m.size",
+    };
+    let direction = if descending { "DESC" } else { "ASC" };
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.mailbox_id = ?1
+         ORDER BY {order} {direction}, m.id {direction} LIMIT ?2 OFFSET ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(
+        params![mailbox, limit as i64, offset as i64],
+        summary_from_row,
+    )?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn count(conn: &Connection, mailbox: MailboxId) -> Result<u64, StoreError> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM messages WHERE mailbox_id = ?1",
+        [mailbox],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
+pub(crate) fn summary(
+    conn: &Connection,
+    id: MessageId,
+) -> Result<Option<MessageSummary>, StoreError> {
+    let sql = format!("SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.id = ?1");
+    Ok(conn.query_row(&sql, [id], summary_from_row).optional()?)
+}
+
+pub(crate) fn raw(conn: &Connection, id: MessageId) -> Result<Option<Vec<u8>>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT raw FROM message_raw WHERE message_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub(crate) fn envelope(conn: &Connection, id: MessageId) -> Result<Option<Envelope>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT mail_from, rcpt_to, peer_ip, helo, tls, auth_user, queue_id, received_at
+             FROM envelopes WHERE message_id = ?1",
+            [id],
+            |r| {
+                Ok(Envelope {
+                    mail_from: r.get(0)?,
+                    rcpt_to: r
+                        .get::<_, String>(1)?
+                        .split('\n')
+                        .filter(|s| !s.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    peer_ip: r.get(2)?,
+                    helo: r.get(3)?,
+                    tls: r.get(4)?,
+                    auth_user: r.get(5)?,
+                    queue_id: r.get(6)?,
+                    received_at: r.get(7)?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// Ids in a mailbox, oldest first (for export and POP3 snapshots).
+pub(crate) fn ids_in(
+    conn: &Connection,
+    mailbox: MailboxId,
+) -> Result<Vec<(MessageId, u32, u64)>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT id, uid, size FROM messages WHERE mailbox_id = ?1 ORDER BY uid")?;
+    let rows = stmt.query_map([mailbox], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn search(
+    conn: &Connection,
+    account: AccountId,
+    q: &SearchQuery,
+    limit: u64,
+) -> Result<Vec<MessageSummary>, StoreError> {
+    let mut sql = format!(
+        "SELECT {SUMMARY_COLUMNS} FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+         WHERE m.account_id = ?"
+    );
+    let mut args: Vec<Value> = vec![Value::Integer(account)];
+    if let Some(expr) = q.fts_expression() {
+        sql.push_str(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
+        args.push(Value::Text(expr));
+    }
+    if q.has_attachment {
+        sql.push_str(" AND m.has_attachments = 1");
+    }
+    match q.unread {
+        Some(true) => sql.push_str(" AND (m.flags & 1) = 0"),
+        Some(false) => sql.push_str(" AND (m.flags & 1) = 1"),
+        None => {}
+    }
+    if q.flagged {
+        sql.push_str(" AND (m.flags & 4) = 4");
+    }
+    if q.answered {
+        sql.push_str(" AND (m.flags & 2) = 2");
+    }
+    if let Some(before) = q.before {
+        sql.push_str(" AND m.date < ?");
+        args.push(Value::Integer(before));
+    }
+    if let Some(after) = q.after {
+        sql.push_str(" AND m.date >= ?");
+        args.push(Value::Integer(after));
+    }
+    if let Some(folder) = &q.folder {
+        sql.push_str(" AND b.name = ? COLLATE NOCASE");
+        args.push(Value::Text(folder.clone()));
+    }
+    sql.push_str(" ORDER BY m.date DESC, m.id DESC LIMIT ?");
+    args.push(Value::Integer(limit as i64));
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args), summary_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub(crate) fn queue(conn: &Connection) -> Result<Vec<QueueEntry>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT q.id, r.id, q.mail_from, r.rcpt, r.state, q.created_at, r.next_attempt_at,
+            r.attempts, r.last_reply, q.subject, q.size
+         FROM queue_recipients r JOIN queue_messages q ON q.id = r.queue_id
+         ORDER BY q.id, r.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(QueueEntry {
+            queue_id: r.get(0)?,
+            recipient_id: r.get(1)?,
+            mail_from: r.get(2)?,
+            rcpt: r.get(3)?,
+            state: RecipientState::from_db(&r.get::<_, String>(4)?),
+            created_at: r.get(5)?,
+            next_attempt_at: r.get(6)?,
+            attempts: r.get(7)?,
+            last_reply: r.get(8)?,
+            subject: r.get(9)?,
+            size: r.get::<_, i64>(10)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,144 @@
+//! Schema migrations keyed by `PRAGMA user_version`, and the connection settings.
+//!
+//! Released migrations are never edited: a change is a new entry at the end.
+
+use super::StoreError;
+use rusqlite::Connection;
+
+/// Migration `i` moves a database from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[
+    // v1: accounts, mailboxes, messages with their raw bytes, full-text index.
+    r#"
+CREATE TABLE accounts (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name  TEXT,
+    password_hash TEXT,
+    created_at    INTEGER NOT NULL
+);
+CREATE TABLE mailboxes (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    name         TEXT NOT NULL,
+    role         TEXT,
+    uid_validity INTEGER NOT NULL,
+    next_uid     INTEGER NOT NULL DEFAULT 1,
+    UNIQUE (account_id, name)
+);
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    account_id      INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    mailbox_id      INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    uid             INTEGER NOT NULL,
+    date            INTEGER NOT NULL,
+    received_at     INTEGER NOT NULL,
+    from_addr       TEXT,
+    from_name       TEXT,
+    to_text         TEXT NOT NULL DEFAULT '',
+    cc_text         TEXT NOT NULL DEFAULT '',
+    subject         TEXT NOT NULL DEFAULT '',
+    thread_subject  TEXT NOT NULL DEFAULT '',
+    message_id      TEXT,
+    in_reply_to     TEXT,
+    refs            TEXT NOT NULL DEFAULT '',
+    thread_id       INTEGER NOT NULL DEFAULT 0,
+    size            INTEGER NOT NULL,
+    flags           INTEGER NOT NULL DEFAULT 0,
+    has_attachments INTEGER NOT NULL DEFAULT 0,
+    preview         TEXT NOT NULL DEFAULT '',
+    content_hash    BLOB NOT NULL,
+    UNIQUE (mailbox_id, uid)
+);
+CREATE INDEX messages_by_date ON messages (mailbox_id, date);
+CREATE INDEX messages_by_message_id ON messages (account_id, message_id);
+CREATE INDEX messages_by_in_reply_to ON messages (account_id, in_reply_to);
+CREATE INDEX messages_by_hash ON messages (account_id, content_hash);
+CREATE INDEX messages_by_thread ON messages (thread_id);
+CREATE TABLE message_raw (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    raw        BLOB NOT NULL
+);
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+    from_text, to_text, subject, body,
+    content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
+);
+"#,
+    // v2: SMTP envelopes and session facts; the outbound queue.
+    r#"
+CREATE TABLE envelopes (
+    message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    mail_from   TEXT NOT NULL,
+    rcpt_to     TEXT NOT NULL,
+    peer_ip     TEXT,
+    helo        TEXT,
+    tls         TEXT,
+    auth_user   TEXT,
+    queue_id    TEXT,
+    received_at INTEGER NOT NULL
+);
+CREATE TABLE queue_messages (
+    id          INTEGER PRIMARY KEY,
+    mail_from   TEXT NOT NULL,
+    raw         BLOB NOT NULL,
+    size        INTEGER NOT NULL,
+    subject     TEXT,
+    source      TEXT NOT NULL,
+    account_id  INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE TABLE queue_recipients (
+    id              INTEGER PRIMARY KEY,
+    queue_id        INTEGER NOT NULL REFERENCES queue_messages(id) ON DELETE CASCADE,
+    rcpt            TEXT NOT NULL,
+    domain          TEXT NOT NULL,
+    state           TEXT NOT NULL,
+    next_attempt_at INTEGER,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    last_reply      TEXT,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX queue_recipients_due ON queue_recipients (state, next_attempt_at);
+CREATE TABLE queue_attempts (
+    id           INTEGER PRIMARY KEY,
+    recipient_id INTEGER NOT NULL REFERENCES queue_recipients(id) ON DELETE CASCADE,
+    at           INTEGER NOT NULL,
+    host         TEXT,
+    ip           TEXT,
+    tls          INTEGER NOT NULL DEFAULT 0,
+    code         INTEGER,
+    enhanced     TEXT,
+    reply        TEXT,
+    remote_id    TEXT
+);
+"#,
+];
+
+/// The schema version this code writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Settings every connection needs; mail is precious, so FULL sync.
+pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+/// Bring the database up to [`SCHEMA_VERSION`], refusing one written by newer code.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,260 @@
+//! The store's public value types: ids, flags, roles, summaries and inputs.
+
+use serde::Serialize;
+
+pub type AccountId = i64;
+pub type MailboxId = i64;
+pub type MessageId = i64;
+
+/// Per-message flags, stored as a bit set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct Flags(pub u32);
+
+impl Flags {
+    pub const SEEN: Flags = Flags(1);
+    pub const ANSWERED: Flags = Flags(2);
+    pub const FLAGGED: Flags = Flags(4);
+    pub const DRAFT: Flags = Flags(8);
+    pub const DELETED: Flags = Flags(16);
+
+    pub const fn empty() -> Self {
+        Flags(0)
+    }
+    pub const fn contains(self, other: Flags) -> bool {
+        self.0 & other.0 == other.0
+    }
+    pub const fn union(self, other: Flags) -> Flags {
+        Flags(self.0 | other.0)
+    }
+    pub const fn without(self, other: Flags) -> Flags {
+        Flags(self.0 & !other.0)
+    }
+
+    /// Compact letters for listings: `S`een, `A`nswered, `F`lagged, `D`raft, `T`rashed.
+    pub fn letters(self) -> String {
+        [
+            (Self::SEEN, 'S'),
+            (Self::ANSWERED, 'A'),
+            (Self::FLAGGED, 'F'),
+            (Self::DRAFT, 'D'),
+            (Self::DELETED, 'T'),
+        ]
+        .iter()
+        .filter(|(f, _)| self.contains(*f))
+        .map(|(_, c)| *c)
+        .collect()
+    }
+}
+
+/// The special purpose of a mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Inbox,
+    Sent,
+    Drafts,
+    Trash,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Role::Inbox, Role::Sent, Role::Drafts, Role::Trash];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Inbox => "Inbox",
+            Role::Sent => "Sent",
+            Role::Drafts => "Drafts",
+            Role::Trash => "Trash",
+        }
+    }
+
+    pub(crate) fn as_db(self) -> &'static str {
+        match self {
+            Role::Inbox => "inbox",
+            Role::Sent => "sent",
+            Role::Drafts => "drafts",
+            Role::Trash => "trash",
+        }
+    }
+
+    pub(crate) fn from_db(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_db() == text)
+    }
+}
+
+/// A mailbox with its counts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mailbox {
+    pub id: MailboxId,
+    pub account_id: AccountId,
+    pub name: String,
+    pub role: Option<Role>,
+    pub uid_validity: u32,
+    pub total: u64,
+    pub unread: u64,
+}
+
+/// An account as the store knows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub has_password: bool,
+}
+
+/// One row of a message list: everything but the raw bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageSummary {
+    pub id: MessageId,
+    pub mailbox_id: MailboxId,
+    pub uid: u32,
+    /// Date: header in unix seconds, or the received time when absent.
+    pub date: i64,
+    pub received_at: i64,
+    pub from_addr: Option<String>,
+    pub from_name: Option<String>,
+    pub to_text: String,
+    pub cc_text: String,
+    pub subject: String,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub thread_id: i64,
+    pub size: u64,
+    pub flags: Flags,
+    pub has_attachments: bool,
+    pub preview: String,
+}
+
+/// SMTP envelope and session facts for a message that arrived over the network.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Envelope {
+    /// Reverse path; empty for the null sender `<>`.
+    pub mail_from: String,
+    pub rcpt_to: Vec<String>,
+    pub peer_ip: Option<String>,
+    pub helo: Option<String>,
+    /// TLS version and cipher, when the session was encrypted.
+    pub tls: Option<String>,
+    pub auth_user: Option<String>,
+    pub queue_id: Option<String>,
+    pub received_at: i64,
+}
+
+/// A message to file into one mailbox.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub mailbox_id: MailboxId,
+    /// Raw RFC 5322 bytes; the store canonicalises them to CRLF.
+    pub raw: Vec<u8>,
+    pub flags: Flags,
+    pub received_at: i64,
+    pub envelope: Option<Envelope>,
+}
+
+/// What one insert produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Inserted {
+    pub id: MessageId,
+    pub mailbox_id: MailboxId,
+    pub uid: u32,
+    /// True when an identical message was already in the account (import dedupe).
+    pub duplicate: bool,
+}
+
+/// A message accepted by SMTP: local deliveries and relayed recipients, committed together.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    /// CRLF bytes with the Received header already prepended.
+    pub raw: Vec<u8>,
+    pub envelope: Envelope,
+    /// Inboxes to deliver to (one copy each).
+    pub local: Vec<MailboxId>,
+    /// Remote recipients to queue for outbound delivery.
+    pub relay: Vec<String>,
+}
+
+/// A recipient's place in the outbound queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecipientState {
+    Queued,
+    Deferred,
+    Delivered,
+    Bounced,
+    Held,
+    Cancelled,
+}
+
+impl RecipientState {
+    pub(crate) fn as_db(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Deferred => "deferred",
+            Self::Delivered => "delivered",
+            Self::Bounced => "bounced",
+            Self::Held => "held",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub(crate) fn from_db(text: &str) -> Self {
+        match text {
+            "deferred" => Self::Deferred,
+            "delivered" => Self::Delivered,
+            "bounced" => Self::Bounced,
+            "held" => Self::Held,
+            "cancelled" => Self::Cancelled,
+            _ => Self::Queued,
+        }
+    }
+}
+
+/// One recipient of a queued message, for `postie queue` and the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueueEntry {
+    pub queue_id: i64,
+    pub recipient_id: i64,
+    pub mail_from: String,
+    pub rcpt: String,
+    pub state: RecipientState,
+    pub created_at: i64,
+    pub next_attempt_at: Option<i64>,
+    pub attempts: u32,
+    pub last_reply: Option<String>,
+    pub subject: Option<String>,
+    pub size: u64,
+}
+
+/// A change other parts of postie may want to show.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreEvent {
+    /// New mail was filed.
+    MessageAdded {
+        id: MessageId,
+        mailbox_id: MailboxId,
+        from: Option<String>,
+        subject: String,
+    },
+    /// Flags, moves or deletions changed what a list shows.
+    MessagesChanged { mailbox_ids: Vec<MailboxId> },
+    /// The outbound queue changed.
+    QueueChanged,
+}
+
+/// Counters describing the writer's work (group commit shows as commits < writes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct WriterStats {
+    pub writes: u64,
+    pub commits: u64,
+}
+
+/// How a message list is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortKey {
+    #[default]
+    Date,
+    From,
+    Subject,
+    Size,
+}
