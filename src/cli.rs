@@ -1,8 +1,184 @@
-//! Command-line surface: argument definitions and the subcommands' entry points.
+//! Command-line surface: argument definitions and dispatch to the subcommands.
+//!
+//! Output goes to the writer a command is given (stdout in real use) so commands are
+//! testable; errors are returned and printed once, to stderr, with a non-zero exit.
 
+mod accounts;
+mod context;
+mod messages;
+mod output;
+mod transfer;
+
+pub use context::Context;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// postie: a terminal mail workstation that is also your own small mail server.
+#[derive(Debug, Parser)]
+#[command(name = "postie", version, about, long_about = None)]
+pub struct Cli {
+    /// Use this configuration file instead of the default one.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write a commented configuration file (refuses to overwrite without --force).
+    Init {
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import mail from mbox files, Maildir folders or .eml files (idempotent).
+    Import {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Target mailbox (created if missing).
+        #[arg(long, default_value = "Inbox")]
+        mailbox: String,
+        /// Target account (default: the first).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Export a mailbox to an mbox file (mboxrd).
+    Export {
+        #[arg(long, value_name = "FILE")]
+        mbox: PathBuf,
+        #[arg(long, default_value = "Inbox")]
+        mailbox: String,
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// List messages, one per line: id, date, from, subject, flags.
+    List {
+        #[arg(long, default_value = "Inbox")]
+        mailbox: String,
+        #[arg(long)]
+        account: Option<String>,
+        /// Search instead of listing (e.g. "from:bob is:unread report").
+        #[arg(long, value_name = "QUERY")]
+        search: Option<String>,
+        /// At most this many messages (newest first).
+        #[arg(long, default_value_t = 1000)]
+        limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one message.
+    Show {
+        id: i64,
+        /// The raw RFC 5322 bytes.
+        #[arg(long, conflicts_with_all = ["headers", "json"])]
+        raw: bool,
+        /// Only the header section.
+        #[arg(long, conflicts_with = "json")]
+        headers: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set an account's password for SMTP AUTH and POP3.
+    Passwd {
+        /// Account name (default: the first account).
+        account: Option<String>,
+        /// Read the password from standard input instead of the terminal.
+        #[arg(long)]
+        stdin: bool,
+    },
+}
 
 /// Parse the process arguments and run the chosen subcommand.
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(cli, &mut out) {
+        Ok(code) => code,
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            let _ = out.flush();
+            let _ = writeln!(std::io::stderr(), "postie: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A reader that stopped listening (`postie list | head`) is not an error.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Run a parsed command line, writing results to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let ctx = Context::load(cli.config.as_deref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    match cli.command {
+        None => {
+            writeln!(
+                out,
+                "The terminal workstation is not built yet. Try `postie --help`; your data lives in {}.",
+                ctx.paths.data_dir.display()
+            )?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Init { force }) => accounts::init(&ctx, force, out),
+        Some(Command::Passwd { account, stdin }) => {
+            runtime.block_on(accounts::passwd(&ctx, account.as_deref(), stdin, out))
+        }
+        Some(Command::Import {
+            paths,
+            mailbox,
+            account,
+        }) => runtime.block_on(transfer::import(
+            &ctx,
+            &paths,
+            &mailbox,
+            account.as_deref(),
+            out,
+        )),
+        Some(Command::Export {
+            mbox,
+            mailbox,
+            account,
+        }) => runtime.block_on(transfer::export(
+            &ctx,
+            &mbox,
+            &mailbox,
+            account.as_deref(),
+            out,
+        )),
+        Some(Command::List {
+            mailbox,
+            account,
+            search,
+            limit,
+            json,
+        }) => runtime.block_on(messages::list(
+            &ctx,
+            messages::ListArgs {
+                mailbox: &mailbox,
+                account: account.as_deref(),
+                search: search.as_deref(),
+                limit,
+                json,
+            },
+            out,
+        )),
+        Some(Command::Show {
+            id,
+            raw,
+            headers,
+            json,
+        }) => runtime.block_on(messages::show(&ctx, id, raw, headers, json, out)),
+    }
 }

@@ -1,1 +1,130 @@
-//! Config tests.
+//! Config tests: defaults, the shipped example, and errors that name file, line and key.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use std::path::Path;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    load_from_str(text, Path::new("/etc/postie.toml"))
+}
+
+#[test]
+fn empty_file_gives_working_defaults() {
+    let config = parse("").unwrap();
+    assert_eq!(config.smtp.listen, vec!["127.0.0.1:2525"]);
+    assert_eq!(config.pop3.listen, vec!["127.0.0.1:1100"]);
+    assert_eq!(config.smtp.trusted_networks, vec!["127.0.0.0/8", "::1/128"]);
+    assert_eq!(config.outbound.mode, OutboundMode::Direct);
+    assert_eq!(config.outbound.direct_port, 25);
+    assert!(config.dns.nameservers.is_empty());
+    assert!(config.dns.reverse_lookups);
+}
+
+#[test]
+fn shipped_example_parses_and_documents_every_section() {
+    let config = parse(example_config()).unwrap();
+    assert_eq!(config.accounts.len(), 1);
+    for section in [
+        "[smtp]",
+        "[pop3]",
+        "[outbound]",
+        "[outbound.smarthost]",
+        "[dns]",
+        "[ui]",
+        "[keys]",
+        "[log]",
+    ] {
+        assert!(example_config().contains(section), "{section} missing");
+    }
+}
+
+#[test]
+fn unknown_key_is_reported_with_file_line_and_dotted_key() {
+    let err = parse("[smtp]\nlisten = [\"127.0.0.1:25\"]\nlisen = 1\n").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("/etc/postie.toml:3: key `smtp.lisen`"),
+        "{text}"
+    );
+    assert!(text.contains("unknown field"), "{text}");
+}
+
+#[test]
+fn wrong_type_names_the_key() {
+    let err = parse("[dns]\nnameservers = \"127.0.0.1\"\n").unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with("/etc/postie.toml:2: key `dns.nameservers`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_listen_address_is_reported_after_parsing() {
+    let err = parse("[pop3]\n\nlisten = [\"localhost\"]\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/etc/postie.toml:3: key `pop3.listen`: `localhost` is not an address:port such as 127.0.0.1:2525"
+    );
+}
+
+#[test]
+fn address_shared_by_two_accounts_is_rejected() {
+    let text = "[[accounts]]\nname = \"a\"\naddresses = [\"x@h\"]\n[[accounts]]\nname = \"b\"\naddresses = [\"X@h\"]\n";
+    let err = parse(text).unwrap_err().to_string();
+    assert!(err.contains("belongs to both"), "{err}");
+}
+
+#[test]
+fn nameservers_accept_ip_or_ip_port() {
+    assert_eq!(
+        load::parse_nameserver("127.0.0.1:5353").unwrap().port(),
+        5353
+    );
+    assert_eq!(load::parse_nameserver("::1").unwrap().port(), 53);
+    assert!(load::parse_nameserver("dns.example").is_none());
+}
+
+#[test]
+fn default_account_uses_login_at_localhost_and_hostname() {
+    let account = default_account("ann", "laptop.lan");
+    assert_eq!(account.addresses, vec!["ann@localhost", "ann@laptop.lan"]);
+    assert_eq!(
+        default_account("ann", "localhost").addresses,
+        vec!["ann@localhost"]
+    );
+}
+
+#[test]
+fn directory_resolves_addresses_aliases_catch_all_and_remote() {
+    let accounts = vec![AccountConfig {
+        name: "ann".into(),
+        addresses: vec!["ann@home.example".into()],
+        aliases: vec!["postmaster@home.example".into()],
+        catch_all: vec!["catch.example".into()],
+        ..AccountConfig::default()
+    }];
+    let dir = Directory::new(&accounts);
+    let local = Resolution::Local {
+        account: "ann".into(),
+    };
+    assert_eq!(dir.resolve("Ann@Home.Example"), local);
+    assert_eq!(dir.resolve("ann+lists@home.example"), local);
+    assert_eq!(dir.resolve("postmaster@home.example"), local);
+    assert_eq!(dir.resolve("anything@catch.example"), local);
+    assert_eq!(
+        dir.resolve("bob@home.example"),
+        Resolution::UnknownLocalUser
+    );
+    assert_eq!(dir.resolve("bob@elsewhere.example"), Resolution::Remote);
+    assert!(dir.may_send_as("ann", "ann@home.example"));
+    assert!(!dir.may_send_as("ann", "bob@elsewhere.example"));
+}
+
+#[test]
+fn postie_home_puts_everything_under_one_folder() {
+    let paths = Paths::under(Path::new("/tmp/ph"));
+    assert_eq!(paths.config_file, Path::new("/tmp/ph/config.toml"));
+    assert_eq!(paths.database(), Path::new("/tmp/ph/data/postie.db"));
+}

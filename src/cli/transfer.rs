@@ -1,0 +1,154 @@
+//! `postie import` and `postie export`: moving mail between files and the store.
+
+use super::Context;
+use crate::mailbox_io::{self, ImportItem};
+use crate::store::{Flags, NewMessage, Store};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use tokio::task::JoinSet;
+
+/// How many inserts are in flight at once: enough for group commit to batch them.
+const IN_FLIGHT: usize = 64;
+
+#[derive(Default)]
+struct Tally {
+    imported: u64,
+    skipped: u64,
+    failed: Vec<(String, String)>,
+}
+
+pub async fn import(
+    ctx: &Context,
+    paths: &[PathBuf],
+    mailbox: &str,
+    account: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let account_id = ctx.account_id(&store, account).await?;
+    let target = match ctx.mailbox(&store, account_id, mailbox).await {
+        Ok(found) => found.id,
+        Err(_) => store.create_mailbox(account_id, mailbox).await?,
+    };
+    let mut tally = Tally::default();
+    let mut items = Vec::new();
+    for path in paths {
+        match mailbox_io::read_path(path) {
+            Ok(found) => items.extend(found),
+            Err(e) => tally
+                .failed
+                .push((path.display().to_string(), e.to_string())),
+        }
+    }
+    let progress = ProgressBar::new(items.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} messages {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut running = JoinSet::new();
+    for item in items {
+        if running.len() >= IN_FLIGHT
+            && let Some(done) = running.join_next().await
+        {
+            count(&mut tally, done, &progress);
+        }
+        running.spawn(insert_one(store.clone(), target, item));
+    }
+    while let Some(done) = running.join_next().await {
+        count(&mut tally, done, &progress);
+    }
+    progress.finish_and_clear();
+    writeln!(
+        out,
+        "imported {}, skipped {} (already present), failed {}",
+        tally.imported,
+        tally.skipped,
+        tally.failed.len()
+    )?;
+    for (source, reason) in &tally.failed {
+        writeln!(out, "  failed: {source}: {reason}")?;
+    }
+    Ok(if tally.failed.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+type InsertOutcome = (String, Result<bool, String>);
+
+async fn insert_one(store: Store, mailbox_id: i64, item: ImportItem) -> InsertOutcome {
+    if item.raw.iter().all(u8::is_ascii_whitespace) {
+        return (item.source, Err("empty message".into()));
+    }
+    let mut flags = Flags::empty();
+    for (on, flag) in [
+        (item.seen, Flags::SEEN),
+        (item.answered, Flags::ANSWERED),
+        (item.flagged, Flags::FLAGGED),
+        (item.draft, Flags::DRAFT),
+    ] {
+        if on {
+            flags = flags.union(flag);
+        }
+    }
+    let message = NewMessage {
+        mailbox_id,
+        raw: item.raw,
+        flags,
+        received_at: chrono::Utc::now().timestamp(),
+        envelope: None,
+    };
+    let result = store.insert(message, true).await;
+    (
+        item.source,
+        result.map(|i| !i.duplicate).map_err(|e| e.to_string()),
+    )
+}
+
+fn count(
+    tally: &mut Tally,
+    done: Result<InsertOutcome, tokio::task::JoinError>,
+    progress: &ProgressBar,
+) {
+    progress.inc(1);
+    match done {
+        Ok((_, Ok(true))) => tally.imported += 1,
+        Ok((_, Ok(false))) => tally.skipped += 1,
+        Ok((source, Err(reason))) => tally.failed.push((source, reason)),
+        Err(e) => tally.failed.push(("(task)".into(), e.to_string())),
+    }
+}
+
+pub async fn export(
+    ctx: &Context,
+    file: &Path,
+    mailbox: &str,
+    account: Option<&str>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let account_id = ctx.account_id(&store, account).await?;
+    let mailbox = ctx.mailbox(&store, account_id, mailbox).await?;
+    let ids = store.ids_in(mailbox.id).await?;
+    let mut writer = std::io::BufWriter::new(std::fs::File::create(file)?);
+    let mut written = 0u64;
+    for (id, _, _) in ids {
+        let (Some(raw), Some(summary)) = (store.raw(id).await?, store.summary(id).await?) else {
+            continue;
+        };
+        let sender = match store.envelope(id).await? {
+            Some(envelope) if !envelope.mail_from.is_empty() => envelope.mail_from,
+            _ => summary.from_addr.clone().unwrap_or_default(),
+        };
+        mailbox_io::write_mbox(
+            &mut writer,
+            std::iter::once((sender.as_str(), summary.date, raw.as_slice())),
+        )?;
+        written += 1;
+    }
+    writer.flush()?;
+    writeln!(out, "exported {written} messages to {}", file.display())?;
+    Ok(ExitCode::SUCCESS)
+}
