@@ -24,4 +24,5 @@ pub mod mailbox_io;
 pub mod pop3;
 pub mod smtp;
 pub mod store;
+pub mod tls;
 pub mod tui;

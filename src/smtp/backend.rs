@@ -1,0 +1,99 @@
+//! What the SMTP receiver needs from the rest of the node: a sync [`Policy`] the session
+//! consults and an async [`Backend`] the driver awaits (authentication, durable delivery, rDNS).
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::command::Body;
+
+/// How a recipient address relates to this node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecipientClass {
+    /// A configured account's address, alias or a local domain's catch-all.
+    Local { account: String },
+    /// A local domain but nobody there: 550 5.1.1.
+    UnknownLocalUser,
+    /// Not a local domain: relaying, allowed only for authenticated or trusted clients.
+    Remote,
+}
+
+/// Address policy consulted synchronously by the session core.
+pub trait Policy: Send + Sync {
+    /// Classify a RCPT address (as given, without angle brackets; `postmaster` may have no domain).
+    fn classify_recipient(&self, address: &str) -> RecipientClass;
+    /// May the authenticated `account` use `mail_from` as envelope sender? (never called for `<>`)
+    fn may_send_as(&self, account: &str, mail_from: &str) -> bool;
+}
+
+/// Why the backend could not store a message. The client gets 451 4.3.0 and may retry.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("delivery failed: {0}")]
+pub struct DeliveryError(pub String);
+
+/// The async side of the node the driver awaits.
+pub trait Backend: Send + Sync + 'static {
+    /// Check a password; `Some(account)` on success. Never log the password.
+    fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> impl Future<Output = Option<String>> + Send;
+
+    /// Store the message; resolve `Ok` only once it is durable (RFC 5321 §6.1).
+    fn deliver(
+        &self,
+        message: AcceptedMessage,
+    ) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+
+    /// PTR name for the Received header; `None` when unknown or lookups are off.
+    fn reverse_dns(&self, ip: IpAddr) -> impl Future<Output = Option<String>> + Send;
+}
+
+/// Negotiated TLS parameters, for the Received header and the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// e.g. "TLSv1.3".
+    pub version: String,
+    /// IANA cipher suite name, e.g. "TLS13_AES_256_GCM_SHA384".
+    pub cipher: String,
+}
+
+/// One accepted recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedRecipient {
+    /// The RCPT TO address.
+    pub address: String,
+    /// Local (with account) or Remote; never `UnknownLocalUser`.
+    pub class: RecipientClass,
+}
+
+/// A complete message handed to [`Backend::deliver`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedMessage {
+    /// Queue id, also in the Received header and the 250 reply.
+    pub queue_id: String,
+    /// Envelope sender; empty for the null reverse-path `<>`.
+    pub mail_from: String,
+    /// Accepted recipients in RCPT order.
+    pub recipients: Vec<AcceptedRecipient>,
+    /// Message with our Received header prepended; canonical CRLF line endings.
+    pub data: Vec<u8>,
+    /// Client address.
+    pub peer: SocketAddr,
+    /// HELO/EHLO argument.
+    pub helo: String,
+    /// TLS parameters when the session was encrypted.
+    pub tls: Option<TlsInfo>,
+    /// Authenticated account, if any.
+    pub auth_user: Option<String>,
+    /// SMTPUTF8 was requested on MAIL (RFC 6531).
+    pub smtputf8: bool,
+    /// BODY= parameter on MAIL (RFC 6152), if any.
+    pub body: Option<Body>,
+    /// When the end of data was received.
+    pub received_at: DateTime<FixedOffset>,
+    /// Lines longer than the configured text line limit (accepted but counted).
+    pub long_lines: usize,
+}

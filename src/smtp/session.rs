@@ -1,0 +1,472 @@
+//! The sans-IO SMTP server session (RFC 5321 §3, §4): bytes and async results in, replies
+//! and effects out. It buffers partial lines itself, never awaits anything, and takes the
+//! current time as an argument so transcripts are deterministic.
+
+mod auth;
+mod commands;
+mod message;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+
+use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, Policy, TlsInfo};
+use super::cidr::{Cidr, CidrError};
+use super::command::MailParams;
+use super::config::SmtpConfig;
+use super::data::DataReader;
+use super::reply::Reply;
+
+/// Generates queue ids (injected so tests are deterministic).
+pub type QueueIdGenerator = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Configuration shared by all sessions of a server.
+pub struct SessionContext {
+    /// The `[smtp]` settings.
+    pub config: SmtpConfig,
+    /// Our host name for the greeting, EHLO and Received.
+    pub hostname: String,
+    /// Parsed `trusted_networks`.
+    pub trusted: Vec<Cidr>,
+    /// Recipient and sender policy.
+    pub policy: Arc<dyn Policy>,
+    /// Whether STARTTLS can be offered (a TLS acceptor exists).
+    pub starttls_available: bool,
+    /// Queue id source.
+    pub queue_ids: QueueIdGenerator,
+}
+
+impl SessionContext {
+    /// Context with random queue ids; fails on a malformed `trusted_networks` entry.
+    pub fn new(
+        config: SmtpConfig,
+        hostname: String,
+        policy: Arc<dyn Policy>,
+        starttls_available: bool,
+    ) -> Result<Self, CidrError> {
+        Ok(Self {
+            trusted: config.trusted_cidrs()?,
+            config,
+            hostname,
+            policy,
+            starttls_available,
+            queue_ids: Arc::new(random_queue_id),
+        })
+    }
+
+    /// Replace the queue id generator (tests use a counter).
+    pub fn with_queue_ids(mut self, queue_ids: QueueIdGenerator) -> Self {
+        self.queue_ids = queue_ids;
+        self
+    }
+}
+
+/// A queue id: 12 uppercase hex digits from the thread RNG.
+pub fn random_queue_id() -> String {
+    format!("{:012X}", rand::random::<u64>() & 0xFFFF_FFFF_FFFF)
+}
+
+/// SASL credentials to check; `Debug` never shows the password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// What the driver must do, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Output {
+    /// Write this reply.
+    Reply(Reply),
+    /// Start the TLS handshake now, then call [`Session::tls_established`].
+    StartTls,
+    /// Check these credentials, then call [`Session::auth_result`].
+    Authenticate(Credentials),
+    /// Store this message durably, then call [`Session::delivery_result`].
+    Deliver(Box<AcceptedMessage>),
+    /// Wait this long before performing the following outputs (failed AUTH).
+    Pause(Duration),
+    /// Close the connection after writing the preceding replies.
+    Close,
+}
+
+/// HELO/EHLO identity (RFC 5321 §4.1.1.1).
+#[derive(Debug, Clone)]
+struct Helo {
+    name: String,
+    extended: bool,
+}
+
+/// Mail transaction state (RFC 5321 §3.3): MAIL given, recipients so far, BDAT content.
+#[derive(Debug)]
+struct Envelope {
+    from: String,
+    params: MailParams,
+    recipients: Vec<AcceptedRecipient>,
+    chunks: Option<DataReader>,
+}
+
+/// Where the dialogue is. Transaction progress (MAIL, RCPT) lives in `Session::envelope`.
+#[derive(Debug)]
+enum State {
+    /// Connected, greeting not yet sent: anything the client says now is an early talk.
+    Connected,
+    /// Greeted; reading commands.
+    Command,
+    /// Reading DATA content.
+    Data(DataReader),
+    /// Reading the octets of a BDAT chunk into the envelope's reader.
+    Bdat { remaining: u64, last: bool },
+    /// Swallowing the octets of a refused BDAT chunk, then sending `reply`.
+    BdatDiscard { remaining: u64, reply: Reply },
+    /// AUTH PLAIN sent 334 and waits for the response line.
+    AuthPlain,
+    /// AUTH LOGIN waits for the username line.
+    AuthLoginUsername,
+    /// AUTH LOGIN waits for the password line.
+    AuthLoginPassword { username: String },
+    /// Waiting for [`Session::auth_result`].
+    AwaitingAuth,
+    /// Waiting for [`Session::delivery_result`].
+    AwaitingDelivery { queue_id: String },
+    /// Waiting for [`Session::tls_established`].
+    StartingTls,
+    /// QUIT, error limit, timeout or protocol violation: nothing more is read.
+    Closed,
+}
+
+/// One SMTP server session.
+pub struct Session {
+    ctx: Arc<SessionContext>,
+    peer: SocketAddr,
+    rdns: Option<String>,
+    tls: Option<TlsInfo>,
+    state: State,
+    helo: Option<Helo>,
+    auth_user: Option<String>,
+    envelope: Option<Envelope>,
+    buffer: Vec<u8>,
+    discarding_long_line: bool,
+    errors: usize,
+    messages: usize,
+}
+
+impl Session {
+    /// A new session for a client at `peer` (with its reverse DNS name), already in TLS when
+    /// `tls` is given (implicit TLS listener).
+    pub fn new(
+        ctx: Arc<SessionContext>,
+        peer: SocketAddr,
+        rdns: Option<String>,
+        tls: Option<TlsInfo>,
+    ) -> Self {
+        Self {
+            ctx,
+            peer,
+            rdns,
+            tls,
+            state: State::Connected,
+            helo: None,
+            auth_user: None,
+            envelope: None,
+            buffer: Vec::new(),
+            discarding_long_line: false,
+            errors: 0,
+            messages: 0,
+        }
+    }
+
+    /// The 220 greeting (RFC 5321 §4.2, §3.1); moves the session to command reading.
+    pub fn greeting(&mut self) -> Reply {
+        if matches!(self.state, State::Connected) {
+            self.state = State::Command;
+        }
+        Reply::bare(220, format!("{} ESMTP postie", self.ctx.hostname))
+    }
+
+    /// Feed bytes read from the client.
+    pub fn handle(&mut self, input: &[u8], now: DateTime<FixedOffset>) -> Vec<Output> {
+        let mut out = Vec::new();
+        match self.state {
+            State::Closed => return out,
+            State::Connected => {
+                // Talking before the greeting: a bot or a pipelining client that cannot wait.
+                out.push(Output::Reply(Reply::new(
+                    554,
+                    "5.5.0",
+                    "Error: SMTP protocol synchronization (talked before greeting)",
+                )));
+                self.close(&mut out);
+                return out;
+            }
+            _ => {}
+        }
+        self.buffer.extend_from_slice(input);
+        self.process(now, &mut out);
+        out
+    }
+
+    /// Result of an [`Output::Authenticate`]: the account name on success.
+    pub fn auth_result(
+        &mut self,
+        account: Option<String>,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        if !matches!(self.state, State::AwaitingAuth) {
+            return out;
+        }
+        self.state = State::Command;
+        match account {
+            Some(account) => {
+                self.auth_user = Some(account);
+                self.reply(
+                    Reply::new(235, "2.7.0", "Authentication successful"),
+                    &mut out,
+                );
+            }
+            None => self.auth_failed(&mut out),
+        }
+        self.process(now, &mut out);
+        out
+    }
+
+    /// Result of an [`Output::Deliver`]: 250 once durable, 451 otherwise (RFC 5321 §6.1).
+    pub fn delivery_result(
+        &mut self,
+        result: Result<(), DeliveryError>,
+        now: DateTime<FixedOffset>,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        let State::AwaitingDelivery { queue_id } =
+            std::mem::replace(&mut self.state, State::Command)
+        else {
+            return out;
+        };
+        match result {
+            Ok(()) => {
+                self.messages += 1;
+                self.reply(
+                    Reply::new(250, "2.0.0", format!("Ok: queued as {queue_id}")),
+                    &mut out,
+                );
+            }
+            Err(_) => self.reply(
+                Reply::new(451, "4.3.0", "Error: message not stored, try again later"),
+                &mut out,
+            ),
+        }
+        self.process(now, &mut out);
+        out
+    }
+
+    /// The TLS handshake after [`Output::StartTls`] succeeded. Per RFC 3207 §4.2 everything
+    /// learnt before is forgotten: the client must EHLO again.
+    pub fn tls_established(&mut self, info: TlsInfo) {
+        if matches!(self.state, State::StartingTls) {
+            self.state = State::Command;
+            self.tls = Some(info);
+            self.helo = None;
+            self.auth_user = None;
+            self.envelope = None;
+            self.buffer.clear();
+        }
+    }
+
+    /// The read timeout elapsed: 421 and close (RFC 5321 §4.5.3.2).
+    pub fn timeout(&mut self) -> Vec<Output> {
+        let mut out = vec![Output::Reply(Reply::new(
+            421,
+            "4.4.2",
+            format!("{} Error: timeout exceeded", self.ctx.hostname),
+        ))];
+        self.close(&mut out);
+        out
+    }
+
+    /// The server is shutting down: 421 and close; an unfinished message is not accepted.
+    pub fn shutdown(&mut self) -> Vec<Output> {
+        let mut out = vec![Output::Reply(Reply::new(
+            421,
+            "4.3.2",
+            format!(
+                "{} Service shutting down, closing connection",
+                self.ctx.hostname
+            ),
+        ))];
+        self.close(&mut out);
+        out
+    }
+
+    /// How long the driver should wait for the next input.
+    pub fn read_timeout(&self) -> Duration {
+        let secs = match self.state {
+            State::Data(_) | State::Bdat { .. } | State::BdatDiscard { .. } => {
+                self.ctx.config.data_timeout_secs
+            }
+            _ => self.ctx.config.command_timeout_secs,
+        };
+        Duration::from_secs(secs)
+    }
+
+    /// No further input will be processed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+
+    /// Authenticated account, if any.
+    pub fn auth_user(&self) -> Option<&str> {
+        self.auth_user.as_deref()
+    }
+
+    fn close(&mut self, out: &mut Vec<Output>) {
+        self.state = State::Closed;
+        self.buffer.clear();
+        out.push(Output::Close);
+    }
+
+    /// Queue a reply; negative ones count towards `max_errors` (Postfix's hard error limit).
+    fn reply(&mut self, reply: Reply, out: &mut Vec<Output>) {
+        let counts = reply.is_negative() && !matches!(reply.code, 421 | 451 | 452);
+        out.push(Output::Reply(reply));
+        if counts {
+            self.errors += 1;
+            if self.errors >= self.ctx.config.max_errors && !self.is_closed() {
+                out.push(Output::Reply(Reply::new(
+                    421,
+                    "4.7.0",
+                    format!("{} Error: too many errors", self.ctx.hostname),
+                )));
+                self.close(out);
+            }
+        }
+    }
+
+    fn is_trusted(&self) -> bool {
+        let ip = self.peer.ip();
+        self.ctx.trusted.iter().any(|net| net.contains(ip))
+    }
+
+    /// AUTH is offered only over TLS or on loopback (no cleartext passwords on the network).
+    fn auth_allowed(&self) -> bool {
+        self.tls.is_some() || self.peer.ip().to_canonical().is_loopback()
+    }
+
+    /// Run buffered input through the state machine until it needs more input or a result.
+    fn process(&mut self, now: DateTime<FixedOffset>, out: &mut Vec<Output>) {
+        loop {
+            let state = std::mem::replace(&mut self.state, State::Closed);
+            match state {
+                State::Connected
+                | State::AwaitingAuth
+                | State::AwaitingDelivery { .. }
+                | State::StartingTls
+                | State::Closed => {
+                    self.state = state;
+                    return;
+                }
+                State::Data(mut reader) => {
+                    let (consumed, done) = reader.feed(&self.buffer);
+                    self.buffer.drain(..consumed);
+                    if !done {
+                        self.state = State::Data(reader);
+                        return;
+                    }
+                    self.state = State::Command;
+                    let envelope = self.envelope.take();
+                    self.finish_message(envelope, reader, now, out);
+                }
+                State::Bdat { remaining, last } => {
+                    if !self.read_chunk(remaining, last, now, out) {
+                        return;
+                    }
+                }
+                State::BdatDiscard { remaining, reply } => {
+                    let take = usize::try_from(remaining)
+                        .unwrap_or(usize::MAX)
+                        .min(self.buffer.len());
+                    self.buffer.drain(..take);
+                    let remaining = remaining - take as u64;
+                    if remaining > 0 {
+                        self.state = State::BdatDiscard { remaining, reply };
+                        return;
+                    }
+                    self.state = State::Command;
+                    self.reply(reply, out);
+                }
+                line_state => {
+                    self.state = line_state;
+                    let Some(line) = self.next_line(out) else {
+                        return;
+                    };
+                    let pipelined = !self.buffer.is_empty();
+                    match std::mem::replace(&mut self.state, State::Command) {
+                        State::AuthPlain => self.auth_plain_response(&line, out),
+                        State::AuthLoginUsername => self.auth_login_username(&line, out),
+                        State::AuthLoginPassword { username } => {
+                            self.auth_login_password(username, &line, out);
+                        }
+                        _ => self.command_line(&line, pipelined, out),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Take one line (without CRLF or LF) from the buffer, enforcing `max_command_line`.
+    fn next_line(&mut self, out: &mut Vec<Output>) -> Option<Vec<u8>> {
+        let max = self.ctx.config.max_command_line;
+        loop {
+            let Some(lf) = self.buffer.iter().position(|b| *b == b'\n') else {
+                if self.buffer.len() > max || self.discarding_long_line {
+                    if !self.discarding_long_line {
+                        self.discarding_long_line = true;
+                        self.line_too_long(out);
+                    }
+                    self.buffer.clear();
+                }
+                return None;
+            };
+            let mut line: Vec<u8> = self.buffer.drain(..=lf).collect();
+            if std::mem::take(&mut self.discarding_long_line) {
+                continue;
+            }
+            if line.len() > max {
+                self.line_too_long(out);
+                if self.is_closed() {
+                    return None;
+                }
+                continue;
+            }
+            line.pop();
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            return Some(line);
+        }
+    }
+
+    fn line_too_long(&mut self, out: &mut Vec<Output>) {
+        self.reply(Reply::new(500, "5.5.2", "Error: line too long"), out);
+    }
+}
+
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_auth;
+#[cfg(test)]
+mod tests_limits;

@@ -1,0 +1,180 @@
+//! Transcript harness for session tests (Stalwart style `h.cmd("RCPT TO:<x>", "250")`):
+//! a fixed clock, a counter for queue ids, a small policy and auto-resolved effects.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, FixedOffset};
+
+use super::{Output, Session, SessionContext};
+use crate::smtp::backend::{AcceptedMessage, DeliveryError, Policy, RecipientClass, TlsInfo};
+use crate::smtp::config::SmtpConfig;
+
+/// Local domain `example.org` with accounts alice and bob; `postmaster` is alice.
+pub struct TestPolicy;
+
+impl Policy for TestPolicy {
+    fn classify_recipient(&self, address: &str) -> RecipientClass {
+        let lower = address.to_ascii_lowercase();
+        let (local, domain) = lower
+            .rsplit_once('@')
+            .unwrap_or((lower.as_str(), "example.org"));
+        if domain != "example.org" {
+            return RecipientClass::Remote;
+        }
+        match local {
+            "alice" | "postmaster" => RecipientClass::Local {
+                account: "alice".into(),
+            },
+            "bob" => RecipientClass::Local {
+                account: "bob".into(),
+            },
+            _ => RecipientClass::UnknownLocalUser,
+        }
+    }
+
+    fn may_send_as(&self, account: &str, mail_from: &str) -> bool {
+        mail_from.eq_ignore_ascii_case(&format!("{account}@example.org"))
+    }
+}
+
+pub fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-22T08:00:00+00:00").expect("fixed test date")
+}
+
+pub fn tls_info() -> TlsInfo {
+    TlsInfo {
+        version: "TLSv1.3".into(),
+        cipher: "TLS13_AES_128_GCM_SHA256".into(),
+    }
+}
+
+pub struct Harness {
+    pub session: Session,
+    pub delivered: Vec<AcceptedMessage>,
+    pub fail_delivery: bool,
+    pub starttls_requested: bool,
+    pub pauses: usize,
+    pub closed: bool,
+}
+
+impl Harness {
+    /// A greeted session from a non-trusted remote address.
+    pub fn new() -> Self {
+        Self::with(SmtpConfig::default(), "192.0.2.10:40000")
+    }
+
+    /// A greeted session from 127.0.0.1 (trusted, AUTH allowed without TLS).
+    pub fn loopback() -> Self {
+        Self::with(SmtpConfig::default(), "127.0.0.1:40000")
+    }
+
+    pub fn with(config: SmtpConfig, peer: &str) -> Self {
+        let mut h = Self::ungreeted(config, peer, None);
+        h.session.greeting();
+        h
+    }
+
+    pub fn ungreeted(config: SmtpConfig, peer: &str, tls: Option<TlsInfo>) -> Self {
+        Self::build(config, peer, tls, true)
+    }
+
+    /// A greeted session on a server without any TLS certificate.
+    pub fn without_starttls(peer: &str) -> Self {
+        let mut h = Self::build(SmtpConfig::default(), peer, None, false);
+        h.session.greeting();
+        h
+    }
+
+    fn build(config: SmtpConfig, peer: &str, tls: Option<TlsInfo>, starttls: bool) -> Self {
+        let counter = Arc::new(AtomicU64::new(0));
+        let ctx = SessionContext::new(
+            config,
+            "mx.example.org".into(),
+            Arc::new(TestPolicy),
+            starttls,
+        )
+        .expect("valid test config")
+        .with_queue_ids(Arc::new(move || {
+            format!("Q{}", counter.fetch_add(1, Ordering::SeqCst) + 1)
+        }));
+        let peer = peer.parse().expect("test peer address");
+        Self {
+            session: Session::new(Arc::new(ctx), peer, Some("client.example".into()), tls),
+            delivered: Vec::new(),
+            fail_delivery: false,
+            starttls_requested: false,
+            pauses: 0,
+            closed: false,
+        }
+    }
+
+    /// Send raw bytes; returns the replies written, resolving effects like a driver would.
+    pub fn send(&mut self, input: &[u8]) -> String {
+        let outputs = self.session.handle(input, now());
+        self.drive(outputs)
+    }
+
+    /// Send one command line and check that the reply text starts with `expect`.
+    pub fn cmd(&mut self, line: &str, expect: &str) -> String {
+        let replies = self.send(format!("{line}\r\n").as_bytes());
+        assert!(
+            replies.starts_with(expect),
+            "{line:?}: expected {expect:?}, got {replies:?}"
+        );
+        replies
+    }
+
+    pub fn ehlo(&mut self) {
+        self.cmd("EHLO client.example", "250-mx.example.org");
+    }
+
+    pub fn drive(&mut self, outputs: Vec<Output>) -> String {
+        let mut text = String::new();
+        let mut queue = std::collections::VecDeque::from(outputs);
+        while let Some(output) = queue.pop_front() {
+            match output {
+                Output::Reply(r) => text.push_str(&r.to_string()),
+                Output::StartTls => {
+                    self.starttls_requested = true;
+                    self.session.tls_established(tls_info());
+                }
+                Output::Authenticate(c) => {
+                    let ok =
+                        matches!(c.username.as_str(), "alice" | "bob") && c.password == "secret";
+                    queue.extend(self.session.auth_result(ok.then_some(c.username), now()));
+                }
+                Output::Deliver(m) => {
+                    let result = if self.fail_delivery {
+                        Err(DeliveryError("disk full".into()))
+                    } else {
+                        self.delivered.push(*m);
+                        Ok(())
+                    };
+                    queue.extend(self.session.delivery_result(result, now()));
+                }
+                Output::Pause(_) => self.pauses += 1,
+                Output::Close => self.closed = true,
+            }
+        }
+        text
+    }
+
+    /// MAIL + RCPT for a local recipient after EHLO.
+    pub fn envelope(&mut self) {
+        self.ehlo();
+        self.cmd("MAIL FROM:<sender@remote.example>", "250 2.1.0");
+        self.cmd("RCPT TO:<alice@example.org>", "250 2.1.5");
+    }
+
+    /// Content of the only delivered message without our Received header.
+    pub fn body(&self, index: usize) -> Vec<u8> {
+        let data = &self.delivered[index].data;
+        let end = data
+            .windows(2)
+            .enumerate()
+            .position(|(i, w)| w == b"\r\n" && data.get(i + 2) != Some(&b'\t'))
+            .expect("received header ends");
+        data[end + 2..].to_vec()
+    }
+}
