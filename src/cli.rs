@@ -7,6 +7,7 @@ mod accounts;
 mod context;
 mod messages;
 mod output;
+mod serve;
 mod transfer;
 
 pub use context::Context;
@@ -29,6 +30,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the mail node headless (SMTP; stops cleanly on SIGINT/SIGTERM).
+    Serve,
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
         #[arg(long)]
@@ -131,6 +134,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
         Some(Command::Passwd { account, stdin }) => {
             runtime.block_on(accounts::passwd(&ctx, account.as_deref(), stdin, out))

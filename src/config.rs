@@ -10,7 +10,7 @@ mod paths;
 mod tests;
 
 pub use directory::{Directory, Resolution};
-pub use load::{ConfigError, example_config, load, load_from_str};
+pub use load::{ConfigError, example_config, load, load_from_str, parse_nameserver};
 pub use paths::Paths;
 
 use serde::{Deserialize, Serialize};

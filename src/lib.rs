@@ -19,8 +19,11 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dns;
+pub mod logging;
 pub mod mail;
 pub mod mailbox_io;
+pub mod node;
 pub mod pop3;
 pub mod smtp;
 pub mod store;
