@@ -99,7 +99,9 @@ fn messages_acknowledged_with_250_survive_sigkill() {
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(300..1000)));
+        std::thread::sleep(std::time::Duration::from_millis(
+            rng.random_range(300..1000),
+        ));
         node.kill();
         running.store(false, Ordering::Relaxed);
         for c in clients {
