@@ -48,7 +48,9 @@ fn messages(raw: &[u8]) -> Vec<&[u8]> {
 /// The text after the last top-level `;`, when the line has one.
 fn after_last_semicolon(value: &str) -> Option<String> {
     let tokens = tokenize(value);
-    let last = tokens.iter().rposition(|t| t.kind == TokenKind::Semicolon)?;
+    let last = tokens
+        .iter()
+        .rposition(|t| t.kind == TokenKind::Semicolon)?;
     value.get(tokens[last].end..).map(str::to_string)
 }
 
@@ -62,7 +64,11 @@ fn every_corpus_message_is_analysed_and_dates_are_parsed() {
     let mut paths = Vec::new();
     files(&dir, &mut paths);
     paths.sort();
-    assert!(!paths.is_empty(), "corpus present but no files found in {}", dir.display());
+    assert!(
+        !paths.is_empty(),
+        "corpus present but no files found in {}",
+        dir.display()
+    );
     let ctx = TraceContext::default();
     let (mut with_date, mut parsed, mut hops, mut messages_seen) = (0usize, 0usize, 0usize, 0usize);
     let mut misses = Vec::new();
@@ -99,5 +105,8 @@ fn every_corpus_message_is_analysed_and_dates_are_parsed() {
     for miss in &misses {
         eprintln!("  unparsed date: {miss}");
     }
-    assert!(share >= 99.5, "only {share:.2}% of dated Received lines parsed");
+    assert!(
+        share >= 99.5,
+        "only {share:.2}% of dated Received lines parsed"
+    );
 }

@@ -9,7 +9,9 @@ pub mod received;
 pub mod render;
 pub mod tokenizer;
 
-pub use auth_results::{ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results};
+pub use auth_results::{
+    ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
+};
 pub use chain::{HopFlag, OriginatingIp, Trace, TraceContext, TracedHop, Trust, analyse};
 pub use date::{ParsedDate, parse_date};
 pub use received::{Hop, ProtocolFlags, parse_received};

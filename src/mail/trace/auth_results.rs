@@ -72,8 +72,21 @@ pub struct ReceivedSpf {
 }
 
 const RESULTS: [&str; 15] = [
-    "pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy",
-    "hardfail", "invalid", "discard", "nxdomain", "signed", "unknown", "bestguesspass",
+    "pass",
+    "fail",
+    "softfail",
+    "neutral",
+    "none",
+    "temperror",
+    "permerror",
+    "policy",
+    "hardfail",
+    "invalid",
+    "discard",
+    "nxdomain",
+    "signed",
+    "unknown",
+    "bestguesspass",
 ];
 
 /// Parses an Authentication-Results value (no field name). Total: junk gives empty results.
@@ -161,8 +174,20 @@ fn next_non_comment(lexemes: &[Lexeme], from: usize) -> Option<usize> {
 
 fn is_method(name: &str) -> bool {
     const METHODS: [&str; 14] = [
-        "spf", "dkim", "dmarc", "arc", "iprev", "auth", "dkim-adsp", "sender-id", "domainkeys",
-        "bimi", "dnswl", "rrvs", "smime", "vbr",
+        "spf",
+        "dkim",
+        "dmarc",
+        "arc",
+        "iprev",
+        "auth",
+        "dkim-adsp",
+        "sender-id",
+        "domainkeys",
+        "bimi",
+        "dnswl",
+        "rrvs",
+        "smime",
+        "vbr",
     ];
     METHODS.contains(&name) || name.starts_with("x-") || name.starts_with("dkim-")
 }
@@ -176,12 +201,14 @@ pub fn parse_arc_authentication_results(value: &str) -> (Option<u32>, AuthResult
 /// `i=N; rest` -> (N, rest); anything else -> (None, whole).
 fn split_instance(value: &str) -> (Option<u32>, &str) {
     let trimmed = value.trim_start();
-    if let Some((head, rest)) = trimmed.split_once(';') {
-        if let Some(n) = head.trim().strip_prefix("i=").and_then(|n| n.trim().parse().ok()) {
-            return (Some(n), rest);
-        }
+    let parsed = trimmed.split_once(';').and_then(|(head, rest)| {
+        let n = head.trim().strip_prefix("i=")?.trim().parse().ok()?;
+        Some((n, rest))
+    });
+    match parsed {
+        Some((n, rest)) => (Some(n), rest),
+        None => (None, value),
     }
-    (None, value)
 }
 
 /// Tag-list fields (ARC-Seal, ARC-Message-Signature; RFC 6376 §3.2): `tag=value` by `;`.

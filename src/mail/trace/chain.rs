@@ -74,7 +74,7 @@ pub struct OriginatingIp {
 /// - `hops`: every Received field, oldest first; each hop carries `number` (1-based,
 ///   oldest first), `header_index` (0 = topmost field), `raw` (the unfolded value, always
 ///   present), `recognised`, `from`, `helo`, `rdns`, `ip`, `by`, `by_ip`, `via`, `with`,
-///   `flags` (`tls`, `auth`, `utf8`, `lmtp`, `local`, `http`, `mapi`), `tls_version`,
+///   `protocol_flags` (`tls`, `auth`, `utf8`, `lmtp`, `local`, `http`, `mapi`), `tls_version`,
 ///   `tls_cipher`, `id`, `for`, `envelope_from`, `date` (`utc` RFC 3339 and
 ///   `offset_minutes`, null when the zone is unknown), `date_text`, `delay_ms` (signed,
 ///   to the previous dated hop), `trust` (`observed`, `boundary`, `claimed`) and `flags`
@@ -139,14 +139,20 @@ pub fn analyse(raw: &[u8], ctx: &TraceContext) -> Trace {
     }
     let dated: Vec<ParsedDate> = hops.iter().filter_map(|h| h.hop.date).collect();
     let total_transit_ms = match (dated.first(), dated.last()) {
-        (Some(first), Some(last)) if dated.len() > 1 => Some((last.utc - first.utc).num_milliseconds()),
+        (Some(first), Some(last)) if dated.len() > 1 => {
+            Some((last.utc - first.utc).num_milliseconds())
+        }
         _ => None,
     };
     let date_header = values(&fields, "Date").next().and_then(parse_date);
     let date_to_first_hop_ms = date_header
         .zip(dated.first())
         .map(|(d, first)| (first.utc - d.utc).num_milliseconds());
-    let max_positive_delay_ms = hops.iter().filter_map(|h| h.delay_ms).filter(|d| *d > 0).max();
+    let max_positive_delay_ms = hops
+        .iter()
+        .filter_map(|h| h.delay_ms)
+        .filter(|d| *d > 0)
+        .max();
     let mut auth_results: Vec<AuthResults> = values(&fields, "Authentication-Results")
         .map(parse_authentication_results)
         .collect();
@@ -165,7 +171,9 @@ pub fn analyse(raw: &[u8], ctx: &TraceContext) -> Trace {
         trust_boundary,
         auth_results,
         arc_sets: arc_sets(&fields),
-        received_spf: values(&fields, "Received-SPF").map(parse_received_spf).collect(),
+        received_spf: values(&fields, "Received-SPF")
+            .map(parse_received_spf)
+            .collect(),
         originating_ips: values(&fields, "X-Originating-IP")
             .map(|v| OriginatingIp {
                 raw: v.to_string(),

@@ -175,7 +175,8 @@ fn year(word: &str) -> Option<i32> {
 fn weekday(word: &str) -> bool {
     let w = word.trim_end_matches('.').to_ascii_lowercase();
     const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    DAYS.iter().any(|d| w == *d || (w.len() > 3 && w.starts_with(d) && w.ends_with("day")))
+    DAYS.iter()
+        .any(|d| w == *d || (w.len() > 3 && w.starts_with(d) && w.ends_with("day")))
 }
 
 fn month(word: &str) -> Option<u32> {
@@ -188,8 +189,18 @@ fn month(word: &str) -> Option<u32> {
     }
     let index = MONTHS.iter().position(|m| w.starts_with(m))?;
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let known = w.len() == 3 || full[index].starts_with(w.as_str()) || w == "sept";
     known.then_some(index as u32 + 1)
@@ -201,7 +212,8 @@ fn zone(word: &str) -> Option<Option<i32>> {
     let bytes = word.as_bytes();
     if let Some(sign @ (b'+' | b'-')) = bytes.first().copied() {
         let digits: String = word[1..].chars().filter(|c| *c != ':').collect();
-        if !(digits.len() == 4 || digits.len() == 2) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if !(digits.len() == 4 || digits.len() == 2) || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let hours: i32 = digits[..2].parse().ok()?;

@@ -44,7 +44,7 @@ pub struct Hop {
     /// The `with` protocol as written (`ESMTPS`, `Microsoft SMTP Server`, `esmtpa`...).
     pub with: Option<String>,
     /// What the protocol and comments say about TLS, AUTH, UTF8 and local hand-offs.
-    pub flags: ProtocolFlags,
+    pub protocol_flags: ProtocolFlags,
     /// TLS version from the comments (`TLSv1.3`, `TLS1_2`, `SSLv3`...).
     pub tls_version: Option<String>,
     /// TLS cipher from the comments.
@@ -123,11 +123,17 @@ fn locate_date(value: &str, tokens: &[Token]) -> (usize, Option<String>) {
     }
     let found = tokens.iter().enumerate().skip(1).find(|(_, t)| {
         t.kind == TokenKind::Word
-            && t.text.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && t.text
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphanumeric())
             && parse_date_at_start(value.get(t.start..).unwrap_or_default()).is_some()
     });
     match found {
-        Some((i, t)) => (i, Some(value.get(t.start..).unwrap_or_default().to_string())),
+        Some((i, t)) => (
+            i,
+            Some(value.get(t.start..).unwrap_or_default().to_string()),
+        ),
         None => (tokens.len(), None),
     }
 }
@@ -210,7 +216,11 @@ fn envelope_from_comments(hop: &mut Hop, comments: &[&str]) {
             if (w == "envelope-from" || w == "envelope-sender") && hop.envelope_from.is_none() {
                 hop.envelope_from = words
                     .next()
-                    .map(|v| v.trim_end_matches([',', ';', ')']).trim_matches(['<', '>']).to_string())
+                    .map(|v| {
+                        v.trim_end_matches([',', ';', ')'])
+                            .trim_matches(['<', '>'])
+                            .to_string()
+                    })
                     .filter(|v| !v.is_empty());
             }
         }
@@ -231,7 +241,12 @@ fn leading_words(toks: &[Token]) -> Option<String> {
 /// The first word, angle address or quoted string of a clause.
 fn first_value(toks: &[Token]) -> Option<String> {
     toks.iter()
-        .find(|t| matches!(t.kind, TokenKind::Word | TokenKind::Angle | TokenKind::Quoted))
+        .find(|t| {
+            matches!(
+                t.kind,
+                TokenKind::Word | TokenKind::Angle | TokenKind::Quoted
+            )
+        })
         .map(|t| t.text.trim_end_matches([',', ';']).trim().to_string())
         .filter(|v| !v.is_empty())
 }

@@ -21,8 +21,19 @@ pub fn format_delay(ms: i64) -> String {
     format!("{sign}{text}")
 }
 
-/// Who sent: the reverse-DNS name, else the HELO, else the `from` text; then the IP.
+/// Who sent: the reverse-DNS name, else the HELO, else the `from` text; then the IP. A
+/// hop with neither `from` nor `by` (qmail's `(qmail 1 invoked from network)`) shows the
+/// start of its raw line instead of nothing.
 pub fn from_label(hop: &Hop) -> String {
+    if hop.from.is_none() && hop.ip.is_none() && hop.by.is_none() {
+        return hop
+            .raw
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+    }
     let name = hop
         .rdns
         .as_deref()
@@ -30,7 +41,9 @@ pub fn from_label(hop: &Hop) -> String {
         .or(hop.from.as_deref())
         .unwrap_or_default();
     match hop.ip {
-        Some(ip) if name.is_empty() || name.trim_matches(['[', ']']) == ip.to_string() => ip.to_string(),
+        Some(ip) if name.is_empty() || name.trim_matches(['[', ']']) == ip.to_string() => {
+            ip.to_string()
+        }
         Some(ip) => format!("{name} [{ip}]"),
         None => name.to_string(),
     }
@@ -50,10 +63,10 @@ pub fn protocol_label(hop: &Hop) -> String {
     if let Some(with) = hop.with.as_deref() {
         parts.push(protocol_word(with).to_string());
     }
-    if hop.flags.tls {
+    if hop.protocol_flags.tls {
         parts.push(hop.tls_version.clone().unwrap_or_else(|| "TLS".to_string()));
     }
-    if hop.flags.auth {
+    if hop.protocol_flags.auth {
         parts.push("AUTH".to_string());
     }
     parts.join(" ")
@@ -115,14 +128,13 @@ pub fn render_text(trace: &Trace) -> String {
     out.push('\n');
     let _ = writeln!(
         out,
-        "{:>3} {} {} {} {} {:>8} {}",
+        "{:>3} {} {} {} {} {:>8} Flags",
         "#",
         fit("Time (UTC)", 19),
         fit("From", 34),
         fit("By", 28),
         fit("With", 16),
         "Delay",
-        "Flags"
     );
     for hop in &trace.hops {
         out.push_str(&row(hop));
@@ -148,7 +160,11 @@ fn render_auth(trace: &Trace, out: &mut String) {
         };
         let _ = writeln!(out, "Authentication-Results: {} ({who})", ar.authserv_id);
         for r in &ar.results {
-            let props: Vec<String> = r.properties.iter().map(|p| format!("{}={}", p.key, p.value)).collect();
+            let props: Vec<String> = r
+                .properties
+                .iter()
+                .map(|p| format!("{}={}", p.key, p.value))
+                .collect();
             let _ = writeln!(out, "  {}={} {}", r.method, r.result, props.join(" "));
         }
     }

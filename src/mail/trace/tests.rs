@@ -14,7 +14,11 @@ fn pitfall1_keywords_inside_comments_are_not_clauses() {
     assert_eq!(hop.by, None);
     assert_eq!(hop.from, None);
     assert_eq!(utc(&hop), "2002-09-05T02:25:41+00:00");
-    assert_eq!(hop.date.unwrap().offset_minutes, None, "-0000 means unknown zone");
+    assert_eq!(
+        hop.date.unwrap().offset_minutes,
+        None,
+        "-0000 means unknown zone"
+    );
 }
 
 #[test]
@@ -44,7 +48,9 @@ fn pitfall4_text_after_the_date_is_ignored_and_read() {
     );
     assert_eq!(utc(&hop), "2018-04-01T07:01:53+00:00");
     assert_eq!(hop.envelope_from.as_deref(), Some("s@example.org"));
-    let hop = parse_received("from a (127.0.0.1) by 127.0.0.1 (EzMTS) ; Thu, 20 Mar 03 10:06:43 +0100 for <asrg@ietf.org>");
+    let hop = parse_received(
+        "from a (127.0.0.1) by 127.0.0.1 (EzMTS) ; Thu, 20 Mar 03 10:06:43 +0100 for <asrg@ietf.org>",
+    );
     assert_eq!(utc(&hop), "2003-03-20T09:06:43+00:00");
     assert_eq!(hop.for_addr.as_deref(), Some("asrg@ietf.org"));
 }
@@ -66,23 +72,63 @@ fn pitfall6_folding_inside_the_date() {
         "by x with ESMTP id 1; Mon,\n 01 Apr 2024 01:02:19 +0000",
         "by x with ESMTP id 1;\r\n\tMon, 01 Apr 2024 01:02:19 +0000",
     ] {
-        assert_eq!(utc(&parse_received(value)), "2024-04-01T01:02:19+00:00", "{value:?}");
+        assert_eq!(
+            utc(&parse_received(value)),
+            "2024-04-01T01:02:19+00:00",
+            "{value:?}"
+        );
     }
 }
 
 #[test]
 fn pitfall7_obsolete_date_forms() {
     let cases = [
-        ("Wed, 26 Mar 03 20:43:24 -0600", "2003-03-27T02:43:24+00:00", Some(-360)),
-        ("Tue, 8 Oct 91 07:29:39 PDT", "1991-10-08T14:29:39+00:00", Some(-420)),
-        ("Sun Nov 13 14:50:12 2005", "2005-11-13T14:50:12+00:00", None),
-        ("Fri Feb 07 10:18:12 2003 -0800", "2003-02-07T18:18:12+00:00", Some(-480)),
-        ("3 Jul 2002 15:43:50 UT", "2002-07-03T15:43:50+00:00", Some(0)),
-        ("17 Jan 2011 08:23:27 -0800 PST", "2011-01-17T16:23:27+00:00", Some(-480)),
+        (
+            "Wed, 26 Mar 03 20:43:24 -0600",
+            "2003-03-27T02:43:24+00:00",
+            Some(-360),
+        ),
+        (
+            "Tue, 8 Oct 91 07:29:39 PDT",
+            "1991-10-08T14:29:39+00:00",
+            Some(-420),
+        ),
+        (
+            "Sun Nov 13 14:50:12 2005",
+            "2005-11-13T14:50:12+00:00",
+            None,
+        ),
+        (
+            "Fri Feb 07 10:18:12 2003 -0800",
+            "2003-02-07T18:18:12+00:00",
+            Some(-480),
+        ),
+        (
+            "3 Jul 2002 15:43:50 UT",
+            "2002-07-03T15:43:50+00:00",
+            Some(0),
+        ),
+        (
+            "17 Jan 2011 08:23:27 -0800 PST",
+            "2011-01-17T16:23:27+00:00",
+            Some(-480),
+        ),
         ("30 Apr 2003 15:06:29", "2003-04-30T15:06:29+00:00", None),
-        ("Thu, 1 Jan 49 00:00:00 +0000", "2049-01-01T00:00:00+00:00", Some(0)),
-        ("Thu, 1 Jan 50 00:00:00 +0000", "1950-01-01T00:00:00+00:00", Some(0)),
-        ("Mon, 1 Jan 2001 10:00:00 Q", "2001-01-01T10:00:00+00:00", None),
+        (
+            "Thu, 1 Jan 49 00:00:00 +0000",
+            "2049-01-01T00:00:00+00:00",
+            Some(0),
+        ),
+        (
+            "Thu, 1 Jan 50 00:00:00 +0000",
+            "1950-01-01T00:00:00+00:00",
+            Some(0),
+        ),
+        (
+            "Mon, 1 Jan 2001 10:00:00 Q",
+            "2001-01-01T10:00:00+00:00",
+            None,
+        ),
     ];
     for (text, want, offset) in cases {
         let date = parse_date(text).unwrap_or_else(|| panic!("{text}"));
@@ -109,7 +155,9 @@ fn pitfall9_forged_literal_in_helo_loses_to_the_server_comment() {
 
 #[test]
 fn pitfall10_utc_in_a_host_name_is_left_alone() {
-    let hop = parse_received("from utc.example (utcmail.example [192.0.2.9]) by mx.utc.example with ESMTP id UTC1; Mon, 1 Oct 2018 09:49:21 UTC");
+    let hop = parse_received(
+        "from utc.example (utcmail.example [192.0.2.9]) by mx.utc.example with ESMTP id UTC1; Mon, 1 Oct 2018 09:49:21 UTC",
+    );
     assert_eq!(hop.helo.as_deref(), Some("utc.example"));
     assert_eq!(hop.rdns.as_deref(), Some("utcmail.example"));
     assert_eq!(hop.by.as_deref(), Some("mx.utc.example"));
@@ -147,7 +195,10 @@ fn date_is_after_the_last_top_level_semicolon_only() {
         "from a ([23.128.96.19]:56774) by vger.kernel.org with ESMTP id S1 (ORCPT <rfc822;x@y>); Thu, 18 May 2023 17:53:54 -0400",
     );
     assert_eq!(utc(&hop), "2023-05-18T21:53:54+00:00");
-    assert_eq!(hop.date_text.as_deref(), Some("Thu, 18 May 2023 17:53:54 -0400"));
+    assert_eq!(
+        hop.date_text.as_deref(),
+        Some("Thu, 18 May 2023 17:53:54 -0400")
+    );
 }
 
 #[test]
@@ -170,7 +221,10 @@ fn unparsable_line_is_kept_as_a_raw_hop() {
     let hop = parse_received("garbage ;;; (((");
     assert!(!hop.recognised);
     assert_eq!(hop.raw, "garbage ;;; (((");
-    let trace = analyse(b"Received: ((( ]]\nReceived: by x; Mon, 1 Oct 2018 09:49:21 +0000\n\nbody", &TraceContext::default());
+    let trace = analyse(
+        b"Received: ((( ]]\nReceived: by x; Mon, 1 Oct 2018 09:49:21 +0000\n\nbody",
+        &TraceContext::default(),
+    );
     assert_eq!(trace.hops.len(), 2);
     assert!(trace.hops[1].flags.contains(&HopFlag::Unparsed));
 }
@@ -195,8 +249,20 @@ fn authentication_results_gmail() {
         "mx.google.com; dkim=pass header.i=@outlook.com header.s=selector1 header.b=CjJhz37G; arc=pass (i=1); spf=pass (google.com: domain of testcpsf@outlook.com designates 40.92.74.29 as permitted sender) smtp.mailfrom=testcpsf@outlook.com; dmarc=pass (p=NONE sp=QUARANTINE dis=NONE) header.from=outlook.com",
     );
     assert_eq!(ar.authserv_id, "mx.google.com");
-    let methods: Vec<(&str, &str)> = ar.results.iter().map(|r| (r.method.as_str(), r.result.as_str())).collect();
-    assert_eq!(methods, vec![("dkim", "pass"), ("arc", "pass"), ("spf", "pass"), ("dmarc", "pass")]);
+    let methods: Vec<(&str, &str)> = ar
+        .results
+        .iter()
+        .map(|r| (r.method.as_str(), r.result.as_str()))
+        .collect();
+    assert_eq!(
+        methods,
+        vec![
+            ("dkim", "pass"),
+            ("arc", "pass"),
+            ("spf", "pass"),
+            ("dmarc", "pass")
+        ]
+    );
     assert_eq!(ar.results[0].properties.len(), 3);
     assert_eq!(ar.results[0].properties[0].key, "header.i");
     assert_eq!(ar.results[0].properties[0].value, "@outlook.com");
@@ -210,25 +276,25 @@ fn authentication_results_edge_cases() {
         "authrestest4int 2; spf=fail reason (BAH) = \"just some (<>.%&! reason\" smtp.mailfrom=x@y; dkim=pass header.i=\" foo bar \\\"xyz\\\"@gmail.com\"",
     );
     assert_eq!(ar.version, Some(2));
-    assert_eq!(ar.results[0].reason.as_deref(), Some("just some (<>.%&! reason"));
-    assert_eq!(ar.results[1].properties[0].value, " foo bar \"xyz\"@gmail.com");
-    let ms = parse_authentication_results("spf=none; dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=twelvedevs.com;");
+    assert_eq!(
+        ar.results[0].reason.as_deref(),
+        Some("just some (<>.%&! reason")
+    );
+    assert_eq!(
+        ar.results[1].properties[0].value,
+        " foo bar \"xyz\"@gmail.com"
+    );
+    let ms = parse_authentication_results(
+        "spf=none; dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=twelvedevs.com;",
+    );
     assert_eq!(ms.results.len(), 2);
     assert_eq!(ms.results[1].properties[0].key, "action");
-    let yahoo = parse_authentication_results("mta1007.mail.sp2.yahoo.com from=reactive-outpost.com; domainkeys=neutral (no sig); from=reactive-outpost.com; dkim=neutral (no sig)");
+    let yahoo = parse_authentication_results(
+        "mta1007.mail.sp2.yahoo.com from=reactive-outpost.com; domainkeys=neutral (no sig); from=reactive-outpost.com; dkim=neutral (no sig)",
+    );
     assert_eq!(yahoo.authserv_id, "mta1007.mail.sp2.yahoo.com");
     assert_eq!(yahoo.results.len(), 2);
     let mixed = parse_authentication_results("mailb.triara.com; spf=None smtp.mailfrom=a@b");
     assert_eq!(mixed.results[0].result, "none");
     assert!(parse_authentication_results("").results.is_empty());
-}
-
-#[test]
-fn zz_dump() {
-    let raw = include_bytes!("../../../tests/fixtures/trace/mail_test_10.eml");
-    let t = analyse(raw, &TraceContext::default());
-    println!("{}", render_text(&t));
-    let raw = include_bytes!("../../../tests/fixtures/trace/spamassassin_nice_002.eml");
-    let t = analyse(raw, &TraceContext::default());
-    println!("{}", render_text(&t));
 }

@@ -63,21 +63,25 @@ pub(super) fn hop_flags(traced: &TracedHop) -> Vec<HopFlag> {
         .iter()
         .flatten()
         .any(|n| is_localhost(n));
-    if hop.ip.is_some_and(|ip| !is_public(ip)) && !names_itself_localhost && receiver_is_public(traced) {
+    if hop.ip.is_some_and(|ip| !is_public(ip))
+        && !names_itself_localhost
+        && receiver_is_public(traced)
+    {
         flags.push(HopFlag::PrivateIp);
     }
     if let (Some(helo), Some(rdns)) = (hop.helo.as_deref(), hop.rdns.as_deref()) {
-        let helo_is_our_ip = hop
-            .ip
-            .is_some_and(|ip| helo.trim_matches(['[', ']']).trim_start_matches("IPv6:") == ip.to_string());
+        let helo_is_our_ip = hop.ip.is_some_and(|ip| {
+            helo.trim_matches(['[', ']']).trim_start_matches("IPv6:") == ip.to_string()
+        });
         let both_localhost = is_localhost(helo) && is_localhost(rdns);
         if !super::hostname_eq(helo, rdns) && !helo_is_our_ip && !both_localhost {
             flags.push(HopFlag::HeloMismatch);
         }
     }
-    let internal = hop.flags.local || hop.flags.lmtp || hop.flags.mapi;
-    let from_network = hop.ip.is_some_and(|ip| !ip.is_loopback()) || (hop.ip.is_none() && hop.from.is_some());
-    if hop.recognised && from_network && !internal && !hop.flags.tls {
+    let internal = hop.protocol_flags.local || hop.protocol_flags.lmtp || hop.protocol_flags.mapi;
+    let from_network =
+        hop.ip.is_some_and(|ip| !ip.is_loopback()) || (hop.ip.is_none() && hop.from.is_some());
+    if hop.recognised && from_network && !internal && !hop.protocol_flags.tls {
         flags.push(HopFlag::NoTls);
     }
     flags
@@ -85,14 +89,15 @@ pub(super) fn hop_flags(traced: &TracedHop) -> Vec<HopFlag> {
 
 /// `localhost`, `localhost.localdomain` and kin.
 fn is_localhost(name: &str) -> bool {
-    name.get(..9).is_some_and(|p| p.eq_ignore_ascii_case("localhost"))
+    name.get(..9)
+        .is_some_and(|p| p.eq_ignore_ascii_case("localhost"))
 }
 
 /// The receiving side is on the Internet: its IP is public, or (no IP given) its name is
 /// a dotted name in another domain than the client's.
 fn receiver_is_public(traced: &TracedHop) -> bool {
     let hop = &traced.hop;
-    if hop.flags.local || hop.flags.lmtp || hop.flags.mapi {
+    if hop.protocol_flags.local || hop.protocol_flags.lmtp || hop.protocol_flags.mapi {
         return false;
     }
     if let Some(ip) = hop.by_ip {
@@ -111,7 +116,12 @@ fn receiver_is_public(traced: &TracedHop) -> bool {
 /// The last two labels, lower-cased: good enough to tell one organisation's hosts apart.
 fn registered_domain(host: &str) -> String {
     let labels: Vec<&str> = host.trim_end_matches('.').rsplit('.').take(2).collect();
-    labels.into_iter().rev().collect::<Vec<_>>().join(".").to_ascii_lowercase()
+    labels
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join(".")
+        .to_ascii_lowercase()
 }
 
 /// Globally routable (not private, loopback, link-local, CGNAT, ULA, documentation...).

@@ -30,7 +30,13 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
             .filter(|t| t.kind == TokenKind::Literal)
             .map(|t| format!("[{}]", t.text))
     } else {
-        Some(leading.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" "))
+        Some(
+            leading
+                .iter()
+                .map(|t| t.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+        )
     };
     let mut helo_eq = None;
     let mut helo_cmd = None;
@@ -45,10 +51,8 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
                     if let Some(h) = lower.strip_prefix("helo=").map(|_| &word[5..]) {
                         helo_eq.get_or_insert_with(|| clean_name(h));
                     }
-                    if is_helo_word(&lower) {
-                        if let Some(h) = words.get(j + 1) {
-                            helo_cmd.get_or_insert_with(|| clean_name(h));
-                        }
+                    if let Some(h) = words.get(j + 1).filter(|_| is_helo_word(&lower)) {
+                        helo_cmd.get_or_insert_with(|| clean_name(h));
                     }
                 }
                 let info = comment_info(&token.text);
@@ -67,7 +71,9 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
             .and_then(|v| v.strip_suffix(']'))
             .map_or_else(|| parse_ip(v), literal_ip)
     });
-    let value_is_name = value.as_deref().is_some_and(|v| value_ip.is_none() && is_name(v));
+    let value_is_name = value
+        .as_deref()
+        .is_some_and(|v| value_ip.is_none() && is_name(v));
     let name_value = value.clone().filter(|_| value_is_name);
     hop.ip = server_comment
         .as_ref()
@@ -80,7 +86,10 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
     } else if let Some(h) = helo_cmd {
         hop.helo = Some(h);
         hop.rdns = name_value.filter(|v| !v.eq_ignore_ascii_case("unknown"));
-    } else if let Some(name) = server_comment.as_ref().and_then(|c| c.name_before_ip.clone()) {
+    } else if let Some(name) = server_comment
+        .as_ref()
+        .and_then(|c| c.name_before_ip.clone())
+    {
         hop.helo = value.clone();
         hop.rdns = Some(name).filter(|n| !n.eq_ignore_ascii_case("unknown"));
     } else if server_comment.as_ref().is_some_and(|c| c.exim_port) {
@@ -124,7 +133,9 @@ fn comment_info(text: &str) -> CommentInfo {
             break;
         };
         let previous = rest[..open].split_whitespace().last();
-        if let Some(ip) = literal_ip(&rest[open + 1..close]).filter(|_| !previous.is_some_and(is_helo_word)) {
+        if let Some(ip) =
+            literal_ip(&rest[open + 1..close]).filter(|_| !previous.is_some_and(is_helo_word))
+        {
             info.ip = Some(ip);
             info.exim_port = rest[close + 1..].starts_with(':');
             info.name_before_ip = previous.map(strip_ident).filter(|n| is_name(n));

@@ -27,7 +27,7 @@ pub struct ProtocolFlags {
 
 pub(super) fn apply(hop: &mut Hop, comments: &[&str], clauses: &[(Clause, Vec<Token>)]) {
     if let Some(with) = hop.with.as_deref() {
-        hop.flags = protocol_flags(with);
+        hop.protocol_flags = protocol_flags(with);
     }
     for comment in comments {
         scan_comment(hop, comment);
@@ -47,14 +47,16 @@ pub(super) fn apply(hop: &mut Hop, comments: &[&str], clauses: &[(Clause, Vec<To
         }
     }
     if hop.tls_version.is_some() || hop.tls_cipher.is_some() {
-        hop.flags.tls = true;
+        hop.protocol_flags.tls = true;
     }
 }
 
 /// The protocol keyword of a `with` value: the first word that is a known protocol
 /// (`with smtp.notes.example ESMTP` -> `ESMTP`), else the first word.
 pub fn protocol_word(with: &str) -> &str {
-    let mut words = with.split(|c: char| c.is_whitespace() || c == '(').filter(|w| !w.is_empty());
+    let mut words = with
+        .split(|c: char| c.is_whitespace() || c == '(')
+        .filter(|w| !w.is_empty());
     let first = words.clone().next().unwrap_or_default();
     words
         .find(|w| protocol_flags_of(w).is_some())
@@ -111,10 +113,10 @@ fn protocol_flags_of(word: &str) -> Option<ProtocolFlags> {
 fn scan_comment(hop: &mut Hop, comment: &str) {
     let lower = comment.to_ascii_lowercase();
     if lower.contains("authenticated") || lower.contains("auth:") {
-        hop.flags.auth = true;
+        hop.protocol_flags.auth = true;
     }
     if lower.trim() == "tls" || lower.contains("google transport security") {
-        hop.flags.tls = true;
+        hop.protocol_flags.tls = true;
     }
     let words: Vec<&str> = comment
         .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
@@ -129,11 +131,18 @@ fn scan_comment(hop: &mut Hop, comment: &str) {
             set_cipher(hop, c);
         } else if wl == "using" && next.is_some_and(is_tls_version) {
             set_version(hop, next.unwrap_or_default());
-        } else if wl == "cipher" && words.get(i.wrapping_sub(1)).is_some_and(|w| w.eq_ignore_ascii_case("with")) {
+        } else if wl == "cipher"
+            && words
+                .get(i.wrapping_sub(1))
+                .is_some_and(|w| w.eq_ignore_ascii_case("with"))
+        {
             set_cipher(hop, next.unwrap_or_default());
         } else if wl == "tls:" {
             set_version(hop, next.unwrap_or_default());
-        } else if wl.ends_with("bits") && wl.len() > 4 && wl[..wl.len() - 4].bytes().all(|b| b.is_ascii_digit()) {
+        } else if wl.ends_with("bits")
+            && wl.len() > 4
+            && wl[..wl.len() - 4].bytes().all(|b| b.is_ascii_digit())
+        {
             if lower.contains("tls:") {
                 set_cipher(hop, next.unwrap_or_default());
             }
@@ -154,7 +163,7 @@ fn set_version(hop: &mut Hop, v: &str) {
     let v = v.trim_end_matches([',', ';']);
     if !v.is_empty() && hop.tls_version.is_none() {
         hop.tls_version = Some(v.to_string());
-        hop.flags.tls = true;
+        hop.protocol_flags.tls = true;
     }
 }
 
@@ -162,7 +171,7 @@ fn set_cipher(hop: &mut Hop, c: &str) {
     let c = c.trim_end_matches([',', ';']);
     if !c.is_empty() && hop.tls_cipher.is_none() {
         hop.tls_cipher = Some(c.to_string());
-        hop.flags.tls = true;
+        hop.protocol_flags.tls = true;
     }
 }
 
