@@ -79,11 +79,19 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).unwrap()
 }
 
+/// (UTC time, client IP, delay to the previous dated hop, flags).
+type ExpectedHop = (
+    &'static str,
+    Option<&'static str>,
+    Option<i64>,
+    &'static [HopFlag],
+);
+
 #[test]
 fn fifteen_hop_chain_is_ordered_timed_and_flagged() {
     use HopFlag::*;
     let trace = analyse(&fixture("mail_test_10.eml"), &TraceContext::default());
-    let want: [(&str, Option<&str>, Option<i64>, &[HopFlag]); 15] = [
+    let want: [ExpectedHop; 15] = [
         (
             "2017-03-08T16:45:50+00:00",
             Some("10.146.45.236"),
