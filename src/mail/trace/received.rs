@@ -115,19 +115,30 @@ pub fn parse_received(value: &str) -> Hop {
     hop
 }
 
+/// How many bytes after a candidate start an undelimited date may span.
+const DATE_WINDOW: usize = 120;
+
 /// Where the clauses end and which text holds the date.
 fn locate_date(value: &str, tokens: &[Token]) -> (usize, Option<String>) {
     if let Some(i) = tokens.iter().rposition(|t| t.kind == TokenKind::Semicolon) {
         let text = value.get(tokens[i].end..).unwrap_or_default().to_string();
         return (i, Some(text));
     }
+    // A date is short: looking at a bounded window keeps long junk lines linear.
+    let window = |start: usize| {
+        let mut end = (start + DATE_WINDOW).min(value.len());
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.get(start..end).unwrap_or_default()
+    };
     let found = tokens.iter().enumerate().skip(1).find(|(_, t)| {
         t.kind == TokenKind::Word
             && t.text
                 .bytes()
                 .next()
                 .is_some_and(|b| b.is_ascii_alphanumeric())
-            && parse_date_at_start(value.get(t.start..).unwrap_or_default()).is_some()
+            && parse_date_at_start(window(t.start)).is_some()
     });
     match found {
         Some((i, t)) => (

@@ -298,3 +298,58 @@ fn authentication_results_edge_cases() {
     assert_eq!(mixed.results[0].result, "none");
     assert!(parse_authentication_results("").results.is_empty());
 }
+
+#[test]
+fn iso_dates_with_t_and_zone_suffix() {
+    let d = parse_date("2018-04-22T02:54:17.5+02:00").unwrap();
+    assert_eq!(d.utc.to_rfc3339(), "2018-04-22T00:54:17.500+00:00");
+    assert_eq!(d.offset_minutes, Some(120));
+    let z = parse_date("2018-04-22T02:54:17Z").unwrap();
+    assert_eq!(z.utc.to_rfc3339(), "2018-04-22T02:54:17+00:00");
+    assert_eq!(z.offset_minutes, Some(0));
+}
+
+/// A deterministic stand-in for the fuzzers: every prefix of real lines, and noise built
+/// from their bytes, must parse without panicking and keep the raw text.
+#[test]
+fn parsers_survive_truncation_and_noise() {
+    let table = include_str!("../../../tests/fixtures/trace/catalogue.tsv");
+    let lines: Vec<&str> = table
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split('\t').nth(1))
+        .collect();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for line in &lines {
+        for end in (0..=line.len()).filter(|e| line.is_char_boundary(*e)) {
+            let hop = parse_received(&line[..end]);
+            assert_eq!(hop.raw, line[..end].trim());
+            let _ = parse_authentication_results(&line[..end]);
+        }
+    }
+    let specials: &[u8] = b"();[]<>\"\\\0\r\n=: ";
+    let alphabet: Vec<u8> = lines.concat().into_bytes();
+    for _ in 0..2000 {
+        let len = (next() % 200) as usize;
+        let bytes: Vec<u8> = (0..len)
+            .map(|_| match next() % 10 {
+                0 => specials[(next() % specials.len() as u64) as usize],
+                1 => (next() % 256) as u8,
+                _ => alphabet[(next() % alphabet.len() as u64) as usize],
+            })
+            .collect();
+        let text = String::from_utf8_lossy(&bytes);
+        let _ = parse_received(&text);
+        let _ = parse_authentication_results(&text);
+        let _ = parse_date(&text);
+        let mut message = b"Received: ".to_vec();
+        message.extend_from_slice(&bytes);
+        let _ = render_text(&analyse(&message, &TraceContext::default()));
+    }
+}

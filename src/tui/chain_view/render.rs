@@ -21,7 +21,10 @@ const BAR_WIDTH: usize = 6;
 /// Renders the chain view into `area`.
 pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewState) {
     let auth_height = if state.auth_open {
-        (detail::auth_lines(trace).len() as u16 + 2).clamp(3, area.height / 2)
+        let wanted = u16::try_from(detail::auth_lines(trace).len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(2);
+        wanted.min(area.height / 2)
     } else {
         0
     };

@@ -159,3 +159,23 @@ fn skewed_delay_is_marked_not_barred() {
     assert!(text.contains("<skew"));
     assert!(text.contains("SKEW"));
 }
+
+#[test]
+fn tiny_and_empty_areas_render_without_panic() {
+    let t = trace(FIFTEEN_HOPS);
+    let empty = trace(b"");
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (80, 2)] {
+        for auth_open in [false, true] {
+            for detail_open in [false, true] {
+                let state = ChainViewState {
+                    selected: 99,
+                    auth_open,
+                    detail_open,
+                    ..ChainViewState::default()
+                };
+                draw(&t, &state, w, h);
+                draw(&empty, &state, w, h);
+            }
+        }
+    }
+}
