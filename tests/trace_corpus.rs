@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use postie::mail::trace::headers::{header_fields, values};
 use postie::mail::trace::tokenizer::{TokenKind, tokenize};
-use postie::mail::trace::{TraceContext, analyse, parse_received, render_text};
+use postie::mail::trace::{HopFlag, Trace, TraceContext, analyse, parse_received, render_text};
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"))
@@ -109,4 +109,78 @@ fn every_corpus_message_is_analysed_and_dates_are_parsed() {
         share >= 99.5,
         "only {share:.2}% of dated Received lines parsed"
     );
+}
+
+/// The `index`-th message of a corpus file, analysed; `None` when the corpus is absent.
+fn corpus_trace(path: &str, index: usize) -> Option<Trace> {
+    let dir = corpus_dir();
+    if !dir.is_dir() {
+        eprintln!("SKIP: ../shared/corpus not found");
+        return None;
+    }
+    let raw = std::fs::read(dir.join(path)).unwrap();
+    let message = messages(&raw)[index];
+    Some(analyse(message, &TraceContext::default()))
+}
+
+#[test]
+fn odd_corpus_messages_named_in_provenance() {
+    let Some(amazon) = corpus_trace("spamassassin/welcomelists/amazon_co_uk_ship", 0) else {
+        return;
+    };
+    assert_eq!(amazon.hops.len(), 10);
+    assert_eq!(amazon.hops[0].hop.date, None);
+    assert!(amazon.hops[0].flags.contains(&HopFlag::MissingDate));
+    assert_eq!(
+        amazon.hops[1].delay_ms, None,
+        "no earlier dated hop to compare with"
+    );
+
+    let old = corpus_trace("spamassassin/nice.mbox", 1).unwrap();
+    assert!(!old.hops.is_empty());
+    for hop in &old.hops {
+        let date = hop.hop.date.unwrap();
+        assert_eq!(date.utc.format("%Y").to_string(), "1991", "{}", hop.hop.raw);
+    }
+
+    let gmail = corpus_trace("spamassassin/txrep/7", 0).unwrap();
+    assert!(
+        gmail
+            .hops
+            .iter()
+            .any(|h| h.hop.by_ip.is_some_and(|ip| ip.is_ipv6()))
+    );
+
+    let exchange = corpus_trace("spamscope-mail-parser/mails/mail_test_1", 0).unwrap();
+    let eop = exchange
+        .hops
+        .iter()
+        .find(|h| h.hop.with.as_deref() == Some("Microsoft SMTP Server"))
+        .unwrap();
+    assert_eq!(eop.hop.tls_version.as_deref(), Some("TLS1_2"));
+    assert_eq!(eop.hop.id.as_deref(), Some("15.20.1185.23"));
+    assert_eq!(eop.hop.via.as_deref(), Some("Frontend Transport"));
+
+    let utf8 = corpus_trace("spamassassin/nice/unicode1", 0).unwrap();
+    assert!(utf8.hops[0].hop.protocol_flags.utf8 && utf8.hops[0].hop.protocol_flags.tls);
+
+    let malformed = corpus_trace("spamscope-mail-parser/mails/mail_malformed_1", 0).unwrap();
+    assert_eq!(malformed.hops.len(), 4, "no hop is dropped");
+    assert_eq!(malformed.hops[1].hop.by, None, "`by (Postfix)` has no host");
+
+    for (path, index) in [
+        ("spamassassin/nice/002", 0),
+        ("spamassassin/nice/007", 0),
+        ("spamassassin/spam/012", 0),
+        ("spamscope-mail-parser/mails/mail_test_10", 0),
+    ] {
+        let trace = corpus_trace(path, index).unwrap();
+        assert!(
+            trace
+                .hops
+                .iter()
+                .any(|h| h.flags.contains(&HopFlag::ClockSkew)),
+            "{path}: out-of-order clocks flagged"
+        );
+    }
 }

@@ -165,7 +165,8 @@ fn render_auth(trace: &Trace, out: &mut String) {
                 .iter()
                 .map(|p| format!("{}={}", p.key, p.value))
                 .collect();
-            let _ = writeln!(out, "  {}={} {}", r.method, r.result, props.join(" "));
+            let line = format!("  {}={} {}", r.method, r.result, props.join(" "));
+            let _ = writeln!(out, "{}", line.trim_end());
         }
     }
     for set in &trace.arc_sets {

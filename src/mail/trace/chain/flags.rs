@@ -63,7 +63,7 @@ pub(super) fn hop_flags(traced: &TracedHop) -> Vec<HopFlag> {
         .iter()
         .flatten()
         .any(|n| is_localhost(n));
-    if hop.ip.is_some_and(|ip| !is_public(ip))
+    if hop.ip.is_some_and(is_private_or_loopback)
         && !names_itself_localhost
         && receiver_is_public(traced)
     {
@@ -122,6 +122,28 @@ fn registered_domain(host: &str) -> String {
         .collect::<Vec<_>>()
         .join(".")
         .to_ascii_lowercase()
+}
+
+/// RFC 1918 / RFC 6598 / RFC 4193 space, loopback, link-local or unspecified: addresses
+/// that cannot have crossed the Internet. Documentation ranges are not included.
+pub fn is_private_or_loopback(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_private()
+                || v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+        }
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+        }
+    }
 }
 
 /// Globally routable (not private, loopback, link-local, CGNAT, ULA, documentation...).
