@@ -23,7 +23,7 @@ fn describe(h: &Hop) -> String {
     .map(|x| x.0)
     .collect();
     format!(
-        "from={}; helo={}; rdns={}; ip={}; by={}; by_ip={}; via={}; with={}; flags={}; tls={}; cipher={}; id={}; for={}; env={}; date={}; off={}; rec={}",
+        "from={}; helo={}; rdns={}; ip={}; by={}; by_ip={}; via={}; with={}; flags={}; tls={}; cipher={}; id={}; for={}; env={}; date={}; off={}; date_text={}; rec={}",
         o(&h.from),
         o(&h.helo),
         o(&h.rdns),
@@ -42,6 +42,7 @@ fn describe(h: &Hop) -> String {
         h.date
             .and_then(|d| d.offset_minutes)
             .map_or_else(|| "-".into(), |m| m.to_string()),
+        o(&h.date_text),
         h.recognised
     )
 }
@@ -65,6 +66,9 @@ fn catalogue_lines_parse_to_their_golden_fields() {
         let hop = parse_received(&value);
         assert_eq!(hop.raw, value.trim(), "{id}: raw line kept");
         let got = describe(&hop);
+        if std::env::var_os("TRACE_GOLDEN_PRINT").is_some() {
+            eprintln!("ROW\t{id}\t{got}");
+        }
         if got != want {
             failures.push(format!("{id}\n  want {want}\n  got  {got}"));
         }
