@@ -13,7 +13,7 @@ use super::{ChainViewState, HopOrder};
 use crate::mail::trace::chain::HopFlag;
 use crate::mail::trace::received::protocol_word;
 use crate::mail::trace::render::{by_label, format_delay, from_label};
-use crate::mail::trace::{Trace, TracedHop};
+use crate::mail::trace::{Trace, TracedHop, Trust};
 
 /// Width of the inline delay bar, in cells.
 const BAR_WIDTH: usize = 6;
@@ -64,9 +64,9 @@ pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewSta
 }
 
 fn summary_line(trace: &Trace, state: &ChainViewState) -> Line<'static> {
-    let mut text = format!("Route: {} hops", trace.hops.len());
+    let mut text = format!("{} hops", trace.hops.len());
     if let Some(day) = trace.hops.iter().find_map(|h| h.hop.date) {
-        text.push_str(&format!(", {} UTC", day.utc.format("%Y-%m-%d")));
+        text.push_str(&format!(" {} UTC", day.utc.format("%Y-%m-%d")));
     }
     if let Some(total) = trace.total_transit_ms {
         text.push_str(&format!(", transit {}", format_delay(total)));
@@ -75,13 +75,29 @@ fn summary_line(trace: &Trace, state: &ChainViewState) -> Line<'static> {
         text.push_str(&format!(", Date:->1st {}", format_delay(d)));
     }
     let order = match state.order {
-        HopOrder::OldestFirst => "oldest first",
+        HopOrder::OldestFirst => "oldest 1st",
         HopOrder::HeaderOrder => "header order",
     };
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(text, Style::default().add_modifier(Modifier::BOLD)),
         Span::raw(format!(" [{order}]")),
-    ])
+    ];
+    if let Some(b) = trace.trust_boundary.and_then(|i| trace.hops.get(i)) {
+        spans.push(Span::styled(
+            format!(" trust #{}+", b.number),
+            trust_style(Trust::Boundary),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// Observed hops green, the boundary hop cyan, claims unstyled.
+fn trust_style(trust: Trust) -> Style {
+    match trust {
+        Trust::Observed => Style::default().fg(Color::Green),
+        Trust::Boundary => Style::default().fg(Color::Cyan),
+        Trust::Claimed => Style::default(),
+    }
 }
 
 fn render_table(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewState) {
@@ -145,7 +161,7 @@ fn hop_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
         Style::default().fg(Color::Yellow)
     };
     Row::new(vec![
-        Cell::from(hop.number.to_string()),
+        Cell::from(hop.number.to_string()).style(trust_style(hop.trust)),
         Cell::from(time),
         Cell::from(from_label(h)),
         Cell::from(by_label(h)),

@@ -179,3 +179,19 @@ fn tiny_and_empty_areas_render_without_panic() {
         }
     }
 }
+
+#[test]
+fn trust_boundary_is_named_and_coloured() {
+    let ctx = TraceContext {
+        local_hostnames: vec!["b.mx.sonic.net".into()],
+        local_authserv_ids: vec![],
+    };
+    let raw = include_bytes!("../../../tests/fixtures/trace/spamassassin_spam_012.eml");
+    let t = analyse(raw, &ctx);
+    let backend = draw(&t, &ChainViewState::default(), 80, 24);
+    assert!(backend.to_string().contains("trust #1+"));
+    let buffer = backend.buffer();
+    // Row 2 is hop 1 (the boundary), row 3 hop 2 (written by this node).
+    assert_eq!(buffer[(0, 2)].fg, ratatui::style::Color::Cyan);
+    assert_eq!(buffer[(0, 3)].fg, ratatui::style::Color::Green);
+}
