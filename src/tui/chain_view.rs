@@ -31,6 +31,9 @@ pub enum ChainAction {
     ToggleOrder,
     ToggleDetail,
     ToggleAuth,
+    /// PageDown / PageUp: scroll the hop detail.
+    ScrollDown,
+    ScrollUp,
     /// Esc / q: close the detail if open, else leave the view.
     Close,
 }
@@ -43,6 +46,8 @@ pub struct ChainViewState {
     pub order: HopOrder,
     pub detail_open: bool,
     pub auth_open: bool,
+    /// Lines scrolled in the hop detail; reset when another hop is selected.
+    pub detail_scroll: u16,
 }
 
 /// Maps a key to a chain-view action (pure; the app's keymap may call it).
@@ -61,6 +66,8 @@ pub fn key_action(key: KeyEvent) -> Option<ChainAction> {
         KeyCode::Char('o') => ChainAction::ToggleOrder,
         KeyCode::Enter => ChainAction::ToggleDetail,
         KeyCode::Char('a') => ChainAction::ToggleAuth,
+        KeyCode::PageDown | KeyCode::Char(' ') => ChainAction::ScrollDown,
+        KeyCode::PageUp => ChainAction::ScrollUp,
         KeyCode::Esc | KeyCode::Char('q') => ChainAction::Close,
         _ => return None,
     })
@@ -100,6 +107,7 @@ impl ChainViewState {
     /// Opens or closes the selected hop's detail.
     pub fn toggle_detail(&mut self) {
         self.detail_open = !self.detail_open;
+        self.detail_scroll = 0;
     }
 
     /// Shows or hides the authentication panel.
@@ -117,6 +125,8 @@ impl ChainViewState {
             ChainAction::ToggleOrder => self.toggle_order(),
             ChainAction::ToggleDetail => self.toggle_detail(),
             ChainAction::ToggleAuth => self.toggle_auth(),
+            ChainAction::ScrollDown => self.detail_scroll = self.detail_scroll.saturating_add(5),
+            ChainAction::ScrollUp => self.detail_scroll = self.detail_scroll.saturating_sub(5),
             ChainAction::Close if self.detail_open => self.detail_open = false,
             ChainAction::Close => return false,
         }
@@ -143,7 +153,11 @@ impl ChainViewState {
         }
         let row = row.min(hop_count - 1);
         // The mapping is its own inverse.
-        self.selected = self.row_of(row, hop_count);
+        let selected = self.row_of(row, hop_count);
+        if selected != self.selected {
+            self.detail_scroll = 0;
+        }
+        self.selected = selected;
     }
 }
 

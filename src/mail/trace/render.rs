@@ -89,7 +89,16 @@ pub fn trust_label(trust: Trust) -> &'static str {
     }
 }
 
+/// Header text is untrusted: control characters (tabs, CR, ESC...) become spaces so they
+/// can neither break a table nor reach the terminal.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn fit(text: &str, width: usize) -> String {
+    let text = printable(text);
     let count = text.chars().count();
     if count <= width {
         format!("{text:width$}")
@@ -147,7 +156,12 @@ pub fn render_text(trace: &Trace) -> String {
             b.number
         );
     }
-    render_auth(trace, &mut out);
+    let mut auth = String::new();
+    render_auth(trace, &mut auth);
+    for line in auth.lines() {
+        out.push_str(&printable(line));
+        out.push('\n');
+    }
     out
 }
 

@@ -353,3 +353,14 @@ fn parsers_survive_truncation_and_noise() {
         let _ = render_text(&analyse(&message, &TraceContext::default()));
     }
 }
+
+#[test]
+fn text_output_has_no_control_characters_from_headers() {
+    let raw = b"Received: from evil\x1b[2J.example (x [192.0.2.1]) by mx.example with ESMTP id 1; Mon, 1 Oct 2018 09:49:21 +0000\r\nAuthentication-Results: a\x1b]0;pwn\x07; spf=pass\r\n\r\n";
+    let text = render_text(&analyse(raw, &TraceContext::default()));
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{text:?}"
+    );
+    assert!(text.contains("mx.example"));
+}

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 use super::{ChainViewState, HopOrder};
 use crate::mail::trace::chain::HopFlag;
 use crate::mail::trace::received::protocol_word;
-use crate::mail::trace::render::{by_label, format_delay, from_label};
+use crate::mail::trace::render::{by_label, format_delay, from_label, printable as clean};
 use crate::mail::trace::{Trace, TracedHop, Trust};
 
 /// Width of the inline delay bar, in cells.
@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewSta
     frame.render_widget(Paragraph::new(summary_line(trace, state)), summary);
     if state.detail_open {
         if let Some(hop) = state.selected_hop(trace) {
-            detail::render_hop(frame, body, trace, hop);
+            detail::render_hop(frame, body, trace, hop, state.detail_scroll);
         }
     } else {
         render_table(frame, body, trace, state);
@@ -53,7 +53,7 @@ pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewSta
         frame.render_widget(text, auth);
     }
     let keys = if state.detail_open {
-        " Enter/Esc back  a auth"
+        " Enter/Esc back  j/k hop  PgDn/PgUp scroll  a auth"
     } else {
         " j/k move  Enter detail  o order  a auth  Esc back"
     };
@@ -140,7 +140,7 @@ fn hop_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
     let mut with = vec![Span::raw(
         h.with
             .as_deref()
-            .map(protocol_word)
+            .map(|w| clean(protocol_word(w)))
             .unwrap_or_default()
             .chars()
             .take(8)
@@ -163,8 +163,8 @@ fn hop_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
     Row::new(vec![
         Cell::from(hop.number.to_string()).style(trust_style(hop.trust)),
         Cell::from(time),
-        Cell::from(from_label(h)),
-        Cell::from(by_label(h)),
+        Cell::from(clean(&from_label(h))),
+        Cell::from(clean(&by_label(h))),
         Cell::from(Line::from(with)),
         Cell::from(delay).style(delay_style(hop.delay_ms)),
         Cell::from(delay_bar(hop.delay_ms, max_positive)),
@@ -196,4 +196,14 @@ fn delay_bar(delay: Option<i64>, max_positive: i64) -> Line<'static> {
         }
         _ => Line::from(""),
     }
+}
+
+/// [`clean`] applied to every span of a line.
+pub(super) fn clean_line(line: Line<'static>) -> Line<'static> {
+    let spans: Vec<Span<'static>> = line
+        .spans
+        .into_iter()
+        .map(|span| Span::styled(clean(&span.content), span.style))
+        .collect();
+    Line::from(spans).style(line.style)
 }

@@ -195,3 +195,51 @@ fn trust_boundary_is_named_and_coloured() {
     assert_eq!(buffer[(0, 2)].fg, ratatui::style::Color::Cyan);
     assert_eq!(buffer[(0, 3)].fg, ratatui::style::Color::Green);
 }
+
+#[test]
+fn detail_scroll_resets_on_another_hop() {
+    let mut state = ChainViewState::default();
+    state.apply(ChainAction::ToggleDetail, 3);
+    state.apply(ChainAction::ScrollDown, 3);
+    assert_eq!(state.detail_scroll, 5);
+    state.apply(ChainAction::ScrollUp, 3);
+    state.apply(ChainAction::ScrollUp, 3);
+    assert_eq!(state.detail_scroll, 0);
+    state.apply(ChainAction::ScrollDown, 3);
+    state.apply(ChainAction::Next, 3);
+    assert_eq!((state.selected, state.detail_scroll), (1, 0));
+}
+
+#[test]
+fn fifteen_hops_80x24_detail_of_the_gateway_hop() {
+    let t = trace(FIFTEEN_HOPS);
+    let state = ChainViewState {
+        selected: 3,
+        detail_open: true,
+        ..ChainViewState::default()
+    };
+    snapshot!("chain_15_hops_80x24_detail", draw(&t, &state, 80, 24));
+}
+
+#[test]
+fn control_characters_in_headers_never_reach_the_terminal() {
+    let raw = b"Received: from evil\x1b[2J.example (x [192.0.2.1]) by mx\x07.example\t with ESMTP id 1;\r\n Mon, 1 Oct 2018 09:49:21 +0000\r\nAuthentication-Results: a\x1b]0;pwn\x07; spf=pass\r\n\r\n";
+    let t = trace(raw);
+    for state in [
+        ChainViewState::default(),
+        ChainViewState {
+            detail_open: true,
+            auth_open: true,
+            ..ChainViewState::default()
+        },
+    ] {
+        let backend = draw(&t, &state, 80, 24);
+        let symbols: String = backend
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(!symbols.chars().any(|c| c.is_control()), "{symbols:?}");
+    }
+}

@@ -10,7 +10,13 @@ use crate::mail::trace::chain::HopFlag;
 use crate::mail::trace::render::{format_delay, trust_label};
 use crate::mail::trace::{Trace, TracedHop};
 
-pub(super) fn render_hop(frame: &mut Frame, area: Rect, trace: &Trace, traced: &TracedHop) {
+pub(super) fn render_hop(
+    frame: &mut Frame,
+    area: Rect,
+    trace: &Trace,
+    traced: &TracedHop,
+    scroll: u16,
+) {
     let h = &traced.hop;
     let title = format!(
         " Hop {} of {} ({}) ",
@@ -87,12 +93,12 @@ pub(super) fn render_hop(frame: &mut Frame, area: Rect, trace: &Trace, traced: &
     lines.push(Line::from(Span::styled("      Raw:", label)));
     lines.push(Line::from(h.raw.clone()));
     let block = Block::default().borders(Borders::TOP).title(title);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    let lines: Vec<Line> = lines.into_iter().map(super::clean_line).collect();
+    let text = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll, 0));
+    frame.render_widget(text, area);
 }
 
 fn flag_text(flag: HopFlag) -> &'static str {
@@ -163,5 +169,5 @@ pub(super) fn auth_lines(trace: &Trace) -> Vec<Line<'static>> {
     if lines.is_empty() {
         lines.push(Line::from("No authentication results in this message."));
     }
-    lines
+    lines.into_iter().map(super::clean_line).collect()
 }
