@@ -82,8 +82,12 @@ fn every_corpus_message_is_analysed_and_dates_are_parsed() {
             hops += trace.hops.len();
             let fields = header_fields(message);
             for value in values(&fields, "Received") {
-                let carries_date = after_last_semicolon(value)
-                    .is_some_and(|t| t.bytes().any(|b| b.is_ascii_digit()));
+                // Counted when the text after the last top-level `;`, or after the last
+                // `;` at all (an unterminated comment hides the top-level one), has digits.
+                let has_digits = |t: &str| t.bytes().any(|b| b.is_ascii_digit());
+                let raw_tail = value.rfind(';').and_then(|at| value.get(at + 1..));
+                let carries_date = after_last_semicolon(value).is_some_and(|t| has_digits(&t))
+                    || raw_tail.is_some_and(has_digits);
                 if carries_date {
                     with_date += 1;
                     if parse_received(value).date.is_some() {

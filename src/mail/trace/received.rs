@@ -145,7 +145,15 @@ fn locate_date(value: &str, tokens: &[Token]) -> (usize, Option<String>) {
             i,
             Some(value.get(t.start..).unwrap_or_default().to_string()),
         ),
-        None => (tokens.len(), None),
+        // An unterminated comment swallows the rest of the line, `;` included; the date
+        // after the last raw `;` is still worth reading.
+        None => {
+            let after = value.rfind(';').and_then(|at| value.get(at + 1..));
+            let text = after
+                .filter(|t| parse_date(t).is_some())
+                .map(str::to_string);
+            (tokens.len(), text)
+        }
     }
 }
 

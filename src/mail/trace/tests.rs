@@ -364,3 +364,20 @@ fn text_output_has_no_control_characters_from_headers() {
     );
     assert!(text.contains("mx.example"));
 }
+
+#[test]
+fn qmail_ident_before_a_bare_address_still_gives_the_ip() {
+    let hop = parse_received(
+        "from mpehp1.example (root@130.183.70.10) by o05.example with SMTP; 16 Dec 2002 14:31:36 -0000",
+    );
+    assert_eq!(hop.ip.unwrap().to_string(), "130.183.70.10");
+}
+
+#[test]
+fn date_survives_an_unterminated_comment() {
+    let hop = parse_received(
+        "from a.example (by a.example (8.12.10) with ESMTP id m8; Mon, 22 Sep 2008 20:20:25 GMT",
+    );
+    assert_eq!(hop.from.as_deref(), Some("a.example"));
+    assert_eq!(utc(&hop), "2008-09-22T20:20:25+00:00");
+}

@@ -150,7 +150,9 @@ fn comment_info(text: &str) -> CommentInfo {
             .collect();
         info.ip = words.iter().enumerate().find_map(|(i, w)| {
             let after_helo = i > 0 && is_helo_word(words[i - 1]);
-            parse_ip_port(w).filter(|_| !after_helo)
+            // qmail writes the ident user before a bare address: `(root@130.183.70.10)`.
+            let address = w.rsplit('@').next().unwrap_or(w);
+            parse_ip_port(address).filter(|_| !after_helo)
         });
     }
     if text.to_ascii_lowercase().contains("port=") {
