@@ -299,6 +299,11 @@ body\r
     assert_eq!(trace.arc_sets.len(), 1);
     assert_eq!(trace.arc_sets[0].seal_cv.as_deref(), Some("none"));
     assert_eq!(trace.arc_sets[0].sealer.as_deref(), Some("sender.example"));
+    assert_eq!(
+        trace.arc_sets[0].hop,
+        Some(0),
+        "sealed where mx.sender.example received it"
+    );
     let arc_ar = trace.arc_sets[0].auth_results.as_ref().unwrap();
     assert_eq!(arc_ar.authserv_id, "mx.sender.example");
     assert_eq!(arc_ar.results[0].method, "spf");
@@ -311,4 +316,5 @@ body\r
     let text = render_text(&trace);
     assert!(text.contains("Authentication-Results: postie.local.test (verified by this node)"));
     assert!(text.contains("Authentication-Results: mx.sender.example (claimed, not verified)"));
+    assert!(text.contains("ARC i=1: cv=none sealer=sender.example at hop #1 (as claimed)"));
 }

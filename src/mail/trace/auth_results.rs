@@ -58,6 +58,9 @@ pub struct ArcSet {
     pub signer: Option<String>,
     /// The ARC-Authentication-Results payload of this instance.
     pub auth_results: Option<AuthResults>,
+    /// Index into `Trace::hops` of the newest hop received by the sealer's domain
+    /// (its `by` host is the `d=` domain or below it), when there is one.
+    pub hop: Option<usize>,
 }
 
 /// One Received-SPF field.

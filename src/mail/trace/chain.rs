@@ -90,7 +90,8 @@ pub struct OriginatingIp {
 ///   `authserv_id`, `version`, `results` (`method`, `result`, `reason`, `comment`,
 ///   `properties` [{`key`, `value`}]), `trusted` (authserv-id is this node's) and `raw`.
 /// - `arc_sets`: ARC fields grouped by `instance`, ascending, with `seal_cv`, `sealer`,
-///   `signer` and the instance's `auth_results`; as claimed, signatures not verified.
+///   `signer`, the instance's `auth_results` and `hop` (index into `hops` of the newest
+///   hop received by the sealer's domain); as claimed, signatures not verified.
 /// - `received_spf`: Received-SPF fields with `result`, `comment`, `properties`, `raw`.
 /// - `originating_ips`: X-Originating-IP fields with `raw` and `ip`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -162,6 +163,10 @@ pub fn analyse(raw: &[u8], ctx: &TraceContext) -> Trace {
             .iter()
             .any(|id| hostname_eq(id, &ar.authserv_id));
     }
+    let mut arc_sets = arc_sets(&fields);
+    for set in &mut arc_sets {
+        set.hop = set.sealer.as_deref().and_then(|d| sealer_hop(&hops, d));
+    }
     Trace {
         hops,
         total_transit_ms,
@@ -170,7 +175,7 @@ pub fn analyse(raw: &[u8], ctx: &TraceContext) -> Trace {
         max_positive_delay_ms,
         trust_boundary,
         auth_results,
-        arc_sets: arc_sets(&fields),
+        arc_sets,
         received_spf: values(&fields, "Received-SPF")
             .map(parse_received_spf)
             .collect(),
@@ -204,6 +209,18 @@ fn mark_trust(hops: &mut [TracedHop], ctx: &TraceContext) -> Option<usize> {
     let boundary = lowest_local?.checked_sub(1)?;
     hops[boundary].trust = Trust::Boundary;
     Some(boundary)
+}
+
+/// The newest hop whose receiving host is `domain` or a host below it.
+fn sealer_hop(hops: &[TracedHop], domain: &str) -> Option<usize> {
+    let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+    let suffix = format!(".{domain}");
+    hops.iter().rposition(|h| {
+        h.hop.by.as_deref().is_some_and(|by| {
+            let by = by.trim_end_matches('.').to_ascii_lowercase();
+            by == domain || by.ends_with(&suffix)
+        })
+    })
 }
 
 /// Groups ARC-Seal, ARC-Message-Signature and ARC-Authentication-Results by `i=`.

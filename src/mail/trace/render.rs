@@ -186,10 +186,11 @@ fn render_auth(trace: &Trace, out: &mut String) {
     for set in &trace.arc_sets {
         let _ = writeln!(
             out,
-            "ARC i={}: cv={} sealer={} (as claimed)",
+            "ARC i={}: cv={} sealer={}{} (as claimed)",
             set.instance,
             set.seal_cv.as_deref().unwrap_or("?"),
-            set.sealer.as_deref().unwrap_or("?")
+            set.sealer.as_deref().unwrap_or("?"),
+            arc_hop(trace, set.hop)
         );
     }
     for spf in &trace.received_spf {
@@ -198,4 +199,11 @@ fn render_auth(trace: &Trace, out: &mut String) {
     for ip in &trace.originating_ips {
         let _ = writeln!(out, "X-Originating-IP: {} (claimed)", ip.raw);
     }
+}
+
+/// ` at hop #N` for an ARC set tied to a hop, else nothing.
+pub fn arc_hop(trace: &Trace, hop: Option<usize>) -> String {
+    hop.and_then(|i| trace.hops.get(i))
+        .map(|h| format!(" at hop #{}", h.number))
+        .unwrap_or_default()
 }

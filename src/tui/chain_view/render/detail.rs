@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 use crate::mail::trace::chain::HopFlag;
-use crate::mail::trace::render::{format_delay, trust_label};
+use crate::mail::trace::render::{arc_hop, format_delay, trust_label};
 use crate::mail::trace::{Trace, TracedHop};
 
 pub(super) fn render_hop(
@@ -145,10 +145,11 @@ pub(super) fn auth_lines(trace: &Trace) -> Vec<Line<'static>> {
     }
     for set in &trace.arc_sets {
         lines.push(Line::from(format!(
-            "ARC i={} cv={} sealed by {} (as claimed)",
+            "ARC i={} cv={} sealed by {}{} (as claimed)",
             set.instance,
             set.seal_cv.as_deref().unwrap_or("?"),
-            set.sealer.as_deref().unwrap_or("?")
+            set.sealer.as_deref().unwrap_or("?"),
+            arc_hop(trace, set.hop)
         )));
     }
     for spf in &trace.received_spf {
