@@ -1,1 +1,21 @@
-//! Received-chain and authentication-results analysis (owned by the trace work).
+//! Received-chain and authentication-results analysis: every hop parsed, the route put in
+//! order, delays and oddities flagged, and RFC 8601 results grouped by who wrote them.
+
+pub mod auth_results;
+pub mod chain;
+pub mod date;
+pub mod headers;
+pub mod received;
+pub mod render;
+pub mod tokenizer;
+
+pub use auth_results::{
+    ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
+};
+pub use chain::{HopFlag, OriginatingIp, Trace, TraceContext, TracedHop, Trust, analyse};
+pub use date::{ParsedDate, parse_date};
+pub use received::{Hop, ProtocolFlags, parse_received};
+pub use render::render_text;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! Chain view tests: pure state transitions, key mapping, and TestBackend snapshots of the
+//! 15-hop message (mail_test_10) and a skewed one (SpamAssassin nice/002) at 80x24 and 120x40.
+#![allow(clippy::unwrap_used)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::*;
+use crate::mail::trace::{Trace, TraceContext, analyse};
+
+const FIFTEEN_HOPS: &[u8] = include_bytes!("../../../tests/fixtures/trace/mail_test_10.eml");
+const SKEWED: &[u8] = include_bytes!("../../../tests/fixtures/trace/spamassassin_nice_002.eml");
+
+fn trace(raw: &[u8]) -> Trace {
+    analyse(raw, &TraceContext::default())
+}
+
+fn draw(trace: &Trace, state: &ChainViewState, width: u16, height: u16) -> TestBackend {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal
+        .draw(|frame| render(frame, frame.area(), trace, state))
+        .unwrap();
+    terminal.backend().clone()
+}
+
+macro_rules! snapshot {
+    ($name:expr, $backend:expr) => {
+        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+            insta::assert_snapshot!($name, $backend);
+        });
+    };
+}
+
+#[test]
+fn next_and_prev_follow_the_displayed_order() {
+    let mut state = ChainViewState::default();
+    state.select_next(3);
+    assert_eq!(state.selected, 1);
+    state.select_next(3);
+    state.select_next(3);
+    assert_eq!(state.selected, 2, "stops at the bottom");
+    state.toggle_order();
+    assert_eq!(
+        state.row_of(state.selected, 3),
+        0,
+        "same hop, now the top row"
+    );
+    state.select_next(3);
+    assert_eq!(
+        state.selected, 1,
+        "down in header order is towards older hops"
+    );
+    state.select_prev(3);
+    state.select_prev(3);
+    assert_eq!(state.selected, 2);
+    state.select_last(3);
+    assert_eq!(state.selected, 0);
+}
+
+#[test]
+fn selection_on_an_empty_chain_stays_at_zero() {
+    let mut state = ChainViewState::default();
+    state.select_next(0);
+    state.select_last(0);
+    assert_eq!(state.selected, 0);
+    assert!(state.selected_hop(&trace(b"Subject: x\n\n")).is_none());
+}
+
+#[test]
+fn close_shuts_the_detail_before_leaving() {
+    let mut state = ChainViewState::default();
+    assert!(state.apply(ChainAction::ToggleDetail, 2));
+    assert!(state.detail_open);
+    assert!(state.apply(ChainAction::Close, 2));
+    assert!(!state.detail_open);
+    assert!(
+        !state.apply(ChainAction::Close, 2),
+        "second Esc leaves the view"
+    );
+}
+
+#[test]
+fn keys_map_to_actions() {
+    let key = |code| KeyEvent::new(code, KeyModifiers::NONE);
+    assert_eq!(key_action(key(KeyCode::Down)), Some(ChainAction::Next));
+    assert_eq!(key_action(key(KeyCode::Char('k'))), Some(ChainAction::Prev));
+    assert_eq!(
+        key_action(key(KeyCode::Enter)),
+        Some(ChainAction::ToggleDetail)
+    );
+    assert_eq!(
+        key_action(key(KeyCode::Char('o'))),
+        Some(ChainAction::ToggleOrder)
+    );
+    assert_eq!(
+        key_action(key(KeyCode::Char('a'))),
+        Some(ChainAction::ToggleAuth)
+    );
+    assert_eq!(key_action(key(KeyCode::Esc)), Some(ChainAction::Close));
+    assert_eq!(
+        key_action(KeyEvent::new(KeyCode::Char('a'), KeyModifiers::CONTROL)),
+        None
+    );
+    assert_eq!(key_action(key(KeyCode::Char('z'))), None);
+}
+
+#[test]
+fn fifteen_hops_80x24() {
+    let t = trace(FIFTEEN_HOPS);
+    assert_eq!(t.hops.len(), 15);
+    snapshot!(
+        "chain_15_hops_80x24",
+        draw(&t, &ChainViewState::default(), 80, 24)
+    );
+}
+
+#[test]
+fn fifteen_hops_120x40_header_order_with_auth() {
+    let t = trace(FIFTEEN_HOPS);
+    let state = ChainViewState {
+        order: HopOrder::HeaderOrder,
+        auth_open: true,
+        ..ChainViewState::default()
+    };
+    snapshot!("chain_15_hops_120x40", draw(&t, &state, 120, 40));
+}
+
+#[test]
+fn skewed_80x24() {
+    let t = trace(SKEWED);
+    snapshot!(
+        "chain_skewed_80x24",
+        draw(&t, &ChainViewState::default(), 80, 24)
+    );
+}
+
+#[test]
+fn skewed_120x40_detail_of_the_skewed_hop() {
+    let t = trace(SKEWED);
+    let skewed = t
+        .hops
+        .iter()
+        .position(|h| h.delay_ms.is_some_and(|d| d < 0))
+        .unwrap();
+    let state = ChainViewState {
+        selected: skewed,
+        detail_open: true,
+        ..ChainViewState::default()
+    };
+    snapshot!("chain_skewed_120x40_detail", draw(&t, &state, 120, 40));
+}
+
+#[test]
+fn skewed_delay_is_marked_not_barred() {
+    let t = trace(SKEWED);
+    let backend = draw(&t, &ChainViewState::default(), 80, 24);
+    let text = backend.to_string();
+    assert!(text.contains("<skew"));
+    assert!(text.contains("SKEW"));
+}
+
+#[test]
+fn tiny_and_empty_areas_render_without_panic() {
+    let t = trace(FIFTEEN_HOPS);
+    let empty = trace(b"");
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (80, 2)] {
+        for auth_open in [false, true] {
+            for detail_open in [false, true] {
+                let state = ChainViewState {
+                    selected: 99,
+                    auth_open,
+                    detail_open,
+                    ..ChainViewState::default()
+                };
+                draw(&t, &state, w, h);
+                draw(&empty, &state, w, h);
+            }
+        }
+    }
+}
+
+#[test]
+fn trust_boundary_is_named_and_coloured() {
+    let ctx = TraceContext {
+        local_hostnames: vec!["b.mx.sonic.net".into()],
+        local_authserv_ids: vec![],
+    };
+    let raw = include_bytes!("../../../tests/fixtures/trace/spamassassin_spam_012.eml");
+    let t = analyse(raw, &ctx);
+    let backend = draw(&t, &ChainViewState::default(), 80, 24);
+    assert!(backend.to_string().contains("trust #1+"));
+    let buffer = backend.buffer();
+    // Row 2 is hop 1 (the boundary), row 3 hop 2 (written by this node).
+    assert_eq!(buffer[(0, 2)].fg, ratatui::style::Color::Cyan);
+    assert_eq!(buffer[(0, 3)].fg, ratatui::style::Color::Green);
+}
+
+#[test]
+fn detail_scroll_resets_on_another_hop() {
+    let mut state = ChainViewState::default();
+    state.apply(ChainAction::ToggleDetail, 3);
+    state.apply(ChainAction::ScrollDown, 3);
+    assert_eq!(state.detail_scroll, 5);
+    state.apply(ChainAction::ScrollUp, 3);
+    state.apply(ChainAction::ScrollUp, 3);
+    assert_eq!(state.detail_scroll, 0);
+    state.apply(ChainAction::ScrollDown, 3);
+    state.apply(ChainAction::Next, 3);
+    assert_eq!((state.selected, state.detail_scroll), (1, 0));
+}
+
+#[test]
+fn fifteen_hops_80x24_detail_of_the_gateway_hop() {
+    let t = trace(FIFTEEN_HOPS);
+    let state = ChainViewState {
+        selected: 3,
+        detail_open: true,
+        ..ChainViewState::default()
+    };
+    snapshot!("chain_15_hops_80x24_detail", draw(&t, &state, 80, 24));
+}
+
+#[test]
+fn control_characters_in_headers_never_reach_the_terminal() {
+    let raw = b"Received: from evil\x1b[2J.example (x [192.0.2.1]) by mx\x07.example\t with ESMTP id 1;\r\n Mon, 1 Oct 2018 09:49:21 +0000\r\nAuthentication-Results: a\x1b]0;pwn\x07; spf=pass\r\n\r\n";
+    let t = trace(raw);
+    for state in [
+        ChainViewState::default(),
+        ChainViewState {
+            detail_open: true,
+            auth_open: true,
+            ..ChainViewState::default()
+        },
+    ] {
+        let backend = draw(&t, &state, 80, 24);
+        let symbols: String = backend
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(!symbols.chars().any(|c| c.is_control()), "{symbols:?}");
+    }
+}

@@ -1,0 +1,320 @@
+//! Golden tests: real Received lines from the research catalogue with every field
+//! asserted, and whole-message traces of the fixture messages.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use postie::mail::trace::{Hop, HopFlag, TraceContext, analyse, parse_received, render_text};
+
+/// Every field of a hop in one line, `-` for absent values.
+fn describe(h: &Hop) -> String {
+    let o = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let ip = |v: Option<std::net::IpAddr>| v.map_or_else(|| "-".into(), |i| i.to_string());
+    let f = h.protocol_flags;
+    let flags: Vec<&str> = [
+        ("tls", f.tls),
+        ("auth", f.auth),
+        ("utf8", f.utf8),
+        ("lmtp", f.lmtp),
+        ("local", f.local),
+        ("http", f.http),
+        ("mapi", f.mapi),
+    ]
+    .iter()
+    .filter(|x| x.1)
+    .map(|x| x.0)
+    .collect();
+    format!(
+        "from={}; helo={}; rdns={}; ip={}; by={}; by_ip={}; via={}; with={}; flags={}; tls={}; cipher={}; id={}; for={}; env={}; date={}; off={}; date_text={}; rec={}",
+        o(&h.from),
+        o(&h.helo),
+        o(&h.rdns),
+        ip(h.ip),
+        o(&h.by),
+        ip(h.by_ip),
+        o(&h.via),
+        o(&h.with),
+        flags.join(","),
+        o(&h.tls_version),
+        o(&h.tls_cipher),
+        o(&h.id),
+        o(&h.for_addr),
+        o(&h.envelope_from),
+        h.date.map_or_else(|| "-".into(), |d| d.utc.to_rfc3339()),
+        h.date
+            .and_then(|d| d.offset_minutes)
+            .map_or_else(|| "-".into(), |m| m.to_string()),
+        o(&h.date_text),
+        h.recognised
+    )
+}
+
+#[test]
+fn catalogue_lines_parse_to_their_golden_fields() {
+    let table = include_str!("fixtures/trace/catalogue.tsv");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let mut cols = line.split('\t');
+        let (id, value, want) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+        );
+        let value = value.replace("\\0", "\0");
+        let hop = parse_received(&value);
+        assert_eq!(hop.raw, value.trim(), "{id}: raw line kept");
+        let got = describe(&hop);
+        if std::env::var_os("TRACE_GOLDEN_PRINT").is_some() {
+            eprintln!("ROW\t{id}\t{got}");
+        }
+        if got != want {
+            failures.push(format!("{id}\n  want {want}\n  got  {got}"));
+        }
+        count += 1;
+    }
+    assert!(count >= 40, "only {count} catalogue lines");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/fixtures/trace/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(path).unwrap()
+}
+
+/// (UTC time, client IP, delay to the previous dated hop, flags).
+type ExpectedHop = (
+    &'static str,
+    Option<&'static str>,
+    Option<i64>,
+    &'static [HopFlag],
+);
+
+#[test]
+fn fifteen_hop_chain_is_ordered_timed_and_flagged() {
+    use HopFlag::*;
+    let trace = analyse(&fixture("mail_test_10.eml"), &TraceContext::default());
+    let want: [ExpectedHop; 15] = [
+        (
+            "2017-03-08T16:45:50+00:00",
+            Some("10.146.45.236"),
+            None,
+            &[NoTls],
+        ),
+        (
+            "2017-03-08T16:45:51+00:00",
+            Some("10.106.154.159"),
+            Some(1000),
+            &[NoTls],
+        ),
+        ("2017-03-08T16:46:15+00:00", None, Some(24000), &[NoTls]),
+        (
+            "2017-03-08T16:46:17+00:00",
+            Some("192.155.248.67"),
+            Some(2000),
+            &[],
+        ),
+        ("2017-03-08T16:46:19+00:00", None, Some(2000), &[NoTls]),
+        (
+            "2017-03-08T16:46:11+00:00",
+            Some("146.89.104.211"),
+            Some(-8000),
+            &[ClockSkew],
+        ),
+        ("2017-03-08T16:46:11+00:00", Some("127.0.0.1"), Some(0), &[]),
+        (
+            "2017-03-08T16:46:12+00:00",
+            Some("127.0.0.1"),
+            Some(1000),
+            &[],
+        ),
+        (
+            "2017-03-08T16:46:21+00:00",
+            Some("9.149.105.61"),
+            Some(9000),
+            &[NoTls],
+        ),
+        (
+            "2017-03-08T16:46:21+00:00",
+            Some("9.149.109.198"),
+            Some(0),
+            &[NoTls],
+        ),
+        ("2017-03-08T16:46:25+00:00", None, Some(4000), &[NoTls]),
+        (
+            "2017-03-08T16:46:27+00:00",
+            Some("195.75.94.106"),
+            Some(2000),
+            &[],
+        ),
+        (
+            "2017-03-08T16:46:30+00:00",
+            Some("127.0.0.1"),
+            Some(3000),
+            &[PrivateIp, HeloMismatch],
+        ),
+        (
+            "2017-03-08T16:46:30+00:00",
+            Some("148.163.158.5"),
+            Some(0),
+            &[HeloMismatch, NoTls],
+        ),
+        ("2017-03-08T16:46:30+00:00", None, Some(0), &[]),
+    ];
+    assert_eq!(trace.hops.len(), 15);
+    for (i, (hop, (time, ip, delay, flags))) in trace.hops.iter().zip(want).enumerate() {
+        assert_eq!(hop.number, i + 1);
+        assert_eq!(hop.header_index, 14 - i, "hop {}", i + 1);
+        assert_eq!(
+            hop.hop.date.unwrap().utc.to_rfc3339(),
+            time,
+            "hop {}",
+            i + 1
+        );
+        assert_eq!(
+            hop.hop.ip.map(|x| x.to_string()).as_deref(),
+            ip,
+            "hop {}",
+            i + 1
+        );
+        assert_eq!(hop.delay_ms, delay, "hop {}", i + 1);
+        assert_eq!(hop.flags, flags, "hop {}", i + 1);
+    }
+    // Hop 4 has its TLS comment between the ';' and the date.
+    assert_eq!(
+        trace.hops[3].hop.tls_version.as_deref(),
+        Some("TLSv1/SSLv3")
+    );
+    assert_eq!(trace.total_transit_ms, Some(40_000));
+    assert_eq!(trace.date_to_first_hop_ms, Some(2_000));
+    assert_eq!(trace.max_positive_delay_ms, Some(24_000));
+}
+
+#[test]
+fn forged_future_hop_renders_as_skew_in_text() {
+    let trace = analyse(
+        &fixture("spamassassin_spam_012.eml"),
+        &TraceContext::default(),
+    );
+    let want = "\
+Received chain: 2 hop(s), first to last hop -13h55m, Date: to first hop 6h00m
+  # Time (UTC)          From                               By                           With                Delay Flags
+  1 2004-02-10 05:17:44 8.141.200.111                      mail1.paypal.com             SMTP                      NOTLS
+  2 2004-02-09 15:21:57 mail1.paypal.com [80.8.136.186]    b.mx.sonic.net               SMTP              -13h55m SKEW,HELO,NOTLS
+";
+    assert_eq!(render_text(&trace), want);
+}
+
+#[test]
+fn json_shape_is_the_documented_one() {
+    let trace = analyse(
+        &fixture("spamassassin_spam_012.eml"),
+        &TraceContext::default(),
+    );
+    let json = serde_json::to_value(&trace).unwrap();
+    let keys = |v: &serde_json::Value| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys(&json),
+        [
+            "arc_sets",
+            "auth_results",
+            "date_header",
+            "date_to_first_hop_ms",
+            "hops",
+            "max_positive_delay_ms",
+            "originating_ips",
+            "received_spf",
+            "total_transit_ms",
+            "trust_boundary",
+        ]
+    );
+    assert_eq!(
+        keys(&json["hops"][0]),
+        [
+            "by",
+            "by_ip",
+            "date",
+            "date_text",
+            "delay_ms",
+            "envelope_from",
+            "flags",
+            "for",
+            "from",
+            "header_index",
+            "helo",
+            "id",
+            "ip",
+            "number",
+            "protocol_flags",
+            "raw",
+            "rdns",
+            "recognised",
+            "tls_cipher",
+            "tls_version",
+            "trust",
+            "via",
+            "with",
+        ]
+    );
+    assert_eq!(json["hops"][1]["flags"][0], "clock_skew");
+    assert_eq!(json["hops"][1]["date"]["utc"], "2004-02-09T15:21:57Z");
+    assert_eq!(json["hops"][1]["date"]["offset_minutes"], -480);
+    assert_eq!(json["hops"][0]["trust"], "claimed");
+}
+
+#[test]
+fn own_hops_are_observed_and_only_own_authserv_id_is_trusted() {
+    let raw = b"Received: from mx.sender.example (mx.sender.example [192.0.2.7])\r
+ by postie.local.test with ESMTPS id 1; Tue, 1 Apr 2025 10:00:05 +0000\r
+Received: from laptop ([198.51.100.3]) by mx.sender.example with ESMTPSA id 2;\r
+ Tue, 1 Apr 2025 10:00:01 +0000\r
+Authentication-Results: postie.local.test; spf=pass smtp.mailfrom=a@sender.example\r
+Authentication-Results: mx.sender.example; dkim=pass header.d=sender.example\r
+ARC-Seal: i=1; a=rsa-sha256; cv=none; d=sender.example; s=arc; b=xyz\r
+ARC-Authentication-Results: i=1; mx.sender.example; spf=pass smtp.mailfrom=a@sender.example\r
+Received-SPF: pass (sender.example: 192.0.2.7 is permitted) client-ip=192.0.2.7;\r
+X-Originating-IP: [198.51.100.3]\r
+Date: Tue, 1 Apr 2025 09:59:59 +0000\r
+\r
+body\r
+";
+    let ctx = TraceContext {
+        local_hostnames: vec!["postie.local.test".into()],
+        local_authserv_ids: vec!["postie.local.test".into()],
+    };
+    let trace = analyse(raw, &ctx);
+    assert_eq!(trace.hops.len(), 2);
+    assert_eq!(trace.trust_boundary, Some(0));
+    assert_eq!(trace.hops[1].trust, postie::mail::trace::Trust::Observed);
+    assert_eq!(trace.hops[0].trust, postie::mail::trace::Trust::Boundary);
+    assert_eq!(trace.hops[1].delay_ms, Some(4_000));
+    assert_eq!(trace.date_to_first_hop_ms, Some(2_000));
+    let trusted: Vec<bool> = trace.auth_results.iter().map(|a| a.trusted).collect();
+    assert_eq!(trusted, [true, false]);
+    assert_eq!(trace.arc_sets.len(), 1);
+    assert_eq!(trace.arc_sets[0].seal_cv.as_deref(), Some("none"));
+    assert_eq!(trace.arc_sets[0].sealer.as_deref(), Some("sender.example"));
+    assert_eq!(
+        trace.arc_sets[0].hop,
+        Some(0),
+        "sealed where mx.sender.example received it"
+    );
+    let arc_ar = trace.arc_sets[0].auth_results.as_ref().unwrap();
+    assert_eq!(arc_ar.authserv_id, "mx.sender.example");
+    assert_eq!(arc_ar.results[0].method, "spf");
+    assert_eq!(trace.received_spf[0].result, "pass");
+    assert_eq!(trace.received_spf[0].properties[0].key, "client-ip");
+    assert_eq!(
+        trace.originating_ips[0].ip.unwrap().to_string(),
+        "198.51.100.3"
+    );
+    let text = render_text(&trace);
+    assert!(text.contains("Authentication-Results: postie.local.test (verified by this node)"));
+    assert!(text.contains("Authentication-Results: mx.sender.example (claimed, not verified)"));
+    assert!(text.contains("ARC i=1: cv=none sealer=sender.example at hop #1 (as claimed)"));
+}
