@@ -8,6 +8,7 @@ mod context;
 mod messages;
 mod output;
 mod serve;
+mod trace;
 mod transfer;
 
 pub use context::Context;
@@ -84,6 +85,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Analyse a message's Received chain and authentication results.
+    Trace {
+        /// A stored message id or an .eml file.
+        target: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set an account's password for SMTP AUTH and POP3.
     Passwd {
         /// Account name (default: the first account).
@@ -133,6 +141,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 ctx.paths.data_dir.display()
             )?;
             Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Trace { target, json }) => {
+            runtime.block_on(trace::trace(&ctx, &target, json, out))
         }
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),

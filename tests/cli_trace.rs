@@ -1,0 +1,58 @@
+//! `postie trace` on a file and on a stored message.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::path::Path;
+use std::process::Command;
+
+fn postie(home: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_postie"))
+        .args(args)
+        .env("POSTIE_HOME", home)
+        .output()
+        .unwrap()
+}
+
+const SKEWED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/trace/spamassassin_spam_012.eml"
+);
+
+#[test]
+fn trace_of_a_file_prints_hops_and_flags_skew() {
+    let home = tempfile::tempdir().unwrap();
+    let out = postie(home.path(), &["trace", SKEWED]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("Received chain: 2 hop(s)"), "{text}");
+    assert!(text.contains("SKEW"), "{text}");
+}
+
+#[test]
+fn trace_json_of_a_stored_message_matches_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(postie(home.path(), &["import", SKEWED]).status.success());
+    let stored = postie(home.path(), &["trace", "1", "--json"]);
+    assert!(
+        stored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stored.stderr)
+    );
+    let file = postie(home.path(), &["trace", SKEWED, "--json"]);
+    let stored: serde_json::Value = serde_json::from_slice(&stored.stdout).unwrap();
+    let file: serde_json::Value = serde_json::from_slice(&file.stdout).unwrap();
+    assert_eq!(stored["hops"].as_array().unwrap().len(), 2);
+    assert_eq!(stored["hops"], file["hops"]);
+    assert!(
+        stored["hops"][1]["delay_ms"].as_i64().unwrap() < 0,
+        "clock skew is a negative delay"
+    );
+}
+
+#[test]
+fn trace_of_nonsense_fails_clearly() {
+    let home = tempfile::tempdir().unwrap();
+    let out = postie(home.path(), &["trace", "no-such-file"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("neither a file nor a message id"));
+}
