@@ -151,6 +151,7 @@ async fn main() {
                 println!("smtp-sink did not start; no peer comparison");
             }
             let _ = sink.kill();
+            let _ = sink.wait();
         }
         _ => println!("smtp-source/smtp-sink not installed: no peer comparison"),
     }
