@@ -4,6 +4,7 @@
 //! understood degrades to what can be read of it.
 
 pub mod body;
+pub mod canonical;
 pub mod charset;
 pub mod mime;
 pub mod summary;
