@@ -44,7 +44,12 @@ pub struct MimePart {
 /// kept and the body is read as plain text. Returns `None` only if nothing parses.
 pub fn with_parsed<T>(raw: &[u8], f: impl FnOnce(&ParsedMail) -> T) -> Option<T> {
     let raw = strip_envelope_line(raw);
-    if let Ok(parsed) = mailparse::parse_mail(raw) {
+    // mailparse reads a lone CR as part of the line, silently merging header fields.
+    let has_lone_cr = raw
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'\r' && raw.get(i + 1) != Some(&b'\n'));
+    if !has_lone_cr && let Ok(parsed) = mailparse::parse_mail(raw) {
         return Some(f(&parsed));
     }
     let repaired = repair_line_structure(raw);

@@ -126,7 +126,9 @@ fn is_quoted_from(line: &[u8]) -> bool {
 
 /// The empty line that precedes a separator (or ends the file) belongs to the mbox.
 fn strip_separator_blank_line(body: &mut Vec<u8>) {
-    if body.ends_with(b"\n\r\n") {
+    if body == b"\n" || body == b"\r\n" {
+        body.clear();
+    } else if body.ends_with(b"\n\r\n") {
         body.truncate(body.len() - 2);
     } else if body.ends_with(b"\n\n") {
         body.truncate(body.len() - 1);

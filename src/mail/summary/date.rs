@@ -11,6 +11,12 @@ pub fn parse_date(value: &str) -> Option<i64> {
     if let Ok(date) = chrono::DateTime::parse_from_rfc2822(value) {
         return Some(date.timestamp());
     }
+    // chrono refuses a day name that does not match the date; senders get it wrong.
+    if let Some((_, without_day)) = value.split_once(',')
+        && let Ok(date) = chrono::DateTime::parse_from_rfc2822(without_day.trim())
+    {
+        return Some(date.timestamp());
+    }
     // mailparse stops quietly at the end of its input, so "5" would read as 1970; a real
     // date has a time of day.
     if !value.contains(':') {
