@@ -213,7 +213,12 @@ fn list_directory(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
         if hidden {
             continue;
         }
+        // Symlinked directories are not followed: a link back up would never end.
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
         if path.is_dir() {
+            if is_link {
+                continue;
+            }
             if is_maildir(&path) {
                 found.extend(maildir::list(&path)?);
             } else {

@@ -123,3 +123,13 @@ fn header_sniffing_accepts_fields_and_rejects_prose() {
     assert!(!looks_like_header(b": empty name\n"));
     assert!(!looks_like_header(b""));
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_directories_are_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("a.eml"), b"Subject: a\n\nA\n");
+    std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
+    assert_eq!(read_all(root).unwrap().len(), 1);
+}

@@ -5,12 +5,25 @@ use html2text::render::RichAnnotation;
 /// Narrowest and widest widths we ask html2text for; narrower fails on tables.
 const MIN_WIDTH: usize = 20;
 const MAX_WIDTH: usize = 400;
+/// html2text renders recursively: a few thousand nested elements overflow a 2 MiB thread
+/// stack (tokio's default). Deeper documents are only ever hostile, so they are stripped.
+const MAX_NESTING: usize = 1000;
+
+/// Elements that never hold children or whose end tag the parser implies at the next
+/// sibling, so they do not deepen the tree.
+const NON_NESTING: [&str; 24] = [
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "td", "th", "tr", "dt", "dd", "option", "tbody", "thead",
+];
 
 /// Render `html` to plain text wrapped at `width` columns (links become `[n]` footnotes)
 /// and collect the link targets in document order. Never fails: if html2text cannot render
 /// the document, tags are stripped crudely instead.
 pub fn render_html(html: &str, width: usize) -> (String, Vec<String>) {
     let width = width.clamp(MIN_WIDTH, MAX_WIDTH);
+    if nesting_exceeds(html, MAX_NESTING) {
+        return (strip_tags(html), Vec::new());
+    }
     let plain = html2text::config::plain();
     let Ok(dom) = plain.parse_html(html.as_bytes()) else {
         return (strip_tags(html), Vec::new());
@@ -39,6 +52,44 @@ pub fn render_html(html: &str, width: usize) -> (String, Vec<String>) {
         }
     }
     (text, links)
+}
+
+/// Whether the element nesting of `html` may exceed `limit`: counts open tags minus close
+/// tags, an over-estimate for sloppy HTML, which is fine for a safety valve.
+fn nesting_exceeds(html: &str, limit: usize) -> bool {
+    let bytes = html.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(offset) = bytes[i..].iter().position(|b| *b == b'<') {
+        i += offset + 1;
+        let closing = bytes.get(i) == Some(&b'/');
+        let start = if closing { i + 1 } else { i };
+        let end = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| start + n);
+        if end == start {
+            continue;
+        }
+        let name = html[start..end].to_ascii_lowercase();
+        if NON_NESTING.contains(&name.as_str()) {
+            continue;
+        }
+        let self_closing = bytes[end..]
+            .iter()
+            .take(1024)
+            .position(|b| *b == b'>')
+            .is_some_and(|n| n > 0 && bytes[end + n - 1] == b'/');
+        if closing {
+            depth = depth.saturating_sub(1);
+        } else if !self_closing {
+            depth += 1;
+            if depth > limit {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Last-resort HTML to text: drop everything between `<` and `>`, decode nothing.

@@ -95,3 +95,29 @@ fn html_rendering_respects_width_and_never_fails_on_tiny_widths() {
 fn clean_text_strips_bom_and_trailing_space() {
     assert_eq!(clean_text("\u{feff}a\r\nb\rc  \n\n"), "a\nb\nc");
 }
+
+#[test]
+fn hostile_nesting_is_stripped_instead_of_rendered() {
+    let html = format!(
+        "{}deep{}",
+        "<blockquote><b>".repeat(5000),
+        "</b></blockquote>".repeat(5000)
+    );
+    let small_stack = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || render_html(&html, 80))
+        .unwrap();
+    let (text, links) = small_stack.join().unwrap();
+    assert_eq!(text, "deep");
+    assert!(links.is_empty());
+}
+
+#[test]
+fn ordinary_sloppy_html_is_still_rendered() {
+    let html = format!(
+        "{}<a href=\"https://x.test/\">x</a>",
+        "<p><font>text".repeat(300)
+    );
+    let (_, links) = render_html(&html, 80);
+    assert_eq!(links, ["https://x.test/"]);
+}

@@ -118,8 +118,22 @@ struct EncodedWord {
     used: usize,
 }
 
+/// Longest encoded word we look for; RFC 2047 §2 allows 75 characters, senders exceed it.
+const MAX_WORD_LEN: usize = 1024;
+
 /// Parse `=?charset?enc?text?=` at the start of `s`.
 fn parse_word(s: &str) -> Option<EncodedWord> {
+    // An encoded word holds no whitespace; bounding the search keeps a header full of
+    // unterminated `=?` linear rather than quadratic.
+    let limit = s.len().min(MAX_WORD_LEN);
+    let mut token_end = s.as_bytes()[..limit]
+        .iter()
+        .position(u8::is_ascii_whitespace)
+        .unwrap_or(limit);
+    while !s.is_char_boundary(token_end) {
+        token_end -= 1;
+    }
+    let s = &s[..token_end];
     let body = s.strip_prefix("=?")?;
     let (charset, body) = body.split_once('?')?;
     let (encoding, body) = body.split_once('?')?;
