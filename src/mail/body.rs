@@ -2,6 +2,8 @@
 
 mod html;
 
+use std::collections::HashSet;
+
 use mailparse::ParsedMail;
 
 use super::charset::decode_part_text;
@@ -39,6 +41,8 @@ pub fn body_text_width(parsed: &ParsedMail, width: usize) -> BodyText {
     let mut pieces = Vec::new();
     collect(parsed, true, width, &mut pieces, &mut out);
     out.text = pieces.join("\n\n");
+    let mut seen = HashSet::new();
+    out.links.retain(|link| seen.insert(link.clone()));
     out
 }
 
@@ -80,11 +84,7 @@ fn collect(
             out.from_html = true;
         }
         push_text(pieces, clean_text(&text));
-        for link in links {
-            if !out.links.contains(&link) {
-                out.links.push(link);
-            }
-        }
+        out.links.extend(links);
     } else if is_textual(mimetype) {
         push_text(pieces, clean_text(&decode_part_text(part)));
     }
@@ -113,11 +113,7 @@ fn collect_alternative(
         if attempt_pieces.iter().any(|p| !p.trim().is_empty()) {
             pieces.extend(attempt_pieces);
             out.from_html |= attempt.from_html;
-            for link in attempt.links {
-                if !out.links.contains(&link) {
-                    out.links.push(link);
-                }
-            }
+            out.links.extend(attempt.links);
             return;
         }
     }

@@ -18,8 +18,8 @@ pub use rfc2047::{
     clean_line, decode_encoded_words, decode_header_bytes, decode_header_value, is_invisible_format,
 };
 
-/// The label of a charset `charset` cannot name; decoding with it yields U+FFFD for every
-/// non-ASCII byte.
+/// Probe bytes telling whether the `charset` crate knows a label: an unknown label decodes
+/// each of them to U+FFFD.
 const PROBE: &[u8] = b"\xC3\xA9";
 
 /// Non-ASCII bytes that, all forming valid UTF-8, outweigh a multi-byte charset label.
@@ -95,18 +95,43 @@ pub fn declared_charset<'a>(part: &'a ParsedMail) -> Option<&'a str> {
 }
 
 /// The content of a part with its Content-Transfer-Encoding undone (RFC 2045 §6).
-/// Base64 that mailparse rejects (a list footer appended after it, a stray character) is
-/// decoded up to where it stops being base64; anything else undecodable is returned raw.
+/// Sloppy encoding names (`quoted printable`, `base64;`) are understood; base64 that
+/// mailparse rejects (a list footer appended after it, a stray character) is decoded up to
+/// where it stops being base64; anything else undecodable is returned raw.
 pub fn decoded_body(part: &ParsedMail) -> Vec<u8> {
-    match part.get_body_encoded() {
-        Body::Base64(body) => body
-            .get_decoded()
-            .unwrap_or_else(|_| lenient_base64(body.get_raw())),
-        Body::QuotedPrintable(body) => body
-            .get_decoded()
-            .unwrap_or_else(|_| body.get_raw().to_vec()),
-        Body::SevenBit(body) | Body::EightBit(body) => body.get_raw().to_vec(),
-        Body::Binary(body) => body.get_raw().to_vec(),
+    let raw = raw_body_bytes(part);
+    let encoding = transfer_encoding(part);
+    match Body::new(raw, &part.ctype, &encoding) {
+        Body::Base64(body) => body.get_decoded().unwrap_or_else(|_| lenient_base64(raw)),
+        Body::QuotedPrintable(body) => body.get_decoded().unwrap_or_else(|_| raw.to_vec()),
+        Body::SevenBit(_) | Body::EightBit(_) | Body::Binary(_) => raw.to_vec(),
+    }
+}
+
+/// The Content-Transfer-Encoding as mailparse spells the two encodings it undoes, read
+/// tolerantly: case, spaces, `-`/`_` and anything after `;` are ignored.
+fn transfer_encoding(part: &ParsedMail) -> Option<String> {
+    let value = part
+        .headers
+        .iter()
+        .find(|h| {
+            h.get_key_ref()
+                .trim()
+                .eq_ignore_ascii_case("content-transfer-encoding")
+        })?
+        .get_value();
+    let squashed: String = value
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    match squashed.as_str() {
+        "base64" | "b64" => Some("base64".to_owned()),
+        "quotedprintable" | "qp" => Some("quoted-printable".to_owned()),
+        _ => None,
     }
 }
 

@@ -1,5 +1,8 @@
 //! HTML parts to terminal text with html2text, and the links they contain.
 
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
+
 use html2text::render::RichAnnotation;
 
 /// Narrowest and widest widths we ask html2text for; narrower fails on tables.
@@ -24,34 +27,40 @@ pub fn render_html(html: &str, width: usize) -> (String, Vec<String>) {
     if nesting_exceeds(html, MAX_NESTING) {
         return (strip_tags(html), Vec::new());
     }
+    // html2text 0.15 panics on some tables (an unchecked `tot_width - 1` in
+    // `append_columns_with_borders`, fixed in 0.17). One hostile message must not take the
+    // TUI or a server task down with it, so that panic degrades to stripped tags.
+    std::panic::catch_unwind(AssertUnwindSafe(|| render_with_html2text(html, width)))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| (strip_tags(html), Vec::new()))
+}
+
+fn render_with_html2text(html: &str, width: usize) -> Option<(String, Vec<String>)> {
     let plain = html2text::config::plain();
-    let Ok(dom) = plain.parse_html(html.as_bytes()) else {
-        return (strip_tags(html), Vec::new());
-    };
+    let dom = plain.parse_html(html.as_bytes()).ok()?;
     let text = plain
         .dom_to_render_tree(&dom)
         .and_then(|tree| plain.render_to_string(tree, width))
-        .unwrap_or_else(|_| strip_tags(html));
+        .ok()?;
     let rich = html2text::config::rich();
-    let mut links: Vec<String> = Vec::new();
-    if let Ok(lines) = rich
+    let lines = rich
         .dom_to_render_tree(&dom)
         .and_then(|tree| rich.render_to_lines(tree, width))
-    {
-        for line in &lines {
-            for piece in line.tagged_strings() {
-                for annotation in &piece.tag {
-                    if let RichAnnotation::Link(url) = annotation
-                        && !url.is_empty()
-                        && !links.contains(url)
-                    {
-                        links.push(url.clone());
-                    }
-                }
-            }
-        }
-    }
-    (text, links)
+        .unwrap_or_default();
+    let mut seen = HashSet::new();
+    let links = lines
+        .iter()
+        .flat_map(|line| line.tagged_strings())
+        .flat_map(|piece| piece.tag.iter())
+        .filter_map(|annotation| match annotation {
+            RichAnnotation::Link(url) if !url.is_empty() => Some(url),
+            _ => None,
+        })
+        .filter(|url| seen.insert(url.as_str()))
+        .cloned()
+        .collect();
+    Some((text, links))
 }
 
 /// Whether the element nesting of `html` may exceed `limit`: counts open tags minus close

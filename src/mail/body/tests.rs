@@ -121,3 +121,18 @@ fn ordinary_sloppy_html_is_still_rendered() {
     let (_, links) = render_html(&html, 80);
     assert_eq!(links, ["https://x.test/"]);
 }
+
+#[test]
+fn links_are_deduplicated_across_parts() {
+    let raw = b"Content-Type: multipart/mixed; boundary=m\r\n\r\n\
+--m\r\nContent-Type: text/html\r\n\r\n<a href=\"https://a.test/\">a</a><a href=\"https://a.test/\">again</a>\r\n\
+--m\r\nContent-Type: text/html\r\n\r\n<a href=\"https://b.test/\">b</a><a href=\"https://a.test/\">a</a>\r\n--m--\r\n";
+    assert_eq!(text_of(raw).links, ["https://a.test/", "https://b.test/"]);
+}
+
+#[test]
+fn html2text_table_panic_degrades_to_stripped_text() {
+    // Minimised from a corpus spam by a mutation run: html2text 0.15 underflows here.
+    let (text, _) = render_html("<p>before</p><table><td rowspan=2><tr></table>after", 80);
+    assert!(text.contains("before") && text.contains("after"), "{text}");
+}

@@ -126,3 +126,24 @@ fn empty_and_garbage_input_never_panic() {
         }
     }
 }
+
+#[test]
+fn sloppy_transfer_encoding_names_are_understood() {
+    for name in [
+        "quoted printable",
+        "Quoted-Printable;",
+        "quoted-printable   ",
+        "QP",
+    ] {
+        let raw = format!("Content-Transfer-Encoding: {name}\r\n\r\na=3Db");
+        assert_eq!(
+            attachment_bytes(raw.as_bytes(), &[]).unwrap(),
+            b"a=b",
+            "{name}"
+        );
+    }
+    let raw = b"Content-Transfer-Encoding: base64;\r\n\r\naGk=";
+    assert_eq!(attachment_bytes(raw, &[]).unwrap(), b"hi");
+    let raw = b"Content-Transfer-Encoding: 7-bit\r\n\r\na=3Db";
+    assert_eq!(attachment_bytes(raw, &[]).unwrap(), b"a=3Db");
+}
