@@ -8,6 +8,7 @@ mod context;
 mod messages;
 mod output;
 mod serve;
+mod status;
 mod trace;
 mod transfer;
 
@@ -33,6 +34,11 @@ pub struct Cli {
 pub enum Command {
     /// Run the mail node headless (SMTP; stops cleanly on SIGINT/SIGTERM).
     Serve,
+    /// Is the node running, where does it listen, how is the queue.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
         #[arg(long)]
@@ -145,6 +151,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Some(Command::Trace { target, json }) => {
             runtime.block_on(trace::trace(&ctx, &target, json, out))
         }
+        Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
         Some(Command::Passwd { account, stdin }) => {

@@ -3,9 +3,11 @@
 
 mod lock;
 mod smtp_backend;
+mod state;
 
 pub use lock::{LockError, NodeLock};
 pub use smtp_backend::{DirectoryPolicy, StoreBackend};
+pub use state::NodeState;
 
 use crate::config::{Config, Directory, Paths};
 use crate::dns::Dns;
@@ -46,6 +48,7 @@ pub struct Node {
     pub smtps_addrs: Vec<SocketAddr>,
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
+    data_dir: std::path::PathBuf,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     _lock: NodeLock,
@@ -115,12 +118,28 @@ impl Node {
         let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor)));
         tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped)));
         tracing::info!(?smtp_addrs, ?smtps_addrs, "node started");
+        let state = NodeState {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: chrono::Utc::now().timestamp(),
+            smtp: smtp_addrs.clone(),
+            smtps: smtps_addrs.clone(),
+            tls_cert: Some(tls.cert_path.clone()),
+            ..NodeState::default()
+        };
+        state
+            .write(&paths.data_dir)
+            .map_err(|source| NodeError::DataDir {
+                path: NodeState::path(&paths.data_dir),
+                source,
+            })?;
 
         Ok(Node {
             store,
             smtp_addrs,
             smtps_addrs,
             tls_cert: tls.cert_path.clone(),
+            data_dir: paths.data_dir.clone(),
             stop,
             tasks,
             _lock: lock,
@@ -131,6 +150,7 @@ impl Node {
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
+        NodeState::remove(&self.data_dir);
         tracing::info!("node stopped");
     }
 }

@@ -480,6 +480,11 @@ impl Store {
         self.read(queries::queue).await
     }
 
+    /// Message count and the times of the last inbound message and outbound attempt.
+    pub async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(queries::activity).await
+    }
+
     /// `PRAGMA quick_check`: "ok" or the problems found.
     pub async fn quick_check(&self) -> Result<String, StoreError> {
         self.read(|c| Ok(c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))?))

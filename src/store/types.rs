@@ -258,3 +258,13 @@ pub enum SortKey {
     Subject,
     Size,
 }
+
+/// What the node has been doing, for `postie status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    pub messages: u64,
+    /// Unix seconds of the newest message received over SMTP.
+    pub last_inbound: Option<i64>,
+    /// Unix seconds of the newest outbound delivery attempt.
+    pub last_outbound: Option<i64>,
+}
