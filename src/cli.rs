@@ -5,6 +5,7 @@
 
 mod accounts;
 mod context;
+mod doctor;
 mod messages;
 mod output;
 mod serve;
@@ -38,6 +39,12 @@ pub enum Command {
     Status {
         #[arg(long)]
         json: bool,
+    },
+    /// Check config, ports, TLS, the store and the network, and say how to fix problems.
+    Doctor {
+        /// Skip the checks that need the network (DNS, outbound port 25).
+        #[arg(long)]
+        offline: bool,
     },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
@@ -134,11 +141,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Run a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let ctx = Context::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let ctx = match (Context::load(cli.config.as_deref()), &cli.command) {
+        // Doctor reports a broken configuration as a finding instead of failing on it.
+        (Err(e), Some(Command::Doctor { offline })) => {
+            return runtime.block_on(doctor::doctor(Err(e), *offline, out));
+        }
+        (loaded, _) => loaded?,
+    };
     match cli.command {
         None => {
             writeln!(
@@ -152,6 +165,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             runtime.block_on(trace::trace(&ctx, &target, json, out))
         }
         Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
+        Some(Command::Doctor { offline }) => {
+            runtime.block_on(doctor::doctor(Ok(ctx), offline, out))
+        }
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
         Some(Command::Passwd { account, stdin }) => {

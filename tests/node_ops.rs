@@ -17,14 +17,25 @@ fn status_reports_running_node_listeners_tls_queue_and_store() {
     let node = ServeProcess::start(home.path());
     let mut client = SmtpClient::connect(node.smtp).unwrap();
     client
-        .send("bob@remote.test", "alice@postie.test", &test_message("s1@t", 64))
+        .send(
+            "bob@remote.test",
+            "alice@postie.test",
+            &test_message("s1@t", 64),
+        )
         .unwrap();
     let s = status_json(home.path());
     assert_eq!(s["node"]["running"], true);
     assert_eq!(s["node"]["pid"], node.child.id().to_string());
     assert_eq!(s["node"]["listeners"]["smtp"][0], node.smtp.to_string());
     assert!(s["tls"]["expires"].as_str().unwrap().len() > 10, "{s}");
-    for state in ["queued", "deferred", "delivered", "bounced", "held", "cancelled"] {
+    for state in [
+        "queued",
+        "deferred",
+        "delivered",
+        "bounced",
+        "held",
+        "cancelled",
+    ] {
         assert_eq!(s["queue"][state], 0, "{state}");
     }
     assert_eq!(s["store"]["messages"], 1);
@@ -37,4 +48,60 @@ fn status_reports_running_node_listeners_tls_queue_and_store() {
     assert!(s["node"]["listeners"].as_object().unwrap().is_empty());
     let text = postie(home.path(), &["status"]);
     assert!(text.starts_with("node: not running"), "{text}");
+}
+
+#[test]
+fn doctor_reports_a_broken_config_with_a_fix_and_fails() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[smtp]\nlisten = [\"nonsense\"]\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(postie_bin())
+        .args(["doctor", "--offline"])
+        .env("POSTIE_HOME", home.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[FAIL] config:"), "{text}");
+    assert!(text.contains("key `smtp.listen`"), "{text}");
+    assert!(text.contains("fix:"), "{text}");
+}
+
+#[test]
+fn doctor_names_a_busy_port_and_accepts_ports_held_by_this_node() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    let config = TEST_CONFIG.replace(
+        "[pop3]\nlisten = [\"127.0.0.1:0\"]",
+        &format!("[pop3]\nlisten = [\"127.0.0.1:{port}\"]"),
+    );
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    let run = || {
+        std::process::Command::new(postie_bin())
+            .args(["doctor", "--offline"])
+            .env("POSTIE_HOME", home.path())
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(&format!(
+            "[FAIL] port: pop3 127.0.0.1:{port} cannot be used"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("[ok  ] store:"), "{text}");
+    drop(busy);
+
+    let node = ServeProcess::start(home.path());
+    let text = String::from_utf8(run().stdout).unwrap();
+    assert!(text.contains("is held by this node"), "{text}");
+    assert!(text.contains("[ok  ] tls:"), "{text}");
+    node.stop();
 }
