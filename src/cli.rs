@@ -6,6 +6,7 @@
 mod accounts;
 mod context;
 mod doctor;
+mod log;
 mod messages;
 mod output;
 mod serve;
@@ -45,6 +46,15 @@ pub enum Command {
         /// Skip the checks that need the network (DNS, outbound port 25).
         #[arg(long)]
         offline: bool,
+    },
+    /// Show the node's log (the newest daily file).
+    Log {
+        /// Keep printing new lines as they are written.
+        #[arg(short, long)]
+        follow: bool,
+        /// How many of the last lines to print first.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        lines: usize,
     },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
@@ -167,6 +177,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
         Some(Command::Doctor { offline }) => {
             runtime.block_on(doctor::doctor(Ok(ctx), offline, out))
+        }
+        Some(Command::Log { follow, lines }) => {
+            runtime.block_on(log::log(&ctx, lines, follow, out))
         }
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),

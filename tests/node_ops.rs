@@ -105,3 +105,13 @@ fn doctor_names_a_busy_port_and_accepts_ports_held_by_this_node() {
     assert!(text.contains("[ok  ] tls:"), "{text}");
     node.stop();
 }
+
+#[test]
+fn log_shows_what_the_node_wrote() {
+    let home = test_home();
+    let node = ServeProcess::start(home.path());
+    node.stop();
+    let text = postie(home.path(), &["log", "-n", "20"]);
+    assert!(text.contains("node started"), "{text}");
+    assert!(text.contains("node stopped"), "{text}");
+}
