@@ -1,7 +1,7 @@
 //! The tokio driver over `tokio::io::duplex` (and a TCP listener for the connection limit):
 //! replies written in order, 250 only after the backend resolved, STARTTLS with a real
 //! rustls client, injection refused, timeouts, shutdown and early talkers.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 #[path = "smtp_support.rs"]
 mod support;
@@ -282,4 +282,68 @@ async fn implicit_tls_listener_speaks_tls_from_the_first_byte() {
     let ehlo = c.cmd("EHLO t", "250-").await;
     assert!(!ehlo.contains("STARTTLS"));
     c.cmd("QUIT", "221").await;
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_the_delivery_in_flight_then_says_421() {
+    let mut server = support::start(SmtpConfig::default());
+    let (release, gate) = tokio::sync::oneshot::channel();
+    // The gate is installed through the running server's backend.
+    *server.backend().gate.lock().await = Some(gate);
+    let tcp = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut c = Client {
+        io: BufReader::new(tcp),
+    };
+    c.reply().await;
+    c.cmd("EHLO t", "250").await;
+    c.cmd("MAIL FROM:<a@remote.example>", "250").await;
+    c.cmd("RCPT TO:<bob@example.org>", "250").await;
+    c.cmd("DATA", "354").await;
+    c.send("Subject: in flight\r\n\r\nx\r\n.\r\n").await;
+    let message = server.delivered.recv().await.unwrap();
+    server.stop.send(()).unwrap();
+    release.send(()).unwrap();
+    assert_eq!(
+        c.reply().await,
+        format!("250 2.0.0 Ok: queued as {}\r\n", message.queue_id)
+    );
+    assert!(c.reply().await.starts_with("421 4.3.2"));
+    assert_eq!(c.reply().await, "");
+    server.server.await.unwrap();
+}
+
+#[tokio::test]
+async fn ipv6_loopback_listener_accepts_connections() {
+    let config = SmtpConfig {
+        listen: vec!["[::1]:0".into()],
+        ..SmtpConfig::default()
+    };
+    let listeners = match postie::smtp::bind_listeners(&config) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("SKIP: no IPv6 loopback ({e})");
+            return;
+        }
+    };
+    let addr = listeners[0].tcp.local_addr().unwrap();
+    let mut f = fixture(SmtpConfig::default());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(postie::smtp::serve(listeners, Arc::clone(&f.ctx), async {
+        let _ = stopped.await;
+    }));
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut c = Client {
+        io: BufReader::new(tcp),
+    };
+    c.reply().await;
+    let ehlo = c.cmd("EHLO v6.test", "250-").await;
+    assert!(ehlo.contains("AUTH PLAIN LOGIN"), "::1 is loopback: {ehlo}");
+    c.cmd("MAIL FROM:<a@remote.example>", "250").await;
+    c.cmd("RCPT TO:<friend@elsewhere.example>", "250").await;
+    c.cmd("DATA", "354").await;
+    c.cmd("x\r\n.", "250").await;
+    let m = f.delivered.recv().await.unwrap();
+    assert!(String::from_utf8_lossy(&m.data).contains("[IPv6:::1]"));
+    stop.send(()).unwrap();
+    server.await.unwrap();
 }

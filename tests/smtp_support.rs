@@ -108,6 +108,7 @@ pub fn fixture(config: SmtpConfig) -> Fixture {
 }
 
 pub struct Running {
+    pub ctx: Arc<ServerContext<MemoryBackend>>,
     pub addr: SocketAddr,
     pub tls_addr: SocketAddr,
     pub stop: oneshot::Sender<()>,
@@ -134,6 +135,7 @@ pub fn start(mut config: SmtpConfig) -> Running {
         .await;
     });
     Running {
+        ctx: Arc::clone(&f.ctx),
         addr,
         tls_addr,
         stop,
@@ -141,6 +143,12 @@ pub fn start(mut config: SmtpConfig) -> Running {
         delivered: f.delivered,
         cert_pem: f.cert_pem,
         dir: f.dir,
+    }
+}
+
+impl Running {
+    pub fn backend(&self) -> &MemoryBackend {
+        &self.ctx.backend
     }
 }
 
