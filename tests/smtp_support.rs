@@ -163,3 +163,15 @@ pub fn have(tool: &str) -> bool {
     }
     found
 }
+
+/// swaks needs Net::SSLeay for STARTTLS; prints the SKIP line when it is missing.
+pub fn have_perl_ssleay() -> bool {
+    let found = std::process::Command::new("perl")
+        .args(["-MNet::SSLeay", "-e1"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!("SKIP: swaks TLS cases: libnet-ssleay-perl not installed");
+    }
+    found
+}

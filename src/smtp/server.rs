@@ -50,8 +50,10 @@ pub struct ServerContext<B: Backend> {
 }
 
 impl<B: Backend> ServerContext<B> {
-    /// Build the context; `session.starttls_available` should match `tls.is_some()`.
-    pub fn new(session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+    /// Build the context. STARTTLS is offered exactly when `tls` is given (this overrides
+    /// `session.starttls_available`).
+    pub fn new(mut session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+        session.starttls_available = tls.is_some();
         let limit = session.config.max_connections.max(1);
         Self {
             session: Arc::new(session),

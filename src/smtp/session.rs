@@ -457,6 +457,13 @@ impl Session {
     }
 
     fn line_too_long(&mut self, out: &mut Vec<Output>) {
+        // An over-long SASL response ends the AUTH exchange as well.
+        if matches!(
+            self.state,
+            State::AuthPlain | State::AuthLoginUsername | State::AuthLoginPassword { .. }
+        ) {
+            self.state = State::Command;
+        }
         self.reply(Reply::new(500, "5.5.2", "Error: line too long"), out);
     }
 }
