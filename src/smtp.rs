@@ -7,7 +7,12 @@
 //! - [`backend`]: the [`Policy`] and [`Backend`] traits the node implements, and
 //!   [`AcceptedMessage`].
 //! - [`server`]: listeners, timeouts, STARTTLS and effects around the session.
-//! - [`config`]: the `[smtp]` section.
+//! - [`config`]: the `[smtp]` section; [`cidr`] parses its `trusted_networks`.
+//! - [`reply`]: reply codes with RFC 3463 enhanced status codes.
+//!
+//! Relay rule: a non-local recipient is accepted only from an authenticated client or a
+//! client inside `trusted_networks` (loopback by default); the [`Policy`] says what is
+//! local, the configuration says who is trusted. No default configuration is an open relay.
 //!
 //! Wiring it into a node (what `postie serve` does):
 //!
