@@ -10,8 +10,8 @@ use super::cidr::{Cidr, CidrError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. "127.0.0.1:2525", "[::1]:2525").
-    /// On Linux "[::]:25" also accepts IPv4 unless the system disables dual-stack sockets.
+    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. `127.0.0.1:2525`, `[::1]:2525`).
+    /// On Linux `[::]:25` also accepts IPv4 unless the system disables dual-stack sockets.
     pub listen: Vec<String>,
     /// Addresses for implicit-TLS SMTP (the 465 "submissions" style, RFC 8314). Empty = none.
     pub implicit_tls_listen: Vec<String>,
