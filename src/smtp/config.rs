@@ -10,8 +10,8 @@ use super::cidr::{Cidr, CidrError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. "127.0.0.1:2525", "[::1]:2525").
-    /// On Linux "[::]:25" also accepts IPv4 unless the system disables dual-stack sockets.
+    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. `127.0.0.1:2525`, `[::1]:2525`).
+    /// On Linux `[::]:25` also accepts IPv4 unless the system disables dual-stack sockets.
     pub listen: Vec<String>,
     /// Addresses for implicit-TLS SMTP (the 465 "submissions" style, RFC 8314). Empty = none.
     pub implicit_tls_listen: Vec<String>,
@@ -124,5 +124,76 @@ impl SmtpConfig {
     /// Parse `trusted_networks`; the error names the offending entry.
     pub fn trusted_cidrs(&self) -> Result<Vec<Cidr>, CidrError> {
         self.trusted_networks.iter().map(|s| s.parse()).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_loopback_only_and_match_the_documented_values() {
+        let c = SmtpConfig::default();
+        assert_eq!(c.listen, ["127.0.0.1:2525"]);
+        assert_eq!(c.max_message_size, 52_428_800);
+        assert_eq!(
+            (c.max_recipients, c.max_errors, c.max_command_line),
+            (100, 10, 4096)
+        );
+        assert_eq!((c.command_timeout_secs, c.data_timeout_secs), (300, 600));
+        let trusted = c.trusted_cidrs().unwrap();
+        assert!(
+            trusted
+                .iter()
+                .any(|n| n.contains("127.0.0.1".parse().unwrap()))
+        );
+        assert!(
+            !trusted
+                .iter()
+                .any(|n| n.contains("10.0.0.1".parse().unwrap()))
+        );
+    }
+
+    #[test]
+    fn toml_section_parses_with_kebab_case_enums_and_nested_tls() {
+        let c: SmtpConfig = toml::from_str(
+            r#"
+            listen = ["[::1]:25", "127.0.0.1:25"]
+            bare_newlines = "reject"
+            vrfy = "disabled"
+            text_line_hard_limit = 2000
+            [tls]
+            cert = "/etc/postie/cert.pem"
+            key = "/etc/postie/key.pem"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.bare_newlines, BareNewlines::Reject);
+        assert_eq!(c.vrfy, VrfyPolicy::Disabled);
+        assert_eq!(c.text_line_hard_limit, Some(2000));
+        assert_eq!(
+            c.tls.cert.as_deref(),
+            Some(std::path::Path::new("/etc/postie/cert.pem"))
+        );
+        assert_eq!(c.max_recipients, 100);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let err = toml::from_str::<SmtpConfig>("max_recipient = 5").unwrap_err();
+        assert!(err.to_string().contains("max_recipient"), "{err}");
+        let err = toml::from_str::<SmtpConfig>("bare_newlines = \"maybe\"").unwrap_err();
+        assert!(err.to_string().contains("bare_newlines"), "{err}");
+        let c = SmtpConfig {
+            trusted_networks: vec!["10.0.0.0/33".into()],
+            ..SmtpConfig::default()
+        };
+        assert!(
+            c.trusted_cidrs()
+                .unwrap_err()
+                .to_string()
+                .contains("10.0.0.0/33")
+        );
     }
 }

@@ -30,7 +30,7 @@ pub struct Trace<'a> {
     pub date: DateTime<FixedOffset>,
 }
 
-/// The RFC 3848 / RFC 6531 "with" keyword: [E]SMTP or UTF8SMTP, plus S for TLS and A for AUTH.
+/// The RFC 3848 / RFC 6531 "with" keyword: `[E]SMTP` or `UTF8SMTP`, plus S for TLS and A for AUTH.
 pub fn protocol(extended: bool, tls: bool, authenticated: bool, smtputf8: bool) -> &'static str {
     match (extended || smtputf8, smtputf8, tls, authenticated) {
         (false, _, _, _) => "SMTP",

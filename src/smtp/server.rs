@@ -50,8 +50,10 @@ pub struct ServerContext<B: Backend> {
 }
 
 impl<B: Backend> ServerContext<B> {
-    /// Build the context; `session.starttls_available` should match `tls.is_some()`.
-    pub fn new(session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+    /// Build the context. STARTTLS is offered exactly when `tls` is given (this overrides
+    /// `session.starttls_available`).
+    pub fn new(mut session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+        session.starttls_available = tls.is_some();
         let limit = session.config.max_connections.max(1);
         Self {
             session: Arc::new(session),
@@ -217,17 +219,17 @@ async fn connection<B: Backend>(
     );
     let mut session = Session::new(Arc::clone(&ctx.session), peer, rdns, tls);
     let mut buf = vec![0u8; 16 * 1024];
-    if config.greet_pause_ms > 0 {
-        let pause = Duration::from_millis(config.greet_pause_ms);
-        if let Ok(read) = tokio::time::timeout(pause, io.read(&mut buf)).await {
-            let n = read?;
-            if n > 0 {
-                tracing::info!("early talker refused");
-                let outputs = session.handle(&buf[..n], now());
-                io = perform(io, &mut session, &ctx, outputs).await?;
-            }
-            return Ok(io.shutdown().await?);
+    // Input before the greeting is an early talker. With a zero pause this still catches
+    // input that is already waiting (tokio's timeout polls the read once before the timer).
+    let pause = Duration::from_millis(config.greet_pause_ms);
+    if let Ok(read) = tokio::time::timeout(pause, io.read(&mut buf)).await {
+        let n = read?;
+        if n > 0 {
+            tracing::info!("early talker refused");
+            let outputs = session.handle(&buf[..n], now());
+            io = perform(io, &mut session, &ctx, outputs).await?;
         }
+        return Ok(io.shutdown().await?);
     }
     io.write_all(&session.greeting().to_bytes()).await?;
     io.flush().await?;

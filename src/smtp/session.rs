@@ -19,6 +19,9 @@ use super::config::SmtpConfig;
 use super::data::DataReader;
 use super::reply::Reply;
 
+/// Wall-clock time as the session sees it (local offset kept for the Received date).
+pub type Timestamp = DateTime<FixedOffset>;
+
 /// Generates queue ids (injected so tests are deterministic).
 pub type QueueIdGenerator = Arc<dyn Fn() -> String + Send + Sync>;
 
@@ -196,7 +199,7 @@ impl Session {
     }
 
     /// Feed bytes read from the client.
-    pub fn handle(&mut self, input: &[u8], now: DateTime<FixedOffset>) -> Vec<Output> {
+    pub fn handle(&mut self, input: &[u8], now: Timestamp) -> Vec<Output> {
         let mut out = Vec::new();
         match self.state {
             State::Closed => return out,
@@ -218,11 +221,7 @@ impl Session {
     }
 
     /// Result of an [`Output::Authenticate`]: the account name on success.
-    pub fn auth_result(
-        &mut self,
-        account: Option<String>,
-        now: DateTime<FixedOffset>,
-    ) -> Vec<Output> {
+    pub fn auth_result(&mut self, account: Option<String>, now: Timestamp) -> Vec<Output> {
         let mut out = Vec::new();
         if !matches!(self.state, State::AwaitingAuth) {
             return out;
@@ -246,7 +245,7 @@ impl Session {
     pub fn delivery_result(
         &mut self,
         result: Result<(), DeliveryError>,
-        now: DateTime<FixedOffset>,
+        now: Timestamp,
     ) -> Vec<Output> {
         let mut out = Vec::new();
         let State::AwaitingDelivery { queue_id } =
@@ -364,7 +363,7 @@ impl Session {
     }
 
     /// Run buffered input through the state machine until it needs more input or a result.
-    fn process(&mut self, now: DateTime<FixedOffset>, out: &mut Vec<Output>) {
+    fn process(&mut self, now: Timestamp, out: &mut Vec<Output>) {
         loop {
             let state = std::mem::replace(&mut self.state, State::Closed);
             match state {
@@ -458,6 +457,13 @@ impl Session {
     }
 
     fn line_too_long(&mut self, out: &mut Vec<Output>) {
+        // An over-long SASL response ends the AUTH exchange as well.
+        if matches!(
+            self.state,
+            State::AuthPlain | State::AuthLoginUsername | State::AuthLoginPassword { .. }
+        ) {
+            self.state = State::Command;
+        }
         self.reply(Reply::new(500, "5.5.2", "Error: line too long"), out);
     }
 }

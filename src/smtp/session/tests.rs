@@ -364,9 +364,6 @@ fn smuggling_sequences_yield_exactly_one_message_with_the_bytes_inside() {
             "{attempt:?}: {body}"
         );
         assert!(body.ends_with("evil\r\n"), "{attempt:?}");
-        assert!(
-            !body.contains("\r\n.\r\n") || attempt.contains(&b'\n') || attempt.contains(&b'\r')
-        );
     }
 }
 
