@@ -1,3 +1,4 @@
+//! Tests for body text selection, HTML rendering and text cleaning.
 #![allow(clippy::unwrap_used)]
 
 use super::*;

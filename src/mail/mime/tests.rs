@@ -1,3 +1,4 @@
+//! Tests for the MIME tree, attachment detection and lenient parsing.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
