@@ -36,6 +36,8 @@ pub struct MimePart {
     pub is_attachment: bool,
     /// Number of direct children (multipart only).
     pub children: usize,
+    /// Content-ID without angle brackets (RFC 2045 §7), what HTML `cid:` links name.
+    pub content_id: Option<String>,
 }
 
 /// Parse `raw` and hand the tree to `f`, repairing what mailparse rejects so every input
@@ -154,6 +156,7 @@ fn collect(part: &ParsedMail, path: &mut Vec<usize>, out: &mut Vec<MimePart>) {
         size,
         is_attachment: is_attachment(part),
         children: part.subparts.len(),
+        content_id: content_id(part),
     });
     for (index, child) in part.subparts.iter().enumerate() {
         path.push(index);
@@ -196,6 +199,17 @@ pub fn filename(part: &ParsedMail) -> Option<String> {
         .trim()
         .to_owned();
     (!base.is_empty() && base != "." && base != "..").then_some(base)
+}
+
+/// The part's Content-ID, brackets and surrounding space removed.
+pub fn content_id(part: &ParsedMail) -> Option<String> {
+    let value = part.headers.get_first_value("Content-ID")?;
+    let id = value
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    (!id.is_empty()).then(|| id.to_owned())
 }
 
 /// The part's Content-Disposition.

@@ -172,3 +172,13 @@ fn obsolete_from_header_with_space_before_colon_is_not_an_envelope_line() {
     let tree = mime_tree(b"From : a@b.test\nContent-Type: text/html\n\n<p>x</p>\n");
     assert_eq!(tree[0].content_type, "text/html");
 }
+
+#[test]
+fn content_id_is_read_without_brackets() {
+    let raw = b"Content-Type: multipart/related; boundary=r\r\n\r\n\
+--r\r\nContent-Type: text/html\r\n\r\n<img src=\"cid:logo@x\">\r\n\
+--r\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n\r\nPNG\r\n--r--\r\n";
+    let tree = mime_tree(raw);
+    assert_eq!(tree[2].content_id.as_deref(), Some("logo@x"));
+    assert_eq!(tree[1].content_id, None);
+}
