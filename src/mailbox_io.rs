@@ -71,7 +71,7 @@ pub fn read_path(path: &Path) -> Result<ImportIter, MailboxIoError> {
     match kind {
         MailboxKind::Mbox => iter.current_mbox = Some(open_mbox(path)?),
         MailboxKind::Eml => iter.pending_files.push(PendingFile::eml(path)),
-        MailboxKind::Maildir => iter.pending_files = maildir::list(path)?,
+        MailboxKind::Maildir => iter.pending_files = maildir::list_with_subfolders(path)?,
         MailboxKind::Directory => iter.pending_files = list_directory(path)?,
     }
     iter.pending_files.reverse();

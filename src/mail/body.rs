@@ -1,5 +1,6 @@
 //! The readable text of a message: which MIME parts make up the body, and HTML to text.
 
+mod flowed;
 mod html;
 
 use std::collections::HashSet;
@@ -9,6 +10,7 @@ use mailparse::ParsedMail;
 use super::charset::decode_part_text;
 use super::mime::{is_attachment, with_parsed};
 
+pub use flowed::unflow;
 pub use html::render_html;
 
 /// Width used when the text is for indexing and previews rather than a screen.
@@ -86,7 +88,19 @@ fn collect(
         push_text(pieces, clean_text(&text));
         out.links.extend(links);
     } else if is_textual(mimetype) {
-        push_text(pieces, clean_text(&decode_part_text(part)));
+        let text = clean_text(&decode_part_text(part));
+        let param = |name: &str| {
+            part.ctype
+                .params
+                .get(name)
+                .map(|v| v.trim().to_ascii_lowercase())
+        };
+        if mimetype == "text/plain" && param("format").as_deref() == Some("flowed") {
+            let delsp = param("delsp").as_deref() == Some("yes");
+            push_text(pieces, unflow(&text, delsp));
+        } else {
+            push_text(pieces, text);
+        }
     }
 }
 

@@ -36,6 +36,8 @@ pub struct MimePart {
     pub is_attachment: bool,
     /// Number of direct children (multipart only).
     pub children: usize,
+    /// Content-ID without angle brackets (RFC 2045 §7), what HTML `cid:` links name.
+    pub content_id: Option<String>,
 }
 
 /// Parse `raw` and hand the tree to `f`, repairing what mailparse rejects so every input
@@ -44,16 +46,20 @@ pub struct MimePart {
 /// kept and the body is read as plain text. Returns `None` only if nothing parses.
 pub fn with_parsed<T>(raw: &[u8], f: impl FnOnce(&ParsedMail) -> T) -> Option<T> {
     let raw = strip_envelope_line(raw);
+    let too_deep = boundary_count(raw) > MAX_BOUNDARIES;
     // mailparse reads a lone CR as part of the line, silently merging header fields.
     let has_lone_cr = raw
         .iter()
         .enumerate()
         .any(|(i, b)| *b == b'\r' && raw.get(i + 1) != Some(&b'\n'));
-    if !has_lone_cr && let Ok(parsed) = mailparse::parse_mail(raw) {
+    if !too_deep
+        && !has_lone_cr
+        && let Ok(parsed) = mailparse::parse_mail(raw)
+    {
         return Some(f(&parsed));
     }
     let repaired = repair_line_structure(raw);
-    if let Ok(parsed) = mailparse::parse_mail(&repaired) {
+    if !too_deep && let Ok(parsed) = mailparse::parse_mail(&repaired) {
         return Some(f(&parsed));
     }
     let flattened = flatten_to_text(&repaired);
@@ -67,9 +73,25 @@ pub fn with_parsed<T>(raw: &[u8], f: impl FnOnce(&ParsedMail) -> T) -> Option<T>
         .map(|parsed| f(&parsed))
 }
 
+/// mailparse recurses once per nested multipart, and about a thousand levels (45 KB of
+/// input) overflow a 2 MiB tokio stack. Nesting needs a boundary per level, so a message
+/// naming more boundaries than this is read flat instead; real mail stays far below.
+const MAX_BOUNDARIES: usize = 256;
+
+/// Occurrences of `boundary` (any case): an upper bound on multipart nesting depth.
+fn boundary_count(raw: &[u8]) -> usize {
+    raw.windows(8)
+        .filter(|w| w.eq_ignore_ascii_case(b"boundary"))
+        .count()
+}
+
 /// Skip an mbox envelope line (`From sender date`, no colon) before the headers.
 fn strip_envelope_line(raw: &[u8]) -> &[u8] {
-    if !raw.starts_with(b"From ") {
+    let Some(rest) = raw.strip_prefix(b"From ") else {
+        return raw;
+    };
+    // `From : x` is an (obsolete) header field, not an envelope line.
+    if rest.trim_ascii_start().starts_with(b":") {
         return raw;
     }
     match raw.iter().position(|b| *b == b'\n') {
@@ -134,6 +156,7 @@ fn collect(part: &ParsedMail, path: &mut Vec<usize>, out: &mut Vec<MimePart>) {
         size,
         is_attachment: is_attachment(part),
         children: part.subparts.len(),
+        content_id: content_id(part),
     });
     for (index, child) in part.subparts.iter().enumerate() {
         path.push(index);
@@ -176,6 +199,17 @@ pub fn filename(part: &ParsedMail) -> Option<String> {
         .trim()
         .to_owned();
     (!base.is_empty() && base != "." && base != "..").then_some(base)
+}
+
+/// The part's Content-ID, brackets and surrounding space removed.
+pub fn content_id(part: &ParsedMail) -> Option<String> {
+    let value = part.headers.get_first_value("Content-ID")?;
+    let id = value
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim();
+    (!id.is_empty()).then(|| id.to_owned())
 }
 
 /// The part's Content-Disposition.

@@ -7,7 +7,7 @@ use mailparse::{MailHeader, ParsedMail};
 
 use super::body::body_text;
 use super::charset::{declared_charset, decode_header_bytes, decode_header_value};
-use super::mime::{mime_tree_of, with_parsed};
+use super::mime::{is_attachment, with_parsed};
 
 pub use address::{Mailbox, first_mailbox, format_address_list, parse_address_list};
 pub use date::parse_date;
@@ -81,7 +81,7 @@ pub fn summarize_parsed(parsed: &ParsedMail) -> Summary {
             .get("References")
             .map(|raw| message_ids(&headers.decode(raw)))
             .unwrap_or_default(),
-        has_attachments: mime_tree_of(parsed).iter().any(|p| p.is_attachment),
+        has_attachments: parsed.parts().any(is_attachment),
         preview: preview(&body, PREVIEW_CHARS),
         body_text: truncate_at_char(body, BODY_TEXT_LIMIT),
     }

@@ -77,3 +77,19 @@ pub(super) fn list(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
     }
     Ok(found)
 }
+
+/// A Maildir and its Maildir++ subfolders (`.Sent`, `.Archive.2024`, ...): the top level
+/// first, then each subfolder in name order.
+pub(super) fn list_with_subfolders(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
+    let mut found = list(dir)?;
+    for path in sorted_entries(dir)? {
+        let is_subfolder = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        if is_subfolder && !is_link && path.is_dir() && is_maildir(&path) {
+            found.extend(list(&path)?);
+        }
+    }
+    Ok(found)
+}

@@ -1,3 +1,4 @@
+//! Tests for mailbox detection, Maildir flags and directory import.
 #![allow(clippy::unwrap_used)]
 
 use std::fs;
@@ -132,4 +133,19 @@ fn symlinked_directories_are_not_followed() {
     write(&root.join("a.eml"), b"Subject: a\n\nA\n");
     std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
     assert_eq!(read_all(root).unwrap().len(), 1);
+}
+
+#[test]
+fn maildir_plus_plus_subfolders_are_read_after_the_inbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(&root.join("cur/1.host:2,S"), b"Subject: inbox\r\n\r\n");
+    write(&root.join(".Sent/cur/2.host:2,S"), b"Subject: sent\r\n\r\n");
+    write(&root.join(".Sent/tmp/3.host"), b"Subject: partial\r\n\r\n");
+    let items = read_all(root).unwrap();
+    let subjects: Vec<&[u8]> = items.iter().map(|i| &i.raw[..]).collect();
+    assert_eq!(
+        subjects,
+        [&b"Subject: inbox\r\n\r\n"[..], b"Subject: sent\r\n\r\n"]
+    );
 }

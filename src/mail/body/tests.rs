@@ -1,3 +1,4 @@
+//! Tests for body text selection, HTML rendering and text cleaning.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -135,4 +136,14 @@ fn html2text_table_panic_degrades_to_stripped_text() {
     // Minimised from a corpus spam by a mutation run: html2text 0.15 underflows here.
     let (text, _) = render_html("<p>before</p><table><td rowspan=2><tr></table>after", 80);
     assert!(text.contains("before") && text.contains("after"), "{text}");
+}
+
+#[test]
+fn format_flowed_plain_text_is_unwrapped() {
+    let raw = b"Content-Type: text/plain; charset=utf-8; format=flowed; delsp=no\r\n\r\n\
+A long line that was \r\nwrapped by the sender.\r\n\r\n> quoted \r\n> text\r\n";
+    assert_eq!(
+        text_of(raw).text,
+        "A long line that was wrapped by the sender.\n\n> quoted text"
+    );
 }

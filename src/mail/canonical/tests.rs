@@ -1,3 +1,4 @@
+//! Tests for CRLF canonicalisation.
 use super::*;
 
 #[test]

@@ -1,3 +1,4 @@
+//! Tests for charset decoding, label aliases and header value decoding.
 use super::*;
 
 #[test]

@@ -1,3 +1,4 @@
+//! Tests for the MIME tree, attachment detection and lenient parsing.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
@@ -146,4 +147,38 @@ fn sloppy_transfer_encoding_names_are_understood() {
     assert_eq!(attachment_bytes(raw, &[]).unwrap(), b"hi");
     let raw = b"Content-Transfer-Encoding: 7-bit\r\n\r\na=3Db";
     assert_eq!(attachment_bytes(raw, &[]).unwrap(), b"a=3Db");
+}
+
+#[test]
+fn hostile_multipart_nesting_is_read_flat_on_a_small_stack() {
+    let mut raw = b"Subject: deep\n".to_vec();
+    for level in 0..5000 {
+        raw.extend(
+            format!("Content-Type: multipart/mixed; boundary=b{level}\n\n--b{level}\n").as_bytes(),
+        );
+    }
+    raw.extend(b"\nleaf\n");
+    let small_stack = std::thread::Builder::new()
+        .stack_size(2 * 1024 * 1024)
+        .spawn(move || (mime_tree(&raw), crate::mail::summarize(&raw)))
+        .unwrap();
+    let (tree, summary) = small_stack.join().unwrap();
+    assert_eq!(tree.len(), 1);
+    assert_eq!(summary.subject, "deep");
+}
+
+#[test]
+fn obsolete_from_header_with_space_before_colon_is_not_an_envelope_line() {
+    let tree = mime_tree(b"From : a@b.test\nContent-Type: text/html\n\n<p>x</p>\n");
+    assert_eq!(tree[0].content_type, "text/html");
+}
+
+#[test]
+fn content_id_is_read_without_brackets() {
+    let raw = b"Content-Type: multipart/related; boundary=r\r\n\r\n\
+--r\r\nContent-Type: text/html\r\n\r\n<img src=\"cid:logo@x\">\r\n\
+--r\r\nContent-Type: image/png\r\nContent-ID: <logo@x>\r\n\r\nPNG\r\n--r--\r\n";
+    let tree = mime_tree(raw);
+    assert_eq!(tree[2].content_id.as_deref(), Some("logo@x"));
+    assert_eq!(tree[1].content_id, None);
 }

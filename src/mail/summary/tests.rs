@@ -1,3 +1,4 @@
+//! Tests for summaries: headers, addresses, dates, ids, preview and caps.
 #![allow(clippy::unwrap_used)]
 
 use super::*;

@@ -1,3 +1,4 @@
+//! Tests for the mbox reader, the mboxrd writer and their round trip.
 #![allow(clippy::unwrap_used)]
 
 use super::*;
