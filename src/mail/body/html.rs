@@ -27,9 +27,9 @@ pub fn render_html(html: &str, width: usize) -> (String, Vec<String>) {
     if nesting_exceeds(html, MAX_NESTING) {
         return (strip_tags(html), Vec::new());
     }
-    // html2text 0.15 panics on some tables (an unchecked `tot_width - 1` in
-    // `append_columns_with_borders`, fixed in 0.17). One hostile message must not take the
-    // TUI or a server task down with it, so that panic degrades to stripped tags.
+    // html2text 0.15 panicked on some tables (an unchecked `tot_width - 1`); 0.17, which we
+    // use, fixed it. The guard stays: one hostile message must not take the TUI or a server
+    // task down, so any renderer panic degrades to stripped tags.
     std::panic::catch_unwind(AssertUnwindSafe(|| render_with_html2text(html, width)))
         .ok()
         .flatten()

@@ -147,3 +147,10 @@ A long line that was \r\nwrapped by the sender.\r\n\r\n> quoted \r\n> text\r\n";
         "A long line that was wrapped by the sender.\n\n> quoted text"
     );
 }
+
+#[test]
+fn table_that_panicked_html2text_0_15_renders_with_its_text() {
+    let (text, _) =
+        super::html::render_html("<p>before</p><table><td rowspan=2><tr></table>after", 80);
+    assert!(text.contains("before") && text.contains("after"), "{text}");
+}
