@@ -1,1 +1,27 @@
 //! POP3 (RFC 1939, 2449, 2595, 5034): sans-IO session core and tokio driver.
+//!
+//! - [`command`] parses lines, [`response`] formats replies, [`message`] turns stored bytes
+//!   into the wire form (CRLF, exact sizes, TOP, byte-stuffing), [`apop`] computes digests.
+//! - [`session`] is the state machine (AUTHORIZATION -> TRANSACTION -> UPDATE): it never
+//!   touches sockets or the store, it emits [`Output`]s and is fed their results.
+//! - [`backend`] is the trait the driver awaits for accounts and maildrops; the store
+//!   implements it, [`memory`] is an in-memory implementation for tests and benchmarks.
+//! - [`server`] is the tokio driver: listeners, STLS/implicit TLS, autologout, streaming.
+//! - [`config`] is the `[pop3]` configuration section.
+
+pub mod apop;
+pub mod backend;
+pub mod command;
+pub mod config;
+pub mod memory;
+pub mod message;
+pub mod response;
+pub mod server;
+pub mod session;
+
+pub use backend::{Backend, BackendError, MaildropLock, MaildropLocks};
+pub use config::{DeletedMessages, PlaintextAuthPolicy, Pop3Config, Pop3ConfigError};
+pub use server::{Pop3Context, Pop3Error, serve, serve_connection, serve_implicit_tls};
+pub use session::{
+    Credentials, LoginResult, Maildrop, MaildropEntry, Output, Session, SessionSettings, State,
+};
