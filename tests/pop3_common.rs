@@ -40,7 +40,9 @@ pub struct TestTls {
 }
 
 pub fn test_tls() -> TestTls {
-    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
     let cert_der = CertificateDer::from(certified.cert.der().to_vec());
     let key_der =
         PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.key_pair.serialize_der()));
