@@ -167,10 +167,9 @@ impl Backend for MemoryBackend {
             .accounts
             .get(account)
             .and_then(|a| {
-                a.inbox
-                    .iter()
-                    .find(|m| m.id == id)
-                    .map(|m| Arc::clone(&m.raw))
+                // Ids grow with each delivery and the Inbox keeps delivery order.
+                let index = a.inbox.binary_search_by_key(&id, |m| m.id).ok()?;
+                Some(Arc::clone(&a.inbox[index].raw))
             })
             .ok_or(BackendError::MessageNotFound(id))?;
         Ok(raw.as_ref().clone())
