@@ -7,12 +7,13 @@
 //! - [`backend`] is the trait the driver awaits for accounts and maildrops; the store
 //!   implements it, [`memory`] is an in-memory implementation for tests and benchmarks.
 //! - [`server`] is the tokio driver: listeners, STLS/implicit TLS, autologout, streaming.
-//! - [`config`] is the `[pop3]` configuration section.
+//! - [`listeners`] binds the addresses of [`config`] (the `[pop3]` section) and serves them.
 
 pub mod apop;
 pub mod backend;
 pub mod command;
 pub mod config;
+pub mod listeners;
 pub mod memory;
 pub mod message;
 pub mod response;
@@ -21,6 +22,7 @@ pub mod session;
 
 pub use backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 pub use config::{DeletedMessages, PlaintextAuthPolicy, Pop3Config, Pop3ConfigError};
+pub use listeners::Pop3Listeners;
 pub use server::{Pop3Context, Pop3Error, serve, serve_connection, serve_implicit_tls};
 pub use session::{
     Credentials, LoginResult, Maildrop, MaildropEntry, Output, Session, SessionSettings, State,

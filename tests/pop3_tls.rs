@@ -154,3 +154,38 @@ async fn non_loopback_client_may_log_in_after_stls_over_duplex() {
     task.await.unwrap().unwrap();
     assert_eq!(ctx.backend.inbox("alice").len(), 2);
 }
+
+#[tokio::test]
+async fn configured_listeners_serve_plain_and_implicit_tls_until_shutdown() {
+    use postie::pop3::Pop3Listeners;
+    let tls = test_tls();
+    let config = Pop3Config {
+        listen: vec!["127.0.0.1:0".parse().unwrap()],
+        implicit_tls_listen: vec!["127.0.0.1:0".parse().unwrap()],
+        ..test_config()
+    };
+    assert!(matches!(
+        Pop3Listeners::bind(&config, false).await,
+        Err(postie::pop3::Pop3Error::ImplicitTlsWithoutCertificate)
+    ));
+    let listeners = Pop3Listeners::bind(&config, true).await.unwrap();
+    let addrs = listeners.local_addrs();
+    assert_eq!(addrs.len(), 2);
+    let ctx = Arc::new(Pop3Context::new(backend_with_fixtures(), config, "mx.test"));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(
+        listeners.serve(ctx, Some(tls.acceptor.clone()), async move {
+            let _ = stopped.await;
+        }),
+    );
+    let mut plain = Client::new(tokio::net::TcpStream::connect(addrs[0]).await.unwrap());
+    assert_eq!(plain.line().await, "+OK mx.test POP3 server ready\r\n");
+    plain.multi("CAPA").await;
+    let tcp = tokio::net::TcpStream::connect(addrs[1]).await.unwrap();
+    let mut secure = start_tls(&tls.connector, tcp).await;
+    assert_eq!(secure.line().await, "+OK mx.test POP3 server ready\r\n");
+    secure.login("alice", "secret").await;
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    assert!(tokio::net::TcpStream::connect(addrs[0]).await.is_err());
+}

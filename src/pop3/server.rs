@@ -36,6 +36,10 @@ pub enum Pop3Error {
     Tls(io::Error),
     #[error("client stopped reading replies")]
     WriteTimeout,
+    #[error("cannot listen for POP3 on {addr}: {source}")]
+    Bind { addr: SocketAddr, source: io::Error },
+    #[error("pop3.implicit_tls_listen needs a TLS certificate")]
+    ImplicitTlsWithoutCertificate,
 }
 
 /// What every connection shares: the store, the `[pop3]` section and the host name.
