@@ -2,9 +2,9 @@
 //!
 //! Hashing is deliberately slow; callers on an async runtime run it with `spawn_blocking`.
 
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 

@@ -284,6 +284,12 @@ impl Session {
             return out;
         }
         self.awaiting = None;
+        self.sign_off(committed, &mut out);
+        out
+    }
+
+    /// The last reply of UPDATE (RFC 1939 §6), then close.
+    fn sign_off(&mut self, committed: bool, out: &mut Vec<Output>) {
         if committed {
             let left = self.summary_count();
             let text = format!(
@@ -295,8 +301,7 @@ impl Session {
             let text = "some deleted messages not removed";
             out.push(Output::Reply(response::err(Some(RespCode::SysTemp), text)));
         }
-        self.close(&mut out);
-        out
+        self.close(out);
     }
 
     fn close(&mut self, out: &mut Vec<Output>) {

@@ -89,8 +89,7 @@ impl Session {
         self.state = State::Update;
         self.input.clear();
         if ids.is_empty() {
-            self.awaiting = Some(super::Awaiting::Commit);
-            out.extend(self.commit_result(true));
+            self.sign_off(true, out);
         } else {
             out.push(Output::Commit { ids });
             self.awaiting = Some(super::Awaiting::Commit);
