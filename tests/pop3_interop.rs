@@ -219,7 +219,6 @@ async fn mpop_fetch(server: &TestServer, tls_args: &[&str]) {
     let mut args = vec![
         "--host=127.0.0.1",
         &port,
-        "--auth=user",
         "--user=alice",
         "--passwordeval=echo secret",
         &delivery,
@@ -255,12 +254,16 @@ async fn mpop_retrieves_every_message_intact_plain_and_with_starttls() {
         Some(tls.acceptor.clone()),
     )
     .await;
-    mpop_fetch(&server, &["--tls=off"]).await;
+    mpop_fetch(&server, &["--tls=off", "--auth=user"]).await;
     let home = tempfile::tempdir().unwrap();
     let cafile = home.path().join("cert.pem");
     std::fs::write(&cafile, &tls.cert_pem).unwrap();
     let trust = format!("--tls-trust-file={}", cafile.display());
-    mpop_fetch(&server, &["--tls=on", "--tls-starttls=on", &trust]).await;
+    mpop_fetch(
+        &server,
+        &["--auth=user", "--tls=on", "--tls-starttls=on", &trust],
+    )
+    .await;
     assert_eq!(server.backend().inbox("alice").len(), 3);
 }
 
@@ -305,4 +308,12 @@ async fn getmail6_retrieves_every_message_intact() {
     got.sort();
     assert_eq!(got, expected_lf(), "getmail: {}", show(&output));
     assert_eq!(server.backend().inbox("alice").len(), 3);
+}
+
+#[tokio::test]
+async fn mpop_logs_in_with_apop() {
+    let backend = backend_with_fixtures();
+    backend.set_apop_secret("alice", "secret");
+    let server = start(test_config(), backend, None).await;
+    mpop_fetch(&server, &["--tls=off", "--auth=apop"]).await;
 }
