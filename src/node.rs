@@ -1,19 +1,23 @@
 //! The mail node: opens the store and starts the listeners (SMTP now; POP3 and the
 //! outbound runner join here) for `postie serve` and for the TUI's embedded node.
 
+mod accounts;
 mod lock;
+mod pop3_backend;
 mod smtp_backend;
 mod state;
 
+pub use accounts::Accounts;
 pub use lock::{LockError, NodeLock};
+pub use pop3_backend::StorePop3Backend;
 pub use smtp_backend::{DirectoryPolicy, StoreBackend};
 pub use state::NodeState;
 
-use crate::config::{Config, Directory, Paths};
+use crate::config::{Config, Paths};
 use crate::dns::Dns;
+use crate::pop3::{MaildropLocks, Pop3Context, Pop3Listeners};
 use crate::smtp::{self, ServerContext, SessionContext};
-use crate::store::{Role, Store};
-use std::collections::HashMap;
+use crate::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -37,6 +41,8 @@ pub enum NodeError {
     Dns(#[from] crate::dns::DnsError),
     #[error("SMTP: {0}")]
     Smtp(String),
+    #[error("POP3: {0}")]
+    Pop3(String),
 }
 
 /// A running node: its store, where it listens, and how to stop it.
@@ -46,6 +52,9 @@ pub struct Node {
     pub smtp_addrs: Vec<SocketAddr>,
     /// Bound SMTP implicit-TLS listeners.
     pub smtps_addrs: Vec<SocketAddr>,
+    /// Bound POP3 listeners (STLS-capable) and implicit-TLS ones.
+    pub pop3_addrs: Vec<SocketAddr>,
+    pub pop3s_addrs: Vec<SocketAddr>,
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
     data_dir: std::path::PathBuf,
@@ -65,16 +74,8 @@ impl Node {
             })?;
         let lock = NodeLock::acquire(&paths.data_dir)?;
         let store = Store::open(&paths.database())?;
-        let accounts = config.effective_accounts();
-        let mut inboxes = HashMap::new();
-        for account in &accounts {
-            let id = store
-                .ensure_account(&account.name, account.display_name.as_deref())
-                .await?;
-            let inbox = store.mailbox_by_role(id, Role::Inbox).await?;
-            inboxes.insert(account.name.to_ascii_lowercase(), inbox.id);
-        }
-        let directory = Arc::new(Directory::new(&accounts));
+        let accounts = Arc::new(Accounts::load(store.clone(), &config.effective_accounts()).await?);
+        let directory = accounts.directory.clone();
         let hostname = config.hostname();
         let tls = crate::tls::load_or_create(
             &paths.data_dir,
@@ -84,9 +85,7 @@ impl Node {
         )?;
         let acceptor = crate::tls::acceptor(&tls)?;
         let backend = StoreBackend {
-            store: store.clone(),
-            inboxes: Arc::new(inboxes),
-            directory: directory.clone(),
+            accounts: accounts.clone(),
             dns: Dns::new(&config.dns)?,
         };
 
@@ -115,17 +114,47 @@ impl Node {
                 smtp_addrs.push(addr);
             }
         }
-        let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor)));
-        tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped)));
-        tracing::info!(?smtp_addrs, ?smtps_addrs, "node started");
+        let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor.clone())));
+        tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped.clone())));
+
+        let pop3_listeners = Pop3Listeners::bind(&config.pop3, true)
+            .await
+            .map_err(|e| NodeError::Pop3(e.to_string()))?;
+        let pop3_addrs = pop3_listeners.plain_addrs();
+        let pop3s_addrs = pop3_listeners.implicit_tls_addrs();
+        let pop3_ctx = Arc::new(Pop3Context::new(
+            StorePop3Backend {
+                accounts: accounts.clone(),
+                locks: MaildropLocks::new(),
+            },
+            config.pop3.clone(),
+            config.hostname(),
+        ));
+        let pop3_stop = stopped_signal(stopped);
+        tasks.spawn(async move {
+            if let Err(e) = pop3_listeners
+                .serve(pop3_ctx, Some(acceptor), pop3_stop)
+                .await
+            {
+                tracing::error!(error = %e, "POP3 listener stopped");
+            }
+        });
+        tracing::info!(
+            ?smtp_addrs,
+            ?smtps_addrs,
+            ?pop3_addrs,
+            ?pop3s_addrs,
+            "node started"
+        );
         let state = NodeState {
             pid: std::process::id(),
             version: env!("CARGO_PKG_VERSION").to_string(),
             started_at: chrono::Utc::now().timestamp(),
             smtp: smtp_addrs.clone(),
             smtps: smtps_addrs.clone(),
+            pop3: pop3_addrs.clone(),
+            pop3s: pop3s_addrs.clone(),
             tls_cert: Some(tls.cert_path.clone()),
-            ..NodeState::default()
         };
         state
             .write(&paths.data_dir)
@@ -138,6 +167,8 @@ impl Node {
             store,
             smtp_addrs,
             smtps_addrs,
+            pop3_addrs,
+            pop3s_addrs,
             tls_cert: tls.cert_path.clone(),
             data_dir: paths.data_dir.clone(),
             stop,

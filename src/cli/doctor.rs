@@ -109,18 +109,18 @@ fn port_checks(ctx: &Context) -> Vec<Finding> {
         .map(|s| [s.smtp, s.smtps, s.pop3, s.pop3s].concat())
         .unwrap_or_default();
     let c = &ctx.config;
+    let parsed = |list: &[String]| -> Vec<SocketAddr> {
+        list.iter().filter_map(|a| a.parse().ok()).collect()
+    };
     let wanted = [
-        ("smtp", &c.smtp.listen),
-        ("smtps", &c.smtp.implicit_tls_listen),
-        ("pop3", &c.pop3.listen),
-        ("pop3s", &c.pop3.implicit_tls_listen),
+        ("smtp", parsed(&c.smtp.listen)),
+        ("smtps", parsed(&c.smtp.implicit_tls_listen)),
+        ("pop3", c.pop3.listen.clone()),
+        ("pop3s", c.pop3.implicit_tls_listen.clone()),
     ];
     let mut findings = Vec::new();
     for (kind, list) in wanted {
-        for text in list {
-            let Ok(addr) = text.parse::<SocketAddr>() else {
-                continue;
-            };
+        for addr in list {
             if ours.contains(&addr) || (addr.port() == 0 && holder.is_some()) {
                 findings.push(ok("port", format!("{kind} {addr} is held by this node")));
                 continue;

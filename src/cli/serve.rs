@@ -16,6 +16,12 @@ pub async fn serve(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<ExitCod
     for addr in &node.smtps_addrs {
         writeln!(out, "smtps {addr}")?;
     }
+    for addr in &node.pop3_addrs {
+        writeln!(out, "pop3 {addr}")?;
+    }
+    for addr in &node.pop3s_addrs {
+        writeln!(out, "pop3s {addr}")?;
+    }
     writeln!(out, "ready")?;
     out.flush()?;
     wait_for_signal().await?;

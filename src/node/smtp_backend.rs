@@ -1,11 +1,11 @@
 //! The SMTP receiver's view of the node: address policy from the configured accounts,
 //! passwords and durable delivery from the store, reverse DNS from `[dns]`.
 
+use super::accounts::Accounts;
 use crate::config::{Directory, Resolution};
 use crate::dns::Dns;
 use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass};
-use crate::store::{Envelope, Inbound, MailboxId, Store};
-use std::collections::HashMap;
+use crate::store::{Envelope, Inbound};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -29,42 +29,13 @@ impl Policy for DirectoryPolicy {
 /// Delivery into the store, authentication against stored argon2 hashes.
 #[derive(Clone)]
 pub struct StoreBackend {
-    pub store: Store,
-    /// Account name (lowercase) -> its Inbox.
-    pub inboxes: Arc<HashMap<String, MailboxId>>,
-    pub directory: Arc<Directory>,
+    pub accounts: Arc<Accounts>,
     pub dns: Dns,
-}
-
-impl StoreBackend {
-    /// The account a login names: an account name, or one of its addresses.
-    fn account_for_login(&self, login: &str) -> Option<String> {
-        let lower = login.to_ascii_lowercase();
-        if self.inboxes.contains_key(&lower) {
-            return Some(lower);
-        }
-        match self.directory.resolve(login) {
-            Resolution::Local { account } => Some(account.to_ascii_lowercase()),
-            _ => None,
-        }
-    }
-
-    /// Check a login and password; `Some(account name)` when they match.
-    pub async fn check_password(&self, login: &str, password: &str) -> Option<String> {
-        let account = self.account_for_login(login)?;
-        let hash = self.store.password_hash(&account).await.ok()??;
-        let password = password.to_string();
-        let ok =
-            tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-        ok.then_some(account)
-    }
 }
 
 impl Backend for StoreBackend {
     async fn authenticate(&self, username: &str, password: &str) -> Option<String> {
-        self.check_password(username, password).await
+        self.accounts.check_password(username, password).await
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
@@ -74,11 +45,11 @@ impl Backend for StoreBackend {
             match &rcpt.class {
                 RecipientClass::Local { account } => {
                     let inbox = self
-                        .inboxes
-                        .get(&account.to_ascii_lowercase())
+                        .accounts
+                        .inbox(account)
                         .ok_or_else(|| DeliveryError(format!("no mailbox for {account}")))?;
-                    if !local.contains(inbox) {
-                        local.push(*inbox);
+                    if !local.contains(&inbox) {
+                        local.push(inbox);
                     }
                 }
                 RecipientClass::Remote => relay.push(rcpt.address.clone()),
@@ -102,7 +73,8 @@ impl Backend for StoreBackend {
             queue_id: Some(message.queue_id.clone()),
             received_at: message.received_at.timestamp(),
         };
-        self.store
+        self.accounts
+            .store
             .accept_inbound(Inbound {
                 raw: message.data,
                 envelope,
