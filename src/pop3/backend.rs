@@ -47,6 +47,9 @@ pub trait Backend: Send + Sync + 'static {
         account: &Self::Account,
     ) -> impl Future<Output = Result<Option<Self::Lock>, BackendError>> + Send;
 
+    /// Told after a successful login from `peer` (e.g. to open a POP-before-SMTP window).
+    fn logged_in(&self, _account: &Self::Account, _peer: std::net::SocketAddr) {}
+
     /// The account's Inbox at this moment, in a stable order; sizes must be
     /// [`super::message::canonical_size`] of the bytes [`Backend::fetch`] returns.
     fn snapshot(

@@ -186,6 +186,7 @@ where
     });
     let mut conn = Connection {
         ctx,
+        peer,
         account: None,
         lock: None,
         out: session.greeting(),
@@ -218,6 +219,7 @@ enum Next {
 /// One connection's session plus what it owns in the store.
 struct Connection<'a, B: Backend> {
     ctx: &'a Pop3Context<B>,
+    peer: SocketAddr,
     session: Session,
     account: Option<B::Account>,
     /// Held for the session's lifetime; dropping it (QUIT, drop, timeout) releases.
@@ -322,6 +324,7 @@ impl<B: Backend> Connection<'_, B> {
         match backend.snapshot(&account).await {
             Ok(maildrop) => {
                 tracing::info!(user, messages = maildrop.messages.len(), "POP3 login");
+                backend.logged_in(&account, self.peer);
                 self.account = Some(account);
                 self.lock = Some(lock);
                 LoginResult::Granted(maildrop)
