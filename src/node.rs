@@ -2,6 +2,7 @@
 //! outbound runner join here) for `postie serve` and for the TUI's embedded node.
 
 mod accounts;
+pub mod control;
 mod lock;
 mod pop3_backend;
 mod smtp_backend;
@@ -58,6 +59,8 @@ pub struct Node {
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
     data_dir: std::path::PathBuf,
+    /// Wakes the outbound runner (the control socket's `flush`).
+    pub flush: Arc<tokio::sync::Notify>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     _lock: NodeLock,
@@ -139,6 +142,19 @@ impl Node {
                 tracing::error!(error = %e, "POP3 listener stopped");
             }
         });
+        let flush = Arc::new(tokio::sync::Notify::new());
+        let control = control::bind(&paths.data_dir).map_err(|source| NodeError::DataDir {
+            path: control::socket_path(&paths.data_dir),
+            source,
+        })?;
+        tasks.spawn(control::serve(
+            control,
+            control::ControlContext {
+                store: store.clone(),
+                flush: flush.clone(),
+            },
+            stop.subscribe(),
+        ));
         tracing::info!(
             ?smtp_addrs,
             ?smtps_addrs,
@@ -171,6 +187,7 @@ impl Node {
             pop3s_addrs,
             tls_cert: tls.cert_path.clone(),
             data_dir: paths.data_dir.clone(),
+            flush,
             stop,
             tasks,
             _lock: lock,
@@ -182,6 +199,7 @@ impl Node {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
         NodeState::remove(&self.data_dir);
+        let _ = std::fs::remove_file(control::socket_path(&self.data_dir));
         tracing::info!("node stopped");
     }
 }

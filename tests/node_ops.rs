@@ -115,3 +115,66 @@ fn log_shows_what_the_node_wrote() {
     assert!(text.contains("node started"), "{text}");
     assert!(text.contains("node stopped"), "{text}");
 }
+
+#[test]
+fn control_socket_streams_new_mail_to_every_subscriber_and_answers_ping() {
+    use postie::node::control::{ControlClient, Request};
+    use postie::store::StoreEvent;
+    use std::os::unix::fs::PermissionsExt;
+    let home = test_home();
+    let node = ServeProcess::start(home.path());
+    let data = home.path().join("data");
+    let mode = std::fs::metadata(data.join("control.sock"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut probe = ControlClient::connect(&data).await.unwrap();
+        let pong = probe.request(&Request::Ping).await.unwrap();
+        assert!(pong.ok);
+        assert_eq!(pong.pid, Some(node.child.id()));
+        let mut first = ControlClient::connect(&data)
+            .await
+            .unwrap()
+            .subscribe()
+            .await
+            .unwrap();
+        let mut second = ControlClient::connect(&data)
+            .await
+            .unwrap()
+            .subscribe()
+            .await
+            .unwrap();
+        let addr = node.smtp;
+        tokio::task::spawn_blocking(move || {
+            SmtpClient::connect(addr)
+                .unwrap()
+                .send(
+                    "bob@remote.test",
+                    "alice@postie.test",
+                    &test_message("live@t", 64),
+                )
+                .unwrap();
+        })
+        .await
+        .unwrap();
+        for stream in [&mut first, &mut second] {
+            match stream.next().await {
+                Some(StoreEvent::MessageAdded { subject, .. }) => {
+                    assert_eq!(subject, "test live@t")
+                }
+                other => panic!("expected MessageAdded, got {other:?}"),
+            }
+        }
+    });
+    node.stop();
+    assert!(
+        !home.path().join("data/control.sock").exists(),
+        "socket removed on shutdown"
+    );
+}

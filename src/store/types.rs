@@ -226,8 +226,10 @@ pub struct QueueEntry {
     pub size: u64,
 }
 
-/// A change other parts of postie may want to show.
-#[derive(Debug, Clone, PartialEq)]
+/// A change other parts of postie may want to show (also sent over the node's control
+/// socket as JSON, tagged by `event`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum StoreEvent {
     /// New mail was filed.
     MessageAdded {
