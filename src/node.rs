@@ -1,6 +1,7 @@
 //! The mail node: opens the store and starts the listeners (SMTP now; POP3 and the
 //! outbound runner join here) for `postie serve` and for the TUI's embedded node.
 
+mod fan_out;
 mod lock;
 mod smtp_backend;
 mod state;
@@ -74,7 +75,8 @@ impl Node {
             let inbox = store.mailbox_by_role(id, Role::Inbox).await?;
             inboxes.insert(account.name.to_ascii_lowercase(), inbox.id);
         }
-        let directory = Arc::new(Directory::new(&accounts));
+        let directory =
+            Arc::new(Directory::new(&accounts).with_routes(&config.forwards, &config.lists));
         let hostname = config.hostname();
         let tls = crate::tls::load_or_create(
             &paths.data_dir,

@@ -120,6 +120,12 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
             })?;
         }
     }
+    super::routes::validate(
+        &config.effective_accounts(),
+        &config.forwards,
+        &config.lists,
+        is_plausible_address,
+    )?;
     for server in &config.dns.nameservers {
         parse_nameserver(server).ok_or_else(|| {
             (

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::cidr::{Cidr, CidrError};
+use super::limits::RateLimits;
 
 /// SMTP receiver settings (the `[smtp]` section of the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,6 +56,12 @@ pub struct SmtpConfig {
     /// Milliseconds to wait before the greeting; a client that talks first gets 554 5.5.0.
     /// 0 = greet at once (early talkers are still refused if their input arrives first).
     pub greet_pause_ms: u64,
+    /// Per-client-IP sender limits (`[smtp.rate_limits]`); loopback is exempt by default.
+    pub rate_limits: RateLimits,
+    /// POP-before-SMTP: a successful POP3 login lets that IP relay for a while. Off by default.
+    pub pop_before_smtp: bool,
+    /// How long a POP3 login's relay permission lasts, in minutes.
+    pub pop_before_smtp_minutes: u64,
     /// Certificate and key for STARTTLS and implicit TLS.
     pub tls: SmtpTlsConfig,
 }
@@ -115,6 +122,9 @@ impl Default for SmtpConfig {
             max_connections: 100,
             auth_delay_ms: 1000,
             greet_pause_ms: 0,
+            rate_limits: RateLimits::default(),
+            pop_before_smtp: false,
+            pop_before_smtp_minutes: 20,
             tls: SmtpTlsConfig::default(),
         }
     }

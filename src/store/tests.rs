@@ -324,8 +324,8 @@ async fn accepted_inbound_delivers_locally_and_queues_relay_in_one_write() {
         .accept_inbound(Inbound {
             raw: raw.clone(),
             envelope: envelope.clone(),
-            local: vec![inbox],
-            relay: vec!["dave@remote.example".into()],
+            local: vec![inbox.into()],
+            relay: vec![RelayCopy::plain(vec!["dave@remote.example".into()])],
         })
         .await
         .unwrap();
