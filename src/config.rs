@@ -11,9 +11,9 @@ mod routes;
 mod tests;
 
 pub use directory::{Directory, Resolution};
-pub use routes::{ForwardConfig, ListConfig};
 pub use load::{ConfigError, example_config, load, load_from_str, parse_nameserver};
 pub use paths::Paths;
+pub use routes::{ForwardConfig, ListConfig};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

@@ -12,7 +12,7 @@ pub use state::NodeState;
 
 use crate::config::{Config, Directory, Paths};
 use crate::dns::Dns;
-use crate::smtp::{self, ServerContext, SessionContext};
+use crate::smtp::{self, RelayGrants, ServerContext, SessionContext};
 use crate::store::{Role, Store};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -49,6 +49,9 @@ pub struct Node {
     pub smtps_addrs: Vec<SocketAddr>,
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
+    /// POP-before-SMTP grants when `[smtp] pop_before_smtp` is on: POP3 calls
+    /// [`RelayGrants::grant`] after a successful login.
+    pub relay_grants: Option<Arc<RelayGrants>>,
     data_dir: std::path::PathBuf,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
@@ -102,6 +105,11 @@ impl Node {
             true,
         )
         .map_err(|e| NodeError::Smtp(e.to_string()))?;
+        let relay_grants = pop_before_smtp(config, &paths.data_dir);
+        let session = match &relay_grants {
+            Some(grants) => session.with_relay_grants(Arc::clone(grants)),
+            None => session,
+        };
         let listeners =
             smtp::bind_listeners(&config.smtp).map_err(|e| NodeError::Smtp(e.to_string()))?;
         let mut smtp_addrs = Vec::new();
@@ -141,6 +149,7 @@ impl Node {
             smtp_addrs,
             smtps_addrs,
             tls_cert: tls.cert_path.clone(),
+            relay_grants,
             data_dir: paths.data_dir.clone(),
             stop,
             tasks,
@@ -153,8 +162,17 @@ impl Node {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
         NodeState::remove(&self.data_dir);
+        let _ = std::fs::remove_file(self.data_dir.join(smtp::grants::SNAPSHOT_FILE));
         tracing::info!("node stopped");
     }
+}
+
+/// The grants table when POP-before-SMTP is on; a previous run's snapshot is discarded.
+fn pop_before_smtp(config: &Config, data_dir: &std::path::Path) -> Option<Arc<RelayGrants>> {
+    let _ = std::fs::remove_file(data_dir.join(smtp::grants::SNAPSHOT_FILE));
+    config.smtp.pop_before_smtp.then(|| {
+        Arc::new(RelayGrants::new(config.smtp.pop_before_smtp_minutes).with_snapshot(data_dir))
+    })
 }
 
 async fn stopped_signal(mut stopped: watch::Receiver<bool>) {

@@ -102,9 +102,7 @@ impl Directory {
         }
         match self.account_of(&full, &base) {
             Some(account) => Resolution::Local { account },
-            None if self.local_domains.contains(domain_of(&full)) => {
-                Resolution::UnknownLocalUser
-            }
+            None if self.local_domains.contains(domain_of(&full)) => Resolution::UnknownLocalUser,
             None => Resolution::Remote,
         }
     }

@@ -152,7 +152,10 @@ mod tests {
         assert!(l.allow(ip, Counter::Message, at(0)));
         assert!(l.allow(ip, Counter::Message, at(1)));
         assert!(!l.allow(ip, Counter::Message, at(59)));
-        assert!(l.allow(ip, Counter::Recipient, at(59)), "counters are separate");
+        assert!(
+            l.allow(ip, Counter::Recipient, at(59)),
+            "counters are separate"
+        );
         assert!(l.allow(other, Counter::Message, at(59)));
         assert!(l.allow(ip, Counter::Message, at(60)), "a new minute");
     }

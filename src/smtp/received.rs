@@ -131,7 +131,12 @@ pub fn delivered_to(message: &[u8]) -> Vec<String> {
     found.extend(current);
     found
         .iter()
-        .map(|v| v.trim().trim_matches(['<', '>']).trim().to_ascii_lowercase())
+        .map(|v| {
+            v.trim()
+                .trim_matches(['<', '>'])
+                .trim()
+                .to_ascii_lowercase()
+        })
         .collect()
 }
 

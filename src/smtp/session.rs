@@ -14,11 +14,11 @@ use chrono::{DateTime, FixedOffset};
 
 use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, Policy, TlsInfo};
 use super::cidr::{Cidr, CidrError};
-use super::grants::RelayGrants;
-use super::limits::RateLimiter;
 use super::command::MailParams;
 use super::config::SmtpConfig;
 use super::data::DataReader;
+use super::grants::RelayGrants;
+use super::limits::RateLimiter;
 use super::reply::Reply;
 
 /// Wall-clock time as the session sees it (local offset kept for the Received date).
@@ -544,6 +544,6 @@ mod tests;
 #[cfg(test)]
 mod tests_auth;
 #[cfg(test)]
-mod tests_limits;
-#[cfg(test)]
 mod tests_classic;
+#[cfg(test)]
+mod tests_limits;

@@ -80,8 +80,9 @@ members = ["alice@example.org", "carol@remote.example"]
 
 #[test]
 fn route_in_a_new_domain_makes_that_domain_local() {
-    let config = parse("[[lists]]\naddress = \"team@lists.example\"\nmembers = [\"alice@example.org\"]\n")
-        .unwrap();
+    let config =
+        parse("[[lists]]\naddress = \"team@lists.example\"\nmembers = [\"alice@example.org\"]\n")
+            .unwrap();
     let dir =
         Directory::new(&config.effective_accounts()).with_routes(&config.forwards, &config.lists);
     assert!(dir.is_local_domain("lists.example"));
@@ -91,16 +92,34 @@ fn route_in_a_new_domain_makes_that_domain_local() {
 #[test]
 fn invalid_routes_name_the_key() {
     let cases = [
-        ("[[forwards]]\naddress = \"old\"\nto = [\"a@b.example\"]\n", "forwards.address"),
-        ("[[forwards]]\naddress = \"old@example.org\"\nto = []\n", "forwards.to"),
-        ("[[forwards]]\naddress = \"old@example.org\"\nto = [\"x y\"]\n", "forwards.to"),
+        (
+            "[[forwards]]\naddress = \"old\"\nto = [\"a@b.example\"]\n",
+            "forwards.address",
+        ),
+        (
+            "[[forwards]]\naddress = \"old@example.org\"\nto = []\n",
+            "forwards.to",
+        ),
+        (
+            "[[forwards]]\naddress = \"old@example.org\"\nto = [\"x y\"]\n",
+            "forwards.to",
+        ),
         (
             "[[forwards]]\naddress = \"old@example.org\"\nto = [\"a@b.example\"]\nkeep_copy = true\n",
             "forwards.keep_copy",
         ),
-        ("[[forwards]]\naddress = \"old@example.org\"\ntoo = []\n", "forwards.too"),
-        ("[[lists]]\naddress = \"alice@example.org\"\nmembers = [\"a@b.example\"]\n", "lists.address"),
-        ("[[lists]]\naddress = \"l@example.org\"\nmembers = []\n", "lists.members"),
+        (
+            "[[forwards]]\naddress = \"old@example.org\"\ntoo = []\n",
+            "forwards.too",
+        ),
+        (
+            "[[lists]]\naddress = \"alice@example.org\"\nmembers = [\"a@b.example\"]\n",
+            "lists.address",
+        ),
+        (
+            "[[lists]]\naddress = \"l@example.org\"\nmembers = []\n",
+            "lists.members",
+        ),
         (
             "[[lists]]\naddress = \"l@example.org\"\nmembers = [\"nobody@example.org\"]\n",
             "lists.members",

@@ -351,15 +351,14 @@ impl Session {
             );
         }
         let reply = match self.ctx.policy.classify_recipient(name) {
-            RecipientClass::List { members } | RecipientClass::Forward { targets: members, .. }
-                if !members.is_empty() =>
-            {
-                Reply {
-                    code: 250,
-                    enhanced: Some("2.1.5"),
-                    lines: members.iter().map(|m| format!("<{m}>")).collect(),
-                }
-            }
+            RecipientClass::List { members }
+            | RecipientClass::Forward {
+                targets: members, ..
+            } if !members.is_empty() => Reply {
+                code: 250,
+                enhanced: Some("2.1.5"),
+                lines: members.iter().map(|m| format!("<{m}>")).collect(),
+            },
             RecipientClass::Local { .. } => Reply::new(250, "2.1.5", format!("<{name}>")),
             RecipientClass::UnknownLocalUser => {
                 Reply::new(550, "5.1.1", format!("<{name}>: no such list or user"))

@@ -83,7 +83,10 @@ impl Session {
                 Reply::new(
                     554,
                     "5.4.6",
-                    format!("<{}>: mail forwarding loop, already delivered here", r.address),
+                    format!(
+                        "<{}>: mail forwarding loop, already delivered here",
+                        r.address
+                    ),
                 )
             })
     }

@@ -165,12 +165,7 @@ impl Harness {
     ) -> Self {
         let ctx = Self::context_with(config, starttls, grants);
         let peer = peer.parse().expect("test peer address");
-        Self::from_session(Session::new(
-            ctx,
-            peer,
-            Some("client.example".into()),
-            tls,
-        ))
+        Self::from_session(Session::new(ctx, peer, Some("client.example".into()), tls))
     }
 
     /// Send raw bytes; returns the replies written, resolving effects like a driver would.
@@ -206,7 +201,10 @@ impl Harness {
                 Output::Authenticate(c) => {
                     let ok =
                         matches!(c.username.as_str(), "alice" | "bob") && c.password == "secret";
-                    queue.extend(self.session.auth_result(ok.then_some(c.username), self.clock));
+                    queue.extend(
+                        self.session
+                            .auth_result(ok.then_some(c.username), self.clock),
+                    );
                 }
                 Output::Deliver(m) => {
                     let result = if self.fail_delivery {

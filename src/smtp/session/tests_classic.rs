@@ -36,7 +36,10 @@ fn forward_address_gets_251_with_the_target_even_from_strangers() {
     h.cmd("DATA", "354");
     h.send(b"Subject: x\r\n\r\nhi\r\n.\r\n");
     let m = &h.delivered[0];
-    assert!(matches!(m.recipients[0].class, RecipientClass::Forward { .. }));
+    assert!(matches!(
+        m.recipients[0].class,
+        RecipientClass::Forward { .. }
+    ));
     assert_eq!(m.mail_from, "s@remote.example");
 }
 
@@ -46,7 +49,10 @@ fn list_address_is_accepted_from_strangers_as_a_local_recipient() {
     h.ehlo();
     h.cmd("MAIL FROM:<s@remote.example>", "250");
     h.cmd("RCPT TO:<staff@example.org>", "250 2.1.5");
-    h.cmd("RCPT TO:<carol@remote.example>", "554 5.7.1 <carol@remote.example>");
+    h.cmd(
+        "RCPT TO:<carol@remote.example>",
+        "554 5.7.1 <carol@remote.example>",
+    );
 }
 
 #[test]
@@ -98,7 +104,12 @@ fn vrfy_shows_mailboxes_to_trusted_clients_and_252_to_others() {
 fn obsolete_verbs_stay_502_5_5_1() {
     let mut h = Harness::loopback();
     h.ehlo();
-    for verb in ["TURN", "SEND FROM:<a@b.c>", "SOML FROM:<a@b.c>", "SAML FROM:<a@b.c>"] {
+    for verb in [
+        "TURN",
+        "SEND FROM:<a@b.c>",
+        "SOML FROM:<a@b.c>",
+        "SAML FROM:<a@b.c>",
+    ] {
         h.cmd(verb, "502 5.5.1");
     }
     h.cmd("ETRN example.org", "502 5.5.1");
