@@ -140,3 +140,25 @@ fn invalid_routes_name_the_key() {
         assert!(err.contains(&format!("key `{key}`")), "{text}\n=> {err}");
     }
 }
+
+#[test]
+fn commented_examples_in_the_shipped_config_are_valid_when_enabled() {
+    let example = crate::config::example_config();
+    let enabled: String = example
+        .lines()
+        .map(|line| {
+            let setting = line.strip_prefix("# ").filter(|rest| {
+                rest.starts_with("[[forwards]]")
+                    || rest.starts_with("[[lists]]")
+                    || ["address =", "to =", "keep_copy =", "members ="]
+                        .iter()
+                        .any(|k| rest.starts_with(k))
+            });
+            format!("{}\n", setting.unwrap_or(line))
+        })
+        .collect();
+    let config = load_from_str(&enabled, Path::new("example.toml")).unwrap();
+    assert_eq!(config.forwards.len(), 1);
+    assert_eq!(config.lists.len(), 1);
+    assert_eq!(config.lists[0].members.len(), 2);
+}
