@@ -7,6 +7,7 @@ use super::testkit::Harness;
 use super::*;
 use crate::smtp::backend::RecipientClass;
 use crate::smtp::command::Body;
+use crate::smtp::config::SmtpConfig;
 use crate::smtp::config::VrfyPolicy;
 
 #[test]

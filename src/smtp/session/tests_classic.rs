@@ -6,6 +6,7 @@
 use super::testkit::{Harness, now};
 use super::*;
 use crate::smtp::backend::RecipientClass;
+use crate::smtp::config::SmtpConfig;
 use crate::smtp::grants::RelayGrants;
 use crate::smtp::limits::RateLimits;
 
