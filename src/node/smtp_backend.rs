@@ -49,7 +49,11 @@ impl StoreBackend {
             return Some(lower);
         }
         match self.directory.resolve(login) {
-            Resolution::Local { account } => Some(account.to_ascii_lowercase()),
+            Resolution::Local { account }
+            | Resolution::Forward {
+                keep_copy: Some(account),
+                ..
+            } => Some(account.to_ascii_lowercase()),
             _ => None,
         }
     }

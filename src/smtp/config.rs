@@ -40,8 +40,9 @@ pub struct SmtpConfig {
     /// What to do with bare LF or bare CR in message content: "normalize" (store them as CRLF,
     /// Postfix's default) or "reject" (550 5.5.2). Neither ever ends DATA.
     pub bare_newlines: BareNewlines,
-    /// How VRFY answers: "cannot-verify" (252, RFC 5321 §3.5.3), "disabled" (502) or
-    /// "verify" (250 for local addresses, 550 otherwise; reveals which accounts exist).
+    /// How VRFY answers: "cannot-verify" (252 to strangers, RFC 5321 §3.5.3; trusted or
+    /// authenticated clients get the mailbox), "disabled" (502) or "verify" (the mailbox or
+    /// 550 for everyone; reveals which accounts exist).
     pub vrfy: VrfyPolicy,
     /// More Received headers than this in a message means a mail loop: 554 5.4.6.
     pub max_received_headers: usize,
@@ -91,7 +92,8 @@ pub enum BareNewlines {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VrfyPolicy {
-    /// 252 2.5.2: cannot verify, but will accept mail and attempt delivery.
+    /// 252 2.5.2 (cannot verify, but will accept mail and attempt delivery) to strangers;
+    /// trusted or authenticated clients get 250/251 with the mailbox, or 550.
     #[default]
     CannotVerify,
     /// 502 5.5.1: command not implemented.
