@@ -120,6 +120,17 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
             })?;
         }
     }
+    let smtp = &config.smtp;
+    for net in &smtp.rate_limits.exempt {
+        net.parse::<crate::smtp::cidr::Cidr>()
+            .map_err(|e| ("smtp.rate_limits.exempt".to_string(), e.to_string()))?;
+    }
+    if smtp.pop_before_smtp && smtp.pop_before_smtp_minutes == 0 {
+        return Err((
+            "smtp.pop_before_smtp_minutes".into(),
+            "must be at least 1 when pop_before_smtp is on".into(),
+        ));
+    }
     super::routes::validate(
         &config.effective_accounts(),
         &config.forwards,

@@ -162,3 +162,19 @@ fn commented_examples_in_the_shipped_config_are_valid_when_enabled() {
     assert_eq!(config.lists.len(), 1);
     assert_eq!(config.lists[0].members.len(), 2);
 }
+
+#[test]
+fn smtp_limit_and_grant_settings_are_checked_naming_the_key() {
+    let err = error("[smtp.rate_limits]\nexempt = [\"10.0.0.0/99\"]\n");
+    assert!(err.contains("key `smtp.rate_limits.exempt`"), "{err}");
+    assert!(err.contains("10.0.0.0/99"), "{err}");
+    let err = error("[smtp]\npop_before_smtp = true\npop_before_smtp_minutes = 0\n");
+    assert!(err.contains("key `smtp.pop_before_smtp_minutes`"), "{err}");
+    let err = error("[smtp.rate_limits]\nmessages_per_hour = 5\n");
+    assert!(err.contains("smtp.rate_limits.messages_per_hour"), "{err}");
+    let config = parse("[smtp.rate_limits]\nmessages_per_minute = 5\n").unwrap();
+    assert_eq!(config.smtp.rate_limits.messages_per_minute, 5);
+    assert_eq!(config.smtp.rate_limits.connections_per_minute, 60);
+    assert!(!config.smtp.pop_before_smtp);
+    assert_eq!(config.smtp.pop_before_smtp_minutes, 20);
+}
