@@ -55,6 +55,9 @@ pub enum Command {
         /// How many of the last lines to print first.
         #[arg(short = 'n', long, default_value_t = 50)]
         lines: usize,
+        /// Only the access log: one line per SMTP/POP3 session.
+        #[arg(long)]
+        sessions: bool,
     },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
@@ -178,9 +181,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Some(Command::Doctor { offline }) => {
             runtime.block_on(doctor::doctor(Ok(ctx), offline, out))
         }
-        Some(Command::Log { follow, lines }) => {
-            runtime.block_on(log::log(&ctx, lines, follow, out))
-        }
+        Some(Command::Log {
+            follow,
+            lines,
+            sessions,
+        }) => runtime.block_on(log::log(&ctx, lines, follow, sessions, out)),
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
         Some(Command::Passwd { account, stdin }) => {

@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod control;
+mod fan_out;
 mod lock;
 mod pop3_backend;
 mod smtp_backend;
@@ -17,7 +18,7 @@ pub use state::NodeState;
 use crate::config::{Config, Paths};
 use crate::dns::Dns;
 use crate::pop3::{MaildropLocks, Pop3Context, Pop3Listeners};
-use crate::smtp::{self, ServerContext, SessionContext};
+use crate::smtp::{self, RelayGrants, ServerContext, SessionContext};
 use crate::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -58,6 +59,9 @@ pub struct Node {
     pub pop3s_addrs: Vec<SocketAddr>,
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
+    /// POP-before-SMTP grants when `[smtp] pop_before_smtp` is on: POP3 calls
+    /// [`RelayGrants::grant`] after a successful login.
+    pub relay_grants: Option<Arc<RelayGrants>>,
     data_dir: std::path::PathBuf,
     /// Wakes the outbound runner (the control socket's `flush`).
     pub flush: Arc<tokio::sync::Notify>,
@@ -77,7 +81,15 @@ impl Node {
             })?;
         let lock = NodeLock::acquire(&paths.data_dir)?;
         let store = Store::open(&paths.database())?;
-        let accounts = Arc::new(Accounts::load(store.clone(), &config.effective_accounts()).await?);
+        let accounts = Arc::new(
+            Accounts::load(
+                store.clone(),
+                &config.effective_accounts(),
+                &config.forwards,
+                &config.lists,
+            )
+            .await?,
+        );
         let directory = accounts.directory.clone();
         let hostname = config.hostname();
         let tls = crate::tls::load_or_create(
@@ -102,6 +114,11 @@ impl Node {
             true,
         )
         .map_err(|e| NodeError::Smtp(e.to_string()))?;
+        let relay_grants = pop_before_smtp(config, &paths.data_dir);
+        let session = match &relay_grants {
+            Some(grants) => session.with_relay_grants(Arc::clone(grants)),
+            None => session,
+        };
         let listeners =
             smtp::bind_listeners(&config.smtp).map_err(|e| NodeError::Smtp(e.to_string()))?;
         let mut smtp_addrs = Vec::new();
@@ -186,6 +203,7 @@ impl Node {
             pop3_addrs,
             pop3s_addrs,
             tls_cert: tls.cert_path.clone(),
+            relay_grants,
             data_dir: paths.data_dir.clone(),
             flush,
             stop,
@@ -200,8 +218,17 @@ impl Node {
         while self.tasks.join_next().await.is_some() {}
         NodeState::remove(&self.data_dir);
         let _ = std::fs::remove_file(control::socket_path(&self.data_dir));
+        let _ = std::fs::remove_file(self.data_dir.join(smtp::grants::SNAPSHOT_FILE));
         tracing::info!("node stopped");
     }
+}
+
+/// The grants table when POP-before-SMTP is on; a previous run's snapshot is discarded.
+fn pop_before_smtp(config: &Config, data_dir: &std::path::Path) -> Option<Arc<RelayGrants>> {
+    let _ = std::fs::remove_file(data_dir.join(smtp::grants::SNAPSHOT_FILE));
+    config.smtp.pop_before_smtp.then(|| {
+        Arc::new(RelayGrants::new(config.smtp.pop_before_smtp_minutes).with_snapshot(data_dir))
+    })
 }
 
 async fn stopped_signal(mut stopped: watch::Receiver<bool>) {

@@ -30,7 +30,10 @@ fn serve_stores_mail_and_stops_cleanly_on_sigterm() {
     assert_eq!(stored_message_ids(home.path()), vec!["one@t"]);
     let raw = postie(home.path(), &["show", "--raw", "1"]);
     assert!(
-        raw.starts_with("Received: from client.postie.test (unknown [127.0.0.1])"),
+        raw.starts_with(
+            "Return-Path: <bob@remote.test>\r\nDelivered-To: alice@postie.test\r\n\
+             Received: from client.postie.test (unknown [127.0.0.1])"
+        ),
         "{raw}"
     );
     assert!(

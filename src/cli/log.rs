@@ -1,4 +1,5 @@
-//! `postie log [-f]`: show the node's log file (the newest of the daily files).
+//! `postie log [-f] [--sessions]`: show the node's log file (the newest of the daily files),
+//! or only its access lines (one per SMTP/POP3 session, see [`crate::access_log`]).
 
 use super::Context;
 use anyhow::{Context as _, anyhow};
@@ -22,18 +23,21 @@ fn newest_log(ctx: &Context) -> anyhow::Result<PathBuf> {
         .ok_or_else(|| anyhow!("no logs yet in {}", dir.display()))
 }
 
-/// Print the last `lines` lines; with `follow`, keep printing what is appended.
+/// Print the last `lines` lines (only access lines with `sessions`); with `follow`, keep
+/// printing what is appended.
 pub async fn log(
     ctx: &Context,
     lines: usize,
     follow: bool,
+    sessions: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let path = newest_log(ctx)?;
     let mut file = std::fs::File::open(&path)?;
     let mut text = String::new();
     file.read_to_string(&mut text)?;
-    let all: Vec<&str> = text.lines().collect();
+    let wanted = |line: &str| !sessions || crate::access_log::is_access_line(line);
+    let all: Vec<&str> = text.lines().filter(|l| wanted(l)).collect();
     for line in &all[all.len().saturating_sub(lines)..] {
         writeln!(out, "{line}")?;
     }
@@ -56,8 +60,16 @@ pub async fn log(
             file.seek(SeekFrom::Start(offset))?;
             let mut chunk = Vec::new();
             file.read_to_end(&mut chunk)?;
+            // Only whole lines, so a line is never split between filter decisions.
+            let whole = chunk.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            chunk.truncate(whole);
             offset += chunk.len() as u64;
-            out.write_all(&chunk)?;
+            for line in String::from_utf8_lossy(&chunk)
+                .lines()
+                .filter(|l| wanted(l))
+            {
+                writeln!(out, "{line}")?;
+            }
             out.flush()?;
         }
     }

@@ -22,6 +22,23 @@ pub struct Status {
     pub last_inbound: Option<String>,
     pub last_outbound: Option<String>,
     pub store: StoreStatus,
+    pub pop_before_smtp: PopBeforeSmtpStatus,
+}
+
+/// POP-before-SMTP: whether it is on and which client IPs may relay until when.
+#[derive(Debug, Serialize)]
+pub struct PopBeforeSmtpStatus {
+    pub enabled: bool,
+    pub window_minutes: u64,
+    /// Active grants of the running node (from its snapshot file), soonest expiry first.
+    pub grants: Vec<GrantStatus>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GrantStatus {
+    pub ip: String,
+    /// RFC 3339 time the relay permission ends.
+    pub expires: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -75,6 +92,7 @@ pub async fn gather(ctx: &Context) -> anyhow::Result<Status> {
             }
         }
     }
+    let node_running = holder.is_some();
     let node = NodeStatus {
         running: holder.is_some(),
         pid: holder,
@@ -117,7 +135,29 @@ pub async fn gather(ctx: &Context) -> anyhow::Result<Status> {
             bytes,
             messages: activity.messages,
         },
+        pop_before_smtp: pop_before_smtp(ctx, node_running),
     })
+}
+
+fn pop_before_smtp(ctx: &Context, node_running: bool) -> PopBeforeSmtpStatus {
+    let smtp = &ctx.config.smtp;
+    let grants = if node_running && smtp.pop_before_smtp {
+        let now = chrono::Utc::now().timestamp();
+        crate::smtp::grants::read_snapshot(&ctx.paths.data_dir, now)
+    } else {
+        Vec::new()
+    };
+    PopBeforeSmtpStatus {
+        enabled: smtp.pop_before_smtp,
+        window_minutes: smtp.pop_before_smtp_minutes,
+        grants: grants
+            .into_iter()
+            .map(|g| GrantStatus {
+                ip: g.ip.to_string(),
+                expires: rfc3339(g.expires),
+            })
+            .collect(),
+    }
 }
 
 fn state_name(state: RecipientState) -> &'static str {
@@ -193,5 +233,18 @@ fn render(s: &Status, out: &mut dyn Write) -> std::io::Result<()> {
         s.store.path.display(),
         s.store.messages,
         s.store.bytes as f64 / 1e6
-    )
+    )?;
+    let pbs = &s.pop_before_smtp;
+    if pbs.enabled {
+        writeln!(
+            out,
+            "pop-before-smtp: on ({} min window), {} client(s) may relay",
+            pbs.window_minutes,
+            pbs.grants.len()
+        )?;
+        for g in &pbs.grants {
+            writeln!(out, "  {} until {}", g.ip, g.expires)?;
+        }
+    }
+    Ok(())
 }

@@ -123,6 +123,23 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
         let key = text.split_whitespace().next().unwrap_or("pop3").to_string();
         (key, text)
     })?;
+    let smtp = &config.smtp;
+    for net in &smtp.rate_limits.exempt {
+        net.parse::<crate::smtp::cidr::Cidr>()
+            .map_err(|e| ("smtp.rate_limits.exempt".to_string(), e.to_string()))?;
+    }
+    if smtp.pop_before_smtp && smtp.pop_before_smtp_minutes == 0 {
+        return Err((
+            "smtp.pop_before_smtp_minutes".into(),
+            "must be at least 1 when pop_before_smtp is on".into(),
+        ));
+    }
+    super::routes::validate(
+        &config.effective_accounts(),
+        &config.forwards,
+        &config.lists,
+        is_plausible_address,
+    )?;
     for server in &config.dns.nameservers {
         parse_nameserver(server).ok_or_else(|| {
             (

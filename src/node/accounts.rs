@@ -1,6 +1,6 @@
 //! The node's accounts: logins, passwords and Inboxes, shared by SMTP AUTH and POP3.
 
-use crate::config::{AccountConfig, Directory, Resolution};
+use crate::config::{AccountConfig, Directory, ForwardConfig, ListConfig, Resolution};
 use crate::store::{MailboxId, Role, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +17,12 @@ pub struct Accounts {
 
 impl Accounts {
     /// Make sure every configured account exists in the store, with its mailboxes.
-    pub async fn load(store: Store, accounts: &[AccountConfig]) -> Result<Self, StoreError> {
+    pub async fn load(
+        store: Store,
+        accounts: &[AccountConfig],
+        forwards: &[ForwardConfig],
+        lists: &[ListConfig],
+    ) -> Result<Self, StoreError> {
         let mut inboxes = HashMap::new();
         let mut apop_secrets = HashMap::new();
         for account in accounts {
@@ -33,7 +38,7 @@ impl Accounts {
         }
         Ok(Self {
             store,
-            directory: Arc::new(Directory::new(accounts)),
+            directory: Arc::new(Directory::new(accounts).with_routes(forwards, lists)),
             inboxes,
             apop_secrets,
         })
@@ -46,9 +51,18 @@ impl Accounts {
             return Some(lower);
         }
         match self.directory.resolve(login) {
-            Resolution::Local { account } => Some(account.to_ascii_lowercase()),
+            Resolution::Local { account }
+            | Resolution::Forward {
+                keep_copy: Some(account),
+                ..
+            } => Some(account.to_ascii_lowercase()),
             _ => None,
         }
+    }
+
+    /// Every account's Inbox, by lowercase account name.
+    pub fn inboxes(&self) -> &HashMap<String, MailboxId> {
+        &self.inboxes
     }
 
     /// The account's Inbox.

@@ -16,6 +16,11 @@ impl Policy for DirectoryPolicy {
     fn classify_recipient(&self, address: &str) -> RecipientClass {
         match self.0.resolve(address) {
             Resolution::Local { account } => RecipientClass::Local { account },
+            Resolution::Forward { targets, keep_copy } => RecipientClass::Forward {
+                targets,
+                keep_copy_account: keep_copy,
+            },
+            Resolution::List { members } => RecipientClass::List { members },
             Resolution::UnknownLocalUser => RecipientClass::UnknownLocalUser,
             Resolution::Remote => RecipientClass::Remote,
         }
@@ -39,23 +44,7 @@ impl Backend for StoreBackend {
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
-        let mut local = Vec::new();
-        let mut relay = Vec::new();
-        for rcpt in &message.recipients {
-            match &rcpt.class {
-                RecipientClass::Local { account } => {
-                    let inbox = self
-                        .accounts
-                        .inbox(account)
-                        .ok_or_else(|| DeliveryError(format!("no mailbox for {account}")))?;
-                    if !local.contains(&inbox) {
-                        local.push(inbox);
-                    }
-                }
-                RecipientClass::Remote => relay.push(rcpt.address.clone()),
-                RecipientClass::UnknownLocalUser => {}
-            }
-        }
+        let plan = super::fan_out::plan(&message, &self.accounts.directory, self.accounts.inboxes())?;
         let envelope = Envelope {
             mail_from: message.mail_from.clone(),
             rcpt_to: message
@@ -78,8 +67,8 @@ impl Backend for StoreBackend {
             .accept_inbound(Inbound {
                 raw: message.data,
                 envelope,
-                local,
-                relay,
+                local: plan.local,
+                relay: plan.relay,
             })
             .await
             .map(|_| ())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::cidr::{Cidr, CidrError};
+use super::limits::RateLimits;
 
 /// SMTP receiver settings (the `[smtp]` section of the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,8 +40,9 @@ pub struct SmtpConfig {
     /// What to do with bare LF or bare CR in message content: "normalize" (store them as CRLF,
     /// Postfix's default) or "reject" (550 5.5.2). Neither ever ends DATA.
     pub bare_newlines: BareNewlines,
-    /// How VRFY answers: "cannot-verify" (252, RFC 5321 §3.5.3), "disabled" (502) or
-    /// "verify" (250 for local addresses, 550 otherwise; reveals which accounts exist).
+    /// How VRFY answers: "cannot-verify" (252 to strangers, RFC 5321 §3.5.3; trusted or
+    /// authenticated clients get the mailbox), "disabled" (502) or "verify" (the mailbox or
+    /// 550 for everyone; reveals which accounts exist).
     pub vrfy: VrfyPolicy,
     /// More Received headers than this in a message means a mail loop: 554 5.4.6.
     pub max_received_headers: usize,
@@ -55,6 +57,12 @@ pub struct SmtpConfig {
     /// Milliseconds to wait before the greeting; a client that talks first gets 554 5.5.0.
     /// 0 = greet at once (early talkers are still refused if their input arrives first).
     pub greet_pause_ms: u64,
+    /// Per-client-IP sender limits (`[smtp.rate_limits]`); loopback is exempt by default.
+    pub rate_limits: RateLimits,
+    /// POP-before-SMTP: a successful POP3 login lets that IP relay for a while. Off by default.
+    pub pop_before_smtp: bool,
+    /// How long a POP3 login's relay permission lasts, in minutes.
+    pub pop_before_smtp_minutes: u64,
     /// Certificate and key for STARTTLS and implicit TLS.
     pub tls: SmtpTlsConfig,
 }
@@ -84,7 +92,8 @@ pub enum BareNewlines {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VrfyPolicy {
-    /// 252 2.5.2: cannot verify, but will accept mail and attempt delivery.
+    /// 252 2.5.2 (cannot verify, but will accept mail and attempt delivery) to strangers;
+    /// trusted or authenticated clients get 250/251 with the mailbox, or 550.
     #[default]
     CannotVerify,
     /// 502 5.5.1: command not implemented.
@@ -115,6 +124,9 @@ impl Default for SmtpConfig {
             max_connections: 100,
             auth_delay_ms: 1000,
             greet_pause_ms: 0,
+            rate_limits: RateLimits::default(),
+            pop_before_smtp: false,
+            pop_before_smtp_minutes: 20,
             tls: SmtpTlsConfig::default(),
         }
     }

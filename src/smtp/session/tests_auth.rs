@@ -6,6 +6,7 @@ use super::testkit::{Harness, tls_info};
 use super::*;
 use crate::auth::encode_challenge;
 use crate::smtp::backend::RecipientClass;
+use crate::smtp::config::SmtpConfig;
 
 /// base64("\0alice\0secret")
 const ALICE_PLAIN: &str = "AGFsaWNlAHNlY3JldA==";

@@ -6,6 +6,7 @@
 use super::testkit::Harness;
 use super::*;
 use crate::smtp::config::BareNewlines;
+use crate::smtp::config::SmtpConfig;
 
 const PEER: &str = "192.0.2.10:1";
 
