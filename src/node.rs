@@ -146,6 +146,7 @@ impl Node {
             StorePop3Backend {
                 accounts: accounts.clone(),
                 locks: MaildropLocks::new(),
+                relay_grants: relay_grants.clone(),
             },
             config.pop3.clone(),
             config.hostname(),

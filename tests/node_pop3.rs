@@ -181,3 +181,45 @@ fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["message_id"], "b@t");
 }
+
+#[test]
+fn pop_before_smtp_opens_relay_for_the_ip_after_a_real_pop3_login() {
+    let home = tempfile::tempdir().unwrap();
+    let config = TEST_CONFIG.replace(
+        "hostname = \"mail.postie.test\"",
+        "hostname = \"mail.postie.test\"\ntrusted_networks = []\npop_before_smtp = true",
+    );
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    set_password(home.path(), "pw");
+    let node = ServeProcess::start(home.path());
+    let relay_attempt = || {
+        let mut smtp = SmtpClient::connect(node.smtp).unwrap();
+        smtp.command("MAIL FROM:<alice@postie.test>", "250")
+            .unwrap();
+        let mut reply = String::new();
+        if let Err(e) = smtp.command("RCPT TO:<carol@elsewhere.test>", "250") {
+            reply = e.to_string();
+        }
+        reply
+    };
+    let denied = relay_attempt();
+    assert!(
+        denied.contains("554 5.7.1"),
+        "relay before POP3 login: {denied}"
+    );
+    let mut pop = Pop3::connect(node.addr("pop3").unwrap());
+    pop.cmd("USER alice");
+    assert!(pop.cmd("PASS pw").starts_with("+OK"));
+    pop.cmd("QUIT");
+    assert_eq!(
+        relay_attempt(),
+        "",
+        "relay after a POP3 login from the same IP is allowed"
+    );
+    let status = postie(home.path(), &["status", "--json"]);
+    assert!(
+        status.contains("127.0.0.1"),
+        "status shows the grant: {status}"
+    );
+    node.stop();
+}

@@ -4,6 +4,7 @@ use super::accounts::Accounts;
 use crate::pop3::backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 use crate::pop3::config::DeletedMessages;
 use crate::pop3::session::{Credentials, Maildrop, MaildropEntry};
+use crate::smtp::RelayGrants;
 use crate::store::Role;
 use std::sync::Arc;
 
@@ -12,6 +13,8 @@ use std::sync::Arc;
 pub struct StorePop3Backend {
     pub accounts: Arc<Accounts>,
     pub locks: MaildropLocks<String>,
+    /// POP-before-SMTP: a successful login opens a relay window for the client's IP.
+    pub relay_grants: Option<Arc<RelayGrants>>,
 }
 
 fn store_error(e: impl std::fmt::Display) -> BackendError {
@@ -44,6 +47,12 @@ impl Backend for StorePop3Backend {
                 })
             }),
         })
+    }
+
+    fn logged_in(&self, _account: &String, peer: std::net::SocketAddr) {
+        if let Some(grants) = &self.relay_grants {
+            grants.grant(peer.ip(), chrono::Utc::now().fixed_offset());
+        }
     }
 
     async fn lock(&self, account: &String) -> Result<Option<MaildropLock<String>>, BackendError> {

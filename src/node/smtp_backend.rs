@@ -44,7 +44,8 @@ impl Backend for StoreBackend {
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
-        let plan = super::fan_out::plan(&message, &self.accounts.directory, self.accounts.inboxes())?;
+        let plan =
+            super::fan_out::plan(&message, &self.accounts.directory, self.accounts.inboxes())?;
         let envelope = Envelope {
             mail_from: message.mail_from.clone(),
             rcpt_to: message
