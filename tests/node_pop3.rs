@@ -176,6 +176,21 @@ fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
     );
     pop.cmd("QUIT");
     node.stop();
+    let sessions = postie(home.path(), &["log", "--sessions", "-n", "100"]);
+    let pop3_lines: Vec<&str> = sessions
+        .lines()
+        .filter(|l| l.contains("proto=\"pop3\""))
+        .collect();
+    assert!(
+        pop3_lines.len() >= 3,
+        "one access line per POP3 session: {sessions}"
+    );
+    assert!(
+        pop3_lines
+            .iter()
+            .any(|l| l.contains("auth=\"alice\"") && l.contains("result=quit")),
+        "{sessions}"
+    );
     let trash = postie(home.path(), &["list", "--mailbox", "Trash", "--json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&trash).unwrap();
     assert_eq!(rows.len(), 1);

@@ -157,7 +157,7 @@ async fn accept_one<B: Backend>(
 /// half). `tls_active` says the stream is already encrypted; `stls` enables STLS.
 pub async fn serve_connection<B, S>(
     ctx: &Pop3Context<B>,
-    mut stream: S,
+    stream: S,
     peer: SocketAddr,
     tls_active: bool,
     stls: Option<&TlsAcceptor>,
@@ -191,24 +191,69 @@ where
         lock: None,
         out: session.greeting(),
         session,
+        facts: Facts::default(),
     };
+    let started = chrono::Utc::now();
+    let outcome = run(&mut conn, stream, stls, tls_active).await;
+    let facts = &conn.facts;
+    crate::access_log::record(&crate::access_log::SessionRecord {
+        proto: "pop3",
+        peer,
+        started,
+        duration: (chrono::Utc::now() - started).to_std().unwrap_or_default(),
+        helo: None,
+        tls: facts.tls.then(|| "TLS".to_string()),
+        auth_user: facts.user.clone(),
+        commands: facts.commands,
+        result: match &outcome {
+            Ok(()) => facts.result.to_string(),
+            Err(_) => "error".to_string(),
+        },
+        message_ids: facts.retrieved.clone(),
+    });
+    outcome
+}
+
+/// Drive the session, upgrading to TLS when it asks (RFC 2595).
+async fn run<B, S>(
+    conn: &mut Connection<'_, B>,
+    mut stream: S,
+    stls: Option<&TlsAcceptor>,
+    tls_active: bool,
+) -> Result<(), Pop3Error>
+where
+    B: Backend,
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    conn.facts.tls = tls_active;
     match conn.drive(&mut stream, Vec::new()).await? {
         Next::Closed => Ok(()),
         Next::StartTls => {
             let Some(acceptor) = stls else {
                 return Ok(());
             };
-            let handshake = timeout(config.autologout(), acceptor.accept(stream));
+            let handshake = timeout(conn.ctx.config.autologout(), acceptor.accept(stream));
             let mut stream = handshake
                 .await
                 .map_err(|_| Pop3Error::Tls(io::ErrorKind::TimedOut.into()))?
                 .map_err(Pop3Error::Tls)?;
+            conn.facts.tls = true;
             let resumed = conn.session.tls_established();
             match conn.drive(&mut stream, resumed).await? {
                 Next::Closed | Next::StartTls => Ok(()),
             }
         }
     }
+}
+
+/// What the access log line says about a session.
+#[derive(Default)]
+struct Facts {
+    commands: usize,
+    user: Option<String>,
+    retrieved: Vec<String>,
+    tls: bool,
+    result: &'static str,
 }
 
 enum Next {
@@ -225,6 +270,7 @@ struct Connection<'a, B: Backend> {
     /// Held for the session's lifetime; dropping it (QUIT, drop, timeout) releases.
     lock: Option<B::Lock>,
     out: Vec<u8>,
+    facts: Facts,
 }
 
 impl<B: Backend> Connection<'_, B> {
@@ -248,6 +294,9 @@ impl<B: Backend> Connection<'_, B> {
                         queue.extend(self.session.login_result(result));
                     }
                     Output::SendMessage { id, top, status } => {
+                        if top.is_none() {
+                            self.facts.retrieved.push(id.to_string());
+                        }
                         self.send_message(stream, id, top, &status).await?;
                     }
                     Output::Commit { ids } => {
@@ -261,6 +310,7 @@ impl<B: Backend> Connection<'_, B> {
                     Output::Close => {
                         self.flush(stream).await?;
                         let _ = stream.shutdown().await;
+                        self.facts.result = "quit";
                         return Ok(Next::Closed);
                     }
                 }
@@ -273,12 +323,15 @@ impl<B: Backend> Connection<'_, B> {
             let Ok(read) = timeout(self.ctx.config.autologout(), stream.read(&mut buf)).await
             else {
                 tracing::info!("POP3 autologout");
+                self.facts.result = "timeout";
                 return Ok(Next::Closed);
             };
             let n = read?;
             if n == 0 {
+                self.facts.result = "disconnected";
                 return Ok(Next::Closed);
             }
+            self.facts.commands += buf[..n].iter().filter(|b| **b == b'\n').count();
             queue.extend(self.session.handle(&buf[..n]));
         }
     }
@@ -324,6 +377,7 @@ impl<B: Backend> Connection<'_, B> {
         match backend.snapshot(&account).await {
             Ok(maildrop) => {
                 tracing::info!(user, messages = maildrop.messages.len(), "POP3 login");
+                self.facts.user = Some(user.to_string());
                 backend.logged_in(&account, self.peer);
                 self.account = Some(account);
                 self.lock = Some(lock);
