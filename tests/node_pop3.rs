@@ -181,9 +181,10 @@ fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
         .lines()
         .filter(|l| l.contains("proto=\"pop3\""))
         .collect();
+    // The IN-USE session was still open at shutdown, which aborts it: two finished sessions.
     assert!(
-        pop3_lines.len() >= 3,
-        "one access line per POP3 session: {sessions}"
+        pop3_lines.len() >= 2,
+        "one access line per finished POP3 session: {sessions}"
     );
     assert!(
         pop3_lines
