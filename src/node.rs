@@ -1,5 +1,5 @@
-//! The mail node: opens the store and starts the listeners (SMTP now; POP3 and the
-//! outbound runner join here) for `postie serve` and for the TUI's embedded node.
+//! The mail node: opens the store and starts the listeners and the outbound runner (POP3
+//! joins here) for `postie serve` and for the TUI's embedded node.
 
 mod lock;
 mod smtp_backend;
@@ -80,12 +80,24 @@ impl Node {
             config.smtp.tls.key.as_deref(),
         )?;
         let acceptor = crate::tls::acceptor(&tls)?;
+        let inboxes = Arc::new(inboxes);
+        let dns = Dns::new(&config.dns)?;
         let backend = StoreBackend {
             store: store.clone(),
-            inboxes: Arc::new(inboxes),
+            inboxes: inboxes.clone(),
             directory: directory.clone(),
-            dns: Dns::new(&config.dns)?,
+            dns: dns.clone(),
         };
+        let runner = crate::outbound::Runner::new(
+            store.clone(),
+            dns,
+            config.outbound.clone(),
+            hostname.clone(),
+            crate::outbound::LocalSenders {
+                directory: directory.clone(),
+                inboxes,
+            },
+        );
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -113,6 +125,7 @@ impl Node {
             }
         }
         let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor)));
+        tasks.spawn(runner.run(stopped_signal(stopped.clone())));
         tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped)));
         tracing::info!(?smtp_addrs, ?smtps_addrs, "node started");
 

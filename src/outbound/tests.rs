@@ -1,0 +1,1 @@
+//! Unit tests for outbound: reply parsing, schedule, DSN shape.
