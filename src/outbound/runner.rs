@@ -22,13 +22,43 @@ use tokio::sync::Semaphore;
 /// Recipients claimed per round of a pass.
 const CLAIM_BATCH: usize = 1000;
 
+/// Seconds a stopping node waits for the delivery pass under way.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// Outcome writes a connection may have in flight while it sends the next message.
+const MAX_RECORDING: usize = 32;
+
 /// What one pass over the queue did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PassReport {
     pub claimed: usize,
     pub delivered: usize,
     pub deferred: usize,
     pub bounced: usize,
+    /// The first failure to record an outcome (its recipients return when the lease ends).
+    pub failed: Option<String>,
+}
+
+/// Add a finished recording task's counts to `report`.
+fn merge(
+    report: &mut PassReport,
+    done: Option<Result<Result<PassReport, OutboundError>, tokio::task::JoinError>>,
+) {
+    let part = match done {
+        None => return,
+        Some(Ok(Ok(part))) => part,
+        Some(Ok(Err(e))) => {
+            report.failed.get_or_insert(e.to_string());
+            return;
+        }
+        Some(Err(e)) => {
+            report.failed.get_or_insert(e.to_string());
+            return;
+        }
+    };
+    report.delivered += part.delivered;
+    report.deferred += part.deferred;
+    report.bounced += part.bounced;
 }
 
 /// The outbound delivery runner; cheap to clone.
@@ -139,13 +169,20 @@ impl Runner {
         tokio::pin!(shutdown);
         loop {
             while events.try_recv().is_ok() {}
-            tokio::select! {
-                result = self.run_once() => {
-                    if let Err(e) = result {
-                        tracing::warn!(error = %e, "outbound pass failed");
-                    }
+            let pass = self.run_once();
+            tokio::pin!(pass);
+            let result = tokio::select! {
+                result = &mut pass => result,
+                () = &mut shutdown => {
+                    // Let the transactions under way finish and their outcomes commit, so a
+                    // clean stop does not cause redeliveries; leases cover the rest.
+                    let grace = Duration::from_secs(SHUTDOWN_GRACE_SECS);
+                    let _ = tokio::time::timeout(grace, pass).await;
+                    return;
                 }
-                () = &mut shutdown => return,
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "outbound pass failed");
             }
             let now = self.inner.clock.now();
             let wait = match store.next_due_at().await {
@@ -239,6 +276,8 @@ impl Runner {
             .await
             .map_err(|e| OutboundError::Task(e.to_string()))?;
         let mut session: Option<Session> = None;
+        let mut recording: tokio::task::JoinSet<Result<PassReport, OutboundError>> =
+            tokio::task::JoinSet::new();
         loop {
             let next = jobs.lock().ok().and_then(|mut q| q.pop_front());
             let Some(job) = next else { break };
@@ -265,12 +304,28 @@ impl Runner {
             let rcpts: Vec<String> = job.recipients.iter().map(|r| r.rcpt.clone()).collect();
             let results = s.transaction(&message.mail_from, &rcpts, &raw).await;
             let log = (s.host.clone(), s.ip.map(|ip| ip.to_string()), s.tls);
-            self.finish(&job, &results, Some(log), &mut report).await?;
+            // Record while the next message goes out: the store groups these commits.
+            // A crash before the commit only means this message is sent again.
+            while recording.len() >= MAX_RECORDING {
+                merge(&mut report, recording.join_next().await);
+            }
+            let runner = self.clone();
+            recording.spawn(async move {
+                let mut part = PassReport::default();
+                runner.finish(&job, &results, Some(log), &mut part).await?;
+                Ok(part)
+            });
         }
         if let Some(s) = session {
             s.quit().await;
         }
-        Ok(report)
+        while let Some(done) = recording.join_next().await {
+            merge(&mut report, Some(done));
+        }
+        match report.failed.take() {
+            Some(e) => Err(OutboundError::Task(e)),
+            None => Ok(report),
+        }
     }
 
     /// Open a session: the smarthost, or the MX hosts in order (each host's addresses).

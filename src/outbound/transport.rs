@@ -22,6 +22,8 @@ pub struct Session {
     pub ip: Option<IpAddr>,
     pub tls: bool,
     step: Duration,
+    /// A network failure mid-transaction: the stream is in an unknown state.
+    broken: bool,
 }
 
 /// How a recipient fared in one transaction.
@@ -41,9 +43,11 @@ pub async fn connect_direct(
     step: Duration,
 ) -> Result<Session, Failure> {
     let hello = ClientId::Domain(helo.to_string());
+    // A host that does not answer should not hold up the next MX for long.
+    let connect = step.min(Duration::from_secs(30));
     let conn = bounded(
         step,
-        AsyncSmtpConnection::connect_tokio1(addr, Some(step), &hello, None, None),
+        AsyncSmtpConnection::connect_tokio1(addr, Some(connect), &hello, None, None),
     )
     .await?;
     let mut session = Session {
@@ -52,6 +56,7 @@ pub async fn connect_direct(
         ip: Some(addr.ip()),
         tls: false,
         step,
+        broken: false,
     };
     if session.conn.can_starttls() {
         let params = TlsParameters::builder(host.to_string())
@@ -108,18 +113,31 @@ pub async fn connect_smarthost(
         SmarthostTls::Tls => Some(params()?),
         _ => None,
     };
-    let target = (p.host, p.port);
-    let conn = bounded(
-        step,
-        AsyncSmtpConnection::connect_tokio1(target, Some(step), &hello, implicit, None),
-    )
-    .await?;
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((p.host, p.port))
+        .await
+        .map_err(|e| Failure::transient(format!("cannot resolve {}: {e}", p.host)))?
+        .collect();
+    let mut last = Failure::transient(format!("no address for {}", p.host));
+    let mut connected = None;
+    for addr in addrs {
+        let attempt =
+            AsyncSmtpConnection::connect_tokio1(addr, Some(step), &hello, implicit.clone(), None);
+        match bounded(step, attempt).await {
+            Ok(conn) => {
+                connected = Some((conn, addr));
+                break;
+            }
+            Err(f) => last = f,
+        }
+    }
+    let (conn, addr) = connected.ok_or(last)?;
     let mut session = Session {
         conn,
         host: p.host.to_string(),
-        ip: None,
+        ip: Some(addr.ip()),
         tls: p.tls == SmarthostTls::Tls,
         step,
+        broken: false,
     };
     if p.tls == SmarthostTls::Starttls {
         bounded(step, session.conn.starttls(params()?, &hello)).await?;
@@ -149,7 +167,7 @@ pub async fn connect_smarthost(
 impl Session {
     /// Whether the connection may carry another transaction.
     pub fn usable(&self) -> bool {
-        !self.conn.has_broken()
+        !self.broken && !self.conn.has_broken()
     }
 
     /// One transaction: MAIL, a RCPT per recipient, DATA with the CRLF bytes. Returns a
@@ -160,6 +178,16 @@ impl Session {
         rcpts: &[String],
         raw: &[u8],
     ) -> Vec<RcptResult> {
+        let results = self.exchange(mail_from, rcpts, raw).await;
+        let network_failure =
+            |r: &RcptResult| matches!(r, RcptResult::Failed(f) if f.code.is_none() && !f.permanent);
+        if results.iter().any(network_failure) {
+            self.broken = true;
+        }
+        results
+    }
+
+    async fn exchange(&mut self, mail_from: &str, rcpts: &[String], raw: &[u8]) -> Vec<RcptResult> {
         let all = |f: Failure| vec![RcptResult::Failed(f); rcpts.len()];
         let sender = if mail_from.is_empty() {
             None
