@@ -339,3 +339,20 @@ async fn hold_release_cancel_and_retry_steer_the_runner() {
     assert_eq!(sender.runner.run_once().await.unwrap().claimed, 0);
     assert!(sender.store.queue_hold(9999).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bare_lf_dot_in_a_message_cannot_smuggle_a_second_message() {
+    let (_rh, receiver) = postie_receiver("127.0.0.2:0", "").await;
+    let port = receiver.smtp_addrs[0].port();
+    let dns = TestDns::start(zone());
+    let sender = Sender::new(direct(port), dns.config()).await;
+    let raw = b"Subject: smuggle\r\nMessage-ID: <sm@home.test>\r\n\r\nhi\n.\nMAIL FROM:<evil@x.test>\r\nRCPT TO:<alice@postie.test>\r\nDATA\r\nSubject: evil\r\n\r\n.\r\n";
+    let id = sender.enqueue(raw, &["alice@postie.test"]).await;
+    sender.runner.run_once().await.unwrap();
+    assert_eq!(sender.states(id).await[0].state, RecipientState::Delivered);
+    let got = inbox(&receiver.store, "alice").await;
+    assert_eq!(got.len(), 1, "exactly one message arrives");
+    let queued = sender.store.queued_message(id).await.unwrap().raw;
+    assert_received_tail(&got[0], &queued);
+    receiver.shutdown().await;
+}

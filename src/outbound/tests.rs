@@ -220,3 +220,15 @@ fn sendmail_without_recipients_is_a_usage_error_and_f_name_fills_from() {
     .unwrap();
     assert!(!String::from_utf8(kept.raw).unwrap().contains("Ignored"));
 }
+
+#[test]
+fn data_block_dot_stuffs_every_line_and_bare_lf_dot_cannot_end_data() {
+    use super::transport::DataBlock;
+    let raw = crate::mail::canonical_crlf(b"a\n.\nMAIL FROM:<evil@x>\r\n.\r\n..b\r\n");
+    let wire = DataBlock(std::str::from_utf8(&raw).unwrap()).to_string();
+    assert_eq!(
+        wire, "a\r\n..\r\nMAIL FROM:<evil@x>\r\n..\r\n...b\r\n.\r\n",
+        "only the final line may be a lone dot"
+    );
+    assert_eq!(DataBlock(".x").to_string(), "..x\r\n.\r\n");
+}

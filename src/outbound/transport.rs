@@ -237,13 +237,22 @@ impl Session {
         }
         let data = match bounded(self.step, self.conn.command(Data)).await {
             Ok(_) => {
-                // lettre writes CRLF.CRLF after the content: hand it the bytes without their
-                // final CRLF so the receiver gets exactly the queued bytes.
-                let body = raw.strip_suffix(b"\r\n").unwrap_or(raw);
                 let long = self.step * 4;
-                bounded(long, self.conn.message(body))
-                    .await
-                    .map(Reply::from)
+                match std::str::from_utf8(raw) {
+                    // One write for content and terminator: lettre's `message` writes the
+                    // final ".\r\n" separately, which Nagle plus delayed ACKs stall ~40 ms.
+                    Ok(text) => bounded(long, self.conn.command(DataBlock(text)))
+                        .await
+                        .map(Reply::from),
+                    Err(_) => {
+                        // lettre writes CRLF.CRLF after the content: hand it the bytes
+                        // without their final CRLF so the receiver gets them unchanged.
+                        let body = raw.strip_suffix(b"\r\n").unwrap_or(raw);
+                        bounded(long, self.conn.message(body))
+                            .await
+                            .map(Reply::from)
+                    }
+                }
             }
             Err(f) => Err(f),
         };
@@ -264,6 +273,24 @@ impl Session {
     /// Say goodbye politely.
     pub async fn quit(mut self) {
         let _ = bounded(self.step, self.conn.quit()).await;
+    }
+}
+
+/// Message content (canonical CRLF) dot-stuffed and terminated, RFC 5321 §4.5.2.
+pub(super) struct DataBlock<'a>(pub &'a str);
+
+impl std::fmt::Display for DataBlock<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for line in self.0.split_inclusive("\r\n") {
+            if line.starts_with('.') {
+                f.write_str(".")?;
+            }
+            f.write_str(line)?;
+        }
+        if !self.0.is_empty() && !self.0.ends_with("\r\n") {
+            f.write_str("\r\n")?;
+        }
+        f.write_str(".\r\n")
     }
 }
 
