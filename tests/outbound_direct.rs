@@ -356,3 +356,63 @@ async fn bare_lf_dot_in_a_message_cannot_smuggle_a_second_message() {
     assert_received_tail(&got[0], &queued);
     receiver.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn messages_to_one_destination_share_a_connection() {
+    let probe = std::net::TcpListener::bind("127.0.0.3:0").unwrap();
+    let port = probe.local_addr().unwrap().port();
+    drop(probe);
+    let Some(sink) = PySink::start("127.0.0.3", port) else {
+        return;
+    };
+    let dns = TestDns::start(zone());
+    let config = postie::config::OutboundConfig {
+        per_destination: 1,
+        ..direct(port)
+    };
+    let sender = Sender::new(config, dns.config()).await;
+    for i in 0..3 {
+        sender
+            .enqueue(&message(&format!("r{i}")), &["ok@py.test"])
+            .await;
+    }
+    let report = sender.runner.run_once().await.unwrap();
+    assert_eq!(report.delivered, 3);
+    let ports: Vec<_> = sink
+        .messages()
+        .iter()
+        .map(|m| m.0["peer_port"].clone())
+        .collect();
+    assert_eq!(ports.len(), 3);
+    assert!(
+        ports.iter().all(|p| *p == ports[0]),
+        "one connection: {ports:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_remote_senders_bounce_is_queued_back_to_them_with_the_null_sender() {
+    let dns = TestDns::start(zone());
+    let sender = Sender::new(direct(9), dns.config()).await;
+    // Relayed for a remote client: no submitting account.
+    let id = sender
+        .store
+        .enqueue(
+            "stranger@far.test",
+            &message("rb"),
+            vec!["x@nullmx.test".into()],
+            "smtp",
+            None,
+        )
+        .await
+        .unwrap();
+    sender.runner.run_once().await.unwrap();
+    assert_eq!(sender.states(id).await[0].state, RecipientState::Bounced);
+    assert!(inbox(&sender.store, "me").await.is_empty());
+    let queue = sender.store.queue().await.unwrap();
+    let dsn = queue.iter().find(|e| e.queue_id != id).unwrap();
+    assert_eq!(dsn.mail_from, "");
+    assert_eq!(dsn.rcpt, "stranger@far.test");
+    let raw = sender.store.queued_message(dsn.queue_id).await.unwrap().raw;
+    assert!(String::from_utf8_lossy(&raw).contains("Status: 5.1.10"));
+}

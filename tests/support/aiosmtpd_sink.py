@@ -32,7 +32,14 @@ class Handler:
         with open(base + ".eml", "wb") as f:
             f.write(envelope.original_content)
         with open(base + ".json", "w") as f:
-            json.dump({"from": envelope.mail_from, "rcpts": envelope.rcpt_tos}, f)
+            json.dump(
+                {
+                    "from": envelope.mail_from,
+                    "rcpts": envelope.rcpt_tos,
+                    "peer_port": session.peer[1],
+                },
+                f,
+            )
         return "250 2.0.0 Ok: queued as PY%d" % self.count
 
 
