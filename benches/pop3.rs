@@ -151,9 +151,141 @@ async fn main() {
     );
     let started = Instant::now();
     fetch_all(addr, count, true).await;
+    let postie_delete = started.elapsed();
     println!(
         "login + LIST + UIDL + RETR + DELE x{count} + QUIT: {:.2}s",
-        started.elapsed().as_secs_f64()
+        postie_delete.as_secs_f64()
     );
     node.shutdown().await;
+
+    match Dovecot::start(count) {
+        Some(mut dovecot) => {
+            let started = Instant::now();
+            fetch_all(dovecot.addr, count, false).await;
+            let d_fetch = started.elapsed();
+            let started = Instant::now();
+            fetch_all(dovecot.addr, count, true).await;
+            let d_delete = started.elapsed();
+            println!(
+                "Dovecot {} on the same messages (Maildir):",
+                dovecot.version
+            );
+            println!(
+                "  fetch all: {:.2}s, with DELE + QUIT: {:.2}s",
+                d_fetch.as_secs_f64(),
+                d_delete.as_secs_f64()
+            );
+            println!(
+                "  postie / Dovecot time: fetch {:.2}, fetch+delete {:.2} (below 1 = postie faster)",
+                t.as_secs_f64() / d_fetch.as_secs_f64(),
+                postie_delete.as_secs_f64() / d_delete.as_secs_f64()
+            );
+            dovecot.stop();
+        }
+        None => println!("Dovecot (dovecot-pop3d) not available: no peer comparison"),
+    }
+}
+
+/// A throwaway Dovecot POP3 server over a Maildir holding the same messages.
+struct Dovecot {
+    child: std::process::Child,
+    addr: SocketAddr,
+    version: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Dovecot {
+    fn start(count: usize) -> Option<Self> {
+        let binary = std::path::Path::new("/usr/sbin/dovecot");
+        if !binary.exists() {
+            return None;
+        }
+        let version = std::process::Command::new(binary)
+            .arg("--version")
+            .output()
+            .ok()?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        let dir = tempfile::tempdir().ok()?;
+        let root = dir.path();
+        for sub in [
+            "Maildir/cur",
+            "Maildir/new",
+            "Maildir/tmp",
+            "home",
+            "run",
+            "state",
+        ] {
+            std::fs::create_dir_all(root.join(sub)).ok()?;
+        }
+        for n in 0..count {
+            std::fs::write(root.join(format!("Maildir/cur/{n}.bench:2,")), message(n)).ok()?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        // Dovecot refuses to deliver mail as root: use nobody when we are root.
+        let uid = std::process::Command::new("id").arg("-u").output().ok()?;
+        let is_root = uid.stdout.starts_with(b"0\n");
+        if is_root {
+            let chown = std::process::Command::new("chown")
+                .args(["-R", "nobody:nogroup"])
+                .arg(root.join("Maildir"))
+                .arg(root.join("home"))
+                .status()
+                .ok()?;
+            if !chown.success() {
+                return None;
+            }
+        }
+        let r = root.display();
+        let userdb = if is_root {
+            format!("uid=nobody gid=nogroup home={r}/home")
+        } else {
+            format!("home={r}/home")
+        };
+        let conf = format!(
+            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
+             protocols = pop3\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+             auth_mechanisms = plain\nmail_location = maildir:{r}/Maildir\nfirst_valid_uid = 1\n\
+             pop3_uidl_format = %08Xu%08Xv\n\
+             passdb {{\n  driver = static\n  args = password=bench-secret\n}}\n\
+             userdb {{\n  driver = static\n  args = {userdb}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
+        );
+        let conf_path = root.join("dovecot.conf");
+        std::fs::write(&conf_path, conf).ok()?;
+        let mut child = std::process::Command::new(binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(&conf_path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
+        // Bounded wait for an external process's listener: there is no event to await.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                return Some(Self {
+                    child,
+                    addr,
+                    version,
+                    _dir: dir,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    fn stop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
 }
