@@ -130,7 +130,8 @@ async fn main() {
             let port = 20000 + (std::process::id() % 20000) as u16;
             let sink_addr = format!("127.0.0.1:{port}");
             let mut sink = std::process::Command::new(sink)
-                .args(["-c", "-u", "root", &sink_addr, "256"])
+                .args(["-u", "root", &sink_addr, "256"])
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap();
             let mut ready = false;

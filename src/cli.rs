@@ -5,11 +5,14 @@
 
 mod accounts;
 mod context;
+mod doctor;
+mod log;
 mod messages;
 mod output;
 mod queue;
 mod sendmail;
 mod serve;
+mod status;
 mod trace;
 mod transfer;
 
@@ -35,6 +38,29 @@ pub struct Cli {
 pub enum Command {
     /// Run the mail node headless (SMTP; stops cleanly on SIGINT/SIGTERM).
     Serve,
+    /// Is the node running, where does it listen, how is the queue.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check config, ports, TLS, the store and the network, and say how to fix problems.
+    Doctor {
+        /// Skip the checks that need the network (DNS, outbound port 25).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Show the node's log (the newest daily file).
+    Log {
+        /// Keep printing new lines as they are written.
+        #[arg(short, long)]
+        follow: bool,
+        /// How many of the last lines to print first.
+        #[arg(short = 'n', long, default_value_t = 50)]
+        lines: usize,
+        /// Only the access log: one line per SMTP/POP3 session.
+        #[arg(long)]
+        sessions: bool,
+    },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
         #[arg(long)]
@@ -186,11 +212,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// Run a parsed command line, writing results to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let ctx = Context::load(cli.config.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
+    let ctx = match (Context::load(cli.config.as_deref()), &cli.command) {
+        // Doctor reports a broken configuration as a finding instead of failing on it.
+        (Err(e), Some(Command::Doctor { offline })) => {
+            return runtime.block_on(doctor::doctor(Err(e), *offline, out));
+        }
+        (loaded, _) => loaded?,
+    };
     match cli.command {
         None => {
             writeln!(
@@ -203,6 +235,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         Some(Command::Trace { target, json }) => {
             runtime.block_on(trace::trace(&ctx, &target, json, out))
         }
+        Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
+        Some(Command::Doctor { offline }) => {
+            runtime.block_on(doctor::doctor(Ok(ctx), offline, out))
+        }
+        Some(Command::Log {
+            follow,
+            lines,
+            sessions,
+        }) => runtime.block_on(log::log(&ctx, lines, follow, sessions, out)),
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
         Some(Command::Sendmail {
             read_recipients,

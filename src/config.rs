@@ -6,12 +6,14 @@
 mod directory;
 mod load;
 mod paths;
+mod routes;
 #[cfg(test)]
 mod tests;
 
 pub use directory::{Directory, Resolution};
 pub use load::{ConfigError, example_config, load, load_from_str, parse_nameserver};
 pub use paths::Paths;
+pub use routes::{ForwardConfig, ListConfig};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -22,6 +24,10 @@ use std::collections::BTreeMap;
 pub struct Config {
     /// The user's accounts; empty means one account derived from the login and host names.
     pub accounts: Vec<AccountConfig>,
+    /// Local addresses forwarded elsewhere (`[[forwards]]`).
+    pub forwards: Vec<ForwardConfig>,
+    /// Local distribution lists (`[[lists]]`).
+    pub lists: Vec<ListConfig>,
     pub smtp: crate::smtp::SmtpConfig,
     pub pop3: crate::pop3::Pop3Config,
     pub outbound: OutboundConfig,

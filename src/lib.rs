@@ -11,12 +11,14 @@
 //! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
 //! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.
 //! - [`tui`]: the ratatui workstation (event -> update -> effects -> render).
+//! - [`access_log`]: one line per SMTP/POP3 session, for `postie log --sessions`.
 //! - [`cli`]: the command-line surface; `main.rs` only parses arguments and calls it.
 //!
 //! Data flow: SMTP sessions hand complete messages to the store, which answers only once the
 //! bytes are durable; the store notifies listeners (TUI, POP3) of new mail through a
 //! broadcast channel; the TUI reads through the store's reader API and never blocks on IO.
 
+pub mod access_log;
 pub mod auth;
 pub mod cli;
 pub mod config;

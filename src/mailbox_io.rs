@@ -1,126 +1,271 @@
-//! Import from mbox, Maildir and .eml files; export to mbox (interim minimal version).
+//! Import from mbox, Maildir and .eml files; export to mbox.
+//!
+//! Readers are streaming iterators: an mbox file is read line by line through a
+//! `BufRead`, a directory is listed first and each file read when its turn comes.
 
-use std::io::{self, Write};
-use std::path::Path;
+mod maildir;
+mod mbox;
 
-/// One message found while reading a path.
-#[derive(Debug, Clone)]
-pub struct ImportItem {
-    pub source: String,
-    pub raw: Vec<u8>,
-    pub seen: bool,
-    pub answered: bool,
-    pub flagged: bool,
-    pub draft: bool,
-}
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
 
+pub use maildir::{MaildirFlags, is_maildir, maildir_flags};
+pub use mbox::{MboxMessage, MboxReader, asctime, write_mbox, write_mbox_message};
+
+/// Errors reading or writing mailboxes.
 #[derive(Debug, thiserror::Error)]
 pub enum MailboxIoError {
     #[error("{path}: {source}")]
-    Io { path: String, source: io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}: not an mbox file, Maildir, .eml file or directory of messages")]
+    NotAMailbox(PathBuf),
 }
 
-/// Read every message under `path` (mbox file, Maildir, folder of .eml, single .eml).
-pub fn read_path(path: &Path) -> Result<Vec<ImportItem>, MailboxIoError> {
-    let io_err = |source| MailboxIoError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path)
-            .map_err(io_err)?
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .collect();
-        entries.sort();
-        let mut out = Vec::new();
-        for entry in entries {
-            out.extend(read_path(&entry)?);
+impl MailboxIoError {
+    fn io(path: &Path, source: std::io::Error) -> Self {
+        MailboxIoError::Io {
+            path: path.to_owned(),
+            source,
         }
-        return Ok(out);
     }
-    let bytes = std::fs::read(path).map_err(io_err)?;
-    let source = path.display().to_string();
-    if bytes.starts_with(b"From ") {
-        let mut out = Vec::new();
-        let mut current: Vec<u8> = Vec::new();
-        for line in bytes.split_inclusive(|b| *b == b'\n') {
-            if line.starts_with(b"From ") {
-                if !current.is_empty() {
-                    out.push(item(
-                        format!("{source}#{}", out.len() + 1),
-                        std::mem::take(&mut current),
-                    ));
+}
+
+/// One message found by an importer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportItem {
+    /// Where it came from: the file path, or `path#n` (n from 1) for the n-th mbox message.
+    pub source: String,
+    /// The message bytes. Exactly the file's bytes for .eml and Maildir; for mbox, the
+    /// message with its `>From ` quoting undone and line endings made CRLF
+    /// ([`crate::mail::canonical::canonical_crlf`]), since mbox stores LF by convention.
+    pub raw: Vec<u8>,
+    /// Maildir flags (all false for other sources).
+    pub flags: MaildirFlags,
+    /// The envelope sender from the mbox `From ` separator line, if any.
+    pub envelope_sender: Option<String>,
+}
+
+/// What kind of mailbox a path holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailboxKind {
+    Mbox,
+    Maildir,
+    /// A directory searched recursively for messages, mbox files and Maildirs.
+    Directory,
+    /// A single RFC 5322 message file.
+    Eml,
+}
+
+/// Read every message under `path` (see [`detect`] for what is recognised).
+pub fn read_path(path: &Path) -> Result<ImportIter, MailboxIoError> {
+    let kind = detect(path)?;
+    let mut iter = ImportIter {
+        pending_files: Vec::new(),
+        current_mbox: None,
+    };
+    match kind {
+        MailboxKind::Mbox => iter.current_mbox = Some(open_mbox(path)?),
+        MailboxKind::Eml => iter.pending_files.push(PendingFile::eml(path)),
+        MailboxKind::Maildir => iter.pending_files = maildir::list_with_subfolders(path)?,
+        MailboxKind::Directory => iter.pending_files = list_directory(path)?,
+    }
+    iter.pending_files.reverse();
+    Ok(iter)
+}
+
+/// Read all of `path` into memory, stopping at the first error.
+pub fn read_all(path: &Path) -> Result<Vec<ImportItem>, MailboxIoError> {
+    read_path(path)?.collect()
+}
+
+/// Decide what `path` is: a directory with `cur/` or `new/` is a Maildir, any other
+/// directory is searched; a file starting with `From ` is an mbox, any other file a
+/// single message.
+pub fn detect(path: &Path) -> Result<MailboxKind, MailboxIoError> {
+    let meta = std::fs::metadata(path).map_err(|e| MailboxIoError::io(path, e))?;
+    if meta.is_dir() {
+        return Ok(if is_maildir(path) {
+            MailboxKind::Maildir
+        } else {
+            MailboxKind::Directory
+        });
+    }
+    if !meta.is_file() {
+        return Err(MailboxIoError::NotAMailbox(path.to_owned()));
+    }
+    let head = read_head(path)?;
+    Ok(if head.starts_with(b"From ") {
+        MailboxKind::Mbox
+    } else {
+        MailboxKind::Eml
+    })
+}
+
+fn read_head(path: &Path) -> Result<Vec<u8>, MailboxIoError> {
+    let mut head = Vec::with_capacity(256);
+    File::open(path)
+        .and_then(|file| file.take(256).read_to_end(&mut head))
+        .map_err(|e| MailboxIoError::io(path, e))?;
+    Ok(head)
+}
+
+/// A file waiting to be read: a single message, or an mbox to expand.
+#[derive(Debug)]
+struct PendingFile {
+    path: PathBuf,
+    flags: MaildirFlags,
+    is_mbox: bool,
+}
+
+impl PendingFile {
+    fn eml(path: &Path) -> Self {
+        PendingFile {
+            path: path.to_owned(),
+            flags: MaildirFlags::default(),
+            is_mbox: false,
+        }
+    }
+}
+
+/// Streaming iterator over the messages of a mailbox.
+pub struct ImportIter {
+    /// Files still to read, last first.
+    pending_files: Vec<PendingFile>,
+    current_mbox: Option<MboxSource>,
+}
+
+struct MboxSource {
+    path: PathBuf,
+    reader: MboxReader<BufReader<File>>,
+    index: usize,
+}
+
+fn open_mbox(path: &Path) -> Result<MboxSource, MailboxIoError> {
+    let file = File::open(path).map_err(|e| MailboxIoError::io(path, e))?;
+    Ok(MboxSource {
+        path: path.to_owned(),
+        reader: MboxReader::new(BufReader::new(file)),
+        index: 0,
+    })
+}
+
+impl Iterator for ImportIter {
+    type Item = Result<ImportItem, MailboxIoError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(source) = &mut self.current_mbox {
+                match source.reader.next() {
+                    Some(Ok(message)) => {
+                        source.index += 1;
+                        return Some(Ok(ImportItem {
+                            source: format!("{}#{}", source.path.display(), source.index),
+                            raw: message.raw,
+                            flags: MaildirFlags::default(),
+                            envelope_sender: message.envelope_sender,
+                        }));
+                    }
+                    Some(Err(e)) => {
+                        let path = source.path.clone();
+                        self.current_mbox = None;
+                        return Some(Err(MailboxIoError::io(&path, e)));
+                    }
+                    None => self.current_mbox = None,
+                }
+            }
+            let file = self.pending_files.pop()?;
+            if file.is_mbox {
+                match open_mbox(&file.path) {
+                    Ok(source) => self.current_mbox = Some(source),
+                    Err(e) => return Some(Err(e)),
                 }
                 continue;
             }
-            let unquoted = if line.starts_with(b">") {
-                let stripped = &line[1..];
-                if stripped.trim_start_matches_gt().starts_with(b"From ") {
-                    stripped
-                } else {
-                    line
-                }
-            } else {
-                line
-            };
-            current.extend_from_slice(unquoted);
+            return Some(
+                std::fs::read(&file.path)
+                    .map(|raw| ImportItem {
+                        source: file.path.display().to_string(),
+                        raw,
+                        flags: file.flags,
+                        envelope_sender: None,
+                    })
+                    .map_err(|e| MailboxIoError::io(&file.path, e)),
+            );
         }
-        if !current.is_empty() {
-            out.push(item(format!("{source}#{}", out.len() + 1), current));
+    }
+}
+
+/// Every message file below `dir`, sorted by path: Maildirs are read as Maildirs, files
+/// starting with `From ` as mbox, `.eml` files and files that start like a header block
+/// as single messages. Hidden files and anything else are skipped.
+fn list_directory(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
+    let mut found = Vec::new();
+    let mut entries = sorted_entries(dir)?;
+    for path in entries.drain(..) {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.') && !is_maildir(&path));
+        if hidden {
+            continue;
         }
-        return Ok(out);
-    }
-    Ok(vec![item(source, bytes)])
-}
-
-trait TrimGt {
-    fn trim_start_matches_gt(&self) -> &[u8];
-}
-impl TrimGt for [u8] {
-    fn trim_start_matches_gt(&self) -> &[u8] {
-        let n = self.iter().take_while(|b| **b == b'>').count();
-        &self[n..]
-    }
-}
-
-fn item(source: String, raw: Vec<u8>) -> ImportItem {
-    ImportItem {
-        source,
-        raw,
-        seen: false,
-        answered: false,
-        flagged: false,
-        draft: false,
-    }
-}
-
-/// Write messages as mboxrd.
-pub fn write_mbox<'a, W: Write>(
-    w: &mut W,
-    messages: impl Iterator<Item = (&'a str, i64, &'a [u8])>,
-) -> io::Result<()> {
-    for (sender, date, raw) in messages {
-        let when = chrono::DateTime::from_timestamp(date, 0).unwrap_or_default();
-        writeln!(
-            w,
-            "From {} {}",
-            if sender.is_empty() {
-                "MAILER-DAEMON"
-            } else {
-                sender
-            },
-            when.format("%a %b %e %H:%M:%S %Y")
-        )?;
-        let text = crate::mail::canonical_crlf(raw);
-        for line in text.split(|b| *b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.trim_start_matches_gt().starts_with(b"From ") {
-                w.write_all(b">")?;
+        // Symlinked directories are not followed: a link back up would never end.
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        if path.is_dir() {
+            if is_link {
+                continue;
             }
-            w.write_all(line)?;
-            w.write_all(b"\n")?;
+            if is_maildir(&path) {
+                found.extend(maildir::list(&path)?);
+            } else {
+                found.extend(list_directory(&path)?);
+            }
+        } else if path.is_file() {
+            let head = read_head(&path)?;
+            let is_eml = path
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
+            if head.starts_with(b"From ") {
+                found.push(PendingFile {
+                    is_mbox: true,
+                    ..PendingFile::eml(&path)
+                });
+            } else if is_eml || looks_like_header(&head) {
+                found.push(PendingFile::eml(&path));
+            }
         }
     }
-    Ok(())
+    Ok(found)
 }
+
+/// The entries of a directory, sorted so imports are reproducible.
+fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, MailboxIoError> {
+    let mut paths = std::fs::read_dir(dir)
+        .map_err(|e| MailboxIoError::io(dir, e))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| MailboxIoError::io(dir, e))?;
+    paths.sort();
+    Ok(paths)
+}
+
+/// Whether `head` starts with an RFC 5322 header field (`Name: value`, §2.2).
+fn looks_like_header(head: &[u8]) -> bool {
+    let mut lines = head.split(|b| *b == b'\n');
+    let Some(first) = lines.next() else {
+        return false;
+    };
+    match first.iter().position(|b| *b == b':') {
+        Some(colon) if colon > 0 => first[..colon]
+            .iter()
+            .all(|b| b.is_ascii_graphic() && *b != b':'),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,17 +1,25 @@
 //! The mail node: opens the store and starts the listeners and the outbound runner (POP3
 //! joins here) for `postie serve` and for the TUI's embedded node.
 
+mod accounts;
+pub mod control;
+mod fan_out;
 mod lock;
+mod pop3_backend;
 mod smtp_backend;
+mod state;
 
+pub use accounts::Accounts;
 pub use lock::{LockError, NodeLock};
+pub use pop3_backend::StorePop3Backend;
 pub use smtp_backend::{DirectoryPolicy, StoreBackend};
+pub use state::NodeState;
 
-use crate::config::{Config, Directory, Paths};
+use crate::config::{Config, Paths};
 use crate::dns::Dns;
-use crate::smtp::{self, ServerContext, SessionContext};
-use crate::store::{Role, Store};
-use std::collections::HashMap;
+use crate::pop3::{MaildropLocks, Pop3Context, Pop3Listeners};
+use crate::smtp::{self, RelayGrants, ServerContext, SessionContext};
+use crate::store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -35,6 +43,8 @@ pub enum NodeError {
     Dns(#[from] crate::dns::DnsError),
     #[error("SMTP: {0}")]
     Smtp(String),
+    #[error("POP3: {0}")]
+    Pop3(String),
 }
 
 /// A running node: its store, where it listens, and how to stop it.
@@ -44,8 +54,17 @@ pub struct Node {
     pub smtp_addrs: Vec<SocketAddr>,
     /// Bound SMTP implicit-TLS listeners.
     pub smtps_addrs: Vec<SocketAddr>,
+    /// Bound POP3 listeners (STLS-capable) and implicit-TLS ones.
+    pub pop3_addrs: Vec<SocketAddr>,
+    pub pop3s_addrs: Vec<SocketAddr>,
     /// The TLS certificate in use (PEM path), for clients that need to trust it.
     pub tls_cert: std::path::PathBuf,
+    /// POP-before-SMTP grants when `[smtp] pop_before_smtp` is on: POP3 calls
+    /// [`RelayGrants::grant`] after a successful login.
+    pub relay_grants: Option<Arc<RelayGrants>>,
+    data_dir: std::path::PathBuf,
+    /// Wakes the outbound runner (the control socket's `flush`).
+    pub flush: Arc<tokio::sync::Notify>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     _lock: NodeLock,
@@ -62,16 +81,16 @@ impl Node {
             })?;
         let lock = NodeLock::acquire(&paths.data_dir)?;
         let store = Store::open(&paths.database())?;
-        let accounts = config.effective_accounts();
-        let mut inboxes = HashMap::new();
-        for account in &accounts {
-            let id = store
-                .ensure_account(&account.name, account.display_name.as_deref())
-                .await?;
-            let inbox = store.mailbox_by_role(id, Role::Inbox).await?;
-            inboxes.insert(account.name.to_ascii_lowercase(), inbox.id);
-        }
-        let directory = Arc::new(Directory::new(&accounts));
+        let accounts = Arc::new(
+            Accounts::load(
+                store.clone(),
+                &config.effective_accounts(),
+                &config.forwards,
+                &config.lists,
+            )
+            .await?,
+        );
+        let directory = accounts.directory.clone();
         let hostname = config.hostname();
         let tls = crate::tls::load_or_create(
             &paths.data_dir,
@@ -80,12 +99,9 @@ impl Node {
             config.smtp.tls.key.as_deref(),
         )?;
         let acceptor = crate::tls::acceptor(&tls)?;
-        let inboxes = Arc::new(inboxes);
         let dns = Dns::new(&config.dns)?;
         let backend = StoreBackend {
-            store: store.clone(),
-            inboxes: inboxes.clone(),
-            directory: directory.clone(),
+            accounts: accounts.clone(),
             dns: dns.clone(),
         };
         let runner = crate::outbound::Runner::new(
@@ -95,7 +111,7 @@ impl Node {
             hostname.clone(),
             crate::outbound::LocalSenders {
                 directory: directory.clone(),
-                inboxes,
+                inboxes: Arc::new(accounts.inboxes().clone()),
             },
         );
 
@@ -109,6 +125,11 @@ impl Node {
             true,
         )
         .map_err(|e| NodeError::Smtp(e.to_string()))?;
+        let relay_grants = pop_before_smtp(config, &paths.data_dir);
+        let session = match &relay_grants {
+            Some(grants) => session.with_relay_grants(Arc::clone(grants)),
+            None => session,
+        };
         let listeners =
             smtp::bind_listeners(&config.smtp).map_err(|e| NodeError::Smtp(e.to_string()))?;
         let mut smtp_addrs = Vec::new();
@@ -124,16 +145,80 @@ impl Node {
                 smtp_addrs.push(addr);
             }
         }
-        let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor)));
-        tasks.spawn(runner.run(stopped_signal(stopped.clone())));
-        tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped)));
-        tracing::info!(?smtp_addrs, ?smtps_addrs, "node started");
+        let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor.clone())));
+        tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped.clone())));
+
+        let pop3_listeners = Pop3Listeners::bind(&config.pop3, true)
+            .await
+            .map_err(|e| NodeError::Pop3(e.to_string()))?;
+        let pop3_addrs = pop3_listeners.plain_addrs();
+        let pop3s_addrs = pop3_listeners.implicit_tls_addrs();
+        let pop3_ctx = Arc::new(Pop3Context::new(
+            StorePop3Backend {
+                accounts: accounts.clone(),
+                locks: MaildropLocks::new(),
+                relay_grants: relay_grants.clone(),
+            },
+            config.pop3.clone(),
+            config.hostname(),
+        ));
+        let pop3_stop = stopped_signal(stopped);
+        tasks.spawn(async move {
+            if let Err(e) = pop3_listeners
+                .serve(pop3_ctx, Some(acceptor), pop3_stop)
+                .await
+            {
+                tracing::error!(error = %e, "POP3 listener stopped");
+            }
+        });
+        let flush = Arc::new(tokio::sync::Notify::new());
+        tasks.spawn(runner.run(flush.clone(), stopped_signal(stop.subscribe())));
+        let control = control::bind(&paths.data_dir).map_err(|source| NodeError::DataDir {
+            path: control::socket_path(&paths.data_dir),
+            source,
+        })?;
+        tasks.spawn(control::serve(
+            control,
+            control::ControlContext {
+                store: store.clone(),
+                flush: flush.clone(),
+            },
+            stop.subscribe(),
+        ));
+        tracing::info!(
+            ?smtp_addrs,
+            ?smtps_addrs,
+            ?pop3_addrs,
+            ?pop3s_addrs,
+            "node started"
+        );
+        let state = NodeState {
+            pid: std::process::id(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: chrono::Utc::now().timestamp(),
+            smtp: smtp_addrs.clone(),
+            smtps: smtps_addrs.clone(),
+            pop3: pop3_addrs.clone(),
+            pop3s: pop3s_addrs.clone(),
+            tls_cert: Some(tls.cert_path.clone()),
+        };
+        state
+            .write(&paths.data_dir)
+            .map_err(|source| NodeError::DataDir {
+                path: NodeState::path(&paths.data_dir),
+                source,
+            })?;
 
         Ok(Node {
             store,
             smtp_addrs,
             smtps_addrs,
+            pop3_addrs,
+            pop3s_addrs,
             tls_cert: tls.cert_path.clone(),
+            relay_grants,
+            data_dir: paths.data_dir.clone(),
+            flush,
             stop,
             tasks,
             _lock: lock,
@@ -144,8 +229,19 @@ impl Node {
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
+        NodeState::remove(&self.data_dir);
+        let _ = std::fs::remove_file(control::socket_path(&self.data_dir));
+        let _ = std::fs::remove_file(self.data_dir.join(smtp::grants::SNAPSHOT_FILE));
         tracing::info!("node stopped");
     }
+}
+
+/// The grants table when POP-before-SMTP is on; a previous run's snapshot is discarded.
+fn pop_before_smtp(config: &Config, data_dir: &std::path::Path) -> Option<Arc<RelayGrants>> {
+    let _ = std::fs::remove_file(data_dir.join(smtp::grants::SNAPSHOT_FILE));
+    config.smtp.pop_before_smtp.then(|| {
+        Arc::new(RelayGrants::new(config.smtp.pop_before_smtp_minutes).with_snapshot(data_dir))
+    })
 }
 
 async fn stopped_signal(mut stopped: watch::Receiver<bool>) {

@@ -305,38 +305,46 @@ impl Store {
             local,
             relay,
         } = inbound;
-        let prepared = tokio::task::spawn_blocking(move || prepare(&raw))
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let (prepared, copies) = tokio::task::spawn_blocking(move || {
+            let prepared = prepare(&raw);
+            let copies: Vec<(MailboxId, Option<Prepared>)> = local
+                .into_iter()
+                .map(|copy| (copy.mailbox, with_prepended(&prepared, &copy.prepend)))
+                .collect();
+            (prepared, copies)
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let (from, subject) = (
             prepared.summary.from_addr.clone(),
             prepared.summary.subject.clone(),
         );
         let now = now();
-        let queued = !relay.is_empty();
+        let queued = relay.iter().any(|r| !r.recipients.is_empty());
         let inserted = self
             .write(move |c| {
-                let mut out = Vec::with_capacity(local.len());
-                for mailbox in &local {
+                let mut out = Vec::with_capacity(copies.len());
+                for (mailbox, copy) in &copies {
                     out.push(ops::insert_message(
                         c,
                         *mailbox,
-                        &prepared,
+                        copy.as_ref().unwrap_or(&prepared),
                         Flags::empty(),
                         envelope.received_at,
                         Some(&envelope),
                         false,
                     )?);
                 }
-                if !relay.is_empty() {
-                    let subject = Some(prepared.summary.subject.as_str());
+                for group in relay.iter().filter(|r| !r.recipients.is_empty()) {
+                    let mut raw = group.prepend.clone();
+                    raw.extend_from_slice(&prepared.raw);
                     let entry = ops::Enqueue {
                         mail_from: &envelope.mail_from,
-                        raw: &prepared.raw,
-                        subject,
+                        raw: &raw,
+                        subject: Some(prepared.summary.subject.as_str()),
                         source: "smtp",
                         account_id: None,
-                        recipients: &relay,
+                        recipients: &group.recipients,
                     };
                     ops::enqueue(c, &entry, now)?;
                 }
@@ -482,6 +490,11 @@ impl Store {
         self.read(queries::queue).await
     }
 
+    /// Message count and the times of the last inbound message and outbound attempt.
+    pub async fn activity(&self) -> Result<Activity, StoreError> {
+        self.read(queries::activity).await
+    }
+
     /// `PRAGMA quick_check`: "ok" or the problems found.
     pub async fn quick_check(&self) -> Result<String, StoreError> {
         self.read(|c| Ok(c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))?))
@@ -500,6 +513,20 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
 }
 
 /// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
+/// `prepared` with trace lines on top (own digest, same summary); `None` when there are none.
+fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prepared> {
+    if prepend.is_empty() {
+        return None;
+    }
+    let mut raw = crate::mail::canonical_crlf(prepend);
+    raw.extend_from_slice(&prepared.raw);
+    Some(Prepared {
+        hash: Sha256::digest(&raw).to_vec(),
+        raw,
+        summary: prepared.summary.clone(),
+    })
+}
+
 fn prepare(raw: &[u8]) -> Prepared {
     let raw = crate::mail::canonical_crlf(raw);
     let hash = Sha256::digest(&raw).to_vec();

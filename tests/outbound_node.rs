@@ -31,6 +31,9 @@ addresses = ["me@home.test"]
 listen = ["127.0.0.1:0"]
 hostname = "out.home.test"
 
+[pop3]
+listen = ["127.0.0.1:0"]
+
 [outbound]
 direct_port = {port}
 per_destination = 3

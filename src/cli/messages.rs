@@ -83,7 +83,7 @@ pub async fn show(
         .summary(id)
         .await?
         .ok_or_else(|| anyhow!("no message with id {id}"))?;
-    let body = crate::mail::summarize(&bytes).body_text;
+    let body = crate::mail::body::render_message_text(&bytes, 78).text;
     if json {
         let headers: Vec<(String, String)> = mailparse::parse_headers(&bytes)
             .map(|(h, _)| h.iter().map(|h| (h.get_key(), h.get_value())).collect())

@@ -9,6 +9,8 @@ use std::process::ExitCode;
 pub async fn serve(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let _guard = crate::logging::init(&ctx.paths, &ctx.config.log.filter, true)
         .context("cannot open the log file")?;
+    // Listen for signals before saying "ready": a SIGTERM right after must stop us cleanly.
+    let mut signals = Signals::install()?;
     let node = Node::start(&ctx.paths, &ctx.config).await?;
     for addr in &node.smtp_addrs {
         writeln!(out, "smtp {addr}")?;
@@ -16,22 +18,40 @@ pub async fn serve(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<ExitCod
     for addr in &node.smtps_addrs {
         writeln!(out, "smtps {addr}")?;
     }
+    for addr in &node.pop3_addrs {
+        writeln!(out, "pop3 {addr}")?;
+    }
+    for addr in &node.pop3s_addrs {
+        writeln!(out, "pop3s {addr}")?;
+    }
     writeln!(out, "ready")?;
     out.flush()?;
-    wait_for_signal().await?;
+    signals.wait().await;
     tracing::info!("shutting down on signal");
     node.shutdown().await;
     writeln!(out, "stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut int = signal(SignalKind::interrupt())?;
-    tokio::select! {
-        _ = term.recv() => {}
-        _ = int.recv() => {}
+/// SIGTERM and SIGINT, registered up front.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+        })
     }
-    Ok(())
+
+    async fn wait(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }

@@ -33,27 +33,38 @@ pub async fn import(
         Err(_) => store.create_mailbox(account_id, mailbox).await?,
     };
     let mut tally = Tally::default();
-    let mut items = Vec::new();
-    for path in paths {
-        match mailbox_io::read_path(path) {
-            Ok(found) => items.extend(found),
-            Err(e) => tally
-                .failed
-                .push((path.display().to_string(), e.to_string())),
-        }
-    }
-    let progress = ProgressBar::new(items.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} messages {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    let progress = ProgressBar::new_spinner().with_style(
+        ProgressStyle::with_template("{spinner} {pos} messages {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     let mut running = JoinSet::new();
-    for item in items {
-        if running.len() >= IN_FLIGHT
-            && let Some(done) = running.join_next().await
-        {
-            count(&mut tally, done, &progress);
+    for path in paths {
+        let items = match mailbox_io::read_path(path) {
+            Ok(items) => items,
+            Err(e) => {
+                tally
+                    .failed
+                    .push((path.display().to_string(), e.to_string()));
+                continue;
+            }
+        };
+        for item in items {
+            let item = match item {
+                Ok(item) => item,
+                Err(e) => {
+                    tally
+                        .failed
+                        .push((path.display().to_string(), e.to_string()));
+                    continue;
+                }
+            };
+            if running.len() >= IN_FLIGHT
+                && let Some(done) = running.join_next().await
+            {
+                count(&mut tally, done, &progress);
+            }
+            running.spawn(insert_one(store.clone(), target, item));
         }
-        running.spawn(insert_one(store.clone(), target, item));
     }
     while let Some(done) = running.join_next().await {
         count(&mut tally, done, &progress);
@@ -84,10 +95,11 @@ async fn insert_one(store: Store, mailbox_id: i64, item: ImportItem) -> InsertOu
     }
     let mut flags = Flags::empty();
     for (on, flag) in [
-        (item.seen, Flags::SEEN),
-        (item.answered, Flags::ANSWERED),
-        (item.flagged, Flags::FLAGGED),
-        (item.draft, Flags::DRAFT),
+        (item.flags.seen, Flags::SEEN),
+        (item.flags.answered, Flags::ANSWERED),
+        (item.flags.flagged, Flags::FLAGGED),
+        (item.flags.draft, Flags::DRAFT),
+        (item.flags.trashed, Flags::DELETED),
     ] {
         if on {
             flags = flags.union(flag);

@@ -108,8 +108,6 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
     for (key, list) in [
         ("smtp.listen", &config.smtp.listen),
         ("smtp.implicit_tls_listen", &config.smtp.implicit_tls_listen),
-        ("pop3.listen", &config.pop3.listen),
-        ("pop3.implicit_tls_listen", &config.pop3.implicit_tls_listen),
     ] {
         for addr in list {
             addr.parse::<SocketAddr>().map_err(|_| {
@@ -120,6 +118,28 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
             })?;
         }
     }
+    config.pop3.validate().map_err(|e| {
+        let text = e.to_string();
+        let key = text.split_whitespace().next().unwrap_or("pop3").to_string();
+        (key, text)
+    })?;
+    let smtp = &config.smtp;
+    for net in &smtp.rate_limits.exempt {
+        net.parse::<crate::smtp::cidr::Cidr>()
+            .map_err(|e| ("smtp.rate_limits.exempt".to_string(), e.to_string()))?;
+    }
+    if smtp.pop_before_smtp && smtp.pop_before_smtp_minutes == 0 {
+        return Err((
+            "smtp.pop_before_smtp_minutes".into(),
+            "must be at least 1 when pop_before_smtp is on".into(),
+        ));
+    }
+    super::routes::validate(
+        &config.effective_accounts(),
+        &config.forwards,
+        &config.lists,
+        is_plausible_address,
+    )?;
     for server in &config.dns.nameservers {
         parse_nameserver(server).ok_or_else(|| {
             (

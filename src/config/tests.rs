@@ -13,7 +13,10 @@ fn parse(text: &str) -> Result<Config, ConfigError> {
 fn empty_file_gives_working_defaults() {
     let config = parse("").unwrap();
     assert_eq!(config.smtp.listen, vec!["127.0.0.1:2525"]);
-    assert_eq!(config.pop3.listen, vec!["127.0.0.1:1100"]);
+    assert_eq!(
+        config.pop3.listen,
+        vec!["127.0.0.1:1100".parse::<std::net::SocketAddr>().unwrap()]
+    );
     assert_eq!(config.smtp.trusted_networks, vec!["127.0.0.0/8", "::1/128"]);
     assert_eq!(config.outbound.mode, OutboundMode::Direct);
     assert_eq!(config.outbound.direct_port, 25);
@@ -62,10 +65,16 @@ fn wrong_type_names_the_key() {
 
 #[test]
 fn bad_listen_address_is_reported_after_parsing() {
-    let err = parse("[pop3]\n\nlisten = [\"localhost\"]\n").unwrap_err();
+    let err = parse("[smtp]\n\nlisten = [\"localhost\"]\n").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "/etc/postie.toml:3: key `pop3.listen`: `localhost` is not an address:port such as 127.0.0.1:2525"
+        "/etc/postie.toml:3: key `smtp.listen`: `localhost` is not an address:port such as 127.0.0.1:2525"
+    );
+    let err = parse("[pop3]\nlisten = [\"localhost\"]\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:2: key `pop3.listen`"),
+        "{err}"
     );
 }
 

@@ -1,1 +1,178 @@
-//! placeholder
+//! The readable text of a message: which MIME parts make up the body, and HTML to text.
+
+mod flowed;
+mod html;
+
+use std::collections::HashSet;
+
+use mailparse::ParsedMail;
+
+use super::charset::decode_part_text;
+use super::mime::{is_attachment, with_parsed};
+
+pub use flowed::unflow;
+pub use html::render_html;
+
+/// Width used when the text is for indexing and previews rather than a screen.
+pub const DEFAULT_WIDTH: usize = 100;
+
+/// The readable text of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BodyText {
+    /// Decoded text with `\n` line endings and no control characters other than `\n` and
+    /// `\t` (so it is safe to put on a terminal).
+    pub text: String,
+    /// Link targets found in HTML parts, in document order, without duplicates.
+    pub links: Vec<String>,
+    /// Whether any of the text was rendered from HTML.
+    pub from_html: bool,
+}
+
+/// The body text of a parsed message, HTML rendered at [`DEFAULT_WIDTH`] columns.
+pub fn body_text(parsed: &ParsedMail) -> BodyText {
+    body_text_width(parsed, DEFAULT_WIDTH)
+}
+
+/// The body text of a parsed message, HTML rendered at `width` columns.
+///
+/// In `multipart/alternative` (RFC 2046 §5.1.4) text/plain is preferred, then the richest
+/// alternative that yields text; in other multiparts every inline text part is kept, in
+/// order, separated by a blank line. Attachments are skipped.
+pub fn body_text_width(parsed: &ParsedMail, width: usize) -> BodyText {
+    let mut out = BodyText::default();
+    let mut pieces = Vec::new();
+    collect(parsed, true, width, &mut pieces, &mut out);
+    out.text = pieces.join("\n\n");
+    let mut seen = HashSet::new();
+    out.links.retain(|link| seen.insert(link.clone()));
+    out
+}
+
+/// Parse `raw` and return its body text rendered for a `width`-column screen.
+pub fn render_message_text(raw: &[u8], width: usize) -> BodyText {
+    with_parsed(raw, |parsed| body_text_width(parsed, width)).unwrap_or_else(|| BodyText {
+        text: clean_text(&String::from_utf8_lossy(raw)),
+        ..BodyText::default()
+    })
+}
+
+fn collect(
+    part: &ParsedMail,
+    is_root: bool,
+    width: usize,
+    pieces: &mut Vec<String>,
+    out: &mut BodyText,
+) {
+    if !is_root && is_attachment(part) {
+        return;
+    }
+    let mimetype = part.ctype.mimetype.as_str();
+    if mimetype.starts_with("multipart/") {
+        if part.subparts.is_empty() {
+            // A multipart whose boundary never appears: show what is there as text.
+            push_text(pieces, clean_text(&decode_part_text(part)));
+        } else if mimetype == "multipart/alternative" {
+            collect_alternative(part, width, pieces, out);
+        } else {
+            for child in &part.subparts {
+                collect(child, false, width, pieces, out);
+            }
+        }
+        return;
+    }
+    if mimetype == "text/html" {
+        let (text, links) = render_html(&decode_part_text(part), width);
+        if !text.trim().is_empty() {
+            out.from_html = true;
+        }
+        push_text(pieces, clean_text(&text));
+        out.links.extend(links);
+    } else if is_textual(mimetype) {
+        let text = clean_text(&decode_part_text(part));
+        let param = |name: &str| {
+            part.ctype
+                .params
+                .get(name)
+                .map(|v| v.trim().to_ascii_lowercase())
+        };
+        if mimetype == "text/plain" && param("format").as_deref() == Some("flowed") {
+            let delsp = param("delsp").as_deref() == Some("yes");
+            push_text(pieces, unflow(&text, delsp));
+        } else {
+            push_text(pieces, text);
+        }
+    }
+}
+
+/// Try text/plain alternatives first, then the others from the richest (last) down.
+fn collect_alternative(
+    part: &ParsedMail,
+    width: usize,
+    pieces: &mut Vec<String>,
+    out: &mut BodyText,
+) {
+    let plain = part
+        .subparts
+        .iter()
+        .filter(|c| c.ctype.mimetype == "text/plain");
+    let others = part
+        .subparts
+        .iter()
+        .rev()
+        .filter(|c| c.ctype.mimetype != "text/plain");
+    for candidate in plain.chain(others) {
+        let mut attempt = BodyText::default();
+        let mut attempt_pieces = Vec::new();
+        collect(candidate, false, width, &mut attempt_pieces, &mut attempt);
+        if attempt_pieces.iter().any(|p| !p.trim().is_empty()) {
+            pieces.extend(attempt_pieces);
+            out.from_html |= attempt.from_html;
+            out.links.extend(attempt.links);
+            return;
+        }
+    }
+}
+
+/// Types shown as text: all of text/* (RFC 2046 §4.1.4 says unknown subtypes are shown as
+/// plain text) and the machine-readable reports people still want to read.
+fn is_textual(mimetype: &str) -> bool {
+    mimetype.starts_with("text/")
+        || matches!(
+            mimetype,
+            "message/delivery-status"
+                | "message/disposition-notification"
+                | "message/global-delivery-status"
+        )
+}
+
+fn push_text(pieces: &mut Vec<String>, text: String) {
+    if !text.is_empty() {
+        pieces.push(text);
+    }
+}
+
+/// Normalise line endings to `\n`, drop control characters other than `\n` and `\t`
+/// (escape sequences must never reach the terminal), trim trailing blank space.
+pub fn clean_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' => {
+                if chars.peek() != Some(&'\n') {
+                    out.push('\n');
+                }
+            }
+            '\n' | '\t' => out.push(c),
+            '\u{FEFF}' => {}
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+    out
+}
+
+#[cfg(test)]
+mod tests;

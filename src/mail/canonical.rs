@@ -1,6 +1,10 @@
-//! Canonical line endings: every line ends with CRLF.
+//! Canonical line endings: the one CRLF form the store keeps and mbox export round-trips to.
 
-/// Convert bare LF and bare CR to CRLF, keep existing CRLF, and end with CRLF.
+/// Convert every bare LF and bare CR to CRLF (an existing CRLF is kept, never doubled) and
+/// make sure a non-empty message ends with CRLF.
+///
+/// RFC 5322 §2.1 and RFC 5321 §2.3.8 only allow CR and LF together as CRLF, so this is the
+/// form messages take on the wire and in the store. An empty input stays empty.
 pub fn canonical_crlf(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 32 + 2);
     let mut i = 0;
@@ -13,7 +17,7 @@ pub fn canonical_crlf(raw: &[u8]) -> Vec<u8> {
                 }
             }
             b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
+            byte => out.push(byte),
         }
         i += 1;
     }
@@ -22,3 +26,22 @@ pub fn canonical_crlf(raw: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Whether `raw` is already in the form [`canonical_crlf`] produces.
+pub fn is_canonical_crlf(raw: &[u8]) -> bool {
+    if !raw.is_empty() && !raw.ends_with(b"\r\n") {
+        return false;
+    }
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'\r' if raw.get(i + 1) == Some(&b'\n') => i += 2,
+            b'\r' | b'\n' => return false,
+            _ => i += 1,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests;

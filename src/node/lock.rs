@@ -58,8 +58,17 @@ impl NodeLock {
         Ok(Self { _file: file, path })
     }
 
-    /// Is a node holding the lock right now? (Probe without keeping it.)
-    pub fn is_held(data_dir: &Path) -> bool {
-        matches!(Self::acquire(data_dir), Err(LockError::Held { .. }))
+    /// The pid of the node holding the lock right now, if any (probes without writing).
+    pub fn holder(data_dir: &Path) -> Option<String> {
+        let mut file = File::open(data_dir.join("node.lock")).ok()?;
+        match file.try_lock_shared() {
+            Ok(()) => None,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut pid = String::new();
+                let _ = file.read_to_string(&mut pid);
+                Some(pid.trim().to_string())
+            }
+            Err(std::fs::TryLockError::Error(_)) => None,
+        }
     }
 }

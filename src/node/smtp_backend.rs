@@ -1,11 +1,11 @@
 //! The SMTP receiver's view of the node: address policy from the configured accounts,
 //! passwords and durable delivery from the store, reverse DNS from `[dns]`.
 
+use super::accounts::Accounts;
 use crate::config::{Directory, Resolution};
 use crate::dns::Dns;
 use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass};
-use crate::store::{Envelope, Inbound, MailboxId, Store};
-use std::collections::HashMap;
+use crate::store::{Envelope, Inbound};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -16,6 +16,11 @@ impl Policy for DirectoryPolicy {
     fn classify_recipient(&self, address: &str) -> RecipientClass {
         match self.0.resolve(address) {
             Resolution::Local { account } => RecipientClass::Local { account },
+            Resolution::Forward { targets, keep_copy } => RecipientClass::Forward {
+                targets,
+                keep_copy_account: keep_copy,
+            },
+            Resolution::List { members } => RecipientClass::List { members },
             Resolution::UnknownLocalUser => RecipientClass::UnknownLocalUser,
             Resolution::Remote => RecipientClass::Remote,
         }
@@ -29,62 +34,18 @@ impl Policy for DirectoryPolicy {
 /// Delivery into the store, authentication against stored argon2 hashes.
 #[derive(Clone)]
 pub struct StoreBackend {
-    pub store: Store,
-    /// Account name (lowercase) -> its Inbox.
-    pub inboxes: Arc<HashMap<String, MailboxId>>,
-    pub directory: Arc<Directory>,
+    pub accounts: Arc<Accounts>,
     pub dns: Dns,
-}
-
-impl StoreBackend {
-    /// The account a login names: an account name, or one of its addresses.
-    fn account_for_login(&self, login: &str) -> Option<String> {
-        let lower = login.to_ascii_lowercase();
-        if self.inboxes.contains_key(&lower) {
-            return Some(lower);
-        }
-        match self.directory.resolve(login) {
-            Resolution::Local { account } => Some(account.to_ascii_lowercase()),
-            _ => None,
-        }
-    }
-
-    /// Check a login and password; `Some(account name)` when they match.
-    pub async fn check_password(&self, login: &str, password: &str) -> Option<String> {
-        let account = self.account_for_login(login)?;
-        let hash = self.store.password_hash(&account).await.ok()??;
-        let password = password.to_string();
-        let ok =
-            tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-        ok.then_some(account)
-    }
 }
 
 impl Backend for StoreBackend {
     async fn authenticate(&self, username: &str, password: &str) -> Option<String> {
-        self.check_password(username, password).await
+        self.accounts.check_password(username, password).await
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
-        let mut local = Vec::new();
-        let mut relay = Vec::new();
-        for rcpt in &message.recipients {
-            match &rcpt.class {
-                RecipientClass::Local { account } => {
-                    let inbox = self
-                        .inboxes
-                        .get(&account.to_ascii_lowercase())
-                        .ok_or_else(|| DeliveryError(format!("no mailbox for {account}")))?;
-                    if !local.contains(inbox) {
-                        local.push(*inbox);
-                    }
-                }
-                RecipientClass::Remote => relay.push(rcpt.address.clone()),
-                RecipientClass::UnknownLocalUser => {}
-            }
-        }
+        let plan =
+            super::fan_out::plan(&message, &self.accounts.directory, self.accounts.inboxes())?;
         let envelope = Envelope {
             mail_from: message.mail_from.clone(),
             rcpt_to: message
@@ -102,12 +63,13 @@ impl Backend for StoreBackend {
             queue_id: Some(message.queue_id.clone()),
             received_at: message.received_at.timestamp(),
         };
-        self.store
+        self.accounts
+            .store
             .accept_inbound(Inbound {
                 raw: message.data,
                 envelope,
-                local,
-                relay,
+                local: plan.local,
+                relay: plan.relay,
             })
             .await
             .map(|_| ())

@@ -156,9 +156,13 @@ impl Runner {
         }
     }
 
-    /// Run until `shutdown` resolves: wake on new submissions, on the next due time, and
-    /// every `poll_secs` (for mail queued by other processes).
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send) {
+    /// Run until `shutdown` resolves: wake on new submissions, on `wake` (a flush request),
+    /// on the next due time, and every `poll_secs` (for mail queued by other processes).
+    pub async fn run(
+        self,
+        wake: Arc<tokio::sync::Notify>,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) {
         let store = self.inner.store.clone();
         if let Err(e) = store.release_leases().await {
             tracing::warn!(error = %e, "cannot release delivery leases");
@@ -197,6 +201,7 @@ impl Runner {
                         continue;
                     }
                 }
+                () = wake.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)) => {}
             }
         }

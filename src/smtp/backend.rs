@@ -13,6 +13,19 @@ use super::command::Body;
 pub enum RecipientClass {
     /// A configured account's address, alias or a local domain's catch-all.
     Local { account: String },
+    /// A local address the owner forwards elsewhere: 251 2.1.5 (RFC 5321 §3.4). Accepted from
+    /// anyone, since the owner chose the targets; the message keeps its envelope sender.
+    Forward {
+        /// Where copies go (local or remote addresses).
+        targets: Vec<String>,
+        /// Account that also keeps a copy, if the forward is configured to.
+        keep_copy_account: Option<String>,
+    },
+    /// A local distribution list (RFC 5321 §3.5.2): delivery fans out to the members.
+    List {
+        /// Member addresses (local or remote), as configured.
+        members: Vec<String>,
+    },
     /// A local domain but nobody there: 550 5.1.1.
     UnknownLocalUser,
     /// Not a local domain: relaying, allowed only for authenticated or trusted clients.
@@ -65,7 +78,7 @@ pub struct TlsInfo {
 pub struct AcceptedRecipient {
     /// The RCPT TO address.
     pub address: String,
-    /// Local (with account) or Remote; never `UnknownLocalUser`.
+    /// Local, Forward, List or Remote; never `UnknownLocalUser`.
     pub class: RecipientClass,
 }
 

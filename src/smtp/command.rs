@@ -24,8 +24,8 @@ pub enum Command {
     Rset,
     /// VRFY (RFC 5321 §4.1.1.6).
     Vrfy(String),
-    /// EXPN (RFC 5321 §4.1.1.7).
-    Expn,
+    /// EXPN (RFC 5321 §4.1.1.7) with the list name or address.
+    Expn(String),
     /// HELP (RFC 5321 §4.1.1.8).
     Help,
     /// NOOP (RFC 5321 §4.1.1.9).
@@ -146,7 +146,7 @@ pub fn parse(line: &[u8]) -> Result<Command, CommandError> {
         "VRFY" if rest.is_empty() => Err(CommandError::Syntax("VRFY address")),
         "VRFY" => Ok(Command::Vrfy(strip_brackets(rest).to_owned())),
         "EXPN" if rest.is_empty() => Err(CommandError::Syntax("EXPN list")),
-        "EXPN" => Ok(Command::Expn),
+        "EXPN" => Ok(Command::Expn(strip_brackets(rest).to_owned())),
         "STARTTLS" => no_args(Command::StartTls, "STARTTLS"),
         "AUTH" => parse_auth(rest),
         "TURN" => Ok(Command::NotImplemented("TURN")),

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::cidr::{Cidr, CidrError};
+use super::limits::RateLimits;
 
 /// SMTP receiver settings (the `[smtp]` section of the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SmtpConfig {
-    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. "127.0.0.1:2525", "[::1]:2525").
-    /// On Linux "[::]:25" also accepts IPv4 unless the system disables dual-stack sockets.
+    /// Addresses to listen on for plain SMTP with STARTTLS (e.g. `127.0.0.1:2525`, `[::1]:2525`).
+    /// On Linux `[::]:25` also accepts IPv4 unless the system disables dual-stack sockets.
     pub listen: Vec<String>,
     /// Addresses for implicit-TLS SMTP (the 465 "submissions" style, RFC 8314). Empty = none.
     pub implicit_tls_listen: Vec<String>,
@@ -39,8 +40,9 @@ pub struct SmtpConfig {
     /// What to do with bare LF or bare CR in message content: "normalize" (store them as CRLF,
     /// Postfix's default) or "reject" (550 5.5.2). Neither ever ends DATA.
     pub bare_newlines: BareNewlines,
-    /// How VRFY answers: "cannot-verify" (252, RFC 5321 §3.5.3), "disabled" (502) or
-    /// "verify" (250 for local addresses, 550 otherwise; reveals which accounts exist).
+    /// How VRFY answers: "cannot-verify" (252 to strangers, RFC 5321 §3.5.3; trusted or
+    /// authenticated clients get the mailbox), "disabled" (502) or "verify" (the mailbox or
+    /// 550 for everyone; reveals which accounts exist).
     pub vrfy: VrfyPolicy,
     /// More Received headers than this in a message means a mail loop: 554 5.4.6.
     pub max_received_headers: usize,
@@ -55,6 +57,12 @@ pub struct SmtpConfig {
     /// Milliseconds to wait before the greeting; a client that talks first gets 554 5.5.0.
     /// 0 = greet at once (early talkers are still refused if their input arrives first).
     pub greet_pause_ms: u64,
+    /// Per-client-IP sender limits (`[smtp.rate_limits]`); loopback is exempt by default.
+    pub rate_limits: RateLimits,
+    /// POP-before-SMTP: a successful POP3 login lets that IP relay for a while. Off by default.
+    pub pop_before_smtp: bool,
+    /// How long a POP3 login's relay permission lasts, in minutes.
+    pub pop_before_smtp_minutes: u64,
     /// Certificate and key for STARTTLS and implicit TLS.
     pub tls: SmtpTlsConfig,
 }
@@ -84,7 +92,8 @@ pub enum BareNewlines {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VrfyPolicy {
-    /// 252 2.5.2: cannot verify, but will accept mail and attempt delivery.
+    /// 252 2.5.2 (cannot verify, but will accept mail and attempt delivery) to strangers;
+    /// trusted or authenticated clients get 250/251 with the mailbox, or 550.
     #[default]
     CannotVerify,
     /// 502 5.5.1: command not implemented.
@@ -115,6 +124,9 @@ impl Default for SmtpConfig {
             max_connections: 100,
             auth_delay_ms: 1000,
             greet_pause_ms: 0,
+            rate_limits: RateLimits::default(),
+            pop_before_smtp: false,
+            pop_before_smtp_minutes: 20,
             tls: SmtpTlsConfig::default(),
         }
     }
@@ -124,5 +136,76 @@ impl SmtpConfig {
     /// Parse `trusted_networks`; the error names the offending entry.
     pub fn trusted_cidrs(&self) -> Result<Vec<Cidr>, CidrError> {
         self.trusted_networks.iter().map(|s| s.parse()).collect()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_loopback_only_and_match_the_documented_values() {
+        let c = SmtpConfig::default();
+        assert_eq!(c.listen, ["127.0.0.1:2525"]);
+        assert_eq!(c.max_message_size, 52_428_800);
+        assert_eq!(
+            (c.max_recipients, c.max_errors, c.max_command_line),
+            (100, 10, 4096)
+        );
+        assert_eq!((c.command_timeout_secs, c.data_timeout_secs), (300, 600));
+        let trusted = c.trusted_cidrs().unwrap();
+        assert!(
+            trusted
+                .iter()
+                .any(|n| n.contains("127.0.0.1".parse().unwrap()))
+        );
+        assert!(
+            !trusted
+                .iter()
+                .any(|n| n.contains("10.0.0.1".parse().unwrap()))
+        );
+    }
+
+    #[test]
+    fn toml_section_parses_with_kebab_case_enums_and_nested_tls() {
+        let c: SmtpConfig = toml::from_str(
+            r#"
+            listen = ["[::1]:25", "127.0.0.1:25"]
+            bare_newlines = "reject"
+            vrfy = "disabled"
+            text_line_hard_limit = 2000
+            [tls]
+            cert = "/etc/postie/cert.pem"
+            key = "/etc/postie/key.pem"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.bare_newlines, BareNewlines::Reject);
+        assert_eq!(c.vrfy, VrfyPolicy::Disabled);
+        assert_eq!(c.text_line_hard_limit, Some(2000));
+        assert_eq!(
+            c.tls.cert.as_deref(),
+            Some(std::path::Path::new("/etc/postie/cert.pem"))
+        );
+        assert_eq!(c.max_recipients, 100);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_name_the_key() {
+        let err = toml::from_str::<SmtpConfig>("max_recipient = 5").unwrap_err();
+        assert!(err.to_string().contains("max_recipient"), "{err}");
+        let err = toml::from_str::<SmtpConfig>("bare_newlines = \"maybe\"").unwrap_err();
+        assert!(err.to_string().contains("bare_newlines"), "{err}");
+        let c = SmtpConfig {
+            trusted_networks: vec!["10.0.0.0/33".into()],
+            ..SmtpConfig::default()
+        };
+        assert!(
+            c.trusted_cidrs()
+                .unwrap_err()
+                .to_string()
+                .contains("10.0.0.0/33")
+        );
     }
 }

@@ -30,7 +30,7 @@ pub struct Trace<'a> {
     pub date: DateTime<FixedOffset>,
 }
 
-/// The RFC 3848 / RFC 6531 "with" keyword: [E]SMTP or UTF8SMTP, plus S for TLS and A for AUTH.
+/// The RFC 3848 / RFC 6531 "with" keyword: `[E]SMTP` or `UTF8SMTP`, plus S for TLS and A for AUTH.
 pub fn protocol(extended: bool, tls: bool, authenticated: bool, smtputf8: bool) -> &'static str {
     match (extended || smtputf8, smtputf8, tls, authenticated) {
         (false, _, _, _) => "SMTP",
@@ -104,10 +104,56 @@ pub fn count_received(message: &[u8]) -> usize {
         .count()
 }
 
+/// Addresses in the message's Delivered-To fields (lowercased, unfolded, brackets removed).
+/// Final delivery and forwarding add one; seeing our own again means a loop.
+pub fn delivered_to(message: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut current: Option<String> = None;
+    for line in message.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if matches!(line.first(), Some(b' ' | b'\t')) {
+            if let Some(value) = &mut current {
+                value.push_str(&String::from_utf8_lossy(line));
+            }
+            continue;
+        }
+        found.extend(current.take());
+        if line
+            .get(..13)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"delivered-to:"))
+        {
+            current = Some(String::from_utf8_lossy(&line[13..]).into_owned());
+        }
+    }
+    found.extend(current);
+    found
+        .iter()
+        .map(|v| {
+            v.trim()
+                .trim_matches(['<', '>'])
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .collect()
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivered_to_reads_only_the_header_section_and_unfolds() {
+        let msg = b"Delivered-To: Alice@Example.org\r\nSubject: x\r\nDelivered-to:\r\n <bob@example.org>\r\n\r\nDelivered-To: body@example.org\r\n";
+        assert_eq!(
+            delivered_to(msg),
+            vec!["alice@example.org", "bob@example.org"]
+        );
+        assert!(delivered_to(b"Subject: none\r\n\r\n").is_empty());
+    }
 
     fn date() -> DateTime<FixedOffset> {
         DateTime::parse_from_rfc3339("2026-11-22T07:00:00+01:00").unwrap()

@@ -17,7 +17,9 @@ use tracing::Instrument;
 
 use super::backend::{Backend, TlsInfo};
 use super::config::SmtpConfig;
-use super::session::{Output, Session, SessionContext};
+use super::limits::Counter;
+use super::session::{Output, Session, SessionContext, SessionFacts};
+use crate::access_log::{self, SessionRecord};
 
 /// Listen queue length for every listener.
 pub const BACKLOG: u32 = 1024;
@@ -50,8 +52,10 @@ pub struct ServerContext<B: Backend> {
 }
 
 impl<B: Backend> ServerContext<B> {
-    /// Build the context; `session.starttls_available` should match `tls.is_some()`.
-    pub fn new(session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+    /// Build the context. STARTTLS is offered exactly when `tls` is given (this overrides
+    /// `session.starttls_available`).
+    pub fn new(mut session: SessionContext, backend: B, tls: Option<TlsAcceptor>) -> Self {
+        session.starttls_available = tls.is_some();
         let limit = session.config.max_connections.max(1);
         Self {
             session: Arc::new(session),
@@ -133,11 +137,28 @@ async fn accept_loop<B: Backend>(
                 continue;
             }
         };
+        if !ctx
+            .session
+            .rates
+            .allow(peer.ip(), Counter::Connection, now())
+        {
+            let host = ctx.session.hostname.clone();
+            connections.spawn(async move {
+                let reply = format!(
+                    "421 4.7.0 {host} Error: too many connections from your address, try again later\r\n"
+                );
+                let _ = stream.write_all(reply.as_bytes()).await;
+                let _ = stream.shutdown().await;
+                access_log::record(&refused_record(peer, "rate-limited"));
+            });
+            continue;
+        }
         let Ok(permit) = Arc::clone(&ctx.connections).try_acquire_owned() else {
             connections.spawn(async move {
                 let busy = b"421 4.3.2 Too many connections, try again later\r\n";
                 let _ = stream.write_all(busy).await;
                 let _ = stream.shutdown().await;
+                access_log::record(&refused_record(peer, "too-many-connections"));
             });
             continue;
         };
@@ -185,9 +206,57 @@ where
     B: Backend,
 {
     let span = tracing::info_span!("smtp", %peer);
-    connection(Box::new(stream), peer, ctx, implicit_tls, stopped)
-        .instrument(span)
-        .await
+    let started = chrono::Utc::now();
+    let clock = std::time::Instant::now();
+    let mut facts = None;
+    let result = connection(
+        Box::new(stream),
+        peer,
+        ctx,
+        implicit_tls,
+        stopped,
+        &mut facts,
+    )
+    .instrument(span)
+    .await;
+    let facts = facts.unwrap_or_else(|| SessionFacts {
+        helo: None,
+        tls: None,
+        auth_user: None,
+        commands: 0,
+        queue_ids: Vec::new(),
+        end: "tls-failed",
+    });
+    let end = if result.is_err() { "error" } else { facts.end };
+    access_log::record(&SessionRecord {
+        proto: "smtp",
+        peer,
+        started,
+        duration: clock.elapsed(),
+        helo: facts.helo,
+        tls: facts.tls.map(|t| format!("{} {}", t.version, t.cipher)),
+        auth_user: facts.auth_user,
+        commands: facts.commands,
+        result: end.to_owned(),
+        message_ids: facts.queue_ids,
+    });
+    result
+}
+
+/// The access record of a connection refused before any dialogue.
+fn refused_record(peer: SocketAddr, result: &str) -> SessionRecord {
+    SessionRecord {
+        proto: "smtp",
+        peer,
+        started: chrono::Utc::now(),
+        duration: Duration::ZERO,
+        helo: None,
+        tls: None,
+        auth_user: None,
+        commands: 0,
+        result: result.to_owned(),
+        message_ids: Vec::new(),
+    }
 }
 
 async fn connection<B: Backend>(
@@ -195,7 +264,8 @@ async fn connection<B: Backend>(
     peer: SocketAddr,
     ctx: Arc<ServerContext<B>>,
     implicit_tls: bool,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
+    facts: &mut Option<SessionFacts>,
 ) -> Result<(), ServerError> {
     let config = &ctx.session.config;
     let mut tls = None;
@@ -216,18 +286,30 @@ async fn connection<B: Backend>(
         "connect"
     );
     let mut session = Session::new(Arc::clone(&ctx.session), peer, rdns, tls);
+    let result = converse(io, &mut session, &ctx, stopped).await;
+    *facts = Some(session.facts());
+    result
+}
+
+/// Greeting, then read-handle-perform until the session closes or the client goes away.
+async fn converse<B: Backend>(
+    mut io: Box<dyn Io>,
+    session: &mut Session,
+    ctx: &ServerContext<B>,
+    mut stopped: watch::Receiver<bool>,
+) -> Result<(), ServerError> {
     let mut buf = vec![0u8; 16 * 1024];
-    if config.greet_pause_ms > 0 {
-        let pause = Duration::from_millis(config.greet_pause_ms);
-        if let Ok(read) = tokio::time::timeout(pause, io.read(&mut buf)).await {
-            let n = read?;
-            if n > 0 {
-                tracing::info!("early talker refused");
-                let outputs = session.handle(&buf[..n], now());
-                io = perform(io, &mut session, &ctx, outputs).await?;
-            }
-            return Ok(io.shutdown().await?);
+    // Input before the greeting is an early talker. With a zero pause this still catches
+    // input that is already waiting (tokio's timeout polls the read once before the timer).
+    let pause = Duration::from_millis(ctx.session.config.greet_pause_ms);
+    if let Ok(read) = tokio::time::timeout(pause, io.read(&mut buf)).await {
+        let n = read?;
+        if n > 0 {
+            tracing::info!("early talker refused");
+            let outputs = session.handle(&buf[..n], now());
+            io = perform(io, session, ctx, outputs).await?;
         }
+        return Ok(io.shutdown().await?);
     }
     io.write_all(&session.greeting().to_bytes()).await?;
     io.flush().await?;
@@ -241,7 +323,7 @@ async fn connection<B: Backend>(
             },
             () = wait_for_stop(&mut stopped) => session.shutdown(),
         };
-        io = perform(io, &mut session, &ctx, outputs).await?;
+        io = perform(io, session, ctx, outputs).await?;
     }
     tracing::info!("disconnect");
     let _ = io.shutdown().await;

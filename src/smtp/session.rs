@@ -4,7 +4,10 @@
 
 mod auth;
 mod commands;
+mod context;
 mod message;
+
+pub use context::{QueueIdGenerator, SessionContext, random_queue_id};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,61 +15,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, Policy, TlsInfo};
-use super::cidr::{Cidr, CidrError};
+use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, TlsInfo};
 use super::command::MailParams;
-use super::config::SmtpConfig;
 use super::data::DataReader;
 use super::reply::Reply;
 
-/// Generates queue ids (injected so tests are deterministic).
-pub type QueueIdGenerator = Arc<dyn Fn() -> String + Send + Sync>;
-
-/// Configuration shared by all sessions of a server.
-pub struct SessionContext {
-    /// The `[smtp]` settings.
-    pub config: SmtpConfig,
-    /// Our host name for the greeting, EHLO and Received.
-    pub hostname: String,
-    /// Parsed `trusted_networks`.
-    pub trusted: Vec<Cidr>,
-    /// Recipient and sender policy.
-    pub policy: Arc<dyn Policy>,
-    /// Whether STARTTLS can be offered (a TLS acceptor exists).
-    pub starttls_available: bool,
-    /// Queue id source.
-    pub queue_ids: QueueIdGenerator,
-}
-
-impl SessionContext {
-    /// Context with random queue ids; fails on a malformed `trusted_networks` entry.
-    pub fn new(
-        config: SmtpConfig,
-        hostname: String,
-        policy: Arc<dyn Policy>,
-        starttls_available: bool,
-    ) -> Result<Self, CidrError> {
-        Ok(Self {
-            trusted: config.trusted_cidrs()?,
-            config,
-            hostname,
-            policy,
-            starttls_available,
-            queue_ids: Arc::new(random_queue_id),
-        })
-    }
-
-    /// Replace the queue id generator (tests use a counter).
-    pub fn with_queue_ids(mut self, queue_ids: QueueIdGenerator) -> Self {
-        self.queue_ids = queue_ids;
-        self
-    }
-}
-
-/// A queue id: 12 uppercase hex digits from the thread RNG.
-pub fn random_queue_id() -> String {
-    format!("{:012X}", rand::random::<u64>() & 0xFFFF_FFFF_FFFF)
-}
+/// Wall-clock time as the session sees it (local offset kept for the Received date).
+pub type Timestamp = DateTime<FixedOffset>;
 
 /// SASL credentials to check; `Debug` never shows the password.
 #[derive(Clone, PartialEq, Eq)]
@@ -146,6 +101,21 @@ enum State {
     Closed,
 }
 
+/// What an ended (or ending) session did, for the access log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionFacts {
+    pub helo: Option<String>,
+    pub tls: Option<TlsInfo>,
+    pub auth_user: Option<String>,
+    /// Command lines read (SASL continuation lines included).
+    pub commands: usize,
+    /// Queue ids of the messages accepted.
+    pub queue_ids: Vec<String>,
+    /// How it ended: quit, timeout, shutdown, too-many-errors, protocol-violation,
+    /// too-many-messages, early-talker, or disconnected (the client just went away).
+    pub end: &'static str,
+}
+
 /// One SMTP server session.
 pub struct Session {
     ctx: Arc<SessionContext>,
@@ -160,6 +130,10 @@ pub struct Session {
     discarding_long_line: bool,
     errors: usize,
     messages: usize,
+    now: Timestamp,
+    commands: usize,
+    queue_ids: Vec<String>,
+    end: &'static str,
 }
 
 impl Session {
@@ -184,6 +158,22 @@ impl Session {
             discarding_long_line: false,
             errors: 0,
             messages: 0,
+            now: DateTime::UNIX_EPOCH.fixed_offset(),
+            commands: 0,
+            queue_ids: Vec::new(),
+            end: "disconnected",
+        }
+    }
+
+    /// What the session did so far, for the access log.
+    pub fn facts(&self) -> SessionFacts {
+        SessionFacts {
+            helo: self.helo.as_ref().map(|h| h.name.clone()),
+            tls: self.tls.clone(),
+            auth_user: self.auth_user.clone(),
+            commands: self.commands,
+            queue_ids: self.queue_ids.clone(),
+            end: self.end,
         }
     }
 
@@ -196,7 +186,7 @@ impl Session {
     }
 
     /// Feed bytes read from the client.
-    pub fn handle(&mut self, input: &[u8], now: DateTime<FixedOffset>) -> Vec<Output> {
+    pub fn handle(&mut self, input: &[u8], now: Timestamp) -> Vec<Output> {
         let mut out = Vec::new();
         match self.state {
             State::Closed => return out,
@@ -207,6 +197,7 @@ impl Session {
                     "5.5.0",
                     "Error: SMTP protocol synchronization (talked before greeting)",
                 )));
+                self.end = "early-talker";
                 self.close(&mut out);
                 return out;
             }
@@ -218,11 +209,7 @@ impl Session {
     }
 
     /// Result of an [`Output::Authenticate`]: the account name on success.
-    pub fn auth_result(
-        &mut self,
-        account: Option<String>,
-        now: DateTime<FixedOffset>,
-    ) -> Vec<Output> {
+    pub fn auth_result(&mut self, account: Option<String>, now: Timestamp) -> Vec<Output> {
         let mut out = Vec::new();
         if !matches!(self.state, State::AwaitingAuth) {
             return out;
@@ -246,7 +233,7 @@ impl Session {
     pub fn delivery_result(
         &mut self,
         result: Result<(), DeliveryError>,
-        now: DateTime<FixedOffset>,
+        now: Timestamp,
     ) -> Vec<Output> {
         let mut out = Vec::new();
         let State::AwaitingDelivery { queue_id } =
@@ -257,6 +244,7 @@ impl Session {
         match result {
             Ok(()) => {
                 self.messages += 1;
+                self.queue_ids.push(queue_id.clone());
                 self.reply(
                     Reply::new(250, "2.0.0", format!("Ok: queued as {queue_id}")),
                     &mut out,
@@ -291,6 +279,7 @@ impl Session {
             "4.4.2",
             format!("{} Error: timeout exceeded", self.ctx.hostname),
         ))];
+        self.end = "timeout";
         self.close(&mut out);
         out
     }
@@ -305,6 +294,7 @@ impl Session {
                 self.ctx.hostname
             ),
         ))];
+        self.end = "shutdown";
         self.close(&mut out);
         out
     }
@@ -348,6 +338,7 @@ impl Session {
                     "4.7.0",
                     format!("{} Error: too many errors", self.ctx.hostname),
                 )));
+                self.end = "too-many-errors";
                 self.close(out);
             }
         }
@@ -358,13 +349,26 @@ impl Session {
         self.ctx.trusted.iter().any(|net| net.contains(ip))
     }
 
+    /// May this client relay (and see EXPN/VRFY answers)? Trusted network, AUTH, or a
+    /// recent POP3 login from its IP (POP-before-SMTP).
+    fn may_relay(&self) -> bool {
+        self.auth_user.is_some()
+            || self.is_trusted()
+            || self
+                .ctx
+                .grants
+                .as_ref()
+                .is_some_and(|g| g.is_granted(self.peer.ip(), self.now))
+    }
+
     /// AUTH is offered only over TLS or on loopback (no cleartext passwords on the network).
     fn auth_allowed(&self) -> bool {
         self.tls.is_some() || self.peer.ip().to_canonical().is_loopback()
     }
 
     /// Run buffered input through the state machine until it needs more input or a result.
-    fn process(&mut self, now: DateTime<FixedOffset>, out: &mut Vec<Output>) {
+    fn process(&mut self, now: Timestamp, out: &mut Vec<Output>) {
+        self.now = now;
         loop {
             let state = std::mem::replace(&mut self.state, State::Closed);
             match state {
@@ -411,6 +415,7 @@ impl Session {
                         return;
                     };
                     let pipelined = !self.buffer.is_empty();
+                    self.commands += 1;
                     match std::mem::replace(&mut self.state, State::Command) {
                         State::AuthPlain => self.auth_plain_response(&line, out),
                         State::AuthLoginUsername => self.auth_login_username(&line, out),
@@ -458,6 +463,13 @@ impl Session {
     }
 
     fn line_too_long(&mut self, out: &mut Vec<Output>) {
+        // An over-long SASL response ends the AUTH exchange as well.
+        if matches!(
+            self.state,
+            State::AuthPlain | State::AuthLoginUsername | State::AuthLoginPassword { .. }
+        ) {
+            self.state = State::Command;
+        }
         self.reply(Reply::new(500, "5.5.2", "Error: line too long"), out);
     }
 }
@@ -468,5 +480,7 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_auth;
+#[cfg(test)]
+mod tests_classic;
 #[cfg(test)]
 mod tests_limits;

@@ -252,3 +252,18 @@ pub(crate) fn queue(conn: &Connection) -> Result<Vec<QueueEntry>, StoreError> {
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+pub(crate) fn activity(conn: &Connection) -> Result<Activity, StoreError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(*) FROM messages), (SELECT max(received_at) FROM envelopes),
+            (SELECT max(at) FROM queue_attempts)",
+        [],
+        |r| {
+            Ok(Activity {
+                messages: r.get::<_, i64>(0)?.max(0) as u64,
+                last_inbound: r.get(1)?,
+                last_outbound: r.get(2)?,
+            })
+        },
+    )?)
+}

@@ -324,8 +324,8 @@ async fn accepted_inbound_delivers_locally_and_queues_relay_in_one_write() {
         .accept_inbound(Inbound {
             raw: raw.clone(),
             envelope: envelope.clone(),
-            local: vec![inbox],
-            relay: vec!["dave@remote.example".into()],
+            local: vec![inbox.into()],
+            relay: vec![RelayCopy::plain(vec!["dave@remote.example".into()])],
         })
         .await
         .unwrap();
@@ -354,4 +354,38 @@ fn subjects_normalise_for_threading() {
 fn flag_letters_are_stable() {
     assert_eq!(Flags::SEEN.union(Flags::FLAGGED).letters(), "SF");
     assert_eq!(Flags::empty().letters(), "");
+}
+
+#[tokio::test]
+async fn inbound_copies_get_their_own_prepended_trace_lines() {
+    let (_dir, store) = temp_store();
+    let (_, inbox) = inbox(&store).await;
+    let raw = crate::mail::canonical_crlf(&message("Hi", "trace@x", ""));
+    let done = store
+        .accept_inbound(Inbound {
+            raw: raw.clone(),
+            envelope: Envelope::default(),
+            local: vec![LocalCopy {
+                mailbox: inbox,
+                prepend: b"Return-Path: <>\r\nDelivered-To: alice@example.org\r\n".to_vec(),
+            }],
+            relay: vec![
+                RelayCopy::plain(vec!["dave@remote.example".into()]),
+                RelayCopy {
+                    prepend: b"Delivered-To: old@example.org\r\n".to_vec(),
+                    recipients: vec!["old@new.example".into()],
+                },
+            ],
+        })
+        .await
+        .unwrap();
+    let stored = store.raw(done[0].id).await.unwrap().unwrap();
+    assert!(stored.starts_with(b"Return-Path: <>\r\nDelivered-To: alice@example.org\r\nFrom:"));
+    let queue = store.queue().await.unwrap();
+    let size = |rcpt: &str| queue.iter().find(|e| e.rcpt == rcpt).unwrap().size;
+    assert_eq!(size("dave@remote.example"), raw.len() as u64);
+    assert_eq!(
+        size("old@new.example"),
+        (raw.len() + "Delivered-To: old@example.org\r\n".len()) as u64
+    );
 }

@@ -169,9 +169,45 @@ pub struct Inbound {
     pub raw: Vec<u8>,
     pub envelope: Envelope,
     /// Inboxes to deliver to (one copy each).
-    pub local: Vec<MailboxId>,
-    /// Remote recipients to queue for outbound delivery.
-    pub relay: Vec<String>,
+    pub local: Vec<LocalCopy>,
+    /// Remote recipients to queue for outbound delivery, one queue entry per group.
+    pub relay: Vec<RelayCopy>,
+}
+
+/// One Inbox's copy of an inbound message and the trace lines put above it (RFC 5321 §4.4:
+/// Return-Path and Delivered-To are added at final delivery, so they differ per recipient).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalCopy {
+    pub mailbox: MailboxId,
+    /// Complete CRLF-terminated header lines; empty = the message as received.
+    pub prepend: Vec<u8>,
+}
+
+impl From<MailboxId> for LocalCopy {
+    fn from(mailbox: MailboxId) -> Self {
+        Self {
+            mailbox,
+            prepend: Vec::new(),
+        }
+    }
+}
+
+/// Relayed recipients sharing one queue entry; forwarding adds its Delivered-To line here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelayCopy {
+    /// Complete CRLF-terminated header lines; empty = the message as received.
+    pub prepend: Vec<u8>,
+    pub recipients: Vec<String>,
+}
+
+impl RelayCopy {
+    /// Recipients relayed with the message as received.
+    pub fn plain(recipients: Vec<String>) -> Self {
+        Self {
+            prepend: Vec::new(),
+            recipients,
+        }
+    }
 }
 
 /// A recipient's place in the outbound queue.
@@ -226,8 +262,10 @@ pub struct QueueEntry {
     pub size: u64,
 }
 
-/// A change other parts of postie may want to show.
-#[derive(Debug, Clone, PartialEq)]
+/// A change other parts of postie may want to show (also sent over the node's control
+/// socket as JSON, tagged by `event`).
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
 pub enum StoreEvent {
     /// New mail was filed.
     MessageAdded {
@@ -257,4 +295,14 @@ pub enum SortKey {
     From,
     Subject,
     Size,
+}
+
+/// What the node has been doing, for `postie status`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Activity {
+    pub messages: u64,
+    /// Unix seconds of the newest message received over SMTP.
+    pub last_inbound: Option<i64>,
+    /// Unix seconds of the newest outbound delivery attempt.
+    pub last_outbound: Option<i64>,
 }

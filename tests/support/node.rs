@@ -51,7 +51,7 @@ impl ServeProcess {
         let mut child = Command::new(postie_bin())
             .arg("serve")
             .env("POSTIE_HOME", home)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

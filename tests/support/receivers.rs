@@ -30,6 +30,9 @@ greet_pause_ms = 0
 auth_delay_ms = 0
 {extra}
 
+[pop3]
+listen = ["127.0.0.1:0"]
+
 [dns]
 reverse_lookups = false
 nameservers = ["127.0.0.1:9"]

@@ -29,7 +29,11 @@ fn verbs_are_case_insensitive_and_trailing_spaces_ignored() {
     assert_eq!(ok("quit"), Command::Quit);
     assert_eq!(ok("help mail"), Command::Help);
     assert_eq!(ok("starttls"), Command::StartTls);
-    assert_eq!(ok("expn list"), Command::Expn);
+    assert_eq!(ok("expn list"), Command::Expn("list".into()));
+    assert_eq!(
+        ok("EXPN <staff@example.org>"),
+        Command::Expn("staff@example.org".into())
+    );
     assert_eq!(
         ok("vrfy <bob@x.example>"),
         Command::Vrfy("bob@x.example".into())

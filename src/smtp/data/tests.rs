@@ -174,3 +174,55 @@ fn every_split_of_a_message_gives_the_same_content() {
         assert_eq!(reader.into_content(), whole, "split {split}");
     }
 }
+
+/// Deterministic pseudo-random inputs over the dangerous alphabet (CR, LF, dot, NUL, text):
+/// content is always canonical CRLF, the reader stops only right after `<CRLF>.<CRLF>`
+/// (or a leading `.<CRLF>`), and splitting the input never changes the result.
+#[test]
+fn random_inputs_keep_crlf_canonical_and_stop_only_at_the_terminator() {
+    let alphabet = [b'\r', b'\n', b'.', b'a', 0];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..20_000 {
+        let len = (next() % 24) as usize;
+        let input: Vec<u8> = (0..len).map(|_| alphabet[(next() % 5) as usize]).collect();
+        let (content, consumed, done) = read(&input);
+        assert!(
+            content.iter().enumerate().all(|(i, b)| match b {
+                b'\r' => content.get(i + 1) == Some(&b'\n'),
+                b'\n' => i > 0 && content[i - 1] == b'\r',
+                _ => true,
+            }),
+            "{input:?} -> {content:?}"
+        );
+        if done {
+            let eaten = &input[..consumed];
+            assert!(
+                eaten == b".\r\n" || eaten.ends_with(b"\r\n.\r\n"),
+                "{input:?}"
+            );
+            let earlier = eaten[..consumed - 3].windows(5).any(|w| w == b"\r\n.\r\n");
+            assert!(
+                !earlier && !eaten[..consumed - 1].starts_with(b".\r\n"),
+                "{input:?}"
+            );
+        } else {
+            assert_eq!(consumed, input.len());
+        }
+        let split = (next() as usize) % (input.len() + 1);
+        let mut reader = DataReader::dot_terminated(LIMITS);
+        let (n1, d1) = reader.feed(&input[..split]);
+        let (n2, d2) = if d1 {
+            (0, true)
+        } else {
+            reader.feed(&input[split..])
+        };
+        assert_eq!((n1 + n2, d2), (consumed, done), "{input:?} split {split}");
+        assert_eq!(reader.into_content(), content, "{input:?} split {split}");
+    }
+}

@@ -6,7 +6,14 @@ use crate::smtp::backend::{AcceptedRecipient, RecipientClass};
 use crate::smtp::command::{self, Command, MailParams};
 use crate::smtp::config::VrfyPolicy;
 use crate::smtp::data::{DataLimits, DataReader};
+use crate::smtp::limits::Counter;
 use crate::smtp::reply::Reply;
+
+/// `<a>, <b>` for reply texts.
+fn bracketed(addresses: &[String]) -> String {
+    let all: Vec<String> = addresses.iter().map(|a| format!("<{a}>")).collect();
+    all.join(", ")
+}
 
 fn out_of_sequence(text: &str) -> Reply {
     Reply::new(503, "5.5.1", format!("Error: {text}"))
@@ -35,6 +42,7 @@ impl Session {
                 "5.5.0",
                 "Error: SMTP protocol synchronization",
             )));
+            self.end = "protocol-violation";
             self.close(out);
             return;
         }
@@ -75,6 +83,7 @@ impl Session {
             Command::Noop => self.reply(Reply::new(250, "2.0.0", "Ok"), out),
             Command::Quit => {
                 out.push(Output::Reply(Reply::new(221, "2.0.0", "Bye")));
+                self.end = "quit";
                 self.close(out);
             }
             Command::Help => self.reply(
@@ -82,9 +91,7 @@ impl Session {
                 out,
             ),
             Command::Vrfy(address) => self.vrfy(&address, out),
-            Command::Expn => {
-                self.reply(Reply::new(502, "5.5.1", "Error: EXPN not implemented"), out)
-            }
+            Command::Expn(name) => self.expn(&name, out),
             Command::NotImplemented(verb) => self.reply(
                 Reply::new(502, "5.5.1", format!("Error: {verb} not implemented")),
                 out,
@@ -131,6 +138,7 @@ impl Session {
                     self.ctx.hostname
                 ),
             )));
+            self.end = "too-many-messages";
             return self.close(out);
         }
         if params
@@ -157,6 +165,20 @@ impl Session {
                     553,
                     "5.7.1",
                     format!("<{from}>: Sender address rejected: not owned by user {account}"),
+                ),
+                out,
+            );
+        }
+        if !self
+            .ctx
+            .rates
+            .allow(self.peer.ip(), Counter::Message, self.now)
+        {
+            return self.reply(
+                Reply::new(
+                    450,
+                    "4.7.1",
+                    "Error: too many messages from your address, try again later",
                 ),
                 out,
             );
@@ -195,7 +217,7 @@ impl Session {
                     out,
                 );
             }
-            RecipientClass::Remote if self.auth_user.is_none() && !self.is_trusted() => {
+            RecipientClass::Remote if !self.may_relay() => {
                 return self.reply(
                     Reply::new(554, "5.7.1", format!("<{to}>: Relay access denied")),
                     out,
@@ -203,12 +225,35 @@ impl Session {
             }
             class => class,
         };
+        if !self
+            .ctx
+            .rates
+            .allow(self.peer.ip(), Counter::Recipient, self.now)
+        {
+            return self.reply(
+                Reply::new(
+                    452,
+                    "4.5.3",
+                    "Error: too many recipients from your address, try again later",
+                ),
+                out,
+            );
+        }
+        // RFC 5321 §3.4: 251 tells the client where a forwarded address's mail goes.
+        let reply = match &class {
+            RecipientClass::Forward { targets, .. } => Reply::new(
+                251,
+                "2.1.5",
+                format!("User not local; will forward to {}", bracketed(targets)),
+            ),
+            _ => Reply::new(250, "2.1.5", "Ok"),
+        };
         if let Some(envelope) = &mut self.envelope {
             envelope
                 .recipients
                 .push(AcceptedRecipient { address: to, class });
         }
-        self.reply(Reply::new(250, "2.1.5", "Ok"), out);
+        self.reply(reply, out);
     }
 
     fn data_limits(&self) -> DataLimits {
@@ -261,26 +306,64 @@ impl Session {
         };
     }
 
-    /// VRFY (RFC 5321 §3.5.3).
+    /// VRFY (RFC 5321 §3.5.3): trusted or authenticated clients learn the mailbox (250, or 251
+    /// for a forward); others get 252 unless `vrfy = "verify"` opens it to everyone.
     fn vrfy(&mut self, address: &str, out: &mut Vec<Output>) {
+        let cannot = Reply::new(
+            252,
+            "2.5.2",
+            "Cannot VRFY user, but will accept message and attempt delivery",
+        );
         let reply = match self.ctx.config.vrfy {
-            VrfyPolicy::CannotVerify => Reply::new(
-                252,
-                "2.5.2",
-                "Cannot VRFY user, but will accept message and attempt delivery",
-            ),
             VrfyPolicy::Disabled => Reply::new(502, "5.5.1", "Error: VRFY command is disabled"),
-            VrfyPolicy::Verify => match self.ctx.policy.classify_recipient(address) {
-                RecipientClass::Local { .. } => Reply::new(250, "2.1.5", format!("<{address}>")),
-                RecipientClass::UnknownLocalUser => {
-                    Reply::new(550, "5.1.1", format!("<{address}>: User unknown"))
+            VrfyPolicy::CannotVerify if !self.may_relay() => cannot,
+            VrfyPolicy::CannotVerify | VrfyPolicy::Verify => {
+                match self.ctx.policy.classify_recipient(address) {
+                    RecipientClass::Local { .. } | RecipientClass::List { .. } => {
+                        Reply::new(250, "2.1.5", format!("<{address}>"))
+                    }
+                    RecipientClass::Forward { targets, .. } => Reply::new(
+                        251,
+                        "2.1.5",
+                        format!("User not local; will forward to {}", bracketed(&targets)),
+                    ),
+                    RecipientClass::UnknownLocalUser => {
+                        Reply::new(550, "5.1.1", format!("<{address}>: User unknown"))
+                    }
+                    RecipientClass::Remote => cannot,
                 }
-                RecipientClass::Remote => Reply::new(
-                    252,
-                    "2.5.2",
-                    "Cannot VRFY user, but will accept message and attempt delivery",
+            }
+        };
+        self.reply(reply, out);
+    }
+
+    /// EXPN (RFC 5321 §3.5.2): a list's members, one mailbox per reply line, only for trusted
+    /// or authenticated clients (RFC 5321 §7.3: list membership is not for strangers).
+    fn expn(&mut self, name: &str, out: &mut Vec<Output>) {
+        if !self.may_relay() {
+            return self.reply(
+                Reply::new(
+                    550,
+                    "5.7.1",
+                    "Error: EXPN is only available to trusted or authenticated clients",
                 ),
+                out,
+            );
+        }
+        let reply = match self.ctx.policy.classify_recipient(name) {
+            RecipientClass::List { members }
+            | RecipientClass::Forward {
+                targets: members, ..
+            } if !members.is_empty() => Reply {
+                code: 250,
+                enhanced: Some("2.1.5"),
+                lines: members.iter().map(|m| format!("<{m}>")).collect(),
             },
+            RecipientClass::Local { .. } => Reply::new(250, "2.1.5", format!("<{name}>")),
+            RecipientClass::UnknownLocalUser => {
+                Reply::new(550, "5.1.1", format!("<{name}>: no such list or user"))
+            }
+            _ => Reply::new(550, "5.1.2", format!("<{name}>: not a local list")),
         };
         self.reply(reply, out);
     }

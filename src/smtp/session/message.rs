@@ -4,7 +4,7 @@
 use chrono::{DateTime, FixedOffset};
 
 use super::{Envelope, Output, Session, State};
-use crate::smtp::backend::AcceptedMessage;
+use crate::smtp::backend::{AcceptedMessage, RecipientClass};
 use crate::smtp::config::BareNewlines;
 use crate::smtp::data::DataReader;
 use crate::smtp::received::{self, Trace};
@@ -67,6 +67,30 @@ impl Session {
         true
     }
 
+    /// 554 5.4.6 when the content already carries a Delivered-To for an address this
+    /// message is delivered or forwarded through here (a forwarding or list loop).
+    fn delivered_to_loop(&self, envelope: &Envelope, content: &[u8]) -> Option<Reply> {
+        let seen = received::delivered_to(content);
+        if seen.is_empty() {
+            return None;
+        }
+        envelope
+            .recipients
+            .iter()
+            .filter(|r| !matches!(r.class, RecipientClass::Remote))
+            .find(|r| seen.contains(&r.address.to_ascii_lowercase()))
+            .map(|r| {
+                Reply::new(
+                    554,
+                    "5.4.6",
+                    format!(
+                        "<{}>: mail forwarding loop, already delivered here",
+                        r.address
+                    ),
+                )
+            })
+    }
+
     /// Check the complete content and emit [`Output::Deliver`], or refuse it.
     pub(super) fn finish_message(
         &mut self,
@@ -104,7 +128,7 @@ impl Session {
                 "Error: too many Received headers, mail loop detected",
             ))
         } else {
-            None
+            self.delivered_to_loop(&envelope, reader.content())
         };
         if let Some(reply) = refusal {
             return self.reply(reply, out);

@@ -9,8 +9,10 @@ use chrono::{DateTime, FixedOffset};
 use super::{Output, Session, SessionContext};
 use crate::smtp::backend::{AcceptedMessage, DeliveryError, Policy, RecipientClass, TlsInfo};
 use crate::smtp::config::SmtpConfig;
+use crate::smtp::grants::RelayGrants;
 
-/// Local domain `example.org` with accounts alice and bob; `postmaster` is alice.
+/// Local domain `example.org` with accounts alice and bob; `postmaster` is alice;
+/// `old` forwards to `old@new.example`; `staff` is a list of alice and carol@remote.example.
 pub struct TestPolicy;
 
 impl Policy for TestPolicy {
@@ -28,6 +30,13 @@ impl Policy for TestPolicy {
             },
             "bob" => RecipientClass::Local {
                 account: "bob".into(),
+            },
+            "old" => RecipientClass::Forward {
+                targets: vec!["old@new.example".into()],
+                keep_copy_account: None,
+            },
+            "staff" => RecipientClass::List {
+                members: vec!["alice@example.org".into(), "carol@remote.example".into()],
             },
             _ => RecipientClass::UnknownLocalUser,
         }
@@ -56,6 +65,8 @@ pub struct Harness {
     pub starttls_requested: bool,
     pub pauses: usize,
     pub closed: bool,
+    /// The time fed to the session (starts at [`now`]).
+    pub clock: DateTime<FixedOffset>,
 }
 
 impl Harness {
@@ -87,6 +98,46 @@ impl Harness {
     }
 
     fn build(config: SmtpConfig, peer: &str, tls: Option<TlsInfo>, starttls: bool) -> Self {
+        Self::build_with(config, peer, tls, starttls, None)
+    }
+
+    /// A greeted session whose relay check also consults POP-before-SMTP `grants`.
+    pub fn with_grants(config: SmtpConfig, peer: &str, grants: Arc<RelayGrants>) -> Self {
+        let mut h = Self::build_with(config, peer, None, true, Some(grants));
+        h.session.greeting();
+        h
+    }
+
+    /// A greeted session sharing `ctx` (and so its rate counters) with other sessions.
+    pub fn sharing(ctx: &Arc<SessionContext>, peer: &str) -> Self {
+        let peer = peer.parse().expect("test peer address");
+        let mut h = Self::from_session(Session::new(Arc::clone(ctx), peer, None, None));
+        h.session.greeting();
+        h
+    }
+
+    fn from_session(session: Session) -> Self {
+        Self {
+            session,
+            delivered: Vec::new(),
+            fail_delivery: false,
+            starttls_requested: false,
+            pauses: 0,
+            closed: false,
+            clock: now(),
+        }
+    }
+
+    /// A context like the harness uses (queue ids Q1, Q2, ...).
+    pub fn context(config: SmtpConfig) -> Arc<SessionContext> {
+        Self::context_with(config, true, None)
+    }
+
+    fn context_with(
+        config: SmtpConfig,
+        starttls: bool,
+        grants: Option<Arc<RelayGrants>>,
+    ) -> Arc<SessionContext> {
         let counter = Arc::new(AtomicU64::new(0));
         let ctx = SessionContext::new(
             config,
@@ -98,20 +149,28 @@ impl Harness {
         .with_queue_ids(Arc::new(move || {
             format!("Q{}", counter.fetch_add(1, Ordering::SeqCst) + 1)
         }));
+        let ctx = match grants {
+            Some(g) => ctx.with_relay_grants(g),
+            None => ctx,
+        };
+        Arc::new(ctx)
+    }
+
+    fn build_with(
+        config: SmtpConfig,
+        peer: &str,
+        tls: Option<TlsInfo>,
+        starttls: bool,
+        grants: Option<Arc<RelayGrants>>,
+    ) -> Self {
+        let ctx = Self::context_with(config, starttls, grants);
         let peer = peer.parse().expect("test peer address");
-        Self {
-            session: Session::new(Arc::new(ctx), peer, Some("client.example".into()), tls),
-            delivered: Vec::new(),
-            fail_delivery: false,
-            starttls_requested: false,
-            pauses: 0,
-            closed: false,
-        }
+        Self::from_session(Session::new(ctx, peer, Some("client.example".into()), tls))
     }
 
     /// Send raw bytes; returns the replies written, resolving effects like a driver would.
     pub fn send(&mut self, input: &[u8]) -> String {
-        let outputs = self.session.handle(input, now());
+        let outputs = self.session.handle(input, self.clock);
         self.drive(outputs)
     }
 
@@ -142,7 +201,10 @@ impl Harness {
                 Output::Authenticate(c) => {
                     let ok =
                         matches!(c.username.as_str(), "alice" | "bob") && c.password == "secret";
-                    queue.extend(self.session.auth_result(ok.then_some(c.username), now()));
+                    queue.extend(
+                        self.session
+                            .auth_result(ok.then_some(c.username), self.clock),
+                    );
                 }
                 Output::Deliver(m) => {
                     let result = if self.fail_delivery {
@@ -151,7 +213,7 @@ impl Harness {
                         self.delivered.push(*m);
                         Ok(())
                     };
-                    queue.extend(self.session.delivery_result(result, now()));
+                    queue.extend(self.session.delivery_result(result, self.clock));
                 }
                 Output::Pause(_) => self.pauses += 1,
                 Output::Close => self.closed = true,

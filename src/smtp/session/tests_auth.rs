@@ -6,6 +6,7 @@ use super::testkit::{Harness, tls_info};
 use super::*;
 use crate::auth::encode_challenge;
 use crate::smtp::backend::RecipientClass;
+use crate::smtp::config::SmtpConfig;
 
 /// base64("\0alice\0secret")
 const ALICE_PLAIN: &str = "AGFsaWNlAHNlY3JldA==";
@@ -193,4 +194,17 @@ fn implicit_tls_session_reports_esmtps_and_offers_auth() {
     h.cmd("DATA", "354");
     h.send(b"x\r\n.\r\n");
     assert!(String::from_utf8_lossy(&h.delivered[0].data).contains("with ESMTPS id"));
+}
+
+#[test]
+fn over_long_sasl_response_ends_the_auth_exchange() {
+    let config = SmtpConfig {
+        max_command_line: 32,
+        ..SmtpConfig::default()
+    };
+    let mut h = Harness::with(config, "127.0.0.1:1");
+    h.ehlo();
+    h.cmd("AUTH LOGIN", "334");
+    h.cmd(&"A".repeat(40), "500 5.5.2");
+    h.cmd("NOOP", "250 2.0.0");
 }

@@ -6,6 +6,7 @@
 use super::testkit::Harness;
 use super::*;
 use crate::smtp::config::BareNewlines;
+use crate::smtp::config::SmtpConfig;
 
 const PEER: &str = "192.0.2.10:1";
 
@@ -190,5 +191,62 @@ impl Harness {
     fn envelope_again(&mut self) {
         self.cmd("MAIL FROM:<sender@remote.example>", "250 2.1.0");
         self.cmd("RCPT TO:<alice@example.org>", "250 2.1.5");
+    }
+}
+
+/// Deterministic pseudo-random transcripts built from protocol fragments: the session never
+/// panics, every reply is well-formed, and nothing is answered after it closed.
+#[test]
+fn random_fragment_transcripts_never_panic_or_talk_after_close() {
+    let fragments: &[&[u8]] = &[
+        b"EHLO c\r\n",
+        b"HELO c\r\n",
+        b"MAIL FROM:<a@remote.example>\r\n",
+        b"MAIL FROM:<>\r\n",
+        b"RCPT TO:<alice@example.org>\r\n",
+        b"RCPT TO:<x@elsewhere.example>\r\n",
+        b"DATA\r\n",
+        b"BDAT 3\r\n",
+        b"BDAT 0 LAST\r\n",
+        b"RSET\r\n",
+        b"AUTH PLAIN\r\n",
+        b"AUTH LOGIN\r\n",
+        b"*\r\n",
+        b"AGFsaWNlAHNlY3JldA==\r\n",
+        b"STARTTLS\r\n",
+        b".\r\n",
+        b"\r\n.\r\n",
+        b"\n.\n",
+        b"\r",
+        b"\n",
+        b".",
+        b"x",
+        b"\x00",
+        b"\xff",
+        b"NOOP",
+        b"QUIT\r\n",
+    ];
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3_000 {
+        let mut h = Harness::loopback();
+        let mut closed_seen = false;
+        for _ in 0..(next() % 30) {
+            let fragment = fragments[(next() as usize) % fragments.len()];
+            let replies = h.send(fragment);
+            if closed_seen {
+                assert_eq!(replies, "", "talked after close");
+            }
+            for line in replies.split_terminator("\r\n") {
+                let code: u16 = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
+                assert!((200..600).contains(&code), "bad reply line {line:?}");
+            }
+            closed_seen = h.closed;
+        }
     }
 }

@@ -1,0 +1,291 @@
+//! POP3 benchmark on the real store: a maildrop of 20,000 4 KiB messages; prints the time
+//! for login + LIST + UIDL + RETR of all, then the same with DELE of each + QUIT.
+//! Run: `cargo bench --bench pop3` (`POSTIE_BENCH_POP3_MESSAGES=N` to resize).
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use postie::config::{Config, Paths};
+use postie::node::Node;
+use postie::store::{Flags, NewMessage, Role};
+use std::net::SocketAddr;
+use std::time::Instant;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+fn message(n: usize) -> Vec<u8> {
+    let mut raw = format!(
+        "From: bench@example.test\r\nTo: alice@postie.test\r\nSubject: message {n}\r\n\
+         Message-ID: <{n}@bench.example.test>\r\n\r\n"
+    )
+    .into_bytes();
+    let mut line = 0;
+    while raw.len() < 4000 {
+        raw.extend_from_slice(
+            format!(".line {line} of message {n}, padded like prose\r\n").as_bytes(),
+        );
+        line += 1;
+    }
+    raw
+}
+
+struct Client {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Client {
+    async fn connect(addr: SocketAddr) -> Self {
+        let (r, w) = TcpStream::connect(addr).await.unwrap().into_split();
+        let mut c = Self {
+            reader: BufReader::new(r),
+            writer: w,
+        };
+        assert!(c.line().await.starts_with("+OK"));
+        c
+    }
+    async fn line(&mut self) -> String {
+        let mut s = String::new();
+        self.reader.read_line(&mut s).await.unwrap();
+        s
+    }
+    async fn cmd(&mut self, text: &str) -> String {
+        self.writer
+            .write_all(format!("{text}\r\n").as_bytes())
+            .await
+            .unwrap();
+        self.line().await
+    }
+    /// A multi-line reply; returns its octets.
+    async fn multi(&mut self, text: &str) -> usize {
+        let first = self.cmd(text).await;
+        assert!(first.starts_with("+OK"), "{text}: {first}");
+        let mut octets = 0;
+        loop {
+            let mut line = Vec::new();
+            self.reader.read_until(b'\n', &mut line).await.unwrap();
+            if line == b".\r\n" {
+                return octets;
+            }
+            octets += line.len();
+        }
+    }
+}
+
+async fn fetch_all(addr: SocketAddr, count: usize, delete: bool) -> usize {
+    let mut c = Client::connect(addr).await;
+    assert!(c.cmd("USER alice").await.starts_with("+OK"));
+    assert!(c.cmd("PASS bench-secret").await.starts_with("+OK"));
+    c.multi("LIST").await;
+    c.multi("UIDL").await;
+    let mut octets = 0;
+    for n in 1..=count {
+        octets += c.multi(&format!("RETR {n}")).await;
+        if delete {
+            assert!(c.cmd(&format!("DELE {n}")).await.starts_with("+OK"));
+        }
+    }
+    assert!(c.cmd("QUIT").await.starts_with("+OK"));
+    octets
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let count: usize = std::env::var("POSTIE_BENCH_POP3_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let home = tempfile::tempdir().unwrap();
+    let config: Config = toml::from_str(
+        "[[accounts]]\nname = \"alice\"\naddresses = [\"alice@postie.test\"]\n\
+         [smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mail.postie.test\"\n\
+         [pop3]\nlisten = [\"127.0.0.1:0\"]\nfailed_login_delay_ms = 0\n\
+         [dns]\nreverse_lookups = false\n",
+    )
+    .unwrap();
+    let node = Node::start(&Paths::under(home.path()), &config)
+        .await
+        .unwrap();
+    let store = node.store.clone();
+    let hash = postie::auth::hash_password("bench-secret").unwrap();
+    store.set_password_hash("alice", &hash).await.unwrap();
+    let account = store.account_by_name("alice").await.unwrap().unwrap().id;
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let filled = Instant::now();
+    let writers: Vec<_> = (0..50)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for n in (w..count).step_by(50) {
+                    let m = NewMessage {
+                        mailbox_id: inbox,
+                        raw: message(n),
+                        flags: Flags::empty(),
+                        received_at: 0,
+                        envelope: None,
+                    };
+                    store.insert(m, false).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    println!(
+        "filled a maildrop of {count} ~4 KiB messages in {:.1}s",
+        filled.elapsed().as_secs_f64()
+    );
+    let addr = node.pop3_addrs[0];
+    let started = Instant::now();
+    let octets = fetch_all(addr, count, false).await;
+    let t = started.elapsed();
+    println!(
+        "login + LIST + UIDL + RETR x{count}: {:.2}s ({:.1} MiB/s)",
+        t.as_secs_f64(),
+        octets as f64 / t.as_secs_f64() / 1_048_576.0
+    );
+    let started = Instant::now();
+    fetch_all(addr, count, true).await;
+    let postie_delete = started.elapsed();
+    println!(
+        "login + LIST + UIDL + RETR + DELE x{count} + QUIT: {:.2}s",
+        postie_delete.as_secs_f64()
+    );
+    node.shutdown().await;
+
+    match Dovecot::start(count) {
+        Some(mut dovecot) => {
+            let started = Instant::now();
+            fetch_all(dovecot.addr, count, false).await;
+            let d_fetch = started.elapsed();
+            let started = Instant::now();
+            fetch_all(dovecot.addr, count, true).await;
+            let d_delete = started.elapsed();
+            println!(
+                "Dovecot {} on the same messages (Maildir):",
+                dovecot.version
+            );
+            println!(
+                "  fetch all: {:.2}s, with DELE + QUIT: {:.2}s",
+                d_fetch.as_secs_f64(),
+                d_delete.as_secs_f64()
+            );
+            println!(
+                "  postie / Dovecot time: fetch {:.2}, fetch+delete {:.2} (below 1 = postie faster)",
+                t.as_secs_f64() / d_fetch.as_secs_f64(),
+                postie_delete.as_secs_f64() / d_delete.as_secs_f64()
+            );
+            dovecot.stop();
+        }
+        None => println!("Dovecot (dovecot-pop3d) not available: no peer comparison"),
+    }
+}
+
+/// A throwaway Dovecot POP3 server over a Maildir holding the same messages.
+struct Dovecot {
+    child: std::process::Child,
+    addr: SocketAddr,
+    version: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Dovecot {
+    fn start(count: usize) -> Option<Self> {
+        let binary = std::path::Path::new("/usr/sbin/dovecot");
+        if !binary.exists() {
+            return None;
+        }
+        let version = std::process::Command::new(binary)
+            .arg("--version")
+            .output()
+            .ok()?;
+        let version = String::from_utf8_lossy(&version.stdout).trim().to_string();
+        let dir = tempfile::tempdir().ok()?;
+        let root = dir.path();
+        for sub in [
+            "Maildir/cur",
+            "Maildir/new",
+            "Maildir/tmp",
+            "home",
+            "run",
+            "state",
+        ] {
+            std::fs::create_dir_all(root.join(sub)).ok()?;
+        }
+        for n in 0..count {
+            std::fs::write(root.join(format!("Maildir/cur/{n}.bench:2,")), message(n)).ok()?;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        // Dovecot refuses to deliver mail as root: use nobody when we are root.
+        let uid = std::process::Command::new("id").arg("-u").output().ok()?;
+        let is_root = uid.stdout.starts_with(b"0\n");
+        if is_root {
+            let chown = std::process::Command::new("chown")
+                .args(["-R", "nobody:nogroup"])
+                .arg(root.join("Maildir"))
+                .arg(root.join("home"))
+                .status()
+                .ok()?;
+            if !chown.success() {
+                return None;
+            }
+        }
+        let r = root.display();
+        let userdb = if is_root {
+            format!("uid=nobody gid=nogroup home={r}/home")
+        } else {
+            format!("home={r}/home")
+        };
+        let conf = format!(
+            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\n\
+             protocols = pop3\nlisten = 127.0.0.1\nssl = no\ndisable_plaintext_auth = no\n\
+             auth_mechanisms = plain\nmail_location = maildir:{r}/Maildir\nfirst_valid_uid = 1\n\
+             pop3_uidl_format = %08Xu%08Xv\n\
+             passdb {{\n  driver = static\n  args = password=bench-secret\n}}\n\
+             userdb {{\n  driver = static\n  args = {userdb}\n}}\n\
+             service pop3-login {{\n  inet_listener pop3 {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
+        );
+        let conf_path = root.join("dovecot.conf");
+        std::fs::write(&conf_path, conf).ok()?;
+        let mut child = std::process::Command::new(binary)
+            .arg("-F")
+            .arg("-c")
+            .arg(&conf_path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().ok()?;
+        // Bounded wait for an external process's listener: there is no event to await.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(addr).is_ok() {
+                return Some(Self {
+                    child,
+                    addr,
+                    version,
+                    _dir: dir,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
+    }
+
+    fn stop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let _ = self.child.wait();
+    }
+}

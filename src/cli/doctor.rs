@@ -1,0 +1,273 @@
+//! `postie doctor`: check what commonly breaks a personal mail node and say how to fix it.
+
+use super::Context;
+use crate::node::{NodeLock, NodeState};
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+/// One check's result, with a fix when something is wrong.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub level: Level,
+    pub check: &'static str,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+fn ok(check: &'static str, detail: impl Into<String>) -> Finding {
+    Finding {
+        level: Level::Ok,
+        check,
+        detail: detail.into(),
+        fix: None,
+    }
+}
+
+fn bad(
+    level: Level,
+    check: &'static str,
+    detail: impl Into<String>,
+    fix: impl Into<String>,
+) -> Finding {
+    Finding {
+        level,
+        check,
+        detail: detail.into(),
+        fix: Some(fix.into()),
+    }
+}
+
+/// Run every check; `offline` skips those that need the network (DNS, outbound port 25).
+pub async fn doctor(
+    ctx: anyhow::Result<Context>,
+    offline: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let findings = match ctx {
+        Err(e) => vec![bad(
+            Level::Fail,
+            "config",
+            format!("{e:#}"),
+            "edit the file at the line and key named, or run `postie init --force` for a fresh one",
+        )],
+        Ok(ctx) => checks(&ctx, offline).await,
+    };
+    for f in &findings {
+        let tag = match f.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "WARN",
+            Level::Fail => "FAIL",
+        };
+        writeln!(out, "[{tag}] {}: {}", f.check, f.detail)?;
+        if let Some(fix) = &f.fix {
+            writeln!(out, "       fix: {fix}")?;
+        }
+    }
+    let failed = findings.iter().any(|f| f.level == Level::Fail);
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn checks(ctx: &Context, offline: bool) -> Vec<Finding> {
+    let mut findings = vec![ok(
+        "config",
+        if ctx.paths.config_file.exists() {
+            format!("{} loads", ctx.paths.config_file.display())
+        } else {
+            "no config file; defaults apply (`postie init` writes one)".into()
+        },
+    )];
+    findings.extend(port_checks(ctx));
+    findings.push(certificate_check(ctx));
+    findings.push(store_check(ctx).await);
+    if offline {
+        findings.push(ok("network", "skipped (--offline)"));
+    } else {
+        findings.extend(network_checks(ctx).await);
+    }
+    findings
+}
+
+fn port_checks(ctx: &Context) -> Vec<Finding> {
+    let holder = NodeLock::holder(&ctx.paths.data_dir);
+    let ours: Vec<SocketAddr> = holder
+        .as_ref()
+        .and_then(|_| NodeState::read(&ctx.paths.data_dir))
+        .map(|s| [s.smtp, s.smtps, s.pop3, s.pop3s].concat())
+        .unwrap_or_default();
+    let c = &ctx.config;
+    let parsed = |list: &[String]| -> Vec<SocketAddr> {
+        list.iter().filter_map(|a| a.parse().ok()).collect()
+    };
+    let wanted = [
+        ("smtp", parsed(&c.smtp.listen)),
+        ("smtps", parsed(&c.smtp.implicit_tls_listen)),
+        ("pop3", c.pop3.listen.clone()),
+        ("pop3s", c.pop3.implicit_tls_listen.clone()),
+    ];
+    let mut findings = Vec::new();
+    for (kind, list) in wanted {
+        for addr in list {
+            if ours.contains(&addr) || (addr.port() == 0 && holder.is_some()) {
+                findings.push(ok("port", format!("{kind} {addr} is held by this node")));
+                continue;
+            }
+            match TcpListener::bind(addr) {
+                Ok(_) => findings.push(ok("port", format!("{kind} {addr} is free"))),
+                Err(e) => findings.push(bad(
+                    Level::Fail,
+                    "port",
+                    format!("{kind} {addr} cannot be used: {e}"),
+                    format!(
+                        "stop the program holding {addr} (`ss -ltnp 'sport = :{}'` shows it) or change `{kind}` in [{}]",
+                        addr.port(),
+                        if kind.starts_with("smtp") { "smtp" } else { "pop3" }
+                    ),
+                )),
+            }
+        }
+    }
+    findings
+}
+
+fn certificate_check(ctx: &Context) -> Finding {
+    let cert = ctx
+        .config
+        .smtp
+        .tls
+        .cert
+        .clone()
+        .unwrap_or_else(|| ctx.paths.tls_dir().join(crate::tls::SELF_SIGNED_CERT));
+    let Ok(pem) = std::fs::read(&cert) else {
+        return if ctx.config.smtp.tls.cert.is_some() {
+            bad(
+                Level::Fail,
+                "tls",
+                format!("cannot read {}", cert.display()),
+                "fix [smtp.tls] cert or remove it to use a self-signed certificate",
+            )
+        } else {
+            ok(
+                "tls",
+                "no certificate yet; a self-signed one is created on first start",
+            )
+        };
+    };
+    let expiry = rustls_pemfile::certs(&mut pem.as_slice())
+        .next()
+        .and_then(Result::ok)
+        .and_then(|der| crate::tls::not_after(&der));
+    match expiry {
+        None => bad(
+            Level::Fail,
+            "tls",
+            format!("{} holds no readable certificate", cert.display()),
+            "replace the file with a PEM certificate chain",
+        ),
+        Some(t) if t < chrono::Utc::now() => bad(
+            Level::Fail,
+            "tls",
+            format!("{} expired on {t}", cert.display()),
+            "renew it, or delete the self-signed pair in the data dir to have a new one made",
+        ),
+        Some(t) if t < chrono::Utc::now() + chrono::Duration::days(14) => bad(
+            Level::Warn,
+            "tls",
+            format!("{} expires on {t}", cert.display()),
+            "renew it soon",
+        ),
+        Some(t) => ok("tls", format!("{} valid until {t}", cert.display())),
+    }
+}
+
+async fn store_check(ctx: &Context) -> Finding {
+    let store = match ctx.open_store().await {
+        Ok(s) => s,
+        Err(e) => {
+            return bad(
+                Level::Fail,
+                "store",
+                format!("{e:#}"),
+                "check the data dir's permissions and free space",
+            );
+        }
+    };
+    match store.quick_check().await {
+        Ok(result) if result == "ok" => ok(
+            "store",
+            format!("{} passes quick_check", store.path().display()),
+        ),
+        Ok(result) => bad(
+            Level::Fail,
+            "store",
+            format!("quick_check: {result}"),
+            "stop the node, back up postie.db, then `postie export` what can be read and re-import into a fresh home",
+        ),
+        Err(e) => bad(
+            Level::Fail,
+            "store",
+            e.to_string(),
+            "check the database file",
+        ),
+    }
+}
+
+async fn network_checks(ctx: &Context) -> Vec<Finding> {
+    let dns = match crate::dns::Dns::new(&ctx.config.dns) {
+        Ok(d) => d,
+        Err(e) => {
+            return vec![bad(
+                Level::Fail,
+                "dns",
+                e.to_string(),
+                "fix [dns] nameservers",
+            )];
+        }
+    };
+    let mx = match dns.resolver().mx_lookup("gmail.com.").await {
+        Ok(mx) => mx.iter().map(|r| r.exchange().to_utf8()).next(),
+        Err(e) => {
+            return vec![bad(
+                Level::Fail,
+                "dns",
+                format!("MX lookup failed: {e}"),
+                "set [dns] nameservers to a resolver that answers, e.g. [\"9.9.9.9\"]",
+            )];
+        }
+    };
+    let mut findings = vec![ok("dns", "the resolver answers MX queries")];
+    let Some(host) = mx else { return findings };
+    let reachable = match dns.resolver().lookup_ip(host.as_str()).await {
+        Ok(ips) => match ips.iter().next() {
+            Some(ip) => tokio::time::timeout(
+                Duration::from_secs(5),
+                tokio::net::TcpStream::connect((ip, 25)),
+            )
+            .await
+            .is_ok_and(|r| r.is_ok()),
+            None => false,
+        },
+        Err(_) => false,
+    };
+    findings.push(if reachable {
+        ok("outbound", "port 25 to the internet is reachable: direct delivery can work")
+    } else if ctx.config.outbound.mode == crate::config::OutboundMode::Smarthost {
+        ok("outbound", "port 25 is blocked, but a smarthost is configured")
+    } else {
+        bad(Level::Warn, "outbound", "port 25 to the internet is blocked (common on home and mobile networks)", "relay through your provider: set [outbound] mode = \"smarthost\" and [outbound.smarthost] host, port 587, username, password_command")
+    });
+    findings
+}

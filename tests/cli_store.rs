@@ -1,0 +1,216 @@
+//! The CLI over a real store: init, import/export round trips, list, show, passwd, errors.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn postie(home: &Path, args: &[&str]) -> Output {
+    postie_with_stdin(home, args, b"")
+}
+
+fn postie_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_postie"))
+        .args(args)
+        .env("POSTIE_HOME", home)
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that fails before reading stdin closes it: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn corpus() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("SKIP: ../shared/corpus not found");
+        None
+    }
+}
+
+fn list_json(home: &Path) -> Vec<serde_json::Value> {
+    let out = postie(home, &["list", "--json", "--limit", "100000"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn write_messages(dir: &Path) -> PathBuf {
+    let mbox = dir.join("in.mbox");
+    std::fs::write(
+        &mbox,
+        "From alice@example.org Tue Oct  1 10:00:00 2024\n\
+         From: Alice <alice@example.org>\nSubject: one\nMessage-ID: <1@example.org>\n\n\
+         >From the start\nbody one\n\n\
+         From bob@example.org Tue Oct  1 11:00:00 2024\n\
+         From: Bob <bob@example.org>\nSubject: two\nMessage-ID: <2@example.org>\n\nbody two\n",
+    )
+    .unwrap();
+    mbox
+}
+
+#[test]
+fn import_is_idempotent_and_list_json_returns_the_messages() {
+    let home = tempfile::tempdir().unwrap();
+    let mbox = write_messages(home.path());
+    let first = postie(home.path(), &["import", mbox.to_str().unwrap()]);
+    assert!(first.status.success());
+    assert!(
+        stdout(&first).starts_with("imported 2, skipped 0"),
+        "{}",
+        stdout(&first)
+    );
+    let second = postie(home.path(), &["import", mbox.to_str().unwrap()]);
+    assert!(
+        stdout(&second).starts_with("imported 0, skipped 2"),
+        "{}",
+        stdout(&second)
+    );
+    let rows = list_json(home.path());
+    let mut subjects: Vec<&str> = rows
+        .iter()
+        .map(|r| r["subject"].as_str().unwrap())
+        .collect();
+    subjects.sort_unstable();
+    assert_eq!(subjects, ["one", "two"]);
+    for key in [
+        "id",
+        "uid",
+        "mailbox",
+        "date",
+        "from",
+        "flags",
+        "size",
+        "message_id",
+    ] {
+        assert!(rows[0].get(key).is_some(), "missing {key}");
+    }
+    let id = rows[0]["id"].as_i64().unwrap().to_string();
+    let raw = postie(home.path(), &["show", &id, "--raw"]);
+    assert!(
+        raw.stdout
+            .windows(2)
+            .all(|w| w[1] != b'\n' || w[0] == b'\r'),
+        "CRLF stored"
+    );
+}
+
+#[test]
+fn corpus_imports_fully_and_export_reimport_is_byte_identical() {
+    let Some(corpus) = corpus() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let out = postie(home.path(), &["import", corpus.to_str().unwrap()]);
+    let text = stdout(&out);
+    eprintln!("corpus import: {text}");
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("failed 0"), "{text}");
+    let again = postie(home.path(), &["import", corpus.to_str().unwrap()]);
+    assert!(
+        stdout(&again).starts_with("imported 0,"),
+        "{}",
+        stdout(&again)
+    );
+    let rows = list_json(home.path());
+    assert!(rows.len() > 300, "only {} messages listed", rows.len());
+
+    let mbox = home.path().join("export.mbox");
+    let export = postie(home.path(), &["export", "--mbox", mbox.to_str().unwrap()]);
+    assert!(export.status.success());
+    let other = tempfile::tempdir().unwrap();
+    let reimport = postie(other.path(), &["import", mbox.to_str().unwrap()]);
+    assert!(reimport.status.success(), "{}", stdout(&reimport));
+    let copies = list_json(other.path());
+    assert_eq!(copies.len(), rows.len());
+
+    let raw_of = |home: &Path, row: &serde_json::Value| {
+        postie(
+            home,
+            &["show", &row["id"].as_i64().unwrap().to_string(), "--raw"],
+        )
+        .stdout
+    };
+    let mut originals: Vec<Vec<u8>> = rows.iter().map(|r| raw_of(home.path(), r)).collect();
+    let mut reimported: Vec<Vec<u8>> = copies.iter().map(|r| raw_of(other.path(), r)).collect();
+    originals.sort();
+    reimported.sort();
+    assert!(
+        originals == reimported,
+        "raw messages differ after export and re-import"
+    );
+}
+
+#[test]
+fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
+    let home = tempfile::tempdir().unwrap();
+    let out = postie(home.path(), &["init"]);
+    assert!(out.status.success());
+    let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    assert!(text.contains("name = \"tester\""));
+    assert!(text.contains("\"tester@localhost\""));
+    assert!(
+        postie(home.path(), &["list"]).status.success(),
+        "written config loads"
+    );
+    let again = postie(home.path(), &["init"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+}
+
+#[test]
+fn invalid_config_exits_non_zero_naming_file_line_and_key() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.toml"), "[smtp]\nlisten = 25\n").unwrap();
+    let out = postie(home.path(), &["list"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml:2: key `smtp.listen`"), "{err}");
+    assert!(
+        !home.path().join("data/postie.db").exists(),
+        "nothing written on bad config"
+    );
+}
+
+#[test]
+fn passwd_from_stdin_stores_a_hash_not_the_password() {
+    let home = tempfile::tempdir().unwrap();
+    let out = postie_with_stdin(home.path(), &["passwd", "--stdin"], b"s3cret pass\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let db = std::fs::read(home.path().join("data/postie.db")).unwrap();
+    let wal = std::fs::read(home.path().join("data/postie.db-wal")).unwrap_or_default();
+    let needle = b"s3cret pass";
+    assert!(!db.windows(needle.len()).any(|w| w == needle));
+    assert!(!wal.windows(needle.len()).any(|w| w == needle));
+    assert!(wal.windows(9).any(|w| w == b"$argon2id") || db.windows(9).any(|w| w == b"$argon2id"));
+    let unknown = postie_with_stdin(home.path(), &["passwd", "nobody", "--stdin"], b"x\n");
+    assert!(!unknown.status.success());
+}
+
+#[test]
+fn show_of_a_missing_message_fails_clearly() {
+    let home = tempfile::tempdir().unwrap();
+    let out = postie(home.path(), &["show", "424242"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no message with id 424242"));
+}
