@@ -164,6 +164,17 @@ async fn null_mx_bounces_at_once_with_5_1_10_and_a_dsn_to_the_local_sender() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn recipient_without_a_domain_bounces_with_5_1_3() {
+    let dns = TestDns::start(zone());
+    let sender = Sender::new(direct(9), dns.config()).await;
+    let id = sender.enqueue(&message("nd"), &["nodomain"]).await;
+    sender.runner.run_once().await.unwrap();
+    assert_eq!(sender.states(id).await[0].state, RecipientState::Bounced);
+    let attempts = sender.store.queue_attempts(id).await.unwrap();
+    assert_eq!(attempts[0].log.enhanced.as_deref(), Some("5.1.3"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn nxdomain_bounces_with_5_1_2() {
     let dns = TestDns::start(zone());
     let sender = Sender::new(direct(9), dns.config()).await;

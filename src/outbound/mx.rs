@@ -24,6 +24,12 @@ pub struct Destination {
 
 /// Resolve the hosts to try for `domain`, best first.
 pub async fn resolve(dns: &Dns, domain: &str) -> Result<Vec<Destination>, Failure> {
+    if domain.trim_end_matches('.').is_empty() {
+        return Err(Failure::permanent_local(
+            "5.1.3",
+            "the recipient address has no domain".into(),
+        ));
+    }
     if let Some(literal) = domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
         let text = literal.strip_prefix("IPv6:").unwrap_or(literal);
         return match text.parse::<IpAddr>() {
