@@ -9,6 +9,8 @@ mod doctor;
 mod log;
 mod messages;
 mod output;
+mod queue;
+mod sendmail;
 mod serve;
 mod status;
 mod trace;
@@ -118,6 +120,43 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Queue a message from standard input for delivery (sendmail-compatible flags).
+    #[command(disable_help_flag = true)]
+    Sendmail {
+        /// Read recipients from the To, Cc and Bcc header fields.
+        #[arg(short = 't')]
+        read_recipients: bool,
+        /// A line with a single "." does not end the message.
+        #[arg(short = 'i')]
+        ignore_dots: bool,
+        /// Envelope sender.
+        #[arg(short = 'f', short_alias = 'r', value_name = "SENDER")]
+        sender: Option<String>,
+        /// Display name for the From header when the message has none.
+        #[arg(short = 'F', value_name = "NAME")]
+        full_name: Option<String>,
+        /// sendmail -o options: `-oi` acts like -i, others (-oem, -odi, ...) are ignored.
+        #[arg(short = 'o', value_name = "OPTION")]
+        options: Vec<String>,
+        /// Accepted and ignored for compatibility (-bm, -N never, -v, ...).
+        #[arg(short = 'b', value_name = "MODE")]
+        mode: Option<String>,
+        #[arg(short = 'N', value_name = "DSN")]
+        dsn: Option<String>,
+        #[arg(short = 'v')]
+        verbose: bool,
+        #[arg(short = 'h', long = "help", action = clap::ArgAction::Help)]
+        help: Option<bool>,
+        /// Recipients.
+        recipients: Vec<String>,
+    },
+    /// Show the outbound queue, one line per recipient, or act on a queued message.
+    Queue {
+        #[command(subcommand)]
+        action: Option<QueueCommand>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Set an account's password for SMTP AUTH and POP3.
     Passwd {
         /// Account name (default: the first account).
@@ -125,6 +164,25 @@ pub enum Command {
         /// Read the password from standard input instead of the terminal.
         #[arg(long)]
         stdin: bool,
+    },
+}
+
+/// `postie queue` actions on one queued message (ID is the number before the dot).
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Try now, ignoring the retry schedule.
+    Retry { id: i64 },
+    /// Keep the message from being delivered until released.
+    Hold { id: i64 },
+    /// Release a held message; it is tried at once.
+    Release { id: i64 },
+    /// Cancel delivery to every recipient not yet delivered (no bounce).
+    Cancel { id: i64 },
+    /// The attempt history of a message.
+    Attempts {
+        id: i64,
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -187,6 +245,37 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             sessions,
         }) => runtime.block_on(log::log(&ctx, lines, follow, sessions, out)),
         Some(Command::Serve) => runtime.block_on(serve::serve(&ctx, out)),
+        Some(Command::Sendmail {
+            read_recipients,
+            ignore_dots,
+            sender,
+            full_name,
+            options,
+            recipients,
+            ..
+        }) => {
+            let args = sendmail::SendmailArgs {
+                read_recipients,
+                ignore_dots: ignore_dots || options.iter().any(|o| o == "i"),
+                sender,
+                full_name,
+                recipients,
+            };
+            runtime.block_on(sendmail::sendmail(&ctx, args))
+        }
+        Some(Command::Queue { action, json }) => runtime.block_on(async {
+            use queue::QueueAction as A;
+            match action {
+                None => queue::list(&ctx, json, out).await,
+                Some(QueueCommand::Attempts { id, json }) => {
+                    queue::attempts(&ctx, id, json, out).await
+                }
+                Some(QueueCommand::Retry { id }) => queue::act(&ctx, A::Retry, id, out).await,
+                Some(QueueCommand::Hold { id }) => queue::act(&ctx, A::Hold, id, out).await,
+                Some(QueueCommand::Release { id }) => queue::act(&ctx, A::Release, id, out).await,
+                Some(QueueCommand::Cancel { id }) => queue::act(&ctx, A::Cancel, id, out).await,
+            }
+        }),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
         Some(Command::Passwd { account, stdin }) => {
             runtime.block_on(accounts::passwd(&ctx, account.as_deref(), stdin, out))

@@ -67,6 +67,22 @@ pub struct OutboundConfig {
     /// Port used for direct delivery (25; tests point it elsewhere).
     pub direct_port: u16,
     pub smarthost: SmarthostConfig,
+    /// Minutes to wait after each transient failure; the last step repeats until `max_age_hours`.
+    pub retry_minutes: Vec<u64>,
+    /// Give up (and bounce) a recipient still undelivered this many hours after submission.
+    pub max_age_hours: u64,
+    /// Tell the sender after this many hours of deferral (RFC 3464 "delayed"); 0 turns it off.
+    pub delay_notice_hours: u64,
+    /// Outgoing SMTP connections open at once, across all destinations.
+    pub concurrency: usize,
+    /// Outgoing SMTP connections open at once to one destination domain (or the smarthost).
+    pub per_destination: usize,
+    /// The name sent in EHLO (default: the node's host name, `smtp.hostname`).
+    pub helo_name: Option<String>,
+    /// Seconds one SMTP step (connect, a command, the message) may take before it is a failure.
+    pub timeout_secs: u64,
+    /// Seconds between checks of the queue for mail submitted by other processes.
+    pub poll_secs: u64,
 }
 
 impl Default for OutboundConfig {
@@ -75,6 +91,14 @@ impl Default for OutboundConfig {
             mode: OutboundMode::Direct,
             direct_port: 25,
             smarthost: SmarthostConfig::default(),
+            retry_minutes: vec![1, 5, 15, 30, 60],
+            max_age_hours: 120,
+            delay_notice_hours: 4,
+            concurrency: 20,
+            per_destination: 4,
+            helo_name: None,
+            timeout_secs: 120,
+            poll_secs: 5,
         }
     }
 }
@@ -102,6 +126,8 @@ pub struct SmarthostConfig {
     pub password_command: Option<String>,
     /// An environment variable holding the password.
     pub password_env: Option<String>,
+    /// An extra trusted root certificate (PEM) for a smarthost with a private CA.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// Transport security towards the smarthost.

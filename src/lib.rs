@@ -8,6 +8,7 @@
 //!   analyses Received chains and authentication results.
 //! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
 //! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
+//! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
 //! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.
 //! - [`tui`]: the ratatui workstation (event -> update -> effects -> render).
 //! - [`access_log`]: one line per SMTP/POP3 session, for `postie log --sessions`.
@@ -26,6 +27,7 @@ pub mod logging;
 pub mod mail;
 pub mod mailbox_io;
 pub mod node;
+pub mod outbound;
 pub mod pop3;
 pub mod smtp;
 pub mod store;

@@ -1,5 +1,5 @@
-//! The mail node: opens the store and starts the listeners (SMTP now; POP3 and the
-//! outbound runner join here) for `postie serve` and for the TUI's embedded node.
+//! The mail node: opens the store and starts the listeners and the outbound runner (POP3
+//! joins here) for `postie serve` and for the TUI's embedded node.
 
 mod accounts;
 pub mod control;
@@ -99,10 +99,21 @@ impl Node {
             config.smtp.tls.key.as_deref(),
         )?;
         let acceptor = crate::tls::acceptor(&tls)?;
+        let dns = Dns::new(&config.dns)?;
         let backend = StoreBackend {
             accounts: accounts.clone(),
-            dns: Dns::new(&config.dns)?,
+            dns: dns.clone(),
         };
+        let runner = crate::outbound::Runner::new(
+            store.clone(),
+            dns,
+            config.outbound.clone(),
+            hostname.clone(),
+            crate::outbound::LocalSenders {
+                directory: directory.clone(),
+                inboxes: Arc::new(accounts.inboxes().clone()),
+            },
+        );
 
         let (stop, stopped) = watch::channel(false);
         let mut tasks = JoinSet::new();
@@ -161,6 +172,7 @@ impl Node {
             }
         });
         let flush = Arc::new(tokio::sync::Notify::new());
+        tasks.spawn(runner.run(flush.clone(), stopped_signal(stop.subscribe())));
         let control = control::bind(&paths.data_dir).map_err(|source| NodeError::DataDir {
             path: control::socket_path(&paths.data_dir),
             source,

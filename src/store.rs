@@ -7,6 +7,7 @@
 
 mod ops;
 mod queries;
+mod queue;
 mod schema;
 mod search;
 #[cfg(test)]
@@ -14,6 +15,7 @@ mod tests;
 mod types;
 mod writer;
 
+pub use queue::*;
 pub use schema::SCHEMA_VERSION;
 pub use search::{QueryError, SearchQuery};
 pub use types::*;

@@ -111,6 +111,15 @@ CREATE TABLE queue_attempts (
     remote_id    TEXT
 );
 "#,
+    // v3: outbound delivery: claim leases, the retry step, delay notices, offline attempts.
+    r#"
+ALTER TABLE queue_recipients ADD COLUMN lease_until INTEGER;
+ALTER TABLE queue_recipients ADD COLUMN schedule_step INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE queue_recipients ADD COLUMN status TEXT;
+ALTER TABLE queue_attempts ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX queue_attempts_by_recipient ON queue_attempts (recipient_id);
+"#,
 ];
 
 /// The schema version this code writes.

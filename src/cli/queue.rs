@@ -1,0 +1,147 @@
+//! `postie queue`: the outbound queue per recipient (mailq-like, or `--json`), its attempt
+//! history, and retry/hold/release/cancel of one queued message.
+
+use super::Context;
+use super::output::rfc3339;
+use crate::store::{QueueEntry, StoreError};
+use serde::Serialize;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// What to do to a queued message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueAction {
+    Retry,
+    Hold,
+    Release,
+    Cancel,
+}
+
+/// One recipient in `postie queue --json` (stable: fields are only ever added).
+#[derive(Debug, Serialize)]
+struct EntryJson<'a> {
+    queue_id: i64,
+    recipient_id: i64,
+    from: &'a str,
+    rcpt: &'a str,
+    state: crate::store::RecipientState,
+    created: String,
+    next_attempt: Option<String>,
+    attempts: u32,
+    last_reply: Option<&'a str>,
+    subject: Option<&'a str>,
+    size: u64,
+}
+
+impl<'a> EntryJson<'a> {
+    fn new(e: &'a QueueEntry) -> Self {
+        Self {
+            queue_id: e.queue_id,
+            recipient_id: e.recipient_id,
+            from: &e.mail_from,
+            rcpt: &e.rcpt,
+            state: e.state,
+            created: rfc3339(e.created_at),
+            next_attempt: e.next_attempt_at.map(rfc3339),
+            attempts: e.attempts,
+            last_reply: e.last_reply.as_deref(),
+            subject: e.subject.as_deref(),
+            size: e.size,
+        }
+    }
+}
+
+/// List every recipient: `queue-id.recipient-id  state  from -> rcpt  attempts  reply`.
+pub async fn list(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let entries = store.queue().await?;
+    if json {
+        let rows: Vec<EntryJson<'_>> = entries.iter().map(EntryJson::new).collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if entries.is_empty() {
+        writeln!(out, "the queue is empty")?;
+    }
+    for e in &entries {
+        let state = serde_json::to_value(e.state)?;
+        let from = if e.mail_from.is_empty() {
+            "<>"
+        } else {
+            &e.mail_from
+        };
+        writeln!(
+            out,
+            "{}.{}\t{}\t{} -> {}\t{} attempt(s)\t{}",
+            e.queue_id,
+            e.recipient_id,
+            state.as_str().unwrap_or("?"),
+            from,
+            e.rcpt,
+            e.attempts,
+            e.last_reply.as_deref().unwrap_or("")
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every attempt for one queued message, oldest first.
+pub async fn attempts(
+    ctx: &Context,
+    id: i64,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let attempts = store.queue_attempts(id).await?;
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &attempts)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    for a in &attempts {
+        let l = &a.log;
+        writeln!(
+            out,
+            "{}\t{}\t{} [{}]\t{}\t{} {} {}{}",
+            rfc3339(a.at),
+            a.rcpt,
+            l.host.as_deref().unwrap_or("-"),
+            l.ip.as_deref().unwrap_or("-"),
+            if l.tls { "tls" } else { "plain" },
+            l.code.map(|c| c.to_string()).unwrap_or_default(),
+            l.enhanced.as_deref().unwrap_or(""),
+            l.reply.as_deref().unwrap_or(""),
+            l.remote_id
+                .as_deref()
+                .map(|id| format!(" (remote id {id})"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Retry, hold, release or cancel one queued message.
+pub async fn act(
+    ctx: &Context,
+    action: QueueAction,
+    id: i64,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let result = match action {
+        QueueAction::Retry => store.queue_retry(id).await,
+        QueueAction::Hold => store.queue_hold(id).await,
+        QueueAction::Release => store.queue_release(id).await,
+        QueueAction::Cancel => store.queue_cancel(id).await,
+    };
+    match result {
+        Ok(n) => {
+            writeln!(out, "{n} recipient(s) of message {id} changed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(StoreError::NotFound(_)) => Err(anyhow::anyhow!("no queued message {id}")),
+        Err(e) => Err(e.into()),
+    }
+}

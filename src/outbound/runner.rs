@@ -1,0 +1,400 @@
+//! The queue runner: claims due recipients, groups them by destination, delivers with
+//! bounded concurrency (globally and per destination) over reused connections, and commits
+//! each message's outcomes, attempt log and DSNs in one write.
+
+mod outcome;
+
+use super::mx::{self, Destination};
+use super::reply::Failure;
+use super::schedule::{Clock, Schedule, SystemClock};
+use super::transport::{self, RcptResult, Session, SmarthostParams};
+use super::{LocalSenders, OutboundError};
+use crate::config::{OutboundConfig, OutboundMode};
+use crate::dns::Dns;
+use crate::store::{ClaimedRecipient, Store, StoreEvent};
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Recipients claimed per round of a pass.
+const CLAIM_BATCH: usize = 1000;
+
+/// Seconds a stopping node waits for the delivery pass under way.
+const SHUTDOWN_GRACE_SECS: u64 = 10;
+
+/// Outcome writes a connection may have in flight while it sends the next message.
+const MAX_RECORDING: usize = 32;
+
+/// What one pass over the queue did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub claimed: usize,
+    pub delivered: usize,
+    pub deferred: usize,
+    pub bounced: usize,
+    /// The first failure to record an outcome (its recipients return when the lease ends).
+    pub failed: Option<String>,
+}
+
+/// Add a finished recording task's counts to `report`.
+fn merge(
+    report: &mut PassReport,
+    done: Option<Result<Result<PassReport, OutboundError>, tokio::task::JoinError>>,
+) {
+    let part = match done {
+        None => return,
+        Some(Ok(Ok(part))) => part,
+        Some(Ok(Err(e))) => {
+            report.failed.get_or_insert(e.to_string());
+            return;
+        }
+        Some(Err(e)) => {
+            report.failed.get_or_insert(e.to_string());
+            return;
+        }
+    };
+    report.delivered += part.delivered;
+    report.deferred += part.deferred;
+    report.bounced += part.bounced;
+}
+
+/// The outbound delivery runner; cheap to clone.
+#[derive(Clone)]
+pub struct Runner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Store,
+    dns: Dns,
+    config: OutboundConfig,
+    schedule: Schedule,
+    clock: Arc<dyn Clock>,
+    hostname: String,
+    helo: String,
+    local: LocalSenders,
+    connections: Arc<Semaphore>,
+    password: Mutex<Option<String>>,
+}
+
+/// One message's recipients bound for one destination.
+struct Job {
+    queue_id: i64,
+    recipients: Vec<ClaimedRecipient>,
+}
+
+impl Runner {
+    /// A runner over `store` using the `[outbound]` settings; `hostname` names this node.
+    pub fn new(
+        store: Store,
+        dns: Dns,
+        config: OutboundConfig,
+        hostname: String,
+        local: LocalSenders,
+    ) -> Self {
+        Self::with_clock(store, dns, config, hostname, local, Arc::new(SystemClock))
+    }
+
+    /// As [`Runner::new`] with an injected clock (tests advance it instead of sleeping).
+    pub fn with_clock(
+        store: Store,
+        dns: Dns,
+        config: OutboundConfig,
+        hostname: String,
+        local: LocalSenders,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let helo = config.helo_name.clone().unwrap_or_else(|| hostname.clone());
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                dns,
+                schedule: Schedule::from_config(&config),
+                connections: Arc::new(Semaphore::new(config.concurrency.max(1))),
+                config,
+                clock,
+                hostname,
+                helo,
+                local,
+                password: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Deliver everything due now; returns when every claimed recipient has an outcome.
+    pub async fn run_once(&self) -> Result<PassReport, OutboundError> {
+        let mut report = PassReport::default();
+        loop {
+            let now = self.inner.clock.now();
+            let lease = now + self.lease_secs();
+            let claimed = self.inner.store.claim_due(now, lease, CLAIM_BATCH).await?;
+            if claimed.is_empty() {
+                return Ok(report);
+            }
+            report.claimed += claimed.len();
+            let mut destinations: BTreeMap<String, Vec<ClaimedRecipient>> = BTreeMap::new();
+            for r in claimed {
+                let key = match self.inner.config.mode {
+                    OutboundMode::Direct => r.domain.clone(),
+                    OutboundMode::Smarthost => String::new(),
+                };
+                destinations.entry(key).or_default().push(r);
+            }
+            let mut tasks = tokio::task::JoinSet::new();
+            for (domain, recipients) in destinations {
+                let runner = self.clone();
+                tasks.spawn(async move { runner.deliver_destination(domain, recipients).await });
+            }
+            while let Some(done) = tasks.join_next().await {
+                let part = done.map_err(|e| OutboundError::Task(e.to_string()))??;
+                report.delivered += part.delivered;
+                report.deferred += part.deferred;
+                report.bounced += part.bounced;
+            }
+        }
+    }
+
+    /// Run until `shutdown` resolves: wake on new submissions, on `wake` (a flush request),
+    /// on the next due time, and every `poll_secs` (for mail queued by other processes).
+    pub async fn run(
+        self,
+        wake: Arc<tokio::sync::Notify>,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) {
+        let store = self.inner.store.clone();
+        if let Err(e) = store.release_leases().await {
+            tracing::warn!(error = %e, "cannot release delivery leases");
+        }
+        let mut events = store.subscribe();
+        let poll = self.inner.config.poll_secs.max(1) as i64;
+        tokio::pin!(shutdown);
+        loop {
+            while events.try_recv().is_ok() {}
+            let pass = self.run_once();
+            tokio::pin!(pass);
+            let result = tokio::select! {
+                result = &mut pass => result,
+                () = &mut shutdown => {
+                    // Let the transactions under way finish and their outcomes commit, so a
+                    // clean stop does not cause redeliveries; leases cover the rest.
+                    let grace = Duration::from_secs(SHUTDOWN_GRACE_SECS);
+                    let _ = tokio::time::timeout(grace, pass).await;
+                    return;
+                }
+            };
+            if let Err(e) = result {
+                tracing::warn!(error = %e, "outbound pass failed");
+            }
+            let now = self.inner.clock.now();
+            let wait = match store.next_due_at().await {
+                Ok(Some(due)) => (due - now).clamp(0, poll),
+                _ => poll,
+            };
+            tokio::select! {
+                () = &mut shutdown => return,
+                event = events.recv() => {
+                    if let Ok(other) = event
+                        && other != StoreEvent::QueueChanged
+                    {
+                        continue;
+                    }
+                }
+                () = wake.notified() => {}
+                () = tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)) => {}
+            }
+        }
+    }
+
+    fn lease_secs(&self) -> i64 {
+        (self.inner.config.timeout_secs.max(1) as i64 * 10).max(600)
+    }
+
+    fn step(&self) -> Duration {
+        Duration::from_secs(self.inner.config.timeout_secs.max(1))
+    }
+
+    /// All claimed recipients for one destination: resolve once, then up to
+    /// `per_destination` connections take messages from a shared list.
+    async fn deliver_destination(
+        &self,
+        domain: String,
+        recipients: Vec<ClaimedRecipient>,
+    ) -> Result<PassReport, OutboundError> {
+        let mut jobs: BTreeMap<i64, Vec<ClaimedRecipient>> = BTreeMap::new();
+        for r in recipients {
+            jobs.entry(r.queue_id).or_default().push(r);
+        }
+        let jobs: VecDeque<Job> = jobs
+            .into_iter()
+            .map(|(queue_id, recipients)| Job {
+                queue_id,
+                recipients,
+            })
+            .collect();
+        let route = match self.inner.config.mode {
+            OutboundMode::Direct => mx::resolve(&self.inner.dns, &domain).await,
+            OutboundMode::Smarthost => Ok(Vec::new()),
+        };
+        let route = match route {
+            Ok(route) => Arc::new(route),
+            Err(failure) => {
+                let mut report = PassReport::default();
+                for job in jobs {
+                    let results = vec![RcptResult::Failed(failure.clone()); job.recipients.len()];
+                    self.finish(&job, &results, None, &mut report).await?;
+                }
+                return Ok(report);
+            }
+        };
+        let workers = self.inner.config.per_destination.max(1).min(jobs.len());
+        let jobs = Arc::new(Mutex::new(jobs));
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..workers {
+            let (runner, jobs, route) = (self.clone(), jobs.clone(), route.clone());
+            tasks.spawn(async move { runner.worker(jobs, route).await });
+        }
+        let mut report = PassReport::default();
+        while let Some(done) = tasks.join_next().await {
+            let part = done.map_err(|e| OutboundError::Task(e.to_string()))??;
+            report.delivered += part.delivered;
+            report.deferred += part.deferred;
+            report.bounced += part.bounced;
+        }
+        Ok(report)
+    }
+
+    /// One connection's worth of work: take messages until none are left, reconnecting when
+    /// the connection breaks; a destination that cannot be reached fails what is left.
+    async fn worker(
+        &self,
+        jobs: Arc<Mutex<VecDeque<Job>>>,
+        route: Arc<Vec<Destination>>,
+    ) -> Result<PassReport, OutboundError> {
+        let mut report = PassReport::default();
+        let _permit = self
+            .inner
+            .connections
+            .acquire()
+            .await
+            .map_err(|e| OutboundError::Task(e.to_string()))?;
+        let mut session: Option<Session> = None;
+        let mut recording: tokio::task::JoinSet<Result<PassReport, OutboundError>> =
+            tokio::task::JoinSet::new();
+        loop {
+            let next = jobs.lock().ok().and_then(|mut q| q.pop_front());
+            let Some(job) = next else { break };
+            if session.as_ref().is_none_or(|s| !s.usable()) {
+                match self.connect(&route).await {
+                    Ok(s) => session = Some(s),
+                    Err(failure) => {
+                        let mut failed = vec![job];
+                        if let Ok(mut q) = jobs.lock() {
+                            failed.extend(q.drain(..));
+                        }
+                        for job in failed {
+                            let results =
+                                vec![RcptResult::Failed(failure.clone()); job.recipients.len()];
+                            self.finish(&job, &results, None, &mut report).await?;
+                        }
+                        break;
+                    }
+                }
+            }
+            let Some(s) = session.as_mut() else { break };
+            let message = self.inner.store.queued_message(job.queue_id).await?;
+            let raw = crate::mail::canonical_crlf(&message.raw);
+            let rcpts: Vec<String> = job.recipients.iter().map(|r| r.rcpt.clone()).collect();
+            let results = s.transaction(&message.mail_from, &rcpts, &raw).await;
+            let log = (s.host.clone(), s.ip.map(|ip| ip.to_string()), s.tls);
+            // Record while the next message goes out: the store groups these commits.
+            // A crash before the commit only means this message is sent again.
+            while recording.len() >= MAX_RECORDING {
+                merge(&mut report, recording.join_next().await);
+            }
+            let runner = self.clone();
+            recording.spawn(async move {
+                let mut part = PassReport::default();
+                runner.finish(&job, &results, Some(log), &mut part).await?;
+                Ok(part)
+            });
+        }
+        if let Some(s) = session {
+            s.quit().await;
+        }
+        while let Some(done) = recording.join_next().await {
+            merge(&mut report, Some(done));
+        }
+        match report.failed.take() {
+            Some(e) => Err(OutboundError::Task(e)),
+            None => Ok(report),
+        }
+    }
+
+    /// Open a session: the smarthost, or the MX hosts in order (each host's addresses).
+    async fn connect(&self, route: &[Destination]) -> Result<Session, Failure> {
+        let step = self.step();
+        if self.inner.config.mode == OutboundMode::Smarthost {
+            let sh = &self.inner.config.smarthost;
+            let root =
+                match &sh.ca_file {
+                    Some(path) => Some(std::fs::read(path).map_err(|e| {
+                        Failure::local(format!("cannot read {}: {e}", path.display()))
+                    })?),
+                    None => None,
+                };
+            let credentials = match &sh.username {
+                Some(user) => Some((user.clone(), self.password()?)),
+                None => None,
+            };
+            let port = sh.port.unwrap_or(match sh.tls {
+                crate::config::SmarthostTls::Tls => 465,
+                crate::config::SmarthostTls::Starttls => 587,
+                crate::config::SmarthostTls::None => 25,
+            });
+            let params = SmarthostParams {
+                host: &sh.host,
+                port,
+                tls: sh.tls,
+                credentials,
+                extra_root: root.as_deref(),
+            };
+            return transport::connect_smarthost(&params, &self.inner.helo, step).await;
+        }
+        let mut last = Failure::transient("no MX host to try".into());
+        let mut all_offline = true;
+        for dest in route {
+            for ip in &dest.addrs {
+                let addr = SocketAddr::new(*ip, self.inner.config.direct_port);
+                match transport::connect_direct(&dest.host, addr, &self.inner.helo, step).await {
+                    Ok(s) => return Ok(s),
+                    Err(mut f) => {
+                        all_offline &= f.offline;
+                        f.text = format!("{} [{ip}]: {}", dest.host, f.text);
+                        last = f;
+                    }
+                }
+            }
+        }
+        // Only a permanent refusal from every host is final; otherwise try again later.
+        last.permanent = false;
+        last.offline = all_offline && !route.is_empty();
+        Err(last)
+    }
+
+    /// The smarthost password from config, environment or command (cached once read).
+    fn password(&self) -> Result<String, Failure> {
+        if let Ok(cached) = self.inner.password.lock()
+            && let Some(p) = cached.as_ref()
+        {
+            return Ok(p.clone());
+        }
+        let p = super::password::smarthost_password(&self.inner.config.smarthost)
+            .map_err(|e| Failure::local(e.to_string()))?;
+        if let Ok(mut cached) = self.inner.password.lock() {
+            *cached = Some(p.clone());
+        }
+        Ok(p)
+    }
+}
