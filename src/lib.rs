@@ -9,14 +9,20 @@
 //! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
 //! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
 //! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
+//! - [`node`]: the composition root of the mail node: lock, listeners, runner, control
+//!   socket; used by `postie serve` and by the TUI's embedded node.
+//! - [`dns`]: every lookup postie makes, through the `[dns]` servers; [`tls`]: certificates.
+//! - [`logging`]: tracing to daily files in the data dir.
 //! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.
 //! - [`tui`]: the ratatui workstation (event -> update -> effects -> render).
 //! - [`access_log`]: one line per SMTP/POP3 session, for `postie log --sessions`.
 //! - [`cli`]: the command-line surface; `main.rs` only parses arguments and calls it.
 //!
 //! Data flow: SMTP sessions hand complete messages to the store, which answers only once the
-//! bytes are durable; the store notifies listeners (TUI, POP3) of new mail through a
-//! broadcast channel; the TUI reads through the store's reader API and never blocks on IO.
+//! bytes are durable; relayed recipients enter the outbound queue in the same write. The store
+//! notifies listeners (the outbound runner, the TUI, the control socket for other processes)
+//! through a broadcast channel; the TUI reads through the store's reader API and never
+//! blocks on IO.
 
 pub mod access_log;
 pub mod auth;
