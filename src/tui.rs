@@ -15,6 +15,10 @@ pub mod event;
 pub mod keymap;
 pub mod message;
 pub mod terminal;
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
 pub mod theme;
 pub mod ui;
 

@@ -103,7 +103,11 @@ pub fn bare_address(entry: &str) -> String {
 }
 
 fn quote(doc: &ReaderDoc) -> String {
-    let mut out = format!("On {}, {} wrote:\n", doc.date, doc.from);
+    let mut out = if doc.date.is_empty() {
+        format!("{} wrote:\n", doc.from)
+    } else {
+        format!("On {}, {} wrote:\n", doc.date, doc.from)
+    };
     for line in &doc.body {
         if line.is_empty() {
             out.push_str(">\n");

@@ -322,9 +322,9 @@ pub fn welcome_text(
 Welcome to postie, your terminal mail workstation and your own small mail server.\r\n\r\n\
 Configuration: {}\r\nData (mail store, TLS, logs): {}\r\nSMTP listening on: {listen}\r\n\r\n\
 Send this node a first message from another program, for example:\r\n\r\n\
-  swaks --server {host} --port {port} --to {to} --body 'hello'\r\n\r\n\
+\x20 swaks --server {host} --port {port} --to {to} --body 'hello'\r\n\r\n\
 or with curl:\r\n\r\n\
-  curl smtp://{host}:{port} --mail-from me@example.org --mail-rcpt {to} -T message.eml\r\n\r\n\
+\x20 curl smtp://{host}:{port} --mail-from me@example.org --mail-rcpt {to} -T message.eml\r\n\r\n\
 Press ? for every key of the pane you are in, : for the command line.\r\n",
         config.display(),
         data.display()
