@@ -7,6 +7,10 @@ mod list;
 mod outcome;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::queue_entry;
+}
 
 pub use list::{ListSource, ListState};
 

@@ -3,7 +3,7 @@
 use crate::tui::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::text::{Line, Span};
+use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 const COMPOSE: &[(&str, &str)] = &[
@@ -47,30 +47,34 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .map(|(cmd, keys)| (keys.join(" "), cmd.describe().to_string()))
             .collect(),
     };
+    let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
+    let columns = rows.len().div_ceil(inner_h).max(1);
+    let col_w = usize::from(area.width.saturating_sub(2)) / columns;
     let key_w = rows
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(4)
-        .min(20);
-    let lines: Vec<Line> = rows
-        .into_iter()
-        .map(|(k, d)| {
-            Line::from(vec![
-                super::cell(&k, key_w + 2, app.theme.accent),
-                Span::raw(d),
-            ])
-        })
-        .collect();
-    let inner = Rect::new(
-        area.x + 1,
-        area.y,
-        area.width.saturating_sub(2),
-        area.height,
-    );
-    frame.render_widget(Clear, inner);
+        .min(12);
+    let mut lines: Vec<Line> = Vec::new();
+    for r in 0..inner_h.min(rows.len()) {
+        let mut spans = Vec::new();
+        for c in 0..columns {
+            if let Some((k, d)) = rows.get(c * inner_h + r) {
+                spans.push(super::cell(k, key_w + 1, app.theme.accent));
+                spans.push(super::cell(
+                    d,
+                    col_w.saturating_sub(key_w + 2),
+                    Default::default(),
+                ));
+                spans.push(ratatui::text::Span::raw(" "));
+            }
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(Clear, area);
     let block = Block::default()
         .borders(Borders::ALL)
         .title(" keys (any key closes) ");
-    frame.render_widget(Paragraph::new(lines).block(block), inner);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

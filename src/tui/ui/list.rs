@@ -11,7 +11,7 @@ use ratatui::widgets::Paragraph;
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
     let from_w = if w >= 100 { 24 } else { 16 };
-    let fixed = 1 + 4 + 10 + 1 + from_w + 1 + 1 + 6;
+    let fixed = 1 + 5 + 10 + 1 + from_w + 1 + 1 + 6;
     let subject_w = w.saturating_sub(fixed);
     let title = match &app.list.source {
         ListSource::Mailbox(id) => format!("{} ({})", app.mailbox_name(*id), app.list.total),
@@ -23,14 +23,14 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         SortKey::Subject => "subject",
         SortKey::Size => "size",
     };
-    let arrow = if app.list.descending { "v" } else { "^" };
+    let arrow = if app.list.descending { "desc" } else { "asc" };
     let marked = if app.list.marked.is_empty() {
         String::new()
     } else {
         format!(" [{} marked]", app.list.marked.len())
     };
     let header = format!(
-        "{title}{marked}  sort:{sort}{arrow}{}",
+        "{title}{marked}  sorted by {sort} {arrow}{}",
         if app.list.threaded { " threads" } else { "" }
     );
     let mut lines = vec![Line::from(super::cell(&header, w, app.theme.accent))];
@@ -108,7 +108,7 @@ fn row_line(
     let subject = format!("{indent}{}", row.subject);
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
-        super::cell(&flags, 4, style),
+        super::cell(&flags, 5, style),
         super::cell(
             &super::short_date(row.date, app.now, app.tz_offset),
             10,
