@@ -31,10 +31,11 @@ pub fn render(app: &App, frame: &mut Frame) {
     match app.pane {
         Pane::Compose => compose::render(app, frame, a.main),
         Pane::Outbox => outbox::render(app, frame, a.main),
-        Pane::Chain => match &app.reader.doc {
-            Some(doc) => super::chain_view::render(frame, a.main, &doc.trace, &app.chain),
-            None => {}
-        },
+        Pane::Chain => {
+            if let Some(doc) = &app.reader.doc {
+                super::chain_view::render(frame, a.main, &doc.trace, &app.chain);
+            }
+        }
         Pane::Mail | Pane::Reader => {}
     }
     bars::status(app, frame, a.status);

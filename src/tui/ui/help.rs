@@ -44,7 +44,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .keymap
             .help(app.key_context())
             .into_iter()
-            .map(|(cmd, keys)| (keys.join(" "), cmd.describe().to_string()))
+            .map(|(cmd, keys)| {
+                (
+                    keys.join(" "),
+                    format!("{} [{}]", cmd.describe(), cmd.name()),
+                )
+            })
             .collect(),
     };
     let inner_h = usize::from(area.height.saturating_sub(2)).max(1);
