@@ -84,9 +84,18 @@ fn start(home: &Path, name: &str) -> Tmux {
     let tmux = Tmux {
         socket: format!("postie-e2e-{}-{name}", std::process::id()),
     };
+    // A stand-in $VISUAL that appends a line, so the editor handoff is exercised.
+    let editor = home.join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\necho EDITED-BY-VISUAL >> \"$1\"\n").unwrap();
+    Command::new("chmod")
+        .arg("755")
+        .arg(&editor)
+        .status()
+        .unwrap();
     let script = format!(
-        "env POSTIE_HOME='{}' TERM=xterm-256color '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
+        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
         home.display(),
+        editor.display(),
         env!("CARGO_BIN_EXE_postie")
     );
     tmux.cmd(&[
@@ -170,10 +179,13 @@ fn receive_open_reply_send_and_see_it_queued() {
     let screen = tmux.wait_for("E2E hello");
     assert!(screen.contains("new mail from bob@example.org"), "{screen}");
 
-    tmux.keys(&["Enter"]);
+    // The selection stayed on the welcome message; the new mail is above it.
+    tmux.keys(&["k", "Enter"]);
     tmux.wait_for("Are you there?");
     tmux.keys(&["r"]);
     tmux.wait_for("Subject: Re: E2E hello");
+    tmux.keys(&["C-e"]);
+    tmux.wait_for("EDITED-BY-VISUAL");
     tmux.literal("Yes, here.");
     tmux.keys(&["C-s"]);
     tmux.wait_for("queued for delivery");
@@ -237,4 +249,26 @@ fn attaches_to_a_running_serve_and_says_so() {
         .arg(serve.id().to_string())
         .status();
     let _ = serve.wait();
+}
+
+#[test]
+fn sigterm_quits_cleanly_and_restores_the_terminal() {
+    if !Tmux::available() {
+        eprintln!("SKIP: tmux not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    write_config(home.path());
+    let tmux = start(home.path(), "term");
+    tmux.wait_for("Welcome to postie");
+    // The node lock names the process holding it: the TUI with its embedded node.
+    let pid = std::fs::read_to_string(home.path().join("data/node.lock")).unwrap();
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.trim())
+        .status()
+        .unwrap();
+    tmux.wait_for("POSTIE-EXITED 0");
+    let screen = tmux.wait_for("icanon");
+    assert!(!screen.contains("-icanon"), "{screen}");
 }

@@ -8,6 +8,8 @@ mod outcome;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_compose;
+#[cfg(test)]
 pub(crate) mod tests_support {
     pub(crate) use super::tests::queue_entry;
 }

@@ -30,6 +30,8 @@ pub struct ListState {
     pub requested: Option<(u64, u64)>,
     pub marked: BTreeSet<MessageId>,
     pub visual_anchor: Option<u64>,
+    /// The message to keep selected when a reload shifts rows (new mail above it).
+    pub follow: Option<MessageId>,
     /// Threaded view: replies are indented under their thread (within the loaded window).
     pub threaded: bool,
 }
@@ -49,6 +51,7 @@ impl Default for ListState {
             requested: None,
             marked: BTreeSet::new(),
             visual_anchor: None,
+            follow: None,
             threaded: false,
         }
     }
@@ -94,6 +97,7 @@ impl ListState {
     /// Ask again for the visible window (after new mail, flag changes, a sort change).
     pub fn reload(&mut self, height: u16) -> Vec<Effect> {
         self.requested = None;
+        self.follow = self.selected_row().map(|r| r.id);
         self.fetch(height, true)
     }
 
@@ -169,6 +173,12 @@ impl ListState {
         self.total = total;
         self.offset = offset;
         self.rows = rows;
+        if let Some(id) = self.follow.take()
+            && let Some(pos) = self.rows.iter().position(|r| r.id == id)
+        {
+            // The view stays put (new mail shows above); the selection follows its message.
+            self.selected = offset + pos as u64;
+        }
         if self.selected >= total {
             self.selected = total.saturating_sub(1);
         }

@@ -9,22 +9,22 @@ use crate::tui::effects::QueueOp;
 use crate::tui::testkit::{self, NOW, app_with_inbox, doc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }
 
-fn ch(app: &mut App, c: char) -> Vec<Effect> {
+pub(super) fn ch(app: &mut App, c: char) -> Vec<Effect> {
     key(app, KeyCode::Char(c))
 }
 
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+pub(super) fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.update(Action::Key(KeyEvent::new(
         KeyCode::Char(c),
         KeyModifiers::CONTROL,
     )))
 }
 
-fn typed(app: &mut App, text: &str) {
+pub(super) fn typed(app: &mut App, text: &str) {
     for c in text.chars() {
         ch(app, c);
     }
@@ -337,131 +337,6 @@ fn reply_from_the_list_loads_the_message_first() {
 }
 
 #[test]
-fn compose_send_queues_and_returns_at_once() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    assert_eq!(app.compose.as_ref().unwrap().field, Field::To);
-    typed(&mut app, "bob@example.org");
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Enter);
-    key(&mut app, KeyCode::Enter);
-    typed(&mut app, "Plans");
-    key(&mut app, KeyCode::Enter);
-    typed(&mut app, "See you");
-    let fx = ctrl(&mut app, 's');
-    assert_eq!(app.pane, Pane::Mail);
-    match fx.as_slice() {
-        [Effect::Send(d)] => {
-            assert_eq!(
-                (d.to.as_str(), d.subject.as_str()),
-                ("bob@example.org", "Plans")
-            );
-            assert!(d.body.starts_with("See you"));
-            assert!(
-                d.body.ends_with("-- \nAlice"),
-                "signature appended: {:?}",
-                d.body
-            );
-        }
-        other => panic!("expected Send, got {other:?}"),
-    }
-}
-
-#[test]
-fn send_without_recipients_says_so_and_stays() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    assert!(ctrl(&mut app, 's').is_empty());
-    assert!(app.status_is_error);
-    assert_eq!(app.pane, Pane::Compose);
-}
-
-#[test]
-fn tab_completes_an_address_from_the_store() {
-    let mut app = app_with_inbox(80, 24);
-    app.update(Action::Outcome(Outcome::Addresses(vec![
-        "Bob Example <bob@example.org>".into(),
-    ])));
-    ch(&mut app, 'c');
-    typed(&mut app, "bo");
-    key(&mut app, KeyCode::Tab);
-    assert_eq!(
-        app.compose.as_ref().unwrap().draft.to,
-        "Bob Example <bob@example.org>, "
-    );
-    key(&mut app, KeyCode::Tab);
-    assert_eq!(app.compose.as_ref().unwrap().field, Field::Cc);
-}
-
-#[test]
-fn escape_on_a_changed_draft_asks_and_y_discards() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    typed(&mut app, "x");
-    assert!(key(&mut app, KeyCode::Esc).is_empty());
-    assert_eq!(app.confirm, Some(Confirm::Discard));
-    ch(&mut app, 'y');
-    assert!(app.compose.is_none());
-    assert_eq!(app.pane, Pane::Mail);
-}
-
-#[test]
-fn escape_then_s_saves_the_draft() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    typed(&mut app, "x");
-    key(&mut app, KeyCode::Esc);
-    assert!(matches!(
-        ch(&mut app, 's').as_slice(),
-        [Effect::SaveDraft(_)]
-    ));
-}
-
-#[test]
-fn a_changed_draft_autosaves_after_the_configured_seconds() {
-    let mut app = app_with_inbox(80, 24);
-    app.autosave_secs = 5;
-    ch(&mut app, 'c');
-    typed(&mut app, "x");
-    assert!(app.update(Action::Tick(NOW + 4)).is_empty());
-    let fx = app.update(Action::Tick(NOW + 5));
-    assert!(matches!(fx.as_slice(), [Effect::SaveDraft(d)] if d.to == "x"));
-    assert!(
-        app.update(Action::Tick(NOW + 11)).is_empty(),
-        "nothing new to save"
-    );
-    app.update(Action::Outcome(Outcome::DraftSaved(55)));
-    assert_eq!(app.compose.as_ref().unwrap().draft.draft_id, Some(55));
-}
-
-#[test]
-fn quitting_while_composing_saves_the_draft_first() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    typed(&mut app, "x");
-    let fx = ctrl(&mut app, 'c');
-    assert!(matches!(
-        fx.as_slice(),
-        [Effect::SaveDraft(_), Effect::Quit]
-    ));
-}
-
-#[test]
-fn ctrl_e_hands_the_body_to_the_editor_and_takes_it_back() {
-    let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'c');
-    assert_eq!(
-        ctrl(&mut app, 'e'),
-        vec![Effect::Editor("\n-- \nAlice".into())]
-    );
-    app.update(Action::Outcome(Outcome::EditorText("edited\ntext".into())));
-    assert_eq!(
-        app.compose.as_ref().unwrap().editor.lines(),
-        ["edited", "text"]
-    );
-}
-
-#[test]
 fn search_prompt_runs_the_query_and_shows_hits_as_a_list() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, '/');
@@ -657,6 +532,32 @@ fn command_line_switches_folder_and_reports_unknown_commands() {
             Effect::LoadMailboxes
         ]
     );
+}
+
+#[test]
+fn new_mail_above_the_selection_keeps_the_same_message_selected() {
+    let mut app = app_with_inbox(80, 24);
+    for _ in 0..3 {
+        ch(&mut app, 'j');
+    }
+    let fx = app.update(Action::Store(StoreEvent::MessageAdded {
+        id: 7,
+        mailbox_id: 1,
+        from: None,
+        subject: String::new(),
+    }));
+    let generation = app.list.generation;
+    assert!(fx.iter().any(|e| matches!(e, Effect::LoadRows { .. })));
+    let mut rows = testkit::rows(0, 62);
+    rows.insert(0, testkit::row(7, 1, "New", "fresh", NOW, Flags::empty()));
+    app.update(Action::Outcome(Outcome::Rows {
+        generation,
+        offset: 0,
+        total: 1_000_001,
+        rows,
+    }));
+    assert_eq!(app.list.selected, 4);
+    assert_eq!(app.list.selected_row().unwrap().id, 103);
 }
 
 #[test]
