@@ -136,15 +136,24 @@ impl ListState {
             return Vec::new();
         };
         let h = u64::from(height.max(1));
-        let want_end = (self.top + h).min(self.total.max(self.top + h));
+        // Ask for the next window half a screen before it is needed, so scrolling rarely
+        // shows a row that has not arrived yet.
+        let margin = h / 2;
+        let need_start = self.top.saturating_sub(margin);
+        let need_end = (self.top + h + margin).min(self.total);
         let have_end = self.offset + self.rows.len() as u64;
-        let cached = self.top >= self.offset && want_end.min(self.total) <= have_end;
+        let cached = need_start >= self.offset && need_end <= have_end;
         if cached && !force && self.total > 0 {
             return Vec::new();
         }
         let offset = self.top.saturating_sub(h);
         let limit = h * 3;
-        if !force && self.requested == Some((offset, limit)) {
+        // A window already asked for that covers what is needed is on its way.
+        if !force
+            && let Some((o, l)) = self.requested
+            && need_start >= o
+            && (need_end <= o + l || o == offset)
+        {
             return Vec::new();
         }
         self.requested = Some((offset, limit));

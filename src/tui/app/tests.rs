@@ -96,6 +96,27 @@ fn moving_inside_the_loaded_window_fetches_nothing() {
 }
 
 #[test]
+fn scrolling_prefetches_half_a_screen_before_the_cached_rows_end() {
+    let mut app = app_with_inbox(80, 24);
+    for _ in 0..52 {
+        assert!(ch(&mut app, 'j').is_empty());
+    }
+    // Rows 0..63 are cached; at top 33 the next half screen would pass row 63.
+    assert!(matches!(
+        ch(&mut app, 'j').as_slice(),
+        [Effect::LoadRows {
+            offset: 12,
+            limit: 63,
+            ..
+        }]
+    ));
+    assert!(
+        ch(&mut app, 'j').is_empty(),
+        "the same window is not asked for twice"
+    );
+}
+
+#[test]
 fn a_stale_rows_answer_is_dropped() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'G');
