@@ -137,7 +137,7 @@ impl App {
                     self.say(format!("searching {input}…"));
                     vec![Effect::Search {
                         query: input,
-                        limit: 1000,
+                        limit: super::outcome::SEARCH_LIMIT,
                     }]
                 }
                 Err(e) => {

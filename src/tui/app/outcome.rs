@@ -9,6 +9,9 @@ use crate::tui::ui::layout::list_rows;
 /// Seconds between refreshes when attached to another process's node (no live events yet).
 pub const ATTACHED_REFRESH_SECS: i64 = 2;
 
+/// Most hits a search shows.
+pub const SEARCH_LIMIT: u64 = 1000;
+
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
         self.now = now;
@@ -58,13 +61,17 @@ impl App {
                     out.extend(self.list.reload(h));
                 }
             }
-            StoreEvent::MessagesChanged { mailbox_ids } => {
-                if let ListSource::Mailbox(id) = self.list.source
-                    && mailbox_ids.contains(&id)
-                {
-                    out.extend(self.list.reload(h));
+            StoreEvent::MessagesChanged { mailbox_ids } => match &self.list.source {
+                ListSource::Mailbox(id) if mailbox_ids.contains(id) => {
+                    out.extend(self.list.reload(h))
                 }
-            }
+                // Hits may have moved, been flagged or deleted: ask again.
+                ListSource::Search(query) => out.push(Effect::Search {
+                    query: query.clone(),
+                    limit: SEARCH_LIMIT,
+                }),
+                ListSource::Mailbox(_) => {}
+            },
             StoreEvent::QueueChanged => return vec![Effect::LoadQueue],
         }
         out
@@ -105,7 +112,16 @@ impl App {
             }
             Outcome::SearchResults { query, rows } => {
                 self.say(format!("{} hit(s) for {query}", rows.len()));
+                let refresh = self.list.source == ListSource::Search(query.clone());
+                let (selected, marked) = (self.list.selected, self.list.marked.clone());
                 self.list.show_results(query, rows);
+                if refresh {
+                    self.list.selected = selected.min(self.list.total.saturating_sub(1));
+                    let ids: Vec<_> = self.list.rows.iter().map(|r| r.id).collect();
+                    self.list.marked = marked.into_iter().filter(|id| ids.contains(id)).collect();
+                    let h = list_rows(self);
+                    return self.list.ensure_visible(h);
+                }
                 if self.pane != Pane::Reader {
                     self.pane = Pane::Mail;
                 }

@@ -387,6 +387,31 @@ fn search_prompt_runs_the_query_and_shows_hits_as_a_list() {
 }
 
 #[test]
+fn changes_while_showing_hits_rerun_the_search_keeping_the_place() {
+    let mut app = app_with_inbox(80, 24);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "q".into(),
+        rows: testkit::rows(0, 5),
+    }));
+    ch(&mut app, 'j');
+    ch(&mut app, 'j');
+    let fx = app.update(Action::Store(StoreEvent::MessagesChanged {
+        mailbox_ids: vec![1],
+    }));
+    assert!(fx.contains(&Effect::Search {
+        query: "q".into(),
+        limit: 1000
+    }));
+    let mut rows = testkit::rows(0, 5);
+    rows.remove(0);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "q".into(),
+        rows,
+    }));
+    assert_eq!((app.list.total, app.list.selected), (4, 2));
+}
+
+#[test]
 fn a_bad_search_is_an_error_not_a_query() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, '/');
