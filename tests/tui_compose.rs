@@ -17,6 +17,11 @@ fn fixture(name: &str) -> Vec<u8> {
 fn subjects_get_one_re_and_one_fwd() {
     assert_eq!(compose::reply_subject("Lunch"), "Re: Lunch");
     assert_eq!(compose::reply_subject("RE: Lunch"), "RE: Lunch");
+    assert_eq!(
+        compose::reply_subject("éé"),
+        "Re: éé",
+        "no panic inside a multi-byte char"
+    );
     assert_eq!(compose::forward_subject("Lunch"), "Fwd: Lunch");
     assert_eq!(compose::forward_subject("Fw: Lunch"), "Fw: Lunch");
 }

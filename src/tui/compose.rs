@@ -51,7 +51,7 @@ pub struct AttachmentData {
 /// `Re: ` once, whatever the case or nesting of the original.
 pub fn reply_subject(subject: &str) -> String {
     let s = subject.trim();
-    if s.len() >= 3 && s[..3].eq_ignore_ascii_case("re:") {
+    if s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("re:")) {
         s.to_string()
     } else {
         format!("Re: {s}")

@@ -196,3 +196,31 @@ fn dates_show_time_today_day_this_year_and_full_date_before() {
     assert_eq!(short_date(NOW - 86_400 * 400, NOW, 0), "2025-10-18");
     assert_eq!(short_date(NOW - 60, NOW, 3600), "08:59");
 }
+
+#[test]
+fn tiny_terminals_render_every_pane_without_panicking() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
+        for keys_to_press in ["", "?", "/x", "O\n", "c", "\nz", "\nt", "\nH"] {
+            let mut app = app_with_inbox(80, 24);
+            app.update(Action::Outcome(Outcome::Queue(vec![
+                super::app::tests_support::queue_entry(1, crate::store::RecipientState::Queued),
+            ])));
+            for c in keys_to_press.chars() {
+                let code = if c == '\n' {
+                    KeyCode::Enter
+                } else {
+                    KeyCode::Char(c)
+                };
+                key(&mut app, code);
+                if c == '\n' && app.reader.doc.is_none() && app.pane == super::app::Pane::Reader {
+                    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+                        "plain.eml",
+                        100,
+                    )))));
+                }
+            }
+            app.update(Action::Resize(w, h));
+            draw(&app);
+        }
+    }
+}
