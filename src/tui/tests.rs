@@ -224,3 +224,28 @@ fn tiny_terminals_render_every_pane_without_panicking() {
         }
     }
 }
+
+#[test]
+fn search_terms_are_highlighted_in_the_reader() {
+    let mut app = app_with_inbox(80, 24);
+    let hits = super::testkit::rows(0, 2);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "friday from:bob".into(),
+        rows: hits,
+    }));
+    open(&mut app, "plain.eml");
+    keys(&mut app, "z");
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    let text = |y: u16| {
+        (0..80u16)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let row = (0..24u16)
+        .find(|y| text(*y).starts_with("shall we"))
+        .unwrap();
+    let col = u16::try_from(text(row).find("Friday").unwrap()).unwrap();
+    assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(0, row)].modifier.contains(Modifier::REVERSED));
+}

@@ -89,13 +89,14 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
         }
     }
     out.push(Line::raw(""));
+    let terms = search_terms(app);
     for l in &doc.body {
         let style = if l.starts_with('>') {
             app.theme.dim
         } else {
             Style::default()
         };
-        out.push(Line::styled(clean(l), style));
+        out.push(highlight(&clean(l), &terms, style, app.theme.selected));
     }
     if !doc.links.is_empty() {
         out.push(Line::raw(""));
@@ -110,4 +111,53 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// Free-text and subject words of the search being browsed, lowercased.
+fn search_terms(app: &App) -> Vec<String> {
+    let crate::tui::app::ListSource::Search(query) = &app.list.source else {
+        return Vec::new();
+    };
+    let Ok(q) = crate::store::SearchQuery::parse(query) else {
+        return Vec::new();
+    };
+    q.text
+        .iter()
+        .chain(q.subject.iter())
+        .flat_map(|t| {
+            t.split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The line with every occurrence of a term in `hit` style (ASCII case-insensitive).
+fn highlight(line: &str, terms: &[String], base: Style, hit: Style) -> Line<'static> {
+    if terms.is_empty() {
+        return Line::styled(line.to_string(), base);
+    }
+    let lower = line.to_ascii_lowercase();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while at < line.len() {
+        let next = terms
+            .iter()
+            .filter_map(|t| lower[at..].find(t.as_str()).map(|p| (at + p, t.len())))
+            .min();
+        match next {
+            Some((start, len)) if len > 0 && line.is_char_boundary(start + len) => {
+                spans.push(Span::styled(line[at..start].to_string(), base));
+                spans.push(Span::styled(
+                    line[start..start + len].to_string(),
+                    base.patch(hit),
+                ));
+                at = start + len;
+            }
+            _ => break,
+        }
+    }
+    spans.push(Span::styled(line[at..].to_string(), base));
+    Line::from(spans)
 }
