@@ -50,6 +50,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
             let status = NodeStatus::Embedded {
                 smtp: node.smtp_addrs.clone(),
                 smtps: node.smtps_addrs.clone(),
+                pop3: node.pop3_addrs.clone(),
             };
             let store = Some(node.store.clone());
             (Some(node), store, status)

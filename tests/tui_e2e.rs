@@ -74,7 +74,7 @@ impl Drop for Tmux {
 fn write_config(home: &Path) {
     std::fs::write(
         home.join("config.toml"),
-        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[dns]\nreverse_lookups = false\n\n\
+        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n[dns]\nreverse_lookups = false\n\n\
          [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n",
     )
     .unwrap();

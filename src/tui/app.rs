@@ -52,6 +52,7 @@ pub enum NodeStatus {
     Embedded {
         smtp: Vec<SocketAddr>,
         smtps: Vec<SocketAddr>,
+        pop3: Vec<SocketAddr>,
     },
     Attached {
         pid: String,

@@ -112,6 +112,7 @@ pub fn app_with_inbox(width: u16, height: u16) -> App {
     app.node = super::app::NodeStatus::Embedded {
         smtp: vec!["127.0.0.1:2525".parse().unwrap()],
         smtps: vec![],
+        pop3: vec![],
     };
     let effects = app.update(super::action::Action::Outcome(
         super::action::Outcome::Mailboxes(mailboxes()),

@@ -12,9 +12,10 @@ use ratatui::widgets::Paragraph;
 pub fn node_text(node: &NodeStatus) -> String {
     match node {
         NodeStatus::Starting => "node starting".into(),
-        NodeStatus::Embedded { smtp, smtps } => {
+        NodeStatus::Embedded { smtp, smtps, pop3 } => {
             let mut parts: Vec<String> = smtp.iter().map(|a| format!("smtp {a}")).collect();
             parts.extend(smtps.iter().map(|a| format!("smtps {a}")));
+            parts.extend(pop3.iter().map(|a| format!("pop3 {a}")));
             if parts.is_empty() {
                 "node up, no listeners".into()
             } else {
