@@ -45,7 +45,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             out
         }
         _ => match app.pane {
-            Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd, h),
+            Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list(app, cmd, h),
             Pane::Reader => reader(app, cmd, h),
             Pane::Outbox => outbox(app, cmd),
@@ -107,7 +107,7 @@ pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
     }
 }
 
-fn sidebar(app: &mut App, cmd: Command, _h: u16) -> Vec<Effect> {
+fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.mailboxes.len();
     match cmd {
         Command::Down => app.sidebar = (app.sidebar + 1).min(n),
