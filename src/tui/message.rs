@@ -1,8 +1,8 @@
 //! The reader's model of one message, built from raw bytes off the UI thread: headers,
 //! body text (HTML rendered to text), links and the MIME parts list.
 //!
-//! `crate::mail::body` and `crate::mail::mime` are placeholders in this tree, so this file
-//! uses mailparse directly behind these few functions; swap them when the mail model lands.
+//! Body text and HTML links come from [`crate::mail::body`]; the parts list is the message's
+//! MIME leaves in depth-first order (the index [`part_bytes`] takes).
 
 use crate::mail::trace::{Trace, TraceContext, analyse};
 use crate::store::{MessageId, MessageSummary};
@@ -90,8 +90,9 @@ impl ReaderDoc {
             .unwrap_or_default();
         let mut leaves = Vec::new();
         collect_leaves(&parsed, &mut leaves);
-        let text = body_text(&leaves, width);
-        doc.links = find_links(&leaves, &text);
+        let body = crate::mail::body::body_text_width(&parsed, width);
+        doc.links = find_links(body.links, &body.text);
+        let text = body.text;
         doc.body = text.lines().map(|l| l.trim_end().to_string()).collect();
         doc.parts = leaves
             .iter()
@@ -130,54 +131,17 @@ fn filename(part: &ParsedMail) -> Option<String> {
         .or_else(|| part.ctype.params.get("name").cloned())
 }
 
-fn is_attachment(part: &ParsedMail) -> bool {
-    part.get_content_disposition().disposition == mailparse::DispositionType::Attachment
-}
-
-/// The first text/plain leaf, else the first text/html rendered to text.
-fn body_text(leaves: &[&ParsedMail], width: usize) -> String {
-    let plain = leaves
-        .iter()
-        .find(|p| p.ctype.mimetype == "text/plain" && !is_attachment(p));
-    if let Some(p) = plain {
-        return p.get_body().unwrap_or_default().replace('\r', "");
-    }
-    let html = leaves
-        .iter()
-        .find(|p| p.ctype.mimetype == "text/html" && !is_attachment(p));
-    if let Some(p) = html {
-        return html_to_text(&p.get_body().unwrap_or_default(), width);
-    }
-    String::new()
-}
-
-/// HTML rendered to wrapped text (html2text); falls back to the markup itself.
-pub fn html_to_text(html: &str, width: usize) -> String {
-    html2text::from_read(html.as_bytes(), width.max(20)).unwrap_or_else(|_| html.to_string())
-}
-
-/// `href` targets of HTML parts and bare URLs in the text, in order, without repeats.
-fn find_links(leaves: &[&ParsedMail], text: &str) -> Vec<String> {
-    let mut links: Vec<String> = Vec::new();
-    let mut push = |l: String| {
-        if !l.is_empty() && !links.contains(&l) {
-            links.push(l);
-        }
-    };
-    for p in leaves.iter().filter(|p| p.ctype.mimetype == "text/html") {
-        let html = p.get_body().unwrap_or_default();
-        for chunk in html.split("href=").skip(1) {
-            let quote = chunk.chars().next().unwrap_or(' ');
-            if quote == '"' || quote == '\'' {
-                let rest = &chunk[1..];
-                push(rest.split(quote).next().unwrap_or_default().to_string());
-            }
-        }
-    }
+/// Link targets from the HTML (found by the mail model) and bare URLs in the text, in
+/// order, without repeats.
+fn find_links(from_html: Vec<String>, text: &str) -> Vec<String> {
+    let mut links = from_html;
     for word in text.split_whitespace() {
         if word.starts_with("http://") || word.starts_with("https://") {
             let w = word.trim_end_matches(['.', ',', ')', '>', ']', ';', '"']);
-            push(w.trim_start_matches(['<', '(']).to_string());
+            let w = w.trim_start_matches(['<', '(']).to_string();
+            if !links.contains(&w) {
+                links.push(w);
+            }
         }
     }
     links
