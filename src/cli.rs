@@ -225,11 +225,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     };
     match cli.command {
         None => {
-            writeln!(
-                out,
-                "The terminal workstation is not built yet. Try `postie --help`; your data lives in {}.",
-                ctx.paths.data_dir.display()
-            )?;
+            runtime.block_on(crate::tui::run(&ctx.paths, &ctx.config))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Trace { target, json }) => {

@@ -1,3 +1,166 @@
-//! The terminal workstation (ratatui + crossterm).
+//! The terminal workstation (ratatui + crossterm): event -> update -> effects -> render.
+//!
+//! [`run`] starts the embedded node (or attaches to a running `postie serve`), then loops:
+//! every key, tick and store notification is an [`action::Action`] fed to
+//! [`app::App::update`], which changes state and returns [`effects::Effect`]s; the
+//! [`effects::Runner`] runs those as tokio tasks that post their outcome back as actions.
+//! [`ui::render`] only reads the state. Nothing in the loop waits on IO.
 
+pub mod action;
+pub mod app;
 pub mod chain_view;
+pub mod compose;
+pub mod effects;
+pub mod event;
+pub mod keymap;
+pub mod message;
+pub mod terminal;
+#[cfg(test)]
+mod testkit;
+#[cfg(test)]
+mod tests;
+pub mod theme;
+pub mod ui;
+
+use crate::config::{Config, Paths};
+use crate::node::{LockError, Node, NodeError};
+use crate::store::Store;
+use action::{Action, Outcome};
+use app::{App, NodeStatus};
+use effects::{Effect, Runner};
+
+/// Why the workstation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Node(#[from] NodeError),
+    #[error("no account is configured")]
+    NoAccount,
+}
+
+/// Start (or attach to) the node and run the UI until the user quits.
+pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
+    let _log = crate::logging::init(paths, &config.log.filter, false)?;
+    let (node, store, status) = match Node::start(paths, config).await {
+        Ok(node) => {
+            let status = NodeStatus::Embedded {
+                smtp: node.smtp_addrs.clone(),
+                smtps: node.smtps_addrs.clone(),
+                pop3: node.pop3_addrs.clone(),
+            };
+            let store = Some(node.store.clone());
+            (Some(node), store, status)
+        }
+        Err(NodeError::Lock(LockError::Held { pid, .. })) => (
+            None,
+            Some(Store::open(&paths.database())?),
+            NodeStatus::Attached { pid },
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let store = store.ok_or(TuiError::NoAccount)?;
+    let account = config
+        .effective_accounts()
+        .into_iter()
+        .next()
+        .ok_or(TuiError::NoAccount)?;
+    let account_id = store
+        .ensure_account(&account.name, account.display_name.as_deref())
+        .await?;
+    let smtp_ports = node
+        .as_ref()
+        .map(|n| n.smtp_addrs.iter().map(|a| a.to_string()).collect())
+        .unwrap_or_default();
+
+    let (keymap, key_errors) = keymap::Keymap::with_overrides(&config.keys);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::Theme::from_config(&config.ui.theme, no_color);
+    let now = chrono::Utc::now().timestamp();
+    let mut app = App::new(account.clone(), keymap, theme, now);
+    app.bell = config.ui.bell;
+    app.autosave_secs = config.ui.autosave_secs;
+    app.list.threaded = config.ui.threaded;
+    app.node = status;
+    app.tz_offset = chrono::Local::now().offset().local_minus_utc();
+    if !key_errors.is_empty() {
+        let text: Vec<String> = key_errors.iter().map(|e| e.to_string()).collect();
+        app.fail(text.join("; "));
+    }
+
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Runner {
+        store: store.clone(),
+        account_id,
+        account,
+        tx: tx.clone(),
+        config_file: paths.config_file.clone(),
+        data_dir: paths.data_dir.clone(),
+        smtp_ports,
+    };
+    terminal::install_panic_hook();
+    let mut tty = terminal::setup()?;
+    let size = tty.size()?;
+    app.width = size.width;
+    app.height = size.height;
+    let input = event::spawn_input(tx.clone());
+    event::spawn_ticks(tx.clone());
+    event::spawn_store_events(&store, tx.clone());
+    event::spawn_signals(tx.clone());
+
+    let mut pending = app.start();
+    let result = loop {
+        let mut quit = false;
+        for effect in pending.drain(..) {
+            match effect {
+                Effect::Quit => quit = true,
+                Effect::Bell => terminal::bell(),
+                Effect::Editor(text) => {
+                    input.pause();
+                    let edited = terminal::edit_externally(&mut tty, &paths.data_dir, &text);
+                    input.resume();
+                    let outcome = match edited {
+                        Ok(t) => Outcome::EditorText(t),
+                        Err(e) => Outcome::Failed(format!("editor: {e}")),
+                    };
+                    let _ = tx.send(Action::Outcome(outcome));
+                }
+                // Leaving: the draft must be on disk before the process ends.
+                Effect::SaveDraft(d) if app.quitting => {
+                    if let Err(e) = runner.run(Effect::SaveDraft(d)).await {
+                        tracing::warn!("saving the draft on exit failed: {e}");
+                    }
+                }
+                other => runner.spawn(other),
+            }
+        }
+        if quit {
+            break Ok(());
+        }
+        if let Err(e) = tty.draw(|f| ui::render(&app, f)) {
+            break Err(TuiError::Io(e));
+        }
+        let Some(action) = rx.recv().await else {
+            break Ok(());
+        };
+        pending = app.update(action);
+        // Fold whatever else is waiting into this frame.
+        while let Ok(more) = rx.try_recv() {
+            pending.extend(app.update(more));
+            if pending
+                .iter()
+                .any(|e| matches!(e, Effect::Quit | Effect::Editor(_)))
+            {
+                break;
+            }
+        }
+    };
+    terminal::restore();
+    if let Some(node) = node {
+        node.shutdown().await;
+    }
+    result
+}

@@ -1,0 +1,247 @@
+//! TUI benchmark over a big Inbox: time to first frame, key press -> frame when scrolling
+//! (j, page down, jump to end), FTS query latency and RSS.
+//! Run: `cargo bench --bench tui`. `POSTIE_BENCH_TUI_MESSAGES=N` (default 1,000,000)
+//! resizes; `POSTIE_BENCH_TUI_DB=DIR` keeps (and reuses) the generated store there.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use postie::config::AccountConfig;
+use postie::store::{Flags, NewMessage, Role, SearchQuery, Store};
+use postie::tui::action::{Action, Outcome};
+use postie::tui::app::App;
+use postie::tui::effects::{Effect, Runner};
+use postie::tui::keymap::Keymap;
+use postie::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::time::{Duration, Instant};
+
+const WORDS: &[&str] = &[
+    "invoice", "meeting", "holiday", "report", "budget", "release", "photos", "dinner", "contract",
+    "review", "draft", "server", "backup", "garden", "train", "concert",
+];
+
+fn message(i: usize) -> Vec<u8> {
+    let w = |k: usize| WORDS[(i / k + k) % WORDS.len()];
+    format!(
+        "From: Sender {s} <sender{s}@example.org>\r\nTo: me@example.org\r\nSubject: {} {} number {i}\r\n\
+         Message-ID: <{i}@bench.example>\r\nDate: Tue, 1 Oct 2024 10:00:00 +0000\r\n\r\n\
+         {} {} {} and some more words about the {} for line {i}\r\n",
+        w(1),
+        w(5),
+        w(2),
+        w(3),
+        w(7),
+        w(11),
+        s = i % 500
+    )
+    .into_bytes()
+}
+
+async fn fill(store: &Store, inbox: i64, have: u64, want: u64) {
+    let began = Instant::now();
+    let writers = 64u64;
+    let mut next = have;
+    while next < want {
+        let chunk = (want - next).min(20_000);
+        let tasks: Vec<_> = (0..writers)
+            .map(|w| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut i = next + w;
+                    while i < next + chunk {
+                        let raw = message(i as usize);
+                        let m = NewMessage {
+                            mailbox_id: inbox,
+                            raw,
+                            flags: if i.is_multiple_of(3) {
+                                Flags::empty()
+                            } else {
+                                Flags::SEEN
+                            },
+                            received_at: 1_727_776_800 + i as i64,
+                            envelope: None,
+                        };
+                        store.insert(m, false).await.unwrap();
+                        i += writers;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        next += chunk;
+        println!(
+            "  generated {next}/{want} ({:.0} msg/s)",
+            (next - have) as f64 / began.elapsed().as_secs_f64()
+        );
+    }
+}
+
+/// Feed effects to the store and their outcomes back to the app until quiet.
+async fn settle(app: &mut App, runner: &Runner, mut effects: Vec<Effect>) {
+    while !effects.is_empty() {
+        let mut next = Vec::new();
+        for e in effects {
+            match e {
+                Effect::LoadMailboxes | Effect::LoadRows { .. } | Effect::LoadMessage { .. } => {
+                    let outcome = runner.run(e).await.unwrap_or_else(Outcome::Failed);
+                    next.extend(app.update(Action::Outcome(outcome)));
+                }
+                _ => {}
+            }
+        }
+        effects = next;
+    }
+}
+
+fn stats(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let n = samples.len();
+    let mean = samples.iter().sum::<Duration>() / n.max(1) as u32;
+    println!(
+        "{name:<28} n={n:<5} mean {:>8.3} ms  p50 {:>8.3} ms  p99 {:>8.3} ms  max {:>8.3} ms",
+        ms(mean),
+        ms(samples[n / 2]),
+        ms(samples[(n * 99 / 100).min(n - 1)]),
+        ms(samples[n - 1])
+    );
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn rss() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .filter(|l| l.starts_with("VmRSS") || l.starts_with("VmHWM"))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn main() {
+    let want: u64 = std::env::var("POSTIE_BENCH_TUI_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = std::env::var_os("POSTIE_BENCH_TUI_DB")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| tmp.path().to_path_buf());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = Store::open(&dir.join("bench.db")).unwrap();
+        let account_id = store.ensure_account("bench", None).await.unwrap();
+        let inbox = store
+            .mailbox_by_role(account_id, Role::Inbox)
+            .await
+            .unwrap()
+            .id;
+        let have = store.count(inbox).await.unwrap();
+        println!(
+            "tui bench: {want} messages in the Inbox ({have} already stored in {})",
+            dir.display()
+        );
+        if have < want {
+            fill(&store, inbox, have, want).await;
+        }
+        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+        let account = AccountConfig {
+            name: "bench".into(),
+            addresses: vec!["me@example.org".into()],
+            ..AccountConfig::default()
+        };
+        let runner = Runner {
+            store: store.clone(),
+            account_id,
+            account: account.clone(),
+            tx,
+            config_file: dir.join("config.toml"),
+            data_dir: dir.clone(),
+            smtp_ports: vec![],
+        };
+
+        let began = Instant::now();
+        let mut app = App::new(
+            account,
+            Keymap::default(),
+            Theme::plain(),
+            chrono::Utc::now().timestamp(),
+        );
+        app.width = 120;
+        app.height = 40;
+        let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        // The real loop draws before any store answer arrives.
+        term.draw(|f| postie::tui::ui::render(&app, f)).unwrap();
+        let empty = began.elapsed();
+        let t = Instant::now();
+        let outcome = runner.run(Effect::LoadMailboxes).await.unwrap();
+        let fx = app.update(Action::Outcome(outcome));
+        let mailboxes = t.elapsed();
+        let t = Instant::now();
+        settle(&mut app, &runner, fx).await;
+        let rows = t.elapsed();
+        term.draw(|f| postie::tui::ui::render(&app, f)).unwrap();
+        let first = began.elapsed();
+        assert!(app.list.total >= want.min(1), "rows shown");
+        println!("time to first frame (empty)  {:>8.3} ms", ms(empty));
+        println!(
+            "time to first full frame     {:>8.3} ms ({} rows; mailboxes with counts {:.1} ms, count + first window {:.1} ms)",
+            ms(first),
+            app.list.total,
+            ms(mailboxes),
+            ms(rows)
+        );
+
+        let key = |c: KeyCode| Action::Key(KeyEvent::new(c, KeyModifiers::NONE));
+        for (name, code, n) in [
+            ("key j -> frame", KeyCode::Char('j'), 2000),
+            ("key pgdn -> frame", KeyCode::PageDown, 300),
+            ("key G/g -> frame", KeyCode::Char('G'), 40),
+        ] {
+            let mut samples = Vec::new();
+            for i in 0..n {
+                let code = if code == KeyCode::Char('G') && i % 2 == 1 {
+                    KeyCode::Char('g')
+                } else {
+                    code
+                };
+                let t = Instant::now();
+                let fx = app.update(key(code));
+                settle(&mut app, &runner, fx).await;
+                term.draw(|f| postie::tui::ui::render(&app, f)).unwrap();
+                samples.push(t.elapsed());
+            }
+            stats(name, samples);
+        }
+        for q in [
+            "invoice",
+            "from:sender42 budget",
+            "subject:\"number 4242\"",
+            "meeting is:unread",
+        ] {
+            let mut samples = Vec::new();
+            let mut hits = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                hits = store
+                    .search(account_id, SearchQuery::parse(q).unwrap(), 1000)
+                    .await
+                    .unwrap()
+                    .len();
+                samples.push(t.elapsed());
+            }
+            stats(&format!("search {q} ({hits})"), samples);
+        }
+        println!("RSS: {}", rss());
+    });
+}

@@ -1,0 +1,260 @@
+//! Everything that can change the app: user commands from the keymap, terminal events,
+//! ticks, store notifications and the results effects post back.
+
+use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::message::ReaderDoc;
+
+/// A user intent, named; the keymap maps keys to these and `[keys]` overrides them by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    CommandLine,
+    Search,
+    Compose,
+    Outbox,
+    FocusNext,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    First,
+    Last,
+    Open,
+    Back,
+    ToggleMark,
+    VisualMark,
+    MarkAll,
+    Delete,
+    Undelete,
+    ToggleFlag,
+    ToggleRead,
+    Move,
+    Reply,
+    ReplyAll,
+    Forward,
+    ForwardAttachment,
+    CycleSort,
+    ReverseSort,
+    ToggleThreads,
+    ToggleSplit,
+    Refresh,
+    NextMessage,
+    PrevMessage,
+    ToggleHeaders,
+    RawSource,
+    Trace,
+    NextPart,
+    SavePart,
+    OpenPart,
+    NextLink,
+    OpenLink,
+    Retry,
+    HoldRelease,
+    Cancel,
+}
+
+impl Command {
+    /// Every command, for `[keys]` lookups and help.
+    pub const ALL: [Command; 45] = [
+        Command::Quit,
+        Command::Help,
+        Command::CommandLine,
+        Command::Search,
+        Command::Compose,
+        Command::Outbox,
+        Command::FocusNext,
+        Command::Down,
+        Command::Up,
+        Command::PageDown,
+        Command::PageUp,
+        Command::First,
+        Command::Last,
+        Command::Open,
+        Command::Back,
+        Command::ToggleMark,
+        Command::VisualMark,
+        Command::MarkAll,
+        Command::Delete,
+        Command::Undelete,
+        Command::ToggleFlag,
+        Command::ToggleRead,
+        Command::Move,
+        Command::Reply,
+        Command::ReplyAll,
+        Command::Forward,
+        Command::ForwardAttachment,
+        Command::CycleSort,
+        Command::ReverseSort,
+        Command::ToggleThreads,
+        Command::ToggleSplit,
+        Command::Refresh,
+        Command::NextMessage,
+        Command::PrevMessage,
+        Command::ToggleHeaders,
+        Command::RawSource,
+        Command::Trace,
+        Command::NextPart,
+        Command::SavePart,
+        Command::OpenPart,
+        Command::NextLink,
+        Command::OpenLink,
+        Command::Retry,
+        Command::HoldRelease,
+        Command::Cancel,
+    ];
+
+    /// The name used under `[keys]` in the config (snake case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Quit => "quit",
+            Command::Help => "help",
+            Command::CommandLine => "command_line",
+            Command::Search => "search",
+            Command::Compose => "compose",
+            Command::Outbox => "outbox",
+            Command::FocusNext => "focus_next",
+            Command::Down => "down",
+            Command::Up => "up",
+            Command::PageDown => "page_down",
+            Command::PageUp => "page_up",
+            Command::First => "first",
+            Command::Last => "last",
+            Command::Open => "open",
+            Command::Back => "back",
+            Command::ToggleMark => "toggle_mark",
+            Command::VisualMark => "visual_mark",
+            Command::MarkAll => "mark_all",
+            Command::Delete => "delete",
+            Command::Undelete => "undelete",
+            Command::ToggleFlag => "toggle_flag",
+            Command::ToggleRead => "toggle_read",
+            Command::Move => "move",
+            Command::Reply => "reply",
+            Command::ReplyAll => "reply_all",
+            Command::Forward => "forward",
+            Command::ForwardAttachment => "forward_attachment",
+            Command::CycleSort => "cycle_sort",
+            Command::ReverseSort => "reverse_sort",
+            Command::ToggleThreads => "toggle_threads",
+            Command::ToggleSplit => "toggle_split",
+            Command::Refresh => "refresh",
+            Command::NextMessage => "next_message",
+            Command::PrevMessage => "prev_message",
+            Command::ToggleHeaders => "toggle_headers",
+            Command::RawSource => "raw_source",
+            Command::Trace => "trace",
+            Command::NextPart => "next_part",
+            Command::SavePart => "save_part",
+            Command::OpenPart => "open_part",
+            Command::NextLink => "next_link",
+            Command::OpenLink => "open_link",
+            Command::Retry => "retry",
+            Command::HoldRelease => "hold_release",
+            Command::Cancel => "cancel",
+        }
+    }
+
+    /// One line for the help overlay.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Command::Quit => "quit postie",
+            Command::Help => "this help",
+            Command::CommandLine => "command line (:quit, :folder NAME, :mkdir NAME, :sort KEY)",
+            Command::Search => {
+                "search (from: to: subject: has:attachment is: before: after: folder:)"
+            }
+            Command::Compose => "write a new message",
+            Command::Outbox => "outbox (queued mail)",
+            Command::FocusNext => "switch between folders and messages",
+            Command::Down => "next row",
+            Command::Up => "previous row",
+            Command::PageDown => "page down",
+            Command::PageUp => "page up",
+            Command::First => "first row",
+            Command::Last => "last row",
+            Command::Open => "open",
+            Command::Back => "back / close",
+            Command::ToggleMark => "mark or unmark the message",
+            Command::VisualMark => "visual range: start, then mark to here",
+            Command::MarkAll => "mark every listed message (e.g. all search hits)",
+            Command::Delete => "delete (to Trash; in Trash: for good)",
+            Command::Undelete => "undelete (Trash back to Inbox)",
+            Command::ToggleFlag => "flag / unflag",
+            Command::ToggleRead => "mark read / unread",
+            Command::Move => "move to folder",
+            Command::Reply => "reply",
+            Command::ReplyAll => "reply to all",
+            Command::Forward => "forward inline",
+            Command::ForwardAttachment => "forward as attachment",
+            Command::CycleSort => "sort by date, from, subject, size",
+            Command::ReverseSort => "reverse the sort order",
+            Command::ToggleThreads => "threaded view on/off",
+            Command::ToggleSplit => "reader split / full screen",
+            Command::Refresh => "reload from the store",
+            Command::NextMessage => "next message / search hit",
+            Command::PrevMessage => "previous message / search hit",
+            Command::ToggleHeaders => "all headers on/off",
+            Command::RawSource => "raw source on/off",
+            Command::Trace => "Received-chain view",
+            Command::NextPart => "select the next MIME part",
+            Command::SavePart => "save the selected part",
+            Command::OpenPart => "open the selected part with the system opener",
+            Command::NextLink => "select the next link",
+            Command::OpenLink => "open the selected link",
+            Command::Retry => "retry now",
+            Command::HoldRelease => "hold / release",
+            Command::Cancel => "cancel delivery",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// What a finished effect reports.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Mailboxes(Vec<Mailbox>),
+    Rows {
+        generation: u64,
+        offset: u64,
+        total: u64,
+        rows: Vec<MessageSummary>,
+    },
+    Message(Box<ReaderDoc>),
+    Draft(Box<super::compose::Draft>),
+    SearchResults {
+        query: String,
+        rows: Vec<MessageSummary>,
+    },
+    Queue(Vec<QueueEntry>),
+    Addresses(Vec<String>),
+    PathCandidates(Vec<String>),
+    Sent {
+        queue_id: i64,
+    },
+    DraftSaved(MessageId),
+    /// A change went through; say so in the status line.
+    Done(String),
+    EditorText(String),
+    Failed(String),
+}
+
+/// Input to [`super::app::App::update`].
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// Periodic: the clock (unix seconds) for autosave and attached-mode refresh.
+    Tick(i64),
+    Store(StoreEvent),
+    Outcome(Outcome),
+    /// SIGTERM or the terminal closing: save and leave.
+    Terminate,
+}

@@ -1,0 +1,379 @@
+//! The application state and `update(action) -> effects`: no IO here, every change the
+//! UI needs from outside is returned as an [`Effect`].
+
+mod commands;
+pub(crate) mod input;
+mod list;
+mod outcome;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_compose;
+#[cfg(test)]
+pub(crate) mod tests_support {
+    pub(crate) use super::tests::queue_entry;
+}
+
+pub use list::{ListSource, ListState};
+
+use super::action::{Action, Command};
+use super::chain_view::ChainViewState;
+use super::compose::Draft;
+use super::effects::Effect;
+use super::keymap::{KeyContext, Keymap};
+use super::message::ReaderDoc;
+use super::theme::Theme;
+use crate::config::AccountConfig;
+use crate::store::{Mailbox, MailboxId, QueueEntry, Role};
+use std::net::SocketAddr;
+use tui_textarea::TextArea;
+
+/// The main views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Mail,
+    Reader,
+    Compose,
+    Outbox,
+    Chain,
+}
+
+/// Which column of the mail view has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Sidebar,
+    List,
+}
+
+/// Whether this process runs the node or looks at another one's store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NodeStatus {
+    Starting,
+    Embedded {
+        smtp: Vec<SocketAddr>,
+        smtps: Vec<SocketAddr>,
+        pop3: Vec<SocketAddr>,
+    },
+    Attached {
+        pid: String,
+    },
+    Failed(String),
+}
+
+/// The reader's view state.
+#[derive(Debug, Clone, Default)]
+pub struct ReaderState {
+    pub doc: Option<Box<ReaderDoc>>,
+    pub scroll: u16,
+    pub all_headers: bool,
+    pub raw: bool,
+    pub part: Option<usize>,
+    pub link: Option<usize>,
+    /// Reply/forward asked from the list: run it when the message has loaded.
+    pub after_load: Option<Command>,
+}
+
+/// A compose field; Tab walks them in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    From,
+    To,
+    Cc,
+    Bcc,
+    Subject,
+    Body,
+}
+
+/// The composer: the draft's header fields, a built-in editor for the body.
+#[derive(Debug, Clone)]
+pub struct ComposeState {
+    pub draft: Draft,
+    pub editor: TextArea<'static>,
+    pub field: Field,
+    pub identities: Vec<String>,
+    pub dirty: bool,
+    pub last_saved: i64,
+}
+
+/// The outbox: one row per queued recipient.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxState {
+    pub entries: Vec<QueueEntry>,
+    pub selected: usize,
+    pub detail: bool,
+}
+
+/// What a one-line prompt is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    Command,
+    Search,
+    Move,
+    SavePart { index: usize },
+    Attach,
+}
+
+/// The one-line input at the bottom, with completion candidates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: String,
+    pub candidates: Vec<String>,
+}
+
+/// A yes/no question blocking other keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirm {
+    /// Esc in the composer: y discards, s saves a draft, n keeps editing.
+    Discard,
+    Expunge(Vec<i64>),
+    CancelQueued(i64),
+}
+
+/// Everything the UI shows; `render` reads it, only `update` writes it.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub bell: bool,
+    pub autosave_secs: u64,
+    pub account: AccountConfig,
+    pub node: NodeStatus,
+    pub mailboxes: Vec<Mailbox>,
+    pub sidebar: usize,
+    pub pane: Pane,
+    pub focus: Focus,
+    pub split: bool,
+    pub list: ListState,
+    pub reader: ReaderState,
+    pub compose: Option<ComposeState>,
+    pub outbox: OutboxState,
+    pub chain: ChainViewState,
+    pub prompt: Option<Prompt>,
+    pub confirm: Option<Confirm>,
+    pub help: bool,
+    /// The last event or error, shown in the status line.
+    pub status: String,
+    pub status_is_error: bool,
+    pub addresses: Vec<String>,
+    pub width: u16,
+    pub height: u16,
+    pub now: i64,
+    /// Local time offset for dates in lists (0 in tests).
+    pub tz_offset: i32,
+    pub last_refresh: i64,
+    pub quitting: bool,
+}
+
+impl App {
+    /// A fresh app; call [`App::start`] for the first effects.
+    pub fn new(account: AccountConfig, keymap: Keymap, theme: Theme, now: i64) -> Self {
+        App {
+            keymap,
+            theme,
+            bell: true,
+            autosave_secs: 5,
+            account,
+            node: NodeStatus::Starting,
+            mailboxes: Vec::new(),
+            sidebar: 0,
+            pane: Pane::Mail,
+            focus: Focus::List,
+            split: true,
+            list: ListState::default(),
+            reader: ReaderState::default(),
+            compose: None,
+            outbox: OutboxState::default(),
+            chain: ChainViewState::default(),
+            prompt: None,
+            confirm: None,
+            help: false,
+            status: String::new(),
+            status_is_error: false,
+            addresses: Vec::new(),
+            width: 80,
+            height: 24,
+            now,
+            tz_offset: 0,
+            last_refresh: now,
+            quitting: false,
+        }
+    }
+
+    /// What to load when the UI comes up.
+    pub fn start(&mut self) -> Vec<Effect> {
+        vec![
+            Effect::Welcome,
+            Effect::LoadMailboxes,
+            Effect::LoadQueue,
+            Effect::LoadAddresses,
+        ]
+    }
+
+    /// The mailbox with a role, if loaded.
+    pub fn mailbox_by_role(&self, role: Role) -> Option<&Mailbox> {
+        self.mailboxes.iter().find(|m| m.role == Some(role))
+    }
+
+    pub fn current_mailbox(&self) -> Option<&Mailbox> {
+        match self.list.source {
+            ListSource::Mailbox(id) => self.mailboxes.iter().find(|m| m.id == id),
+            ListSource::Search(_) => None,
+        }
+    }
+
+    pub fn mailbox_name(&self, id: MailboxId) -> &str {
+        self.mailboxes
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.name.as_str())
+            .unwrap_or("?")
+    }
+
+    /// Unread messages in the Inbox.
+    pub fn unread(&self) -> u64 {
+        self.mailbox_by_role(Role::Inbox)
+            .map(|m| m.unread)
+            .unwrap_or(0)
+    }
+
+    /// Recipients still waiting for delivery.
+    pub fn queue_depth(&self) -> usize {
+        use crate::store::RecipientState as S;
+        self.outbox
+            .entries
+            .iter()
+            .filter(|e| matches!(e.state, S::Queued | S::Deferred | S::Held))
+            .count()
+    }
+
+    /// The keymap context of the pane and focus in front.
+    pub fn key_context(&self) -> KeyContext {
+        match (self.pane, self.focus) {
+            (Pane::Mail, Focus::Sidebar) => KeyContext::Sidebar,
+            (Pane::Mail, Focus::List) => KeyContext::List,
+            (Pane::Reader, _) => KeyContext::Reader,
+            (Pane::Outbox, _) => KeyContext::Outbox,
+            (Pane::Compose | Pane::Chain, _) => KeyContext::Global,
+        }
+    }
+
+    pub(crate) fn say(&mut self, text: impl Into<String>) {
+        self.status = text.into();
+        self.status_is_error = false;
+    }
+
+    pub(crate) fn fail(&mut self, text: impl Into<String>) {
+        self.status = text.into();
+        self.status_is_error = true;
+    }
+
+    /// The single entry point: change state, return the IO to run.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(m) => self.on_mouse(m),
+            Action::Paste(text) => self.on_paste(&text),
+            Action::Resize(w, h) => {
+                self.width = w;
+                self.height = h;
+                self.list.ensure_visible(super::ui::layout::list_rows(self))
+            }
+            Action::Tick(now) => self.on_tick(now),
+            Action::Store(event) => self.on_store_event(event),
+            Action::Outcome(outcome) => self.on_outcome(outcome),
+            Action::Terminate => self.quit(),
+        }
+    }
+
+    /// Leave: save a dirty draft first.
+    pub(crate) fn quit(&mut self) -> Vec<Effect> {
+        self.quitting = true;
+        let mut out = Vec::new();
+        if let Some(c) = &self.compose
+            && c.dirty
+        {
+            out.push(Effect::SaveDraft(Box::new(c.snapshot())));
+        }
+        out.push(Effect::Quit);
+        out
+    }
+
+    /// The From addresses offered when composing (`Name <addr>` with a display name).
+    pub fn identities(&self) -> Vec<String> {
+        self.account
+            .addresses
+            .iter()
+            .map(|a| match &self.account.display_name {
+                Some(n) if !n.is_empty() => format!("{n} <{a}>"),
+                _ => a.clone(),
+            })
+            .collect()
+    }
+
+    /// Start a reply or forward of the message in the reader.
+    pub(crate) fn respond_to_doc(&mut self, cmd: Command) -> Vec<Effect> {
+        let Some(doc) = self.reader.doc.as_deref() else {
+            return Vec::new();
+        };
+        let ids = self.identities();
+        let own: Vec<String> = self
+            .account
+            .addresses
+            .iter()
+            .map(|a| a.to_ascii_lowercase())
+            .collect();
+        let from = pick_identity(&ids, doc);
+        let sig = self.account.signature.as_deref();
+        let draft = match cmd {
+            Command::Reply => super::compose::reply(doc, false, &from, &own, sig),
+            Command::ReplyAll => super::compose::reply(doc, true, &from, &own, sig),
+            Command::Forward => super::compose::forward(doc, false, &from, sig),
+            Command::ForwardAttachment => super::compose::forward(doc, true, &from, sig),
+            _ => return Vec::new(),
+        };
+        commands::open_compose(self, draft)
+    }
+
+    /// Run a named command in the current context.
+    pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        commands::run(self, cmd)
+    }
+}
+
+/// Answer from the identity the message was sent to, else the first one.
+fn pick_identity(ids: &[String], doc: &ReaderDoc) -> String {
+    let rcpts = format!("{} {}", doc.to, doc.cc).to_ascii_lowercase();
+    ids.iter()
+        .find(|i| rcpts.contains(&super::compose::bare_address(i)))
+        .or(ids.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+impl ComposeState {
+    pub fn new(draft: Draft, identities: Vec<String>, now: i64) -> Self {
+        let mut editor = TextArea::from(draft.body.lines().map(String::from).collect::<Vec<_>>());
+        editor.set_cursor_line_style(ratatui::style::Style::default());
+        let field = if draft.to.is_empty() {
+            Field::To
+        } else {
+            Field::Body
+        };
+        ComposeState {
+            draft,
+            editor,
+            field,
+            identities,
+            dirty: false,
+            last_saved: now,
+        }
+    }
+
+    /// The draft with the editor's text as body.
+    pub fn snapshot(&self) -> Draft {
+        let mut d = self.draft.clone();
+        d.body = self.editor.lines().join("\n");
+        d
+    }
+}

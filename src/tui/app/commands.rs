@@ -1,0 +1,454 @@
+//! What each named command does in the pane in front (pure: state changes + effects).
+
+use super::{App, ComposeState, Confirm, Focus, ListSource, Pane, Prompt, PromptKind};
+use crate::store::{Flags, Role, SortKey};
+use crate::tui::action::Command;
+use crate::tui::compose;
+use crate::tui::effects::{Effect, QueueOp};
+use crate::tui::ui::layout::list_rows;
+
+pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let h = list_rows(app);
+    match cmd {
+        Command::Quit if app.pane == Pane::Mail => app.quit(),
+        Command::Quit | Command::Back => back(app),
+        Command::Help => {
+            app.help = true;
+            vec![]
+        }
+        Command::CommandLine => prompt(app, PromptKind::Command, ""),
+        Command::Search => prompt(app, PromptKind::Search, ""),
+        Command::Compose => {
+            let from = app.identities().first().cloned().unwrap_or_default();
+            open_compose(
+                app,
+                compose::new_message(&from, app.account.signature.as_deref()),
+            )
+        }
+        Command::Outbox => {
+            app.pane = Pane::Outbox;
+            vec![Effect::LoadQueue]
+        }
+        Command::FocusNext => {
+            app.focus = match app.focus {
+                Focus::Sidebar => Focus::List,
+                Focus::List => Focus::Sidebar,
+            };
+            if app.pane != Pane::Mail {
+                app.pane = Pane::Mail;
+            }
+            vec![]
+        }
+        Command::Refresh => {
+            let mut out = vec![Effect::LoadMailboxes, Effect::LoadQueue];
+            out.extend(app.list.reload(h));
+            out
+        }
+        _ => match app.pane {
+            Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
+            Pane::Mail => list(app, cmd, h),
+            Pane::Reader => reader(app, cmd, h),
+            Pane::Outbox => outbox(app, cmd),
+            Pane::Compose | Pane::Chain => vec![],
+        },
+    }
+}
+
+fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
+    let candidates = match kind {
+        PromptKind::Move => app.mailboxes.iter().map(|m| m.name.clone()).collect(),
+        _ => Vec::new(),
+    };
+    app.prompt = Some(Prompt {
+        kind,
+        input: input.to_string(),
+        candidates,
+    });
+    vec![]
+}
+
+pub(super) fn open_compose(app: &mut App, draft: compose::Draft) -> Vec<Effect> {
+    app.compose = Some(ComposeState::new(draft, app.identities(), app.now));
+    app.pane = Pane::Compose;
+    vec![]
+}
+
+fn back(app: &mut App) -> Vec<Effect> {
+    match app.pane {
+        Pane::Reader | Pane::Outbox | Pane::Chain => {
+            app.pane = if app.pane == Pane::Chain {
+                Pane::Reader
+            } else {
+                Pane::Mail
+            };
+            vec![]
+        }
+        Pane::Mail => {
+            app.list.marked.clear();
+            app.list.visual_anchor = None;
+            if let ListSource::Search(_) = app.list.source {
+                return open_selected_mailbox(app);
+            }
+            vec![]
+        }
+        Pane::Compose => vec![],
+    }
+}
+
+pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
+    let h = list_rows(app);
+    match app.mailboxes.get(app.sidebar).map(|m| m.id) {
+        Some(id) => app.list.open_mailbox(id, h),
+        // The entry after the folders is the Outbox.
+        None => {
+            app.pane = Pane::Outbox;
+            vec![Effect::LoadQueue]
+        }
+    }
+}
+
+fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let n = app.mailboxes.len();
+    match cmd {
+        Command::Down => app.sidebar = (app.sidebar + 1).min(n),
+        Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
+        Command::Open => {
+            app.focus = Focus::List;
+            return open_selected_mailbox(app);
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+fn list(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
+    let page = i64::from(h);
+    match cmd {
+        Command::Down => app.list.move_by(1, h),
+        Command::Up => app.list.move_by(-1, h),
+        Command::PageDown => app.list.move_by(page, h),
+        Command::PageUp => app.list.move_by(-page, h),
+        Command::First => app.list.select(0, h),
+        Command::Last => app.list.select(app.list.total.saturating_sub(1), h),
+        Command::Open | Command::NextMessage | Command::PrevMessage => {
+            let mut out = match cmd {
+                Command::NextMessage => app.list.move_by(1, h),
+                Command::PrevMessage => app.list.move_by(-1, h),
+                _ => vec![],
+            };
+            out.extend(open_selected(app));
+            out
+        }
+        Command::ToggleMark => {
+            app.list.toggle_mark();
+            app.list.move_by(1, h)
+        }
+        Command::VisualMark => {
+            if app.list.visual() {
+                app.say(format!("{} marked", app.list.marked.len()));
+            } else {
+                app.say("visual: move, then v again to mark the range");
+            }
+            vec![]
+        }
+        Command::MarkAll => {
+            app.list.mark_all_loaded();
+            app.say(format!("{} marked", app.list.marked.len()));
+            vec![]
+        }
+        Command::CycleSort | Command::ReverseSort => {
+            if cmd == Command::CycleSort {
+                app.list.sort = match app.list.sort {
+                    SortKey::Date => SortKey::From,
+                    SortKey::From => SortKey::Subject,
+                    SortKey::Subject => SortKey::Size,
+                    SortKey::Size => SortKey::Date,
+                };
+            } else {
+                app.list.descending = !app.list.descending;
+            }
+            app.say(format!(
+                "sorted by {:?}{}",
+                app.list.sort,
+                if app.list.descending {
+                    " (descending)"
+                } else {
+                    ""
+                }
+            ));
+            app.list.reload(h)
+        }
+        Command::ToggleThreads => {
+            app.list.threaded = !app.list.threaded;
+            vec![]
+        }
+        Command::ToggleSplit => {
+            app.split = !app.split;
+            vec![]
+        }
+        _ => message_command(app, cmd),
+    }
+}
+
+/// Open the selected row: a draft goes to the composer, anything else to the reader.
+pub(super) fn open_selected(app: &mut App) -> Vec<Effect> {
+    let Some(row) = app.list.selected_row().cloned() else {
+        return vec![];
+    };
+    let in_drafts = app.mailbox_by_role(Role::Drafts).map(|m| m.id) == Some(row.mailbox_id);
+    let width = usize::from(app.width.saturating_sub(2));
+    if in_drafts {
+        return vec![Effect::LoadMessage {
+            id: row.id,
+            width,
+            as_draft: true,
+        }];
+    }
+    app.pane = Pane::Reader;
+    app.reader.scroll = 0;
+    app.reader.part = None;
+    app.reader.link = None;
+    app.reader.after_load = None;
+    let mut out = vec![Effect::LoadMessage {
+        id: row.id,
+        width,
+        as_draft: false,
+    }];
+    if !row.flags.contains(Flags::SEEN) {
+        app.list
+            .set_flags_local(&[row.id], Flags::SEEN, Flags::empty());
+        out.push(Effect::SetFlags {
+            ids: vec![row.id],
+            set: Flags::SEEN,
+            clear: Flags::empty(),
+        });
+    }
+    out
+}
+
+/// Commands on messages shared by the list and the reader.
+fn message_command(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let targets = match app.pane {
+        Pane::Reader => app
+            .reader
+            .doc
+            .as_ref()
+            .map(|d| vec![d.id])
+            .unwrap_or_default(),
+        _ => app.list.targets(),
+    };
+    let selected_flags = app.list.selected_row().map(|r| r.flags).unwrap_or_default();
+    match cmd {
+        Command::Delete | Command::Undelete | Command::Move if targets.is_empty() => vec![],
+        Command::Delete => {
+            let trash = app.mailbox_by_role(Role::Trash).map(|m| m.id);
+            let in_trash = app.current_mailbox().map(|m| m.id) == trash && trash.is_some();
+            match trash {
+                _ if in_trash => {
+                    app.confirm = Some(Confirm::Expunge(targets));
+                    vec![]
+                }
+                Some(to) => {
+                    app.list.marked.clear();
+                    vec![Effect::Move { ids: targets, to }]
+                }
+                None => vec![],
+            }
+        }
+        Command::Undelete => {
+            let in_trash = app.current_mailbox().and_then(|m| m.role) == Some(Role::Trash);
+            match app.mailbox_by_role(Role::Inbox).map(|m| m.id) {
+                Some(to) if in_trash => {
+                    app.list.marked.clear();
+                    vec![Effect::Move { ids: targets, to }]
+                }
+                _ => {
+                    app.say("undelete works in Trash");
+                    vec![]
+                }
+            }
+        }
+        Command::ToggleFlag | Command::ToggleRead => {
+            let flag = if cmd == Command::ToggleFlag {
+                Flags::FLAGGED
+            } else {
+                Flags::SEEN
+            };
+            let (set, clear) = if selected_flags.contains(flag) {
+                (Flags::empty(), flag)
+            } else {
+                (flag, Flags::empty())
+            };
+            app.list.set_flags_local(&targets, set, clear);
+            if targets.is_empty() {
+                vec![]
+            } else {
+                vec![Effect::SetFlags {
+                    ids: targets,
+                    set,
+                    clear,
+                }]
+            }
+        }
+        Command::Move => prompt(app, PromptKind::Move, ""),
+        Command::Reply | Command::ReplyAll | Command::Forward | Command::ForwardAttachment => {
+            respond(app, cmd)
+        }
+        _ => vec![],
+    }
+}
+
+/// Reply/forward from the open message, or load the selected one first.
+fn respond(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let selected = app.list.selected_row().map(|r| r.id);
+    let doc_id = app.reader.doc.as_ref().map(|d| d.id);
+    if app.pane == Pane::Reader || (doc_id.is_some() && doc_id == selected) {
+        return app.respond_to_doc(cmd);
+    }
+    match selected {
+        Some(id) => {
+            app.reader.after_load = Some(cmd);
+            vec![Effect::LoadMessage {
+                id,
+                width: 72,
+                as_draft: false,
+            }]
+        }
+        None => vec![],
+    }
+}
+
+fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
+    let page = app.height.saturating_sub(6).max(1);
+    let (parts, links) = app
+        .reader
+        .doc
+        .as_ref()
+        .map(|d| (d.parts.len(), d.links.len()))
+        .unwrap_or((0, 0));
+    let r = &mut app.reader;
+    match cmd {
+        Command::Down => r.scroll = r.scroll.saturating_add(1),
+        Command::Up => r.scroll = r.scroll.saturating_sub(1),
+        Command::PageDown => r.scroll = r.scroll.saturating_add(page),
+        Command::PageUp => r.scroll = r.scroll.saturating_sub(page),
+        Command::First => r.scroll = 0,
+        Command::Last => r.scroll = u16::MAX / 2,
+        Command::ToggleHeaders => r.all_headers = !r.all_headers,
+        Command::RawSource => {
+            r.raw = !r.raw;
+            r.scroll = 0;
+        }
+        Command::NextPart if parts > 0 => {
+            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0))
+        }
+        Command::NextLink if links > 0 => {
+            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0))
+        }
+        Command::Trace if r.doc.is_some() => {
+            app.chain = Default::default();
+            app.pane = Pane::Chain;
+        }
+        Command::SavePart => return save_part(app),
+        Command::OpenPart => {
+            if let (Some(doc), Some(index)) = (&app.reader.doc, app.reader.part) {
+                return vec![Effect::OpenPart { id: doc.id, index }];
+            }
+            app.say("select a part with p first");
+        }
+        Command::OpenLink => {
+            let link = app
+                .reader
+                .doc
+                .as_ref()
+                .zip(app.reader.link)
+                .and_then(|(d, i)| d.links.get(i).cloned());
+            match link {
+                Some(url) => return vec![Effect::OpenUrl(url)],
+                None => app.say("select a link with L first"),
+            }
+        }
+        Command::NextMessage | Command::PrevMessage => {
+            let before = app.list.selected;
+            let mut out = app
+                .list
+                .move_by(if cmd == Command::NextMessage { 1 } else { -1 }, h);
+            if app.list.selected != before {
+                out.extend(open_selected(app));
+            } else {
+                app.say("no more messages");
+            }
+            return out;
+        }
+        Command::ToggleSplit => app.split = !app.split,
+        _ => return message_command(app, cmd),
+    }
+    vec![]
+}
+
+fn save_part(app: &mut App) -> Vec<Effect> {
+    let Some(doc) = &app.reader.doc else {
+        return vec![];
+    };
+    let index = match app.reader.part {
+        Some(i) => i,
+        None => match doc.parts.iter().position(|p| p.filename.is_some()) {
+            Some(i) => i,
+            None => {
+                app.say("this message has no attachment to save");
+                return vec![];
+            }
+        },
+    };
+    let name = doc
+        .parts
+        .get(index)
+        .and_then(|p| p.filename.clone())
+        .unwrap_or_else(|| format!("part-{index}"));
+    app.reader.part = Some(index);
+    prompt(app, PromptKind::SavePart { index }, &name)
+}
+
+fn outbox(app: &mut App, cmd: Command) -> Vec<Effect> {
+    let n = app.outbox.entries.len();
+    let o = &mut app.outbox;
+    let queue_id = o.entries.get(o.selected).map(|e| e.queue_id);
+    match cmd {
+        Command::Down if n > 0 => o.selected = (o.selected + 1).min(n - 1),
+        Command::Up => o.selected = o.selected.saturating_sub(1),
+        Command::First => o.selected = 0,
+        Command::Last => o.selected = n.saturating_sub(1),
+        Command::Open => o.detail = !o.detail,
+        Command::Retry => {
+            return queue_id
+                .map(|q| {
+                    vec![Effect::Queue {
+                        op: QueueOp::Retry,
+                        queue_id: q,
+                    }]
+                })
+                .unwrap_or_default();
+        }
+        Command::HoldRelease => {
+            let held = o
+                .entries
+                .get(o.selected)
+                .map(|e| e.state == crate::store::RecipientState::Held);
+            let op = if held == Some(true) {
+                QueueOp::Release
+            } else {
+                QueueOp::Hold
+            };
+            return queue_id
+                .map(|q| vec![Effect::Queue { op, queue_id: q }])
+                .unwrap_or_default();
+        }
+        Command::Cancel => {
+            if let Some(q) = queue_id {
+                app.confirm = Some(Confirm::CancelQueued(q));
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}

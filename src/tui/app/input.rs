@@ -1,0 +1,525 @@
+//! Keys, mouse and paste: prompts, confirmations, the composer and the chain view take
+//! keys directly; everything else goes through the keymap to a named command.
+
+use super::{App, Confirm, Field, Focus, Pane, Prompt, PromptKind};
+use crate::store::SearchQuery;
+use crate::tui::chain_view::{self, ChainAction};
+use crate::tui::effects::{Effect, QueueOp};
+use crate::tui::ui::layout::{areas, list_rows};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::layout::{Position, Rect};
+
+impl App {
+    pub(super) fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return vec![];
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') {
+            return self.quit();
+        }
+        if let Some(confirm) = self.confirm.take() {
+            return self.on_confirm(confirm, key);
+        }
+        if self.prompt.is_some() {
+            return self.on_prompt_key(key);
+        }
+        if self.help {
+            self.help = false;
+            return vec![];
+        }
+        match self.pane {
+            Pane::Compose => self.on_compose_key(key),
+            Pane::Chain => {
+                let hops = self
+                    .reader
+                    .doc
+                    .as_ref()
+                    .map(|d| d.trace.hops.len())
+                    .unwrap_or(0);
+                if let Some(action) = chain_view::key_action(key)
+                    && !self.chain.apply(action, hops)
+                {
+                    debug_assert_eq!(action, ChainAction::Close);
+                    self.pane = Pane::Reader;
+                }
+                vec![]
+            }
+            _ => match self.keymap.resolve(self.key_context(), key) {
+                Some(cmd) => self.command(cmd),
+                None => vec![],
+            },
+        }
+    }
+
+    fn on_confirm(&mut self, confirm: Confirm, key: KeyEvent) -> Vec<Effect> {
+        let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
+        match confirm {
+            Confirm::Discard => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => {
+                    self.compose = None;
+                    self.pane = Pane::Mail;
+                    self.say("draft discarded");
+                    vec![]
+                }
+                KeyCode::Char('s') => {
+                    let out = self
+                        .compose
+                        .take()
+                        .map(|c| vec![Effect::SaveDraft(Box::new(c.snapshot()))])
+                        .unwrap_or_default();
+                    self.pane = Pane::Mail;
+                    out
+                }
+                _ => vec![],
+            },
+            Confirm::Expunge(ids) if yes => {
+                self.list.marked.clear();
+                vec![Effect::Expunge { ids }]
+            }
+            Confirm::CancelQueued(queue_id) if yes => vec![Effect::Queue {
+                op: QueueOp::Cancel,
+                queue_id,
+            }],
+            _ => vec![],
+        }
+    }
+
+    fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(p) = self.prompt.as_mut() else {
+            return vec![];
+        };
+        match key.code {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Enter => {
+                if let Some(p) = self.prompt.take() {
+                    return self.submit(p);
+                }
+            }
+            KeyCode::Backspace => {
+                p.input.pop();
+            }
+            KeyCode::Tab => match p.kind {
+                PromptKind::SavePart { .. } | PromptKind::Attach => {
+                    return vec![Effect::CompletePath(p.input.clone())];
+                }
+                PromptKind::Move => {
+                    let all: Vec<String> = self.mailboxes.iter().map(|m| m.name.clone()).collect();
+                    complete(p, &all);
+                }
+                PromptKind::Command => {
+                    let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+                    complete(p, &all);
+                }
+                PromptKind::Search => {}
+            },
+            KeyCode::Char(c) => p.input.push(c),
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Completion candidates arrived (paths): complete as far as they agree.
+    pub(super) fn on_candidates(&mut self, found: Vec<String>) {
+        if let Some(p) = self.prompt.as_mut() {
+            complete(p, &found);
+        }
+    }
+
+    fn submit(&mut self, p: Prompt) -> Vec<Effect> {
+        let input = p.input.trim().to_string();
+        match p.kind {
+            PromptKind::Search if input.is_empty() => vec![],
+            PromptKind::Search => match SearchQuery::parse(&input) {
+                Ok(_) => {
+                    self.say(format!("searching {input}…"));
+                    vec![Effect::Search {
+                        query: input,
+                        limit: super::outcome::SEARCH_LIMIT,
+                    }]
+                }
+                Err(e) => {
+                    self.fail(format!("search: {e}"));
+                    vec![]
+                }
+            },
+            PromptKind::Move => {
+                let target = self
+                    .mailboxes
+                    .iter()
+                    .find(|m| m.name.eq_ignore_ascii_case(&input))
+                    .map(|m| m.id);
+                let ids = match self.pane {
+                    Pane::Reader => self
+                        .reader
+                        .doc
+                        .as_ref()
+                        .map(|d| vec![d.id])
+                        .unwrap_or_default(),
+                    _ => self.list.targets(),
+                };
+                match target {
+                    Some(to) if !ids.is_empty() => {
+                        self.list.marked.clear();
+                        vec![Effect::Move { ids, to }]
+                    }
+                    Some(_) => vec![],
+                    None => {
+                        self.fail(format!(
+                            "no folder `{input}` (create it with :mkdir {input})"
+                        ));
+                        vec![]
+                    }
+                }
+            }
+            PromptKind::SavePart { index } => match &self.reader.doc {
+                Some(doc) if !input.is_empty() => vec![Effect::SavePart {
+                    id: doc.id,
+                    index,
+                    path: input,
+                }],
+                _ => vec![],
+            },
+            PromptKind::Attach => {
+                if let Some(c) = self.compose.as_mut()
+                    && !input.is_empty()
+                {
+                    c.draft.attachments.push(Effect::expand_path(&input));
+                    c.dirty = true;
+                }
+                vec![]
+            }
+            PromptKind::Command => self.run_command_line(&input),
+        }
+    }
+
+    fn run_command_line(&mut self, line: &str) -> Vec<Effect> {
+        let (verb, arg) = line
+            .split_once(' ')
+            .map(|(v, a)| (v, a.trim()))
+            .unwrap_or((line, ""));
+        use crate::tui::action::Command as C;
+        match verb {
+            "q" | "quit" => self.quit(),
+            "help" => self.command(C::Help),
+            "compose" => self.command(C::Compose),
+            "outbox" => self.command(C::Outbox),
+            "split" => self.command(C::ToggleSplit),
+            "threads" => self.command(C::ToggleThreads),
+            "search" if !arg.is_empty() => {
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Search,
+                    input: arg.into(),
+                    candidates: vec![],
+                });
+                self.on_prompt_key(KeyEvent::from(KeyCode::Enter))
+            }
+            "folder" | "cd" => match self
+                .mailboxes
+                .iter()
+                .position(|m| m.name.eq_ignore_ascii_case(arg))
+            {
+                Some(i) => {
+                    self.sidebar = i;
+                    self.pane = Pane::Mail;
+                    super::commands::open_selected_mailbox(self)
+                }
+                None => {
+                    self.fail(format!("no folder `{arg}`"));
+                    vec![]
+                }
+            },
+            "mkdir" if !arg.is_empty() => vec![
+                Effect::CreateMailbox(arg.to_string()),
+                Effect::LoadMailboxes,
+            ],
+            "sort" => {
+                let key = match arg {
+                    "date" => crate::store::SortKey::Date,
+                    "from" => crate::store::SortKey::From,
+                    "subject" => crate::store::SortKey::Subject,
+                    "size" => crate::store::SortKey::Size,
+                    _ => {
+                        self.fail("sort by date, from, subject or size");
+                        return vec![];
+                    }
+                };
+                self.list.sort = key;
+                let h = list_rows(self);
+                self.list.reload(h)
+            }
+            _ => {
+                self.fail(format!("unknown command `{line}` (try :help)"));
+                vec![]
+            }
+        }
+    }
+
+    fn on_compose_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let addresses = &self.addresses;
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('s') if ctrl => return self.send(),
+            KeyCode::Char('e') if ctrl => return vec![Effect::Editor(c.editor.lines().join("\n"))],
+            KeyCode::Char('a') if ctrl => {
+                self.prompt = Some(Prompt {
+                    kind: PromptKind::Attach,
+                    input: String::new(),
+                    candidates: vec![],
+                });
+                return vec![];
+            }
+            KeyCode::Char('p') if ctrl => {
+                c.dirty = false;
+                return vec![Effect::SaveDraft(Box::new(c.snapshot()))];
+            }
+            KeyCode::Char('x') if ctrl => {
+                c.draft.attachments.pop();
+                c.dirty = true;
+                return vec![];
+            }
+            KeyCode::Esc => {
+                if c.dirty {
+                    self.confirm = Some(Confirm::Discard);
+                } else {
+                    self.compose = None;
+                    self.pane = Pane::Mail;
+                }
+                return vec![];
+            }
+            KeyCode::Tab if c.field != Field::Body => {
+                if let Some(full) = address_completion(c, addresses) {
+                    complete_address(c, &full);
+                } else {
+                    c.field = next_field(c.field);
+                }
+                return vec![];
+            }
+            KeyCode::BackTab => {
+                c.field = prev_field(c.field);
+                return vec![];
+            }
+            _ => {}
+        }
+        match c.field {
+            Field::Body => {
+                if c.editor.input(key) {
+                    c.dirty = true;
+                }
+            }
+            Field::From => {
+                let n = c.identities.len();
+                let pos = c.identities.iter().position(|i| *i == c.draft.from);
+                match key.code {
+                    KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if n > 0 => {
+                        let next = match (key.code, pos) {
+                            (KeyCode::Left, Some(p)) => (p + n - 1) % n,
+                            (_, Some(p)) => (p + 1) % n,
+                            (_, None) => 0,
+                        };
+                        c.draft.from = c.identities[next].clone();
+                        c.dirty = true;
+                    }
+                    KeyCode::Enter | KeyCode::Down => c.field = next_field(c.field),
+                    _ => {}
+                }
+            }
+            field => {
+                let text = match field {
+                    Field::To => &mut c.draft.to,
+                    Field::Cc => &mut c.draft.cc,
+                    Field::Bcc => &mut c.draft.bcc,
+                    _ => &mut c.draft.subject,
+                };
+                match key.code {
+                    KeyCode::Char(ch) if !ctrl => {
+                        text.push(ch);
+                        c.dirty = true;
+                    }
+                    KeyCode::Backspace => {
+                        text.pop();
+                        c.dirty = true;
+                    }
+                    KeyCode::Enter | KeyCode::Down => c.field = next_field(c.field),
+                    KeyCode::Up => c.field = prev_field(c.field),
+                    _ => {}
+                }
+            }
+        }
+        vec![]
+    }
+
+    /// Ctrl-S: queue the message and return at once.
+    fn send(&mut self) -> Vec<Effect> {
+        let Some(c) = self.compose.as_ref() else {
+            return vec![];
+        };
+        let draft = c.snapshot();
+        if draft.to.trim().is_empty() && draft.cc.trim().is_empty() && draft.bcc.trim().is_empty() {
+            self.fail("add a recipient first");
+            return vec![];
+        }
+        self.compose = None;
+        self.pane = Pane::Mail;
+        self.say("sending…");
+        vec![Effect::Send(Box::new(draft))]
+    }
+
+    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        if let Some(p) = self.prompt.as_mut() {
+            p.input.push_str(text.lines().next().unwrap_or_default());
+        } else if let Some(c) = self.compose.as_mut()
+            && c.field == Field::Body
+        {
+            c.editor.insert_str(text);
+            c.dirty = true;
+        }
+        vec![]
+    }
+
+    pub(super) fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
+        if self.prompt.is_some() || self.confirm.is_some() || self.help {
+            return vec![];
+        }
+        let a = areas(self, Rect::new(0, 0, self.width, self.height));
+        let pos = Position::new(m.column, m.row);
+        let h = list_rows(self);
+        match m.kind {
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let d: i64 = if m.kind == MouseEventKind::ScrollDown {
+                    3
+                } else {
+                    -3
+                };
+                match self.pane {
+                    Pane::Reader if a.reader.is_some_and(|r| r.contains(pos)) => {
+                        let r = &mut self.reader;
+                        r.scroll = if d > 0 {
+                            r.scroll.saturating_add(3)
+                        } else {
+                            r.scroll.saturating_sub(3)
+                        };
+                        vec![]
+                    }
+                    Pane::Mail | Pane::Reader => self.list.move_by(d, h),
+                    _ => vec![],
+                }
+            }
+            MouseEventKind::Down(MouseButton::Left) => {
+                if let Some(side) = a.sidebar.filter(|r| r.contains(pos)) {
+                    let i = usize::from(m.row - side.y);
+                    if i <= self.mailboxes.len() {
+                        self.sidebar = i;
+                        self.focus = Focus::List;
+                        return super::commands::open_selected_mailbox(self);
+                    }
+                } else if let Some(list) = a.list.filter(|r| r.contains(pos) && m.row > r.y) {
+                    let index = self.list.top + u64::from(m.row - list.y - 1);
+                    self.focus = Focus::List;
+                    if index < self.list.total {
+                        let mut out = self.list.select(index, h);
+                        if self.pane == Pane::Reader {
+                            out.extend(super::commands::open_selected(self));
+                        }
+                        return out;
+                    }
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+const COMMANDS: &[&str] = &[
+    "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
+    "sort ",
+];
+
+/// Complete `p.input` against `all`: one match fills it in, several extend to their
+/// common prefix and are listed.
+fn complete(p: &mut Prompt, all: &[String]) {
+    let lower = p.input.to_lowercase();
+    let matches: Vec<String> = all
+        .iter()
+        .filter(|c| c.to_lowercase().starts_with(&lower))
+        .cloned()
+        .collect();
+    if let Some(first) = matches.first() {
+        let mut prefix = first.clone();
+        for m in &matches[1..] {
+            while !m.to_lowercase().starts_with(&prefix.to_lowercase()) {
+                prefix.pop();
+            }
+        }
+        if prefix.len() >= p.input.len() {
+            p.input = prefix;
+        }
+    }
+    p.candidates = matches;
+}
+
+fn next_field(f: Field) -> Field {
+    match f {
+        Field::From => Field::To,
+        Field::To => Field::Cc,
+        Field::Cc => Field::Bcc,
+        Field::Bcc => Field::Subject,
+        Field::Subject | Field::Body => Field::Body,
+    }
+}
+
+fn prev_field(f: Field) -> Field {
+    match f {
+        Field::From | Field::To => Field::From,
+        Field::Cc => Field::To,
+        Field::Bcc => Field::Cc,
+        Field::Subject => Field::Bcc,
+        Field::Body => Field::Subject,
+    }
+}
+
+/// The address the current token of an address field completes to, if any.
+pub fn address_completion(c: &super::ComposeState, addresses: &[String]) -> Option<String> {
+    let text = match c.field {
+        Field::To => &c.draft.to,
+        Field::Cc => &c.draft.cc,
+        Field::Bcc => &c.draft.bcc,
+        _ => return None,
+    };
+    let token = text
+        .rsplit(',')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_lowercase();
+    if token.is_empty() {
+        return None;
+    }
+    addresses
+        .iter()
+        .find(|a| a.to_lowercase().starts_with(&token))
+        .or_else(|| addresses.iter().find(|a| a.to_lowercase().contains(&token)))
+        .filter(|a| a.to_lowercase() != token)
+        .cloned()
+}
+
+fn complete_address(c: &mut super::ComposeState, full: &str) {
+    let text = match c.field {
+        Field::To => &mut c.draft.to,
+        Field::Cc => &mut c.draft.cc,
+        Field::Bcc => &mut c.draft.bcc,
+        _ => return,
+    };
+    let keep = text
+        .rfind(',')
+        .map(|i| text[..=i].to_string() + " ")
+        .unwrap_or_default();
+    *text = format!("{keep}{full}, ");
+    c.dirty = true;
+}

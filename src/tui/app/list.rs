@@ -1,0 +1,250 @@
+//! The message list: a virtual window over a mailbox (only visible rows are fetched) or
+//! the rows of a search, with selection, marks and the visual range.
+
+use crate::store::{MailboxId, MessageId, MessageSummary, SortKey};
+use crate::tui::effects::Effect;
+use std::collections::BTreeSet;
+
+/// What the list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ListSource {
+    Mailbox(MailboxId),
+    /// Search results (all held in memory, the store caps them).
+    Search(String),
+}
+
+/// The list's state: `rows` hold `[offset, offset + rows.len())` of `total`.
+#[derive(Debug, Clone)]
+pub struct ListState {
+    pub source: ListSource,
+    pub total: u64,
+    pub offset: u64,
+    pub rows: Vec<MessageSummary>,
+    pub selected: u64,
+    pub top: u64,
+    pub sort: SortKey,
+    pub descending: bool,
+    /// Bumped on every new request; older answers are dropped.
+    pub generation: u64,
+    /// The window last asked for, to avoid asking twice.
+    pub requested: Option<(u64, u64)>,
+    pub marked: BTreeSet<MessageId>,
+    pub visual_anchor: Option<u64>,
+    /// The message to keep selected when a reload shifts rows (new mail above it).
+    pub follow: Option<MessageId>,
+    /// Threaded view: replies are indented under their thread (within the loaded window).
+    pub threaded: bool,
+}
+
+impl Default for ListState {
+    fn default() -> Self {
+        ListState {
+            source: ListSource::Mailbox(0),
+            total: 0,
+            offset: 0,
+            rows: Vec::new(),
+            selected: 0,
+            top: 0,
+            sort: SortKey::Date,
+            descending: true,
+            generation: 0,
+            requested: None,
+            marked: BTreeSet::new(),
+            visual_anchor: None,
+            follow: None,
+            threaded: false,
+        }
+    }
+}
+
+impl ListState {
+    /// The row at absolute position `index`, if it is loaded.
+    pub fn row(&self, index: u64) -> Option<&MessageSummary> {
+        let rel = index.checked_sub(self.offset)?;
+        self.rows.get(usize::try_from(rel).ok()?)
+    }
+
+    pub fn selected_row(&self) -> Option<&MessageSummary> {
+        self.row(self.selected)
+    }
+
+    /// Show a mailbox from its first row.
+    pub fn open_mailbox(&mut self, id: MailboxId, height: u16) -> Vec<Effect> {
+        self.source = ListSource::Mailbox(id);
+        self.rows.clear();
+        self.total = 0;
+        self.offset = 0;
+        self.selected = 0;
+        self.top = 0;
+        self.marked.clear();
+        self.visual_anchor = None;
+        self.reload(height)
+    }
+
+    /// Show search results.
+    pub fn show_results(&mut self, query: String, rows: Vec<MessageSummary>) {
+        self.source = ListSource::Search(query);
+        self.total = rows.len() as u64;
+        self.rows = rows;
+        self.offset = 0;
+        self.selected = 0;
+        self.top = 0;
+        self.marked.clear();
+        self.visual_anchor = None;
+        self.requested = None;
+    }
+
+    /// Ask again for the visible window (after new mail, flag changes, a sort change).
+    pub fn reload(&mut self, height: u16) -> Vec<Effect> {
+        self.requested = None;
+        self.follow = self.selected_row().map(|r| r.id);
+        self.fetch(height, true)
+    }
+
+    /// Move the selection by `delta` rows (clamped), keep it visible, fetch if needed.
+    pub fn move_by(&mut self, delta: i64, height: u16) -> Vec<Effect> {
+        if self.total == 0 {
+            return Vec::new();
+        }
+        let max = self.total - 1;
+        let next = if delta < 0 {
+            self.selected.saturating_sub(delta.unsigned_abs())
+        } else {
+            self.selected.saturating_add(delta.unsigned_abs()).min(max)
+        };
+        self.select(next, height)
+    }
+
+    pub fn select(&mut self, index: u64, height: u16) -> Vec<Effect> {
+        self.selected = index.min(self.total.saturating_sub(1));
+        self.ensure_visible(height)
+    }
+
+    /// Scroll so the selection is on screen; request rows when the window leaves the cache.
+    pub fn ensure_visible(&mut self, height: u16) -> Vec<Effect> {
+        let h = u64::from(height.max(1));
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + h {
+            self.top = self.selected + 1 - h;
+        }
+        self.fetch(height, false)
+    }
+
+    fn fetch(&mut self, height: u16, force: bool) -> Vec<Effect> {
+        let ListSource::Mailbox(mailbox) = self.source else {
+            return Vec::new();
+        };
+        let h = u64::from(height.max(1));
+        // Ask for the next window half a screen before it is needed, so scrolling rarely
+        // shows a row that has not arrived yet.
+        let margin = h / 2;
+        let need_start = self.top.saturating_sub(margin);
+        let need_end = (self.top + h + margin).min(self.total);
+        let have_end = self.offset + self.rows.len() as u64;
+        let cached = need_start >= self.offset && need_end <= have_end;
+        if cached && !force && self.total > 0 {
+            return Vec::new();
+        }
+        let offset = self.top.saturating_sub(h);
+        let limit = h * 3;
+        // A window already asked for that covers what is needed is on its way.
+        if !force
+            && let Some((o, l)) = self.requested
+            && need_start >= o
+            && (need_end <= o + l || o == offset)
+        {
+            return Vec::new();
+        }
+        self.requested = Some((offset, limit));
+        self.generation += 1;
+        vec![Effect::LoadRows {
+            mailbox,
+            sort: self.sort,
+            descending: self.descending,
+            offset,
+            limit,
+            generation: self.generation,
+        }]
+    }
+
+    /// Rows arrived; keep them if they answer the latest request.
+    pub fn rows_loaded(
+        &mut self,
+        generation: u64,
+        offset: u64,
+        total: u64,
+        rows: Vec<MessageSummary>,
+    ) {
+        if generation != self.generation {
+            return;
+        }
+        self.total = total;
+        self.offset = offset;
+        self.rows = rows;
+        if let Some(id) = self.follow.take()
+            && let Some(pos) = self.rows.iter().position(|r| r.id == id)
+        {
+            // The view stays put (new mail shows above); the selection follows its message.
+            self.selected = offset + pos as u64;
+        }
+        if self.selected >= total {
+            self.selected = total.saturating_sub(1);
+        }
+        if self.top > self.selected {
+            self.top = self.selected;
+        }
+    }
+
+    /// The messages an action applies to: the marked ones, else the selected one.
+    pub fn targets(&self) -> Vec<MessageId> {
+        if !self.marked.is_empty() {
+            return self.marked.iter().copied().collect();
+        }
+        self.selected_row().map(|r| vec![r.id]).unwrap_or_default()
+    }
+
+    pub fn toggle_mark(&mut self) {
+        if let Some(id) = self.selected_row().map(|r| r.id)
+            && !self.marked.remove(&id)
+        {
+            self.marked.insert(id);
+        }
+    }
+
+    /// First press anchors; the second marks every loaded row between anchor and selection.
+    pub fn visual(&mut self) -> bool {
+        match self.visual_anchor.take() {
+            None => {
+                self.visual_anchor = Some(self.selected);
+                false
+            }
+            Some(anchor) => {
+                let (a, b) = (anchor.min(self.selected), anchor.max(self.selected));
+                for i in a..=b {
+                    if let Some(id) = self.row(i).map(|r| r.id) {
+                        self.marked.insert(id);
+                    }
+                }
+                true
+            }
+        }
+    }
+
+    pub fn mark_all_loaded(&mut self) {
+        let ids: Vec<MessageId> = self.rows.iter().map(|r| r.id).collect();
+        self.marked.extend(ids);
+    }
+
+    /// Show a flag change at once; the store's change event reloads the truth.
+    pub fn set_flags_local(
+        &mut self,
+        ids: &[MessageId],
+        set: crate::store::Flags,
+        clear: crate::store::Flags,
+    ) {
+        for row in self.rows.iter_mut().filter(|r| ids.contains(&r.id)) {
+            row.flags = row.flags.union(set).without(clear);
+        }
+    }
+}

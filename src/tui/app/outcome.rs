@@ -1,0 +1,185 @@
+//! Ticks, store notifications and effect results folded into the state.
+
+use super::{App, ListSource, Pane};
+use crate::store::{Role, StoreEvent};
+use crate::tui::action::Outcome;
+use crate::tui::effects::Effect;
+use crate::tui::ui::layout::list_rows;
+
+/// Seconds between refreshes when attached to another process's node (no live events yet).
+pub const ATTACHED_REFRESH_SECS: i64 = 2;
+
+/// Most hits a search shows.
+pub const SEARCH_LIMIT: u64 = 1000;
+
+impl App {
+    pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
+        self.now = now;
+        let mut out = Vec::new();
+        if let Some(c) = self.compose.as_mut()
+            && c.dirty
+            && now - c.last_saved >= i64::try_from(self.autosave_secs.max(1)).unwrap_or(5)
+        {
+            c.last_saved = now;
+            c.dirty = false;
+            out.push(Effect::SaveDraft(Box::new(c.snapshot())));
+        }
+        if matches!(self.node, super::NodeStatus::Attached { .. })
+            && now - self.last_refresh >= ATTACHED_REFRESH_SECS
+        {
+            self.last_refresh = now;
+            out.push(Effect::LoadMailboxes);
+            out.push(Effect::LoadQueue);
+            let h = list_rows(self);
+            out.extend(self.list.reload(h));
+        }
+        out
+    }
+
+    pub(super) fn on_store_event(&mut self, event: StoreEvent) -> Vec<Effect> {
+        let h = list_rows(self);
+        let mut out = vec![Effect::LoadMailboxes];
+        match event {
+            StoreEvent::MessageAdded {
+                mailbox_id,
+                from,
+                subject,
+                ..
+            } => {
+                let is_inbox = self.mailbox_by_role(Role::Inbox).map(|m| m.id) == Some(mailbox_id);
+                if is_inbox {
+                    self.say(format!(
+                        "new mail from {}: {}",
+                        from.as_deref().unwrap_or("(unknown)"),
+                        subject
+                    ));
+                    if self.bell {
+                        out.push(Effect::Bell);
+                    }
+                }
+                if self.list.source == ListSource::Mailbox(mailbox_id) {
+                    out.extend(self.list.reload(h));
+                }
+            }
+            StoreEvent::MessagesChanged { mailbox_ids } => match &self.list.source {
+                ListSource::Mailbox(id) if mailbox_ids.contains(id) => {
+                    out.extend(self.list.reload(h))
+                }
+                // Hits may have moved, been flagged or deleted: ask again.
+                ListSource::Search(query) => out.push(Effect::Search {
+                    query: query.clone(),
+                    limit: SEARCH_LIMIT,
+                }),
+                ListSource::Mailbox(_) => {}
+            },
+            StoreEvent::QueueChanged => return vec![Effect::LoadQueue],
+        }
+        out
+    }
+
+    pub(super) fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
+        match outcome {
+            Outcome::Mailboxes(list) => {
+                let first = self.mailboxes.is_empty() && !list.is_empty();
+                self.mailboxes = order_mailboxes(list);
+                self.sidebar = self.sidebar.min(self.mailboxes.len().saturating_sub(1));
+                if first {
+                    self.sidebar = 0;
+                    let h = list_rows(self);
+                    if let Some(id) = self.mailboxes.first().map(|m| m.id) {
+                        return self.list.open_mailbox(id, h);
+                    }
+                }
+            }
+            Outcome::Rows {
+                generation,
+                offset,
+                total,
+                rows,
+            } => {
+                self.list.rows_loaded(generation, offset, total, rows);
+                let h = list_rows(self);
+                return self.list.ensure_visible(h);
+            }
+            Outcome::Message(doc) => {
+                self.reader.doc = Some(doc);
+                if let Some(cmd) = self.reader.after_load.take() {
+                    return self.respond_to_doc(cmd);
+                }
+            }
+            Outcome::Draft(draft) => {
+                return super::commands::open_compose(self, *draft);
+            }
+            Outcome::SearchResults { query, rows } => {
+                self.say(format!("{} hit(s) for {query}", rows.len()));
+                let refresh = self.list.source == ListSource::Search(query.clone());
+                let (selected, marked) = (self.list.selected, self.list.marked.clone());
+                self.list.show_results(query, rows);
+                if refresh {
+                    self.list.selected = selected.min(self.list.total.saturating_sub(1));
+                    let ids: Vec<_> = self.list.rows.iter().map(|r| r.id).collect();
+                    self.list.marked = marked.into_iter().filter(|id| ids.contains(id)).collect();
+                    let h = list_rows(self);
+                    return self.list.ensure_visible(h);
+                }
+                if self.pane != Pane::Reader {
+                    self.pane = Pane::Mail;
+                }
+                self.focus = super::Focus::List;
+            }
+            Outcome::Queue(entries) => {
+                self.outbox.entries = entries;
+                self.outbox.selected = self
+                    .outbox
+                    .selected
+                    .min(self.outbox.entries.len().saturating_sub(1));
+            }
+            Outcome::Addresses(a) => self.addresses = a,
+            Outcome::PathCandidates(found) => self.on_candidates(found),
+            Outcome::Sent { queue_id } => self.say(format!(
+                "queued for delivery (#{queue_id}); a copy is in Sent"
+            )),
+            Outcome::DraftSaved(id) => {
+                if let Some(c) = self.compose.as_mut() {
+                    c.draft.draft_id = Some(id);
+                }
+                self.say("draft saved");
+            }
+            Outcome::Done(text) => {
+                if !text.is_empty() {
+                    self.say(text);
+                }
+            }
+            Outcome::EditorText(text) => {
+                if let Some(c) = self.compose.as_mut() {
+                    c.editor = tui_textarea::TextArea::from(
+                        text.lines().map(String::from).collect::<Vec<_>>(),
+                    );
+                    c.editor
+                        .set_cursor_line_style(ratatui::style::Style::default());
+                    c.field = super::Field::Body;
+                    c.dirty = true;
+                }
+            }
+            Outcome::Failed(e) => self.fail(e),
+        }
+        vec![]
+    }
+}
+
+/// Inbox, Sent, Drafts, Trash first, then user folders by name.
+fn order_mailboxes(mut list: Vec<crate::store::Mailbox>) -> Vec<crate::store::Mailbox> {
+    let rank = |m: &crate::store::Mailbox| match m.role {
+        Some(Role::Inbox) => 0,
+        Some(Role::Sent) => 1,
+        Some(Role::Drafts) => 2,
+        Some(Role::Trash) => 3,
+        None => 4,
+    };
+    list.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
+    });
+    list
+}

@@ -1,0 +1,133 @@
+//! `update` transitions of the composer: send, completion, drafts, editor handoff.
+#![allow(clippy::unwrap_used)]
+
+use super::tests::{ch, ctrl, key, typed};
+use super::*;
+use crate::tui::action::{Action, Outcome};
+use crate::tui::testkit::{NOW, app_with_inbox};
+use crossterm::event::KeyCode;
+
+#[test]
+fn compose_send_queues_and_returns_at_once() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    assert_eq!(app.compose.as_ref().unwrap().field, Field::To);
+    typed(&mut app, "bob@example.org");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "Plans");
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "See you");
+    let fx = ctrl(&mut app, 's');
+    assert_eq!(app.pane, Pane::Mail);
+    match fx.as_slice() {
+        [Effect::Send(d)] => {
+            assert_eq!(
+                (d.to.as_str(), d.subject.as_str()),
+                ("bob@example.org", "Plans")
+            );
+            assert!(d.body.starts_with("See you"));
+            assert!(
+                d.body.ends_with("-- \nAlice"),
+                "signature appended: {:?}",
+                d.body
+            );
+        }
+        other => panic!("expected Send, got {other:?}"),
+    }
+}
+
+#[test]
+fn send_without_recipients_says_so_and_stays() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    assert!(ctrl(&mut app, 's').is_empty());
+    assert!(app.status_is_error);
+    assert_eq!(app.pane, Pane::Compose);
+}
+
+#[test]
+fn tab_completes_an_address_from_the_store() {
+    let mut app = app_with_inbox(80, 24);
+    app.update(Action::Outcome(Outcome::Addresses(vec![
+        "Bob Example <bob@example.org>".into(),
+    ])));
+    ch(&mut app, 'c');
+    typed(&mut app, "bo");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.to,
+        "Bob Example <bob@example.org>, "
+    );
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.compose.as_ref().unwrap().field, Field::Cc);
+}
+
+#[test]
+fn escape_on_a_changed_draft_asks_and_y_discards() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    typed(&mut app, "x");
+    assert!(key(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.confirm, Some(Confirm::Discard));
+    ch(&mut app, 'y');
+    assert!(app.compose.is_none());
+    assert_eq!(app.pane, Pane::Mail);
+}
+
+#[test]
+fn escape_then_s_saves_the_draft() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    typed(&mut app, "x");
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(
+        ch(&mut app, 's').as_slice(),
+        [Effect::SaveDraft(_)]
+    ));
+}
+
+#[test]
+fn a_changed_draft_autosaves_after_the_configured_seconds() {
+    let mut app = app_with_inbox(80, 24);
+    app.autosave_secs = 5;
+    ch(&mut app, 'c');
+    typed(&mut app, "x");
+    assert!(app.update(Action::Tick(NOW + 4)).is_empty());
+    let fx = app.update(Action::Tick(NOW + 5));
+    assert!(matches!(fx.as_slice(), [Effect::SaveDraft(d)] if d.to == "x"));
+    assert!(
+        app.update(Action::Tick(NOW + 11)).is_empty(),
+        "nothing new to save"
+    );
+    app.update(Action::Outcome(Outcome::DraftSaved(55)));
+    assert_eq!(app.compose.as_ref().unwrap().draft.draft_id, Some(55));
+}
+
+#[test]
+fn quitting_while_composing_saves_the_draft_first() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    typed(&mut app, "x");
+    let fx = ctrl(&mut app, 'c');
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::SaveDraft(_), Effect::Quit]
+    ));
+}
+
+#[test]
+fn ctrl_e_hands_the_body_to_the_editor_and_takes_it_back() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'c');
+    assert_eq!(
+        ctrl(&mut app, 'e'),
+        vec![Effect::Editor("\n-- \nAlice".into())]
+    );
+    app.update(Action::Outcome(Outcome::EditorText("edited\ntext".into())));
+    assert_eq!(
+        app.compose.as_ref().unwrap().editor.lines(),
+        ["edited", "text"]
+    );
+}

@@ -1,0 +1,93 @@
+//! Effects: the IO that `update` asks for. Each runs as a tokio task against the store
+//! (or the OS) and posts an [`Action::Outcome`] back; none of them blocks the UI.
+
+mod run;
+
+pub use run::{Runner, welcome_text};
+
+use super::compose::Draft;
+use crate::store::{Flags, MailboxId, MessageId, SortKey};
+use std::path::PathBuf;
+
+/// What to do to a queued message (store support is being added by the outbound work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueOp {
+    Retry,
+    Hold,
+    Release,
+    Cancel,
+}
+
+/// IO requested by [`super::app::App::update`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadMailboxes,
+    LoadRows {
+        mailbox: MailboxId,
+        sort: SortKey,
+        descending: bool,
+        offset: u64,
+        limit: u64,
+        generation: u64,
+    },
+    /// Read and parse a message for the reader (or, with `as_draft`, for the composer).
+    LoadMessage {
+        id: MessageId,
+        width: usize,
+        as_draft: bool,
+    },
+    Search {
+        query: String,
+        limit: u64,
+    },
+    LoadQueue,
+    LoadAddresses,
+    SetFlags {
+        ids: Vec<MessageId>,
+        set: Flags,
+        clear: Flags,
+    },
+    Move {
+        ids: Vec<MessageId>,
+        to: MailboxId,
+    },
+    Expunge {
+        ids: Vec<MessageId>,
+    },
+    CreateMailbox(String),
+    /// Build, enqueue, file a copy in Sent, drop the saved draft, flag the original Answered.
+    Send(Box<Draft>),
+    SaveDraft(Box<Draft>),
+    SavePart {
+        id: MessageId,
+        index: usize,
+        path: String,
+    },
+    OpenPart {
+        id: MessageId,
+        index: usize,
+    },
+    OpenUrl(String),
+    CompletePath(String),
+    Queue {
+        op: QueueOp,
+        queue_id: i64,
+    },
+    /// Hand the text to `$VISUAL`/`$EDITOR` (the main loop suspends the terminal).
+    Editor(String),
+    Bell,
+    /// First run: deliver the welcome message into the empty Inbox.
+    Welcome,
+    Quit,
+}
+
+impl Effect {
+    /// Paths typed by the user are relative to the home directory when not absolute.
+    pub fn expand_path(input: &str) -> PathBuf {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        match (input.strip_prefix("~/"), home) {
+            (Some(rest), Some(h)) => h.join(rest),
+            _ => PathBuf::from(input),
+        }
+    }
+}

@@ -1,0 +1,392 @@
+//! The effect runner: one tokio task per effect, results posted back as actions.
+
+use super::{Effect, QueueOp};
+use crate::config::AccountConfig;
+use crate::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store, StoreError};
+use crate::tui::action::{Action, Outcome};
+use crate::tui::compose::{self, AttachmentData, Draft};
+use crate::tui::message::{ReaderDoc, part_bytes};
+use std::path::PathBuf;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// Everything effects need: the store, the account, where to post results.
+#[derive(Clone)]
+pub struct Runner {
+    pub store: Store,
+    pub account_id: AccountId,
+    pub account: AccountConfig,
+    pub tx: UnboundedSender<Action>,
+    /// Shown by the welcome message.
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+    pub smtp_ports: Vec<String>,
+}
+
+impl Runner {
+    /// Start `effect` in the background. Editor, bell and quit belong to the main loop.
+    pub fn spawn(&self, effect: Effect) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let outcome = this.run(effect).await.unwrap_or_else(Outcome::Failed);
+            let _ = this.tx.send(Action::Outcome(outcome));
+        });
+    }
+
+    /// Run one effect to its outcome (the tests and the quit path await this directly).
+    pub async fn run(&self, effect: Effect) -> Result<Outcome, String> {
+        let s = &self.store;
+        let err = |e: StoreError| e.to_string();
+        Ok(match effect {
+            Effect::LoadMailboxes => {
+                Outcome::Mailboxes(s.mailboxes(self.account_id).await.map_err(err)?)
+            }
+            Effect::LoadRows {
+                mailbox,
+                sort,
+                descending,
+                offset,
+                limit,
+                generation,
+            } => {
+                let total = s.count(mailbox).await.map_err(err)?;
+                let rows = s
+                    .list(mailbox, sort, descending, offset, limit)
+                    .await
+                    .map_err(err)?;
+                Outcome::Rows {
+                    generation,
+                    offset,
+                    total,
+                    rows,
+                }
+            }
+            Effect::LoadMessage {
+                id,
+                width,
+                as_draft,
+            } => {
+                let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
+                let summary = s.summary(id).await.map_err(err)?;
+                let doc =
+                    tokio::task::spawn_blocking(move || ReaderDoc::parse(id, summary, &raw, width))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                if as_draft {
+                    Outcome::Draft(Box::new(compose::draft_from_doc(&doc)))
+                } else {
+                    Outcome::Message(Box::new(doc))
+                }
+            }
+            Effect::Search { query, limit } => {
+                let parsed = SearchQuery::parse(&query).map_err(|e| e.to_string())?;
+                let rows = s
+                    .search(self.account_id, parsed, limit)
+                    .await
+                    .map_err(err)?;
+                Outcome::SearchResults { query, rows }
+            }
+            Effect::LoadQueue => Outcome::Queue(s.queue().await.map_err(err)?),
+            Effect::LoadAddresses => Outcome::Addresses(self.addresses().await.map_err(err)?),
+            Effect::SetFlags { ids, set, clear } => {
+                s.update_flags(ids, set, clear).await.map_err(err)?;
+                Outcome::Done(String::new())
+            }
+            Effect::Move { ids, to } => {
+                let n = ids.len();
+                s.move_messages(ids, to).await.map_err(err)?;
+                Outcome::Done(format!("moved {n} message(s)"))
+            }
+            Effect::Expunge { ids } => {
+                let n = ids.len();
+                s.expunge(ids).await.map_err(err)?;
+                Outcome::Done(format!("deleted {n} message(s) for good"))
+            }
+            Effect::CreateMailbox(name) => {
+                s.create_mailbox(self.account_id, &name)
+                    .await
+                    .map_err(err)?;
+                Outcome::Done(format!("created folder {name}"))
+            }
+            Effect::Send(draft) => self.send(*draft).await?,
+            Effect::SaveDraft(draft) => self.save_draft(*draft).await?,
+            Effect::SavePart { id, index, path } => {
+                let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
+                let (bytes, _) = part_bytes(&raw, index).ok_or("no such part")?;
+                let target = Effect::expand_path(&path);
+                tokio::fs::write(&target, &bytes)
+                    .await
+                    .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+                Outcome::Done(format!(
+                    "saved {} bytes to {}",
+                    bytes.len(),
+                    target.display()
+                ))
+            }
+            Effect::OpenPart { id, index } => {
+                let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
+                let (bytes, name) = part_bytes(&raw, index).ok_or("no such part")?;
+                let dir = self.data_dir.join("open");
+                tokio::fs::create_dir_all(&dir)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let clean: String = name
+                    .unwrap_or_else(|| format!("part-{index}"))
+                    .chars()
+                    .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_'))
+                    .collect();
+                let path = dir.join(format!("{id}-{clean}"));
+                tokio::fs::write(&path, &bytes)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                open_with_system(&path.to_string_lossy()).await?
+            }
+            Effect::OpenUrl(url) => open_with_system(&url).await?,
+            Effect::CompletePath(input) => Outcome::PathCandidates(complete_path(&input).await),
+            Effect::Queue { op, queue_id } => queue_op(op, queue_id)?,
+            Effect::Welcome => self.welcome().await.map_err(err)?,
+            Effect::Editor(_) | Effect::Bell | Effect::Quit => Outcome::Done(String::new()),
+        })
+    }
+
+    async fn addresses(&self) -> Result<Vec<String>, StoreError> {
+        let mut out: Vec<String> = Vec::new();
+        for mb in self.store.mailboxes(self.account_id).await? {
+            let rows = self
+                .store
+                .list(mb.id, Default::default(), true, 0, 2000)
+                .await?;
+            for r in rows {
+                if let Some(a) = &r.from_addr {
+                    out.push(match &r.from_name {
+                        Some(n) if !n.is_empty() => format!("{n} <{a}>"),
+                        _ => a.clone(),
+                    });
+                }
+                out.extend(compose::split_addresses(&r.to_text));
+                out.extend(compose::split_addresses(&r.cc_text));
+            }
+        }
+        out.sort_by_key(|a| a.to_ascii_lowercase());
+        out.dedup_by_key(|a| compose::bare_address(a));
+        Ok(out)
+    }
+
+    async fn attachments(&self, draft: &Draft) -> Result<Vec<AttachmentData>, String> {
+        let mut out = Vec::new();
+        for path in &draft.attachments {
+            let bytes = tokio::fs::read(path)
+                .await
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "attachment".into());
+            let mime_type = compose::mime_for(&name).to_string();
+            out.push(AttachmentData {
+                name,
+                bytes,
+                mime_type,
+            });
+        }
+        if let Some(id) = draft.forward_of {
+            let raw = self
+                .store
+                .raw(id)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or("the forwarded message is gone")?;
+            out.push(AttachmentData {
+                name: "forwarded.eml".into(),
+                bytes: raw,
+                mime_type: "message/rfc822".into(),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn send(&self, draft: Draft) -> Result<Outcome, String> {
+        let attachments = self.attachments(&draft).await?;
+        let now = chrono::Utc::now().timestamp();
+        let msg_id = compose::new_message_id(&draft.from, now, rand::random());
+        let (raw, recipients) = compose::build_message(&draft, attachments, &msg_id, false)
+            .map_err(|e| e.to_string())?;
+        let mail_from = compose::bare_address(&draft.from);
+        let s = &self.store;
+        let queue_id = s
+            .enqueue(&mail_from, &raw, recipients, "tui", Some(self.account_id))
+            .await
+            .map_err(|e| e.to_string())?;
+        let sent = s
+            .mailbox_by_role(self.account_id, Role::Sent)
+            .await
+            .map_err(|e| e.to_string())?;
+        let copy = NewMessage {
+            mailbox_id: sent.id,
+            raw,
+            flags: Flags::SEEN,
+            received_at: now,
+            envelope: None,
+        };
+        s.insert(copy, false).await.map_err(|e| e.to_string())?;
+        if let Some(id) = draft.draft_id {
+            s.expunge(vec![id]).await.map_err(|e| e.to_string())?;
+        }
+        if let Some(id) = draft.replying_to {
+            s.update_flags(vec![id], Flags::ANSWERED, Flags::empty())
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(Outcome::Sent { queue_id })
+    }
+
+    async fn save_draft(&self, draft: Draft) -> Result<Outcome, String> {
+        let now = chrono::Utc::now().timestamp();
+        let msg_id = compose::new_message_id(&draft.from, now, rand::random());
+        let (raw, _) =
+            compose::build_message(&draft, Vec::new(), &msg_id, true).map_err(|e| e.to_string())?;
+        let s = &self.store;
+        let drafts = s
+            .mailbox_by_role(self.account_id, Role::Drafts)
+            .await
+            .map_err(|e| e.to_string())?;
+        let flags = Flags::DRAFT.union(Flags::SEEN);
+        let new = NewMessage {
+            mailbox_id: drafts.id,
+            raw,
+            flags,
+            received_at: now,
+            envelope: None,
+        };
+        let inserted = s.insert(new, false).await.map_err(|e| e.to_string())?;
+        if let Some(old) = draft.draft_id {
+            s.expunge(vec![old]).await.map_err(|e| e.to_string())?;
+        }
+        Ok(Outcome::DraftSaved(inserted.id))
+    }
+
+    async fn welcome(&self) -> Result<Outcome, StoreError> {
+        let inbox = self
+            .store
+            .mailbox_by_role(self.account_id, Role::Inbox)
+            .await?;
+        let total: u64 = self
+            .store
+            .mailboxes(self.account_id)
+            .await?
+            .iter()
+            .map(|m| m.total)
+            .sum();
+        if total > 0 {
+            return Ok(Outcome::Done(String::new()));
+        }
+        let to = self
+            .account
+            .addresses
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "you@localhost".into());
+        let raw = welcome_text(&to, &self.config_file, &self.data_dir, &self.smtp_ports);
+        let now = chrono::Utc::now().timestamp();
+        let new = NewMessage {
+            mailbox_id: inbox.id,
+            raw: raw.into_bytes(),
+            flags: Flags::empty(),
+            received_at: now,
+            envelope: None,
+        };
+        self.store.insert(new, false).await?;
+        Ok(Outcome::Done("welcome to postie".into()))
+    }
+}
+
+/// The first-run message: where things live and how to send the node a first message.
+pub fn welcome_text(
+    to: &str,
+    config: &std::path::Path,
+    data: &std::path::Path,
+    ports: &[String],
+) -> String {
+    let listen = if ports.is_empty() {
+        "no SMTP listener (attached or disabled)".to_string()
+    } else {
+        ports.join(", ")
+    };
+    let first = ports
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "127.0.0.1:2525".into());
+    let (host, port) = first.rsplit_once(':').unwrap_or(("127.0.0.1", "2525"));
+    let date = chrono::Utc::now().to_rfc2822();
+    format!(
+        "From: postie <postie@localhost>\r\nTo: {to}\r\nSubject: Welcome to postie\r\nDate: {date}\r\nMessage-ID: <welcome@postie.localhost>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
+Welcome to postie, your terminal mail workstation and your own small mail server.\r\n\r\n\
+Configuration: {}\r\nData (mail store, TLS, logs): {}\r\nSMTP listening on: {listen}\r\n\r\n\
+Send this node a first message from another program, for example:\r\n\r\n\
+\x20 swaks --server {host} --port {port} --to {to} --body 'hello'\r\n\r\n\
+or with curl:\r\n\r\n\
+\x20 curl smtp://{host}:{port} --mail-from me@example.org --mail-rcpt {to} -T message.eml\r\n\r\n\
+Press ? for every key of the pane you are in, : for the command line.\r\n",
+        config.display(),
+        data.display()
+    )
+}
+
+/// The store has no queue control yet (the outbound work adds it); say so plainly.
+fn queue_op(op: QueueOp, queue_id: i64) -> Result<Outcome, String> {
+    let what = match op {
+        QueueOp::Retry => "retry now",
+        QueueOp::Hold => "hold",
+        QueueOp::Release => "release",
+        QueueOp::Cancel => "cancel",
+    };
+    Err(format!(
+        "{what} #{queue_id}: the store does not support this yet"
+    ))
+}
+
+async fn open_with_system(target: &str) -> Result<Outcome, String> {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let status = tokio::process::Command::new(opener)
+        .arg(target)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .map_err(|e| format!("cannot run {opener}: {e}"))?;
+    if status.success() {
+        Ok(Outcome::Done(format!("opened {target}")))
+    } else {
+        Err(format!("{opener} failed for {target}"))
+    }
+}
+
+/// File names starting with the typed prefix (directories end with `/`).
+pub async fn complete_path(input: &str) -> Vec<String> {
+    let (dir_part, prefix) = match input.rfind('/') {
+        Some(i) => (&input[..=i], &input[i + 1..]),
+        None => ("", input),
+    };
+    let dir = if dir_part.is_empty() {
+        PathBuf::from(".")
+    } else {
+        super::Effect::expand_path(dir_part)
+    };
+    let Ok(mut entries) = tokio::fs::read_dir(&dir).await else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    while let Ok(Some(e)) = entries.next_entry().await {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with(prefix) && (!name.starts_with('.') || prefix.starts_with('.')) {
+            let is_dir = e.file_type().await.map(|t| t.is_dir()).unwrap_or(false);
+            out.push(format!("{dir_part}{name}{}", if is_dir { "/" } else { "" }));
+        }
+    }
+    out.sort();
+    out
+}

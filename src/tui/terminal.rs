@@ -1,0 +1,90 @@
+//! The terminal: raw mode + alternate screen + mouse + bracketed paste on the way in, all
+//! undone on the way out, after a panic (hook) and around `$EDITOR` (suspend/resume).
+
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, Write, stdout};
+
+pub type Tty = Terminal<CrosstermBackend<Stdout>>;
+
+/// Take over the terminal.
+pub fn setup() -> std::io::Result<Tty> {
+    enter()?;
+    Terminal::new(CrosstermBackend::new(stdout()))
+}
+
+fn enter() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    )
+}
+
+/// Give the terminal back as it was; safe to call more than once.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        DisableMouseCapture,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+    let _ = stdout().flush();
+}
+
+/// Restore the terminal before the default panic message prints.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        previous(info);
+    }));
+}
+
+/// Run `$VISUAL`/`$EDITOR` (else `vi`) on `text` with the terminal handed over; returns
+/// the edited text. The caller pauses the key reader first.
+pub fn edit_externally(
+    tty: &mut Tty,
+    dir: &std::path::Path,
+    text: &str,
+) -> std::io::Result<String> {
+    let path = dir.join(format!("compose-{}.txt", std::process::id()));
+    std::fs::write(&path, text)?;
+    restore();
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let mut words = editor.split_whitespace();
+    let program = words.next().unwrap_or("vi").to_string();
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(&path)
+        .status();
+    enter()?;
+    tty.clear()?;
+    let edited = std::fs::read_to_string(&path);
+    let _ = std::fs::remove_file(&path);
+    match status {
+        Ok(s) if s.success() => edited,
+        Ok(s) => Err(std::io::Error::other(format!("the editor exited with {s}"))),
+        Err(e) => Err(e),
+    }
+}
+
+/// The terminal bell.
+pub fn bell() {
+    let mut out = stdout();
+    let _ = out.write_all(b"\x07");
+    let _ = out.flush();
+}

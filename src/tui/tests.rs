@@ -1,0 +1,251 @@
+//! Every pane rendered to ratatui's TestBackend at 80x24 and 120x40, compared with insta
+//! snapshots (fixed clock, UTC, plain theme), plus a few styled-cell assertions.
+#![allow(clippy::unwrap_used)]
+
+use super::action::{Action, Outcome};
+use super::app::{App, Focus};
+use super::testkit::{NOW, app_with_inbox, doc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Modifier;
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut t = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
+    t.draw(|f| super::ui::render(app, f)).unwrap();
+    t
+}
+
+fn keys(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+/// Build the state at each size with `setup` and snapshot it as `name_WxH`.
+fn snap(name: &str, setup: impl Fn(&mut App)) {
+    for (w, h) in SIZES {
+        let mut app = app_with_inbox(w, h);
+        setup(&mut app);
+        let t = draw(&app);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+fn open(app: &mut App, fixture: &str) {
+    key(app, KeyCode::Enter);
+    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+        fixture, 100,
+    )))));
+}
+
+#[test]
+fn mail_list_pane() {
+    snap("mail_list", |app| {
+        app.say("new mail from bob@example.org: Lunch on Friday?");
+        keys(app, "jj ");
+    });
+}
+
+#[test]
+fn sidebar_focus() {
+    snap("sidebar_focus", |app| {
+        key(app, KeyCode::Tab);
+        keys(app, "jj");
+        assert_eq!(app.focus, Focus::Sidebar);
+    });
+}
+
+#[test]
+fn reader_split() {
+    snap("reader_split", |app| open(app, "plain.eml"));
+}
+
+#[test]
+fn reader_full_screen_with_all_headers() {
+    snap("reader_full_headers", |app| {
+        open(app, "plain.eml");
+        keys(app, "zh");
+    });
+}
+
+#[test]
+fn reader_html_with_attachment_and_links() {
+    snap("reader_html", |app| {
+        open(app, "html-attachment.eml");
+        keys(app, "zpL");
+    });
+}
+
+#[test]
+fn reader_raw_source() {
+    snap("reader_raw", |app| {
+        open(app, "plain.eml");
+        keys(app, "zH");
+    });
+}
+
+#[test]
+fn reader_corpus_message_with_attachment() {
+    let path = std::path::Path::new(
+        "/work/shared/corpus/mikel-mail/emails/attachment_emails/attachment_content_disposition.eml",
+    );
+    let Ok(raw) = std::fs::read(path) else {
+        eprintln!("SKIP: corpus message {} not present", path.display());
+        return;
+    };
+    for (w, h) in SIZES {
+        let mut app = app_with_inbox(w, h);
+        key(&mut app, KeyCode::Enter);
+        let d = super::message::ReaderDoc::parse(100, None, &raw, usize::from(w) - 2);
+        assert!(!d.parts.is_empty());
+        app.update(Action::Outcome(Outcome::Message(Box::new(d))));
+        keys(&mut app, "z");
+        insta::assert_snapshot!(format!("reader_corpus_{w}x{h}"), draw(&app).backend());
+    }
+}
+
+#[test]
+fn chain_view_pane() {
+    snap("chain", |app| {
+        open(app, "plain.eml");
+        keys(app, "t");
+    });
+}
+
+#[test]
+fn compose_reply_pane() {
+    snap("compose_reply", |app| {
+        open(app, "plain.eml");
+        keys(app, "r");
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::BackTab,
+            KeyModifiers::SHIFT,
+        )));
+    });
+}
+
+#[test]
+fn outbox_pane_with_detail() {
+    use crate::store::RecipientState as S;
+    snap("outbox", |app| {
+        keys(app, "O");
+        let mut entries = vec![
+            super::app::tests_support::queue_entry(9, S::Deferred),
+            super::app::tests_support::queue_entry(10, S::Queued),
+        ];
+        entries[1].rcpt = "carol@example.net".into();
+        entries.push(super::app::tests_support::queue_entry(11, S::Bounced));
+        app.update(Action::Outcome(Outcome::Queue(entries)));
+        key(app, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn help_overlay_lists_the_list_bindings() {
+    snap("help_list", |app| keys(app, "?"));
+}
+
+#[test]
+fn search_prompt_and_confirmation() {
+    snap("search_prompt", |app| keys(app, "/from:bob is:unread"));
+    snap("confirm_expunge", |app| {
+        app.list.source = super::app::ListSource::Mailbox(4);
+        keys(app, "d");
+    });
+}
+
+#[test]
+fn attached_status_line_names_the_node_pid() {
+    let mut app = app_with_inbox(80, 24);
+    app.node = super::app::NodeStatus::Attached { pid: "4242".into() };
+    let t = draw(&app);
+    let status: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 22)].symbol().to_string())
+        .collect();
+    assert!(status.contains("attached to node pid 4242"), "{status}");
+}
+
+#[test]
+fn unread_rows_are_bold_and_the_selection_reversed() {
+    let mut app = app_with_inbox(80, 24);
+    keys(&mut app, "jjjj");
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    // Row 1 is message 0 (unread), row 2 message 1 (read); the selection is row 5.
+    assert!(buf[(30, 1)].modifier.contains(Modifier::BOLD));
+    assert!(!buf[(30, 2)].modifier.contains(Modifier::BOLD));
+    assert!(buf[(30, 5)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(30, 4)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn dates_show_time_today_day_this_year_and_full_date_before() {
+    use super::ui::short_date;
+    assert_eq!(short_date(NOW - 60, NOW, 0), "07:59");
+    assert_eq!(short_date(NOW - 86_400 * 3, NOW, 0), "Nov 19");
+    assert_eq!(short_date(NOW - 86_400 * 400, NOW, 0), "2025-10-18");
+    assert_eq!(short_date(NOW - 60, NOW, 3600), "08:59");
+}
+
+#[test]
+fn tiny_terminals_render_every_pane_without_panicking() {
+    for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 8)] {
+        for keys_to_press in ["", "?", "/x", "O\n", "c", "\nz", "\nt", "\nH"] {
+            let mut app = app_with_inbox(80, 24);
+            app.update(Action::Outcome(Outcome::Queue(vec![
+                super::app::tests_support::queue_entry(1, crate::store::RecipientState::Queued),
+            ])));
+            for c in keys_to_press.chars() {
+                let code = if c == '\n' {
+                    KeyCode::Enter
+                } else {
+                    KeyCode::Char(c)
+                };
+                key(&mut app, code);
+                if c == '\n' && app.reader.doc.is_none() && app.pane == super::app::Pane::Reader {
+                    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+                        "plain.eml",
+                        100,
+                    )))));
+                }
+            }
+            app.update(Action::Resize(w, h));
+            draw(&app);
+        }
+    }
+}
+
+#[test]
+fn search_terms_are_highlighted_in_the_reader() {
+    let mut app = app_with_inbox(80, 24);
+    let hits = super::testkit::rows(0, 2);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "friday from:bob".into(),
+        rows: hits,
+    }));
+    open(&mut app, "plain.eml");
+    keys(&mut app, "z");
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    let text = |y: u16| {
+        (0..80u16)
+            .map(|x| buf[(x, y)].symbol().to_string())
+            .collect::<String>()
+    };
+    let row = (0..24u16)
+        .find(|y| text(*y).starts_with("shall we"))
+        .unwrap();
+    let col = u16::try_from(text(row).find("Friday").unwrap()).unwrap();
+    assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(0, row)].modifier.contains(Modifier::REVERSED));
+}

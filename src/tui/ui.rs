@@ -1,0 +1,100 @@
+//! Rendering: `render(&App, &mut Frame)` only reads the state. One file per pane.
+
+pub mod bars;
+pub mod compose;
+pub mod help;
+pub mod layout;
+pub mod list;
+pub mod outbox;
+pub mod reader;
+pub mod sidebar;
+
+use super::app::{App, Pane};
+use ratatui::Frame;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use unicode_width_shim::fit;
+
+/// Draw the whole screen.
+pub fn render(app: &App, frame: &mut Frame) {
+    let area = frame.area();
+    let a = layout::areas(app, area);
+    if let Some(r) = a.sidebar {
+        sidebar::render(app, frame, r);
+    }
+    if let Some(r) = a.list {
+        list::render(app, frame, r);
+    }
+    if let Some(r) = a.reader {
+        reader::render(app, frame, r);
+    }
+    match app.pane {
+        Pane::Compose => compose::render(app, frame, a.main),
+        Pane::Outbox => outbox::render(app, frame, a.main),
+        Pane::Chain => {
+            if let Some(doc) = &app.reader.doc {
+                super::chain_view::render(frame, a.main, &doc.trace, &app.chain);
+            }
+        }
+        Pane::Mail | Pane::Reader => {}
+    }
+    bars::status(app, frame, a.status);
+    bars::hints(app, frame, a.hints);
+    if app.help {
+        help::render(app, frame, a.main);
+    }
+}
+
+/// A span of exactly `width` columns (cut or padded).
+pub(crate) fn cell(text: &str, width: usize, style: Style) -> Span<'static> {
+    Span::styled(fit(text, width), style)
+}
+
+/// Unix seconds as list dates: time today, month and day this year, else the full date.
+pub fn short_date(ts: i64, now: i64, tz_offset: i32) -> String {
+    use chrono::{DateTime, Datelike, FixedOffset, Offset};
+    let tz = FixedOffset::east_opt(tz_offset).unwrap_or_else(|| chrono::Utc.fix());
+    let (Some(t), Some(n)) = (
+        DateTime::from_timestamp(ts, 0),
+        DateTime::from_timestamp(now, 0),
+    ) else {
+        return String::new();
+    };
+    let (t, n) = (t.with_timezone(&tz), n.with_timezone(&tz));
+    if t.date_naive() == n.date_naive() {
+        t.format("%H:%M").to_string()
+    } else if t.year() == n.year() {
+        t.format("%b %d").to_string()
+    } else {
+        t.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// Human sizes: 512, 4.2K, 1.3M.
+pub fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b}"),
+        b if b < 1024 * 1024 => format!("{:.1}K", b as f64 / 1024.0),
+        b => format!("{:.1}M", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
+mod unicode_width_shim {
+    //! Column-exact cutting and padding (ratatui re-exports unicode-width).
+    use ratatui::text::Line;
+
+    pub fn fit(text: &str, width: usize) -> String {
+        let mut out = String::new();
+        let mut used = 0;
+        for ch in text.chars().filter(|c| !c.is_control()) {
+            let w = Line::raw(ch.to_string()).width();
+            if used + w > width {
+                break;
+            }
+            used += w;
+            out.push(ch);
+        }
+        out.extend(std::iter::repeat_n(' ', width - used));
+        out
+    }
+}

@@ -1,0 +1,133 @@
+//! The status line (node state, queue depth, unread, last event) and the one-line key
+//! hint bar, which also hosts prompts and confirmations.
+
+use crate::tui::action::Command;
+use crate::tui::app::{App, Confirm, NodeStatus, Pane, PromptKind};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+/// The node part of the status line.
+pub fn node_text(node: &NodeStatus) -> String {
+    match node {
+        NodeStatus::Starting => "node starting".into(),
+        NodeStatus::Embedded { smtp, smtps, pop3 } => {
+            let mut parts: Vec<String> = smtp.iter().map(|a| format!("smtp {a}")).collect();
+            parts.extend(smtps.iter().map(|a| format!("smtps {a}")));
+            parts.extend(pop3.iter().map(|a| format!("pop3 {a}")));
+            if parts.is_empty() {
+                "node up, no listeners".into()
+            } else {
+                parts.join(" ")
+            }
+        }
+        NodeStatus::Attached { pid } => format!("attached to node pid {pid}"),
+        NodeStatus::Failed(e) => format!("node down: {e}"),
+    }
+}
+
+pub fn status(app: &App, frame: &mut Frame, area: Rect) {
+    let w = usize::from(area.width);
+    let left = format!(
+        " {} | queue {} | unread {} ",
+        node_text(&app.node),
+        app.queue_depth(),
+        app.unread()
+    );
+    let right_w = w.saturating_sub(left.chars().count());
+    let style = if app.status_is_error {
+        app.theme.error.patch(app.theme.status)
+    } else {
+        app.theme.status
+    };
+    let line = Line::from(vec![
+        Span::styled(left, app.theme.status),
+        super::cell(&app.status, right_w, style),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
+    let w = usize::from(area.width);
+    if let Some(p) = &app.prompt {
+        let label = match p.kind {
+            PromptKind::Command => ":".to_string(),
+            PromptKind::Search => "/".to_string(),
+            PromptKind::Move => "move to: ".to_string(),
+            PromptKind::SavePart { .. } => "save to: ".to_string(),
+            PromptKind::Attach => "attach file: ".to_string(),
+        };
+        let more = if p.candidates.len() > 1 {
+            format!("   [{}]", p.candidates.join(" "))
+        } else {
+            String::new()
+        };
+        let text = format!("{label}{}_{more}", p.input);
+        frame.render_widget(
+            Paragraph::new(Line::from(super::cell(&text, w, Default::default()))),
+            area,
+        );
+        return;
+    }
+    if let Some(c) = &app.confirm {
+        let text = match c {
+            Confirm::Discard => {
+                "discard this message? y: discard  s: save as draft  n: keep editing".to_string()
+            }
+            Confirm::Expunge(ids) => format!("delete {} message(s) for good? y/n", ids.len()),
+            Confirm::CancelQueued(q) => format!("cancel delivery of #{q}? y/n"),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::from(super::cell(&text, w, app.theme.error))),
+            area,
+        );
+        return;
+    }
+    let text = match app.pane {
+        Pane::Compose => "ctrl-s send  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close".to_string(),
+        Pane::Chain => "j/k hop  enter detail  a auth  o order  q back".to_string(),
+        _ => {
+            let ctx = app.key_context();
+            let wanted: &[Command] = match app.pane {
+                Pane::Reader => &[Command::Back, Command::Reply, Command::ReplyAll, Command::Forward, Command::NextMessage, Command::ToggleHeaders, Command::Trace, Command::SavePart, Command::Help],
+                Pane::Outbox => &[Command::Back, Command::Open, Command::Retry, Command::HoldRelease, Command::Cancel, Command::Help],
+                _ => &[Command::Quit, Command::Open, Command::Compose, Command::Reply, Command::Delete, Command::Search, Command::FocusNext, Command::Outbox, Command::Help],
+            };
+            wanted
+                .iter()
+                .filter_map(|c| app.keymap.key_for(ctx, *c).map(|k| format!("{k} {}", short(*c))))
+                .collect::<Vec<_>>()
+                .join("  ")
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(super::cell(&text, w, app.theme.dim))),
+        area,
+    );
+}
+
+fn short(c: Command) -> &'static str {
+    match c {
+        Command::Quit => "quit",
+        Command::Back => "back",
+        Command::Open => "open",
+        Command::Compose => "compose",
+        Command::Reply => "reply",
+        Command::ReplyAll => "all",
+        Command::Forward => "fwd",
+        Command::Delete => "delete",
+        Command::Search => "search",
+        Command::FocusNext => "folders",
+        Command::Outbox => "outbox",
+        Command::Help => "help",
+        Command::NextMessage => "next",
+        Command::ToggleHeaders => "headers",
+        Command::Trace => "trace",
+        Command::SavePart => "save",
+        Command::Retry => "retry",
+        Command::HoldRelease => "hold",
+        Command::Cancel => "cancel",
+        other => other.name(),
+    }
+}

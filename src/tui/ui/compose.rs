@@ -1,0 +1,81 @@
+//! The composer: From/To/Cc/Bcc/Subject, attachments and the built-in body editor.
+
+use crate::tui::app::input::address_completion;
+use crate::tui::app::{App, Field};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let Some(c) = app.compose.as_ref() else {
+        return;
+    };
+    let fields = [
+        (Field::From, "From", &c.draft.from),
+        (Field::To, "To", &c.draft.to),
+        (Field::Cc, "Cc", &c.draft.cc),
+        (Field::Bcc, "Bcc", &c.draft.bcc),
+        (Field::Subject, "Subject", &c.draft.subject),
+    ];
+    let mut lines = Vec::new();
+    for (field, name, value) in fields {
+        let active = c.field == field;
+        let label_style = if active {
+            app.theme.selected
+        } else {
+            app.theme.accent
+        };
+        let mut spans = vec![
+            Span::styled(format!("{name:>8}:"), label_style),
+            Span::raw(format!(" {value}")),
+        ];
+        if active && field != Field::From {
+            spans.push(Span::styled("_", app.theme.selected));
+        }
+        if active && let Some(hint) = address_completion(c, &app.addresses) {
+            spans.push(Span::styled(format!("  (tab: {hint})"), app.theme.dim));
+        }
+        if active && field == Field::From && c.identities.len() > 1 {
+            spans.push(Span::styled("  (left/right: identity)", app.theme.dim));
+        }
+        lines.push(Line::from(spans));
+    }
+    let mut attach: Vec<String> = c
+        .draft
+        .attachments
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    if c.draft.forward_of.is_some() {
+        attach.push("(the original message)".into());
+    }
+    if !attach.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("  Attach:", app.theme.accent),
+            Span::raw(format!(" {}", attach.join(", "))),
+        ]));
+    }
+    let head_h = u16::try_from(lines.len()).unwrap_or(6).min(area.height);
+    frame.render_widget(
+        Paragraph::new(lines),
+        Rect::new(area.x, area.y, area.width, head_h),
+    );
+    let body = Rect::new(area.x, area.y + head_h, area.width, area.height - head_h);
+    let title = if c.field == Field::Body {
+        " body (editing) "
+    } else {
+        " body "
+    };
+    let mut editor = c.editor.clone();
+    editor.set_block(
+        Block::default()
+            .borders(Borders::TOP)
+            .title(title)
+            .border_style(app.theme.dim),
+    );
+    if c.field != Field::Body {
+        editor.set_cursor_style(ratatui::style::Style::default());
+    }
+    frame.render_widget(&editor, body);
+}

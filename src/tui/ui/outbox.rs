@@ -1,0 +1,112 @@
+//! The outbox: every queued recipient with its state; Enter shows the delivery detail.
+
+use crate::store::{QueueEntry, RecipientState};
+use crate::tui::app::App;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+fn state_text(e: &QueueEntry, app: &App) -> String {
+    match e.state {
+        RecipientState::Queued => "queued".into(),
+        RecipientState::Deferred => match e.next_attempt_at {
+            Some(t) => format!(
+                "deferred, next {}",
+                super::short_date(t, app.now, app.tz_offset)
+            ),
+            None => "deferred".into(),
+        },
+        RecipientState::Delivered => "delivered".into(),
+        RecipientState::Bounced => "bounced".into(),
+        RecipientState::Held => "held".into(),
+        RecipientState::Cancelled => "cancelled".into(),
+    }
+}
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let w = usize::from(area.width);
+    let o = &app.outbox;
+    let detail_h = if o.detail { area.height / 2 } else { 0 };
+    let list_area = Rect::new(area.x, area.y, area.width, area.height - detail_h);
+    let mut lines = vec![Line::from(super::cell(
+        &format!(
+            "Outbox: {} recipient(s), {} waiting",
+            o.entries.len(),
+            app.queue_depth()
+        ),
+        w,
+        app.theme.accent,
+    ))];
+    if o.entries.is_empty() {
+        lines.push(Line::from(super::cell(
+            "  (nothing queued)",
+            w,
+            app.theme.dim,
+        )));
+    }
+    let rows = usize::from(list_area.height.saturating_sub(1));
+    let skip = o.selected.saturating_sub(rows.saturating_sub(1));
+    let state_w = 24;
+    let rcpt_w = if w >= 100 { 30 } else { 22 };
+    for (i, e) in o.entries.iter().enumerate().skip(skip).take(rows) {
+        let style = if i == o.selected {
+            app.theme.selected
+        } else if e.state == RecipientState::Bounced {
+            app.theme.error
+        } else {
+            ratatui::style::Style::default()
+        };
+        let subject_w = w.saturating_sub(state_w + rcpt_w + 8 + 3);
+        let text = format!(
+            "{} {} {} {}",
+            super::cell(&format!("#{}", e.queue_id), 7, style).content,
+            super::cell(&state_text(e, app), state_w, style).content,
+            super::cell(&e.rcpt, rcpt_w, style).content,
+            super::cell(e.subject.as_deref().unwrap_or(""), subject_w, style).content,
+        );
+        lines.push(Line::styled(text, style));
+    }
+    frame.render_widget(Paragraph::new(lines), list_area);
+    if o.detail
+        && let Some(e) = o.entries.get(o.selected)
+    {
+        let d = Rect::new(area.x, area.y + list_area.height, area.width, detail_h);
+        let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
+        let text = vec![
+            Line::raw(format!(
+                "queue #{}  recipient {}  state {}",
+                e.queue_id,
+                e.rcpt,
+                state_text(e, app)
+            )),
+            Line::raw(format!(
+                "from {}  size {}  queued {}",
+                e.mail_from,
+                super::human_size(e.size),
+                date(e.created_at)
+            )),
+            Line::raw(format!(
+                "attempts {}  next {}",
+                e.attempts,
+                e.next_attempt_at.map(date).unwrap_or_else(|| "-".into())
+            )),
+            Line::raw(format!(
+                "last reply: {}",
+                e.last_reply.as_deref().unwrap_or("-")
+            )),
+            Line::styled(
+                "(per-attempt history needs the outbound store methods)",
+                app.theme.dim,
+            ),
+        ];
+        let block = Block::default()
+            .borders(Borders::TOP)
+            .title(" delivery ")
+            .border_style(app.theme.dim);
+        frame.render_widget(
+            Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+            d,
+        );
+    }
+}

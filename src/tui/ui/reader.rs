@@ -1,0 +1,163 @@
+//! The reader: header block (or every header), body text, MIME parts and links; raw view.
+
+use crate::tui::app::App;
+use crate::tui::message::ReaderDoc;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn render(app: &App, frame: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(app.theme.dim);
+    let Some(doc) = app.reader.doc.as_deref() else {
+        frame.render_widget(Paragraph::new("loading…").block(block), area);
+        return;
+    };
+    let lines = if app.reader.raw {
+        raw_lines(doc)
+    } else {
+        lines(app, doc)
+    };
+    let paragraph = Paragraph::new(lines)
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((app.reader.scroll, 0));
+    frame.render_widget(paragraph, area);
+}
+
+fn raw_lines(doc: &ReaderDoc) -> Vec<Line<'static>> {
+    doc.raw_text
+        .lines()
+        .map(|l| Line::raw(l.trim_end_matches('\r').replace('\t', "    ")))
+        .collect()
+}
+
+fn header(app: &App, name: &str, value: &str) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name}: "), app.theme.accent),
+        Span::raw(clean(value)),
+    ])
+}
+
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    if app.reader.all_headers {
+        for (k, v) in &doc.headers {
+            out.push(header(app, k, v));
+        }
+    } else {
+        out.push(header(app, "From", &doc.from));
+        out.push(header(app, "To", &doc.to));
+        if !doc.cc.is_empty() {
+            out.push(header(app, "Cc", &doc.cc));
+        }
+        out.push(header(app, "Date", &doc.date));
+        out.push(header(app, "Subject", &doc.subject));
+    }
+    let attachments: Vec<_> = doc
+        .parts
+        .iter()
+        .filter(|p| p.filename.is_some() || doc.parts.len() > 1)
+        .collect();
+    if !attachments.is_empty() {
+        for p in attachments {
+            let selected = app.reader.part == Some(p.index);
+            let style = if selected {
+                app.theme.selected
+            } else {
+                app.theme.dim
+            };
+            out.push(Line::styled(
+                format!(
+                    "[{}] {} {} ({})",
+                    p.index + 1,
+                    p.mime_type,
+                    p.filename.as_deref().unwrap_or(""),
+                    super::human_size(p.size as u64)
+                ),
+                style,
+            ));
+        }
+    }
+    out.push(Line::raw(""));
+    let terms = search_terms(app);
+    for l in &doc.body {
+        let style = if l.starts_with('>') {
+            app.theme.dim
+        } else {
+            Style::default()
+        };
+        out.push(highlight(&clean(l), &terms, style, app.theme.selected));
+    }
+    if !doc.links.is_empty() {
+        out.push(Line::raw(""));
+        out.push(Line::styled("Links:", app.theme.accent));
+        for (i, l) in doc.links.iter().enumerate() {
+            let style = if app.reader.link == Some(i) {
+                app.theme.selected
+            } else {
+                Style::default()
+            };
+            out.push(Line::styled(format!("[{}] {}", i + 1, clean(l)), style));
+        }
+    }
+    out
+}
+
+/// Free-text and subject words of the search being browsed, lowercased.
+fn search_terms(app: &App) -> Vec<String> {
+    let crate::tui::app::ListSource::Search(query) = &app.list.source else {
+        return Vec::new();
+    };
+    let Ok(q) = crate::store::SearchQuery::parse(query) else {
+        return Vec::new();
+    };
+    q.text
+        .iter()
+        .chain(q.subject.iter())
+        .flat_map(|t| {
+            t.split_whitespace()
+                .map(str::to_lowercase)
+                .collect::<Vec<_>>()
+        })
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The line with every occurrence of a term in `hit` style (ASCII case-insensitive).
+fn highlight(line: &str, terms: &[String], base: Style, hit: Style) -> Line<'static> {
+    if terms.is_empty() {
+        return Line::styled(line.to_string(), base);
+    }
+    let lower = line.to_ascii_lowercase();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while at < line.len() {
+        let next = terms
+            .iter()
+            .filter_map(|t| lower[at..].find(t.as_str()).map(|p| (at + p, t.len())))
+            .min();
+        match next {
+            Some((start, len)) if len > 0 && line.is_char_boundary(start + len) => {
+                spans.push(Span::styled(line[at..start].to_string(), base));
+                spans.push(Span::styled(
+                    line[start..start + len].to_string(),
+                    base.patch(hit),
+                ));
+                at = start + len;
+            }
+            _ => break,
+        }
+    }
+    spans.push(Span::styled(line[at..].to_string(), base));
+    Line::from(spans)
+}

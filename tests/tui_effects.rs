@@ -1,0 +1,303 @@
+//! The effect runner against a real store: send (queue + Sent copy + Answered + draft
+//! dropped), drafts, the welcome message, virtual rows, search, saving a part, completion.
+#![allow(clippy::unwrap_used)]
+
+use postie::config::AccountConfig;
+use postie::store::{Flags, NewMessage, RecipientState, Role, SortKey, Store};
+use postie::tui::action::Outcome;
+use postie::tui::compose::Draft;
+use postie::tui::effects::{Effect, Runner};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    runner: Runner,
+    account: i64,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("t.db")).unwrap();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let runner = Runner {
+        store: store.clone(),
+        account_id: account,
+        account: AccountConfig {
+            name: "alice".into(),
+            addresses: vec!["alice@localhost".into()],
+            ..AccountConfig::default()
+        },
+        tx,
+        config_file: dir.path().join("config.toml"),
+        data_dir: dir.path().to_path_buf(),
+        smtp_ports: vec!["127.0.0.1:2525".into()],
+    };
+    Fixture {
+        _dir: dir,
+        store,
+        runner,
+        account,
+    }
+}
+
+async fn inbox_message(f: &Fixture, raw: &[u8]) -> i64 {
+    let inbox = f
+        .store
+        .mailbox_by_role(f.account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let m = NewMessage {
+        mailbox_id: inbox,
+        raw: raw.to_vec(),
+        flags: Flags::empty(),
+        received_at: 1,
+        envelope: None,
+    };
+    f.store.insert(m, false).await.unwrap().id
+}
+
+fn fixture_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/tui/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn welcome_is_delivered_once_and_names_the_port() {
+    let f = fixture().await;
+    f.runner.run(Effect::Welcome).await.unwrap();
+    f.runner.run(Effect::Welcome).await.unwrap();
+    let inbox = f
+        .store
+        .mailbox_by_role(f.account, Role::Inbox)
+        .await
+        .unwrap();
+    assert_eq!(inbox.total, 1);
+    let rows = f
+        .store
+        .list(inbox.id, SortKey::Date, true, 0, 10)
+        .await
+        .unwrap();
+    let raw = String::from_utf8(f.store.raw(rows[0].id).await.unwrap().unwrap()).unwrap();
+    assert!(raw.contains("SMTP listening on: 127.0.0.1:2525"), "{raw}");
+    assert!(raw.contains("  swaks --server 127.0.0.1 --port 2525"));
+}
+
+#[tokio::test]
+async fn send_queues_files_a_copy_in_sent_marks_the_original_and_drops_the_draft() {
+    let f = fixture().await;
+    let original = inbox_message(&f, &fixture_file("plain.eml")).await;
+    let draft = Draft {
+        from: "alice@localhost".into(),
+        to: "bob@example.org".into(),
+        subject: "Re: Lunch".into(),
+        body: "yes".into(),
+        ..Draft::default()
+    };
+    let Outcome::DraftSaved(draft_id) = f
+        .runner
+        .run(Effect::SaveDraft(Box::new(draft.clone())))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let drafts = f
+        .store
+        .mailbox_by_role(f.account, Role::Drafts)
+        .await
+        .unwrap();
+    assert_eq!(drafts.total, 1);
+    let send = Draft {
+        draft_id: Some(draft_id),
+        replying_to: Some(original),
+        in_reply_to: Some("<lunch-1@example.org>".into()),
+        ..draft
+    };
+    let Outcome::Sent { queue_id } = f.runner.run(Effect::Send(Box::new(send))).await.unwrap()
+    else {
+        panic!()
+    };
+    let queue = f.store.queue().await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!(
+        (queue[0].queue_id, queue[0].rcpt.as_str(), queue[0].state),
+        (queue_id, "bob@example.org", RecipientState::Queued)
+    );
+    assert_eq!(queue[0].mail_from, "alice@localhost");
+    let sent = f
+        .store
+        .mailbox_by_role(f.account, Role::Sent)
+        .await
+        .unwrap();
+    assert_eq!(sent.total, 1);
+    assert_eq!(
+        f.store
+            .mailbox_by_role(f.account, Role::Drafts)
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert!(
+        f.store
+            .summary(original)
+            .await
+            .unwrap()
+            .unwrap()
+            .flags
+            .contains(Flags::ANSWERED)
+    );
+}
+
+#[tokio::test]
+async fn a_draft_resave_replaces_the_previous_copy() {
+    let f = fixture().await;
+    let d = Draft {
+        from: "alice@localhost".into(),
+        subject: "wip".into(),
+        ..Draft::default()
+    };
+    let Outcome::DraftSaved(first) = f
+        .runner
+        .run(Effect::SaveDraft(Box::new(d.clone())))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let again = Draft {
+        draft_id: Some(first),
+        body: "more".into(),
+        ..d
+    };
+    f.runner
+        .run(Effect::SaveDraft(Box::new(again)))
+        .await
+        .unwrap();
+    let drafts = f
+        .store
+        .mailbox_by_role(f.account, Role::Drafts)
+        .await
+        .unwrap();
+    assert_eq!(drafts.total, 1);
+    let Outcome::Draft(back) = f
+        .runner
+        .run(Effect::LoadMessage {
+            id: f
+                .store
+                .list(drafts.id, SortKey::Date, true, 0, 1)
+                .await
+                .unwrap()[0]
+                .id,
+            width: 72,
+            as_draft: true,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!((back.subject.as_str(), back.body.as_str()), ("wip", "more"));
+}
+
+#[tokio::test]
+async fn rows_come_back_as_the_requested_window_with_the_total() {
+    let f = fixture().await;
+    for i in 0..30 {
+        inbox_message(&f, format!("From: a@b.c\r\nSubject: m{i}\r\nDate: Tue, 1 Oct 2024 10:{i:02}:00 +0000\r\n\r\nx\r\n").as_bytes()).await;
+    }
+    let inbox = f
+        .store
+        .mailbox_by_role(f.account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let out = f
+        .runner
+        .run(Effect::LoadRows {
+            mailbox: inbox,
+            sort: SortKey::Date,
+            descending: true,
+            offset: 10,
+            limit: 5,
+            generation: 3,
+        })
+        .await
+        .unwrap();
+    let Outcome::Rows {
+        generation,
+        offset,
+        total,
+        rows,
+    } = out
+    else {
+        panic!()
+    };
+    assert_eq!((generation, offset, total, rows.len()), (3, 10, 30, 5));
+    assert_eq!(rows[0].subject, "m19");
+}
+
+#[tokio::test]
+async fn search_part_saving_and_path_completion() {
+    let f = fixture().await;
+    let id = inbox_message(&f, &fixture_file("html-attachment.eml")).await;
+    let Outcome::SearchResults { rows, .. } = f
+        .runner
+        .run(Effect::Search {
+            query: "subject:digest".into(),
+            limit: 10,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), vec![id]);
+    assert!(
+        f.runner
+            .run(Effect::Search {
+                query: "before:soon".into(),
+                limit: 10
+            })
+            .await
+            .is_err()
+    );
+    let target = f.runner.data_dir.join("report-copy.pdf");
+    f.runner
+        .run(Effect::SavePart {
+            id,
+            index: 1,
+            path: target.display().to_string(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n"
+    );
+    let prefix = format!("{}/report-", f.runner.data_dir.display());
+    let Outcome::PathCandidates(found) = f.runner.run(Effect::CompletePath(prefix)).await.unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(found, vec![target.display().to_string()]);
+}
+
+#[tokio::test]
+async fn queue_control_says_plainly_it_is_not_there_yet() {
+    let f = fixture().await;
+    let e = f
+        .runner
+        .run(Effect::Queue {
+            op: postie::tui::effects::QueueOp::Retry,
+            queue_id: 4,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e, "retry now #4: the store does not support this yet");
+}
