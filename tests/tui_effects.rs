@@ -289,15 +289,40 @@ async fn search_part_saving_and_path_completion() {
 }
 
 #[tokio::test]
-async fn queue_control_says_plainly_it_is_not_there_yet() {
+async fn outbox_hold_release_retry_and_cancel_change_the_queue() {
+    use postie::tui::effects::QueueOp;
     let f = fixture().await;
-    let e = f
+    let queue_id = f
+        .store
+        .enqueue(
+            "alice@localhost",
+            b"Subject: queued\r\n\r\nbody\r\n",
+            vec!["bob@example.org".into()],
+            "tui",
+            Some(f.account),
+        )
+        .await
+        .unwrap();
+    let state = |store: Store| async move { store.queue().await.unwrap()[0].state };
+    let run = |op| f.runner.run(Effect::Queue { op, queue_id });
+    let Outcome::Done(text) = run(QueueOp::Hold).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(text, format!("#{queue_id}: held (1 recipient)"));
+    assert_eq!(state(f.store.clone()).await, RecipientState::Held);
+    run(QueueOp::Release).await.unwrap();
+    assert_eq!(state(f.store.clone()).await, RecipientState::Queued);
+    run(QueueOp::Retry).await.unwrap();
+    assert_eq!(state(f.store.clone()).await, RecipientState::Queued);
+    run(QueueOp::Cancel).await.unwrap();
+    assert_eq!(state(f.store.clone()).await, RecipientState::Cancelled);
+    let unknown = f
         .runner
         .run(Effect::Queue {
-            op: postie::tui::effects::QueueOp::Retry,
-            queue_id: 4,
+            op: QueueOp::Hold,
+            queue_id: 999,
         })
         .await
         .unwrap_err();
-    assert_eq!(e, "retry now #4: the store does not support this yet");
+    assert!(unknown.starts_with("#999:"), "{unknown}");
 }

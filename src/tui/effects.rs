@@ -9,7 +9,7 @@ use super::compose::Draft;
 use crate::store::{Flags, MailboxId, MessageId, SortKey};
 use std::path::PathBuf;
 
-/// What to do to a queued message (store support is being added by the outbound work).
+/// What to do to a queued message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueOp {
     Retry,

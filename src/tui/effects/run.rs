@@ -142,7 +142,9 @@ impl Runner {
             }
             Effect::OpenUrl(url) => open_with_system(&url).await?,
             Effect::CompletePath(input) => Outcome::PathCandidates(complete_path(&input).await),
-            Effect::Queue { op, queue_id } => queue_op(op, queue_id)?,
+            Effect::Queue { op, queue_id } => {
+                queue_op(&self.store, &self.data_dir, op, queue_id).await?
+            }
             Effect::Welcome => self.welcome().await.map_err(err)?,
             Effect::Editor(_) | Effect::Bell | Effect::Quit => Outcome::Done(String::new()),
         })
@@ -331,17 +333,31 @@ Press ? for every key of the pane you are in, : for the command line.\r\n",
     )
 }
 
-/// The store has no queue control yet (the outbound work adds it); say so plainly.
-fn queue_op(op: QueueOp, queue_id: i64) -> Result<Outcome, String> {
-    let what = match op {
-        QueueOp::Retry => "retry now",
-        QueueOp::Hold => "hold",
-        QueueOp::Release => "release",
-        QueueOp::Cancel => "cancel",
+/// Retry now, hold, release or cancel a queued message. A node in another process (a
+/// `postie serve` this TUI is attached to) is told to look at its queue at once through
+/// its control socket; an embedded node hears the store's own queue event.
+async fn queue_op(
+    store: &Store,
+    data_dir: &std::path::Path,
+    op: QueueOp,
+    queue_id: i64,
+) -> Result<Outcome, String> {
+    let (what, changed) = match op {
+        QueueOp::Retry => ("retry now", store.queue_retry(queue_id).await),
+        QueueOp::Hold => ("held", store.queue_hold(queue_id).await),
+        QueueOp::Release => ("released", store.queue_release(queue_id).await),
+        QueueOp::Cancel => ("cancelled", store.queue_cancel(queue_id).await),
     };
-    Err(format!(
-        "{what} #{queue_id}: the store does not support this yet"
-    ))
+    let changed = changed.map_err(|e| format!("#{queue_id}: {e}"))?;
+    if matches!(op, QueueOp::Retry | QueueOp::Release)
+        && let Ok(mut node) = crate::node::control::ControlClient::connect(data_dir).await
+    {
+        let _ = node.request(&crate::node::control::Request::Flush).await;
+    }
+    Ok(Outcome::Done(format!(
+        "#{queue_id}: {what} ({changed} recipient{})",
+        if changed == 1 { "" } else { "s" }
+    )))
 }
 
 async fn open_with_system(target: &str) -> Result<Outcome, String> {
