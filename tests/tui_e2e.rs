@@ -1,7 +1,15 @@
 //! The real binary in tmux: start postie on a fresh home, receive mail over SMTP and see it
-//! appear without a key press, open it, reply, send, find the reply in the outbox, quit,
+//! appear without a key press, open it, reply, send, watch the reply go from the outbox to
+//! a receiving node found by MX (loopback DNS), quit,
 //! and check the terminal is back in cooked mode. Skips visibly when tmux is absent.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+#[path = "support/dns.rs"]
+mod dns;
+#[path = "support/receivers.rs"]
+mod receivers;
+
+use dns::{TestDns, Zone};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
@@ -71,13 +79,16 @@ impl Drop for Tmux {
     }
 }
 
-fn write_config(home: &Path) {
-    std::fs::write(
-        home.join("config.toml"),
-        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n[dns]\nreverse_lookups = false\n\n\
-         [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n",
-    )
-    .unwrap();
+/// The TUI's home: DNS only to `dns` (a discard port when nothing should be looked up),
+/// outbound mail to `direct_port` on whatever the MX names.
+fn write_config(home: &Path, dns: &str, direct_port: u16) {
+    let config = format!(
+        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n\
+         [outbound]\ndirect_port = {direct_port}\npoll_secs = 1\n\n\
+         [dns]\nreverse_lookups = false\nnameservers = [\"{dns}\"]\n\n\
+         [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n"
+    );
+    std::fs::write(home.join("config.toml"), config).unwrap();
 }
 
 fn start(home: &Path, name: &str) -> Tmux {
@@ -154,13 +165,27 @@ fn port_of(screen: &str) -> u16 {
 }
 
 #[test]
-fn receive_open_reply_send_and_see_it_queued() {
+fn receive_open_reply_send_and_see_it_delivered() {
     if !Tmux::available() {
         eprintln!("SKIP: tmux not installed");
         return;
     }
+    // The reply goes to bob@postie.test: a loopback DNS server names a receiving postie
+    // node on 127.0.0.2 as its MX.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (_receiver_home, receiver) =
+        runtime.block_on(receivers::postie_receiver("127.0.0.2:0", ""));
+    let dns = TestDns::start(
+        Zone::default()
+            .mx("postie.test", 10, "mx1.postie.test")
+            .addr("mx1.postie.test", "127.0.0.2"),
+    );
     let home = tempfile::tempdir().unwrap();
-    write_config(home.path());
+    write_config(
+        home.path(),
+        &dns.addr.to_string(),
+        receiver.smtp_addrs[0].port(),
+    );
     let tmux = start(home.path(), "flow");
     let screen = tmux.wait_for("Welcome to postie");
     let port = port_of(&screen);
@@ -171,13 +196,13 @@ fn receive_open_reply_send_and_see_it_queued() {
 
     smtp_send(
         port,
-        "bob@example.org",
+        "bob@postie.test",
         "alice@localhost",
-        "From: Bob <bob@example.org>\r\nTo: alice@localhost\r\nSubject: E2E hello\r\nMessage-ID: <e2e-1@example.org>\r\n\r\nAre you there?",
+        "From: Bob <bob@postie.test>\r\nTo: alice@localhost\r\nSubject: E2E hello\r\nMessage-ID: <e2e-1@postie.test>\r\n\r\nAre you there?",
     );
     // No key pressed: the list updates from the store's notification.
     let screen = tmux.wait_for("E2E hello");
-    assert!(screen.contains("new mail from bob@example.org"), "{screen}");
+    assert!(screen.contains("new mail from bob@postie.test"), "{screen}");
 
     // The selection stayed on the welcome message; the new mail is above it.
     tmux.keys(&["k", "Enter"]);
@@ -188,12 +213,20 @@ fn receive_open_reply_send_and_see_it_queued() {
     tmux.wait_for("EDITED-BY-VISUAL");
     tmux.literal("Yes, here.");
     tmux.keys(&["C-s"]);
-    tmux.wait_for("queued for delivery");
     tmux.keys(&["O"]);
     let outbox = tmux.wait_for("Outbox: 1 recipient(s)");
-    assert!(outbox.contains("bob@example.org"), "{outbox}");
+    assert!(outbox.contains("bob@postie.test"), "{outbox}");
     assert!(outbox.contains("Re: E2E hello"), "{outbox}");
-    assert!(outbox.contains("queued"), "{outbox}");
+    // The node's runner delivers it; the outbox shows the state change live.
+    tmux.wait_for("delivered");
+    let delivered = runtime.block_on(receivers::inbox(&receiver.store, "alice"));
+    let reply = String::from_utf8_lossy(&delivered[0]).into_owned();
+    assert!(reply.contains("Subject: Re: E2E hello"), "{reply}");
+    assert!(reply.contains("Yes, here."), "{reply}");
+    assert!(
+        reply.contains("In-Reply-To: <e2e-1@postie.test>"),
+        "{reply}"
+    );
 
     tmux.keys(&["q"]);
     tmux.wait_for("sorted by date");
@@ -213,7 +246,7 @@ fn attaches_to_a_running_serve_and_says_so() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    write_config(home.path());
+    write_config(home.path(), "127.0.0.1:9", 25);
     let mut serve = Command::new(env!("CARGO_BIN_EXE_postie"))
         .arg("serve")
         .env("POSTIE_HOME", home.path())
@@ -258,7 +291,7 @@ fn sigterm_quits_cleanly_and_restores_the_terminal() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    write_config(home.path());
+    write_config(home.path(), "127.0.0.1:9", 25);
     let tmux = start(home.path(), "term");
     tmux.wait_for("Welcome to postie");
     // The node lock names the process holding it: the TUI with its embedded node.
