@@ -109,6 +109,9 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     let input = event::spawn_input(tx.clone());
     event::spawn_ticks(tx.clone());
     event::spawn_store_events(&store, tx.clone());
+    if node.is_none() {
+        event::spawn_node_events(&paths.data_dir, tx.clone());
+    }
     event::spawn_signals(tx.clone());
 
     let mut pending = app.start();

@@ -240,7 +240,7 @@ fn receive_open_reply_send_and_see_it_delivered() {
 }
 
 #[test]
-fn attaches_to_a_running_serve_and_says_so() {
+fn two_tuis_attach_to_a_running_serve_and_follow_its_events() {
     if !Tmux::available() {
         eprintln!("SKIP: tmux not installed");
         return;
@@ -271,10 +271,18 @@ fn attaches_to_a_running_serve_and_says_so() {
         port,
         "carol@example.net",
         "alice@localhost",
-        "Subject: via serve\r\n\r\nhi",
+        "From: carol@example.net\r\nSubject: via serve\r\n\r\nhi",
     );
-    // Attached mode refreshes on a timer tick.
+    // The node's event arrives through its control socket: the list shows the message and
+    // the status line names its sender (a timer refresh alone would not say who sent it).
     tmux.wait_for("via serve");
+    tmux.wait_for("new mail from carol@example.net");
+    // A second TUI on the same home attaches to the same node too.
+    let second = start(home.path(), "attach-second");
+    second.wait_for(&format!("attached to node pid {}", serve.id()));
+    second.wait_for("via serve");
+    second.keys(&["q"]);
+    second.wait_for("POSTIE-EXITED 0");
     tmux.keys(&["q"]);
     tmux.wait_for("POSTIE-EXITED 0");
     let _ = Command::new("kill")

@@ -108,6 +108,26 @@ pub fn spawn_store_events(store: &Store, tx: UnboundedSender<Action>) {
     });
 }
 
+/// Attached to a node in another process: follow its events through its control socket
+/// (new mail it received, queue changes its runner made). If the socket is gone, the
+/// timer refresh still keeps the view current.
+pub fn spawn_node_events(data_dir: &std::path::Path, tx: UnboundedSender<Action>) {
+    let data_dir = data_dir.to_path_buf();
+    tokio::spawn(async move {
+        let Ok(client) = crate::node::control::ControlClient::connect(&data_dir).await else {
+            return;
+        };
+        let Ok(mut events) = client.subscribe().await else {
+            return;
+        };
+        while let Some(event) = events.next().await {
+            if tx.send(Action::Store(event)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 /// SIGTERM and SIGHUP become a clean quit (draft saved, terminal restored).
 pub fn spawn_signals(tx: UnboundedSender<Action>) {
     use tokio::signal::unix::{SignalKind, signal};
