@@ -5,7 +5,7 @@ use crate::pop3::backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 use crate::pop3::config::DeletedMessages;
 use crate::pop3::session::{Credentials, Maildrop, MaildropEntry};
 use crate::smtp::RelayGrants;
-use crate::store::Role;
+use crate::store::{Mailbox, Role};
 use std::sync::Arc;
 
 /// Maildrops backed by the store; one POP3 session per account at a time.
@@ -19,6 +19,23 @@ pub struct StorePop3Backend {
 
 fn store_error(e: impl std::fmt::Display) -> BackendError {
     BackendError::Store(e.to_string())
+}
+
+impl StorePop3Backend {
+    /// The account's mailbox with this role.
+    async fn mailbox(&self, account: &str, role: Role) -> Result<Mailbox, BackendError> {
+        let store = &self.accounts.store;
+        let account_id = store
+            .account_by_name(account)
+            .await
+            .map_err(store_error)?
+            .ok_or_else(|| store_error(format!("no account {account}")))?
+            .id;
+        store
+            .mailbox_by_role(account_id, role)
+            .await
+            .map_err(store_error)
+    }
 }
 
 impl Backend for StorePop3Backend {
@@ -65,17 +82,7 @@ impl Backend for StorePop3Backend {
             .inbox(account)
             .ok_or_else(|| store_error(format!("no Inbox for {account}")))?;
         let store = &self.accounts.store;
-        let account_id = store
-            .account_by_name(account)
-            .await
-            .map_err(store_error)?
-            .ok_or_else(|| store_error(format!("no account {account}")))?
-            .id;
-        let uid_validity = store
-            .mailbox_by_role(account_id, Role::Inbox)
-            .await
-            .map_err(store_error)?
-            .uid_validity;
+        let uid_validity = self.mailbox(account, Role::Inbox).await?.uid_validity;
         // Stored messages are canonical CRLF, so the stored size is the octet count POP3
         // must report (RFC 1939 §5 LIST).
         let messages = store
@@ -114,16 +121,7 @@ impl Backend for StorePop3Backend {
         match deleted {
             DeletedMessages::Expunge => store.expunge(ids.to_vec()).await.map_err(store_error),
             DeletedMessages::Trash => {
-                let account_id = store
-                    .account_by_name(account)
-                    .await
-                    .map_err(store_error)?
-                    .ok_or_else(|| store_error(format!("no account {account}")))?
-                    .id;
-                let trash = store
-                    .mailbox_by_role(account_id, Role::Trash)
-                    .await
-                    .map_err(store_error)?;
+                let trash = self.mailbox(account, Role::Trash).await?;
                 store
                     .move_messages(ids.to_vec(), trash.id)
                     .await
