@@ -232,6 +232,11 @@ pub enum Outcome {
         rows: Vec<MessageSummary>,
     },
     Queue(Vec<QueueEntry>),
+    /// Delivery attempts of one queued message, oldest first.
+    Attempts {
+        queue_id: i64,
+        attempts: Vec<crate::store::Attempt>,
+    },
     Addresses(Vec<String>),
     PathCandidates(Vec<String>),
     Sent {

@@ -101,6 +101,18 @@ pub struct OutboxState {
     pub entries: Vec<QueueEntry>,
     pub selected: usize,
     pub detail: bool,
+    /// The attempt log shown in the detail: (queue id, attempts).
+    pub attempts: Option<(i64, Vec<crate::store::Attempt>)>,
+}
+
+impl OutboxState {
+    /// Load the selected message's attempt log when the detail is open.
+    pub fn attempts_effect(&self) -> Option<Effect> {
+        let entry = self.entries.get(self.selected).filter(|_| self.detail)?;
+        Some(Effect::LoadAttempts {
+            queue_id: entry.queue_id,
+        })
+    }
 }
 
 /// What a one-line prompt is for.

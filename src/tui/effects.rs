@@ -41,6 +41,10 @@ pub enum Effect {
         limit: u64,
     },
     LoadQueue,
+    /// The attempt log of one queued message (for the outbox detail).
+    LoadAttempts {
+        queue_id: i64,
+    },
     LoadAddresses,
     SetFlags {
         ids: Vec<MessageId>,

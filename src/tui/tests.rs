@@ -147,6 +147,28 @@ fn outbox_pane_with_detail() {
         entries.push(super::app::tests_support::queue_entry(11, S::Bounced));
         app.update(Action::Outcome(Outcome::Queue(entries)));
         key(app, KeyCode::Enter);
+        let attempt = |at, code: u16, reply: &str| crate::store::Attempt {
+            recipient_id: 90,
+            rcpt: "bob@example.org".into(),
+            at,
+            log: crate::store::AttemptLog {
+                host: Some("mx1.example.org".into()),
+                ip: Some("192.0.2.25".into()),
+                tls: true,
+                code: Some(code),
+                enhanced: Some("4.7.1".into()),
+                reply: Some(reply.into()),
+                remote_id: None,
+                offline: false,
+            },
+        };
+        app.update(Action::Outcome(Outcome::Attempts {
+            queue_id: 9,
+            attempts: vec![
+                attempt(NOW - 540, 451, "4.7.1 greylisted, try again later"),
+                attempt(NOW - 240, 451, "4.7.1 still greylisted"),
+            ],
+        }));
     });
 }
 

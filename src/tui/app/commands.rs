@@ -419,6 +419,15 @@ fn outbox(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::First => o.selected = 0,
         Command::Last => o.selected = n.saturating_sub(1),
         Command::Open => o.detail = !o.detail,
+        _ => return outbox_action(app, cmd, queue_id),
+    }
+    app.outbox.attempts_effect().into_iter().collect()
+}
+
+/// Outbox commands that act on the selected queued message.
+fn outbox_action(app: &mut App, cmd: Command, queue_id: Option<i64>) -> Vec<Effect> {
+    let o = &mut app.outbox;
+    match cmd {
         Command::Retry => {
             return queue_id
                 .map(|q| {

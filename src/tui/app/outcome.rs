@@ -133,6 +133,10 @@ impl App {
                     .outbox
                     .selected
                     .min(self.outbox.entries.len().saturating_sub(1));
+                return self.outbox.attempts_effect().into_iter().collect();
+            }
+            Outcome::Attempts { queue_id, attempts } => {
+                self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
             Outcome::PathCandidates(found) => self.on_candidates(found),

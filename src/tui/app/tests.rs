@@ -611,3 +611,20 @@ fn sigterm_quits() {
     let mut app = app_with_inbox(80, 24);
     assert_eq!(app.update(Action::Terminate), vec![Effect::Quit]);
 }
+
+#[test]
+fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
+    let mut app = app_with_inbox(80, 24);
+    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    app.update(Action::Outcome(Outcome::Queue(vec![
+        queue_entry(7, RecipientState::Deferred),
+        queue_entry(8, RecipientState::Queued),
+    ])));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::LoadAttempts { queue_id: 7 }]
+    );
+    assert_eq!(ch(&mut app, 'j'), vec![Effect::LoadAttempts { queue_id: 8 }]);
+    key(&mut app, KeyCode::Enter);
+    assert!(ch(&mut app, 'k').is_empty(), "a closed detail loads nothing");
+}

@@ -86,6 +86,10 @@ impl Runner {
                 Outcome::SearchResults { query, rows }
             }
             Effect::LoadQueue => Outcome::Queue(s.queue().await.map_err(err)?),
+            Effect::LoadAttempts { queue_id } => Outcome::Attempts {
+                queue_id,
+                attempts: s.queue_attempts(queue_id).await.map_err(err)?,
+            },
             Effect::LoadAddresses => Outcome::Addresses(self.addresses().await.map_err(err)?),
             Effect::SetFlags { ids, set, clear } => {
                 s.update_flags(ids, set, clear).await.map_err(err)?;

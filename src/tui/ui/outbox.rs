@@ -95,11 +95,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
                 "last reply: {}",
                 e.last_reply.as_deref().unwrap_or("-")
             )),
-            Line::styled(
-                "(per-attempt history needs the outbound store methods)",
-                app.theme.dim,
-            ),
         ];
+        let mut text = text;
+        text.extend(attempt_lines(o, e, app));
         let block = Block::default()
             .borders(Borders::TOP)
             .title(" delivery ")
@@ -109,4 +107,41 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             d,
         );
     }
+}
+
+/// The selected recipient's delivery attempts, newest last: time, host [ip], TLS, reply.
+fn attempt_lines(
+    o: &crate::tui::app::OutboxState,
+    e: &crate::store::QueueEntry,
+    app: &App,
+) -> Vec<Line<'static>> {
+    let Some((queue_id, attempts)) = &o.attempts else {
+        return vec![Line::styled("attempts: loading", app.theme.dim)];
+    };
+    let mine: Vec<_> = attempts
+        .iter()
+        .filter(|a| *queue_id == e.queue_id && a.recipient_id == e.recipient_id)
+        .collect();
+    if mine.is_empty() {
+        return vec![Line::styled("no delivery attempt yet", app.theme.dim)];
+    }
+    mine.into_iter()
+        .map(|a| {
+            let log = &a.log;
+            Line::raw(format!(
+                "{}  {}{}{}  {} {}",
+                super::short_date(a.at, app.now, app.tz_offset),
+                log.host.as_deref().unwrap_or("-"),
+                log.ip
+                    .as_deref()
+                    .map(|ip| format!(" [{ip}]"))
+                    .unwrap_or_default(),
+                if log.tls { " TLS" } else { "" },
+                log.code
+                    .map(|c| c.to_string())
+                    .unwrap_or_else(|| "---".into()),
+                log.reply.as_deref().unwrap_or(""),
+            ))
+        })
+        .collect()
 }
