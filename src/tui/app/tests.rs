@@ -624,7 +624,13 @@ fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
         key(&mut app, KeyCode::Enter),
         vec![Effect::LoadAttempts { queue_id: 7 }]
     );
-    assert_eq!(ch(&mut app, 'j'), vec![Effect::LoadAttempts { queue_id: 8 }]);
+    assert_eq!(
+        ch(&mut app, 'j'),
+        vec![Effect::LoadAttempts { queue_id: 8 }]
+    );
     key(&mut app, KeyCode::Enter);
-    assert!(ch(&mut app, 'k').is_empty(), "a closed detail loads nothing");
+    assert!(
+        ch(&mut app, 'k').is_empty(),
+        "a closed detail loads nothing"
+    );
 }
