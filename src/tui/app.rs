@@ -10,8 +10,10 @@ mod tests;
 #[cfg(test)]
 mod tests_compose;
 #[cfg(test)]
+mod tests_outbox;
+#[cfg(test)]
 pub(crate) mod tests_support {
-    pub(crate) use super::tests::queue_entry;
+    pub(crate) use super::tests_outbox::queue_entry;
 }
 
 pub use list::{ListSource, ListState};

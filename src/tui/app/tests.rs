@@ -2,10 +2,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
-use crate::store::{Flags, QueueEntry, RecipientState, SortKey, StoreEvent};
+use crate::store::{Flags, SortKey, StoreEvent};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::compose;
-use crate::tui::effects::QueueOp;
 use crate::tui::testkit::{self, NOW, app_with_inbox, doc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
@@ -438,57 +437,6 @@ fn n_in_the_reader_opens_the_next_hit() {
 }
 
 #[test]
-fn outbox_loads_the_queue_and_cancel_asks_first() {
-    let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
-    app.update(Action::Outcome(Outcome::Queue(vec![queue_entry(
-        9,
-        RecipientState::Deferred,
-    )])));
-    assert_eq!(app.queue_depth(), 1);
-    assert!(ch(&mut app, 'x').is_empty());
-    assert_eq!(
-        ch(&mut app, 'y'),
-        vec![Effect::Queue {
-            op: QueueOp::Cancel,
-            queue_id: 9
-        }]
-    );
-    assert_eq!(
-        ch(&mut app, 'r'),
-        vec![Effect::Queue {
-            op: QueueOp::Retry,
-            queue_id: 9
-        }]
-    );
-    assert_eq!(
-        ch(&mut app, 'h'),
-        vec![Effect::Queue {
-            op: QueueOp::Hold,
-            queue_id: 9
-        }]
-    );
-    key(&mut app, KeyCode::Enter);
-    assert!(app.outbox.detail);
-}
-
-pub(crate) fn queue_entry(queue_id: i64, state: RecipientState) -> QueueEntry {
-    QueueEntry {
-        queue_id,
-        recipient_id: queue_id * 10,
-        mail_from: "alice@localhost".into(),
-        rcpt: "bob@example.org".into(),
-        state,
-        created_at: NOW - 600,
-        next_attempt_at: Some(NOW + 300),
-        attempts: 2,
-        last_reply: Some("451 4.7.1 greylisted, try again later".into()),
-        subject: Some("Re: Lunch on Friday?".into()),
-        size: 2048,
-    }
-}
-
-#[test]
 fn attached_mode_refreshes_on_the_tick() {
     let mut app = app_with_inbox(80, 24);
     app.node = NodeStatus::Attached { pid: "42".into() };
@@ -610,27 +558,4 @@ fn new_mail_above_the_selection_keeps_the_same_message_selected() {
 fn sigterm_quits() {
     let mut app = app_with_inbox(80, 24);
     assert_eq!(app.update(Action::Terminate), vec![Effect::Quit]);
-}
-
-#[test]
-fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
-    let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
-    app.update(Action::Outcome(Outcome::Queue(vec![
-        queue_entry(7, RecipientState::Deferred),
-        queue_entry(8, RecipientState::Queued),
-    ])));
-    assert_eq!(
-        key(&mut app, KeyCode::Enter),
-        vec![Effect::LoadAttempts { queue_id: 7 }]
-    );
-    assert_eq!(
-        ch(&mut app, 'j'),
-        vec![Effect::LoadAttempts { queue_id: 8 }]
-    );
-    key(&mut app, KeyCode::Enter);
-    assert!(
-        ch(&mut app, 'k').is_empty(),
-        "a closed detail loads nothing"
-    );
 }

@@ -1,0 +1,84 @@
+//! `update` transitions of the outbox: loading the queue, actions, the attempt log.
+#![allow(clippy::unwrap_used)]
+
+use super::tests::{ch, key};
+use super::*;
+use crate::store::{QueueEntry, RecipientState};
+use crate::tui::action::{Action, Outcome};
+use crate::tui::effects::QueueOp;
+use crate::tui::testkit::{NOW, app_with_inbox};
+use crossterm::event::KeyCode;
+
+#[test]
+fn outbox_loads_the_queue_and_cancel_asks_first() {
+    let mut app = app_with_inbox(80, 24);
+    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    app.update(Action::Outcome(Outcome::Queue(vec![queue_entry(
+        9,
+        RecipientState::Deferred,
+    )])));
+    assert_eq!(app.queue_depth(), 1);
+    assert!(ch(&mut app, 'x').is_empty());
+    assert_eq!(
+        ch(&mut app, 'y'),
+        vec![Effect::Queue {
+            op: QueueOp::Cancel,
+            queue_id: 9
+        }]
+    );
+    assert_eq!(
+        ch(&mut app, 'r'),
+        vec![Effect::Queue {
+            op: QueueOp::Retry,
+            queue_id: 9
+        }]
+    );
+    assert_eq!(
+        ch(&mut app, 'h'),
+        vec![Effect::Queue {
+            op: QueueOp::Hold,
+            queue_id: 9
+        }]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(app.outbox.detail);
+}
+
+pub(crate) fn queue_entry(queue_id: i64, state: RecipientState) -> QueueEntry {
+    QueueEntry {
+        queue_id,
+        recipient_id: queue_id * 10,
+        mail_from: "alice@localhost".into(),
+        rcpt: "bob@example.org".into(),
+        state,
+        created_at: NOW - 600,
+        next_attempt_at: Some(NOW + 300),
+        attempts: 2,
+        last_reply: Some("451 4.7.1 greylisted, try again later".into()),
+        subject: Some("Re: Lunch on Friday?".into()),
+        size: 2048,
+    }
+}
+
+#[test]
+fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
+    let mut app = app_with_inbox(80, 24);
+    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    app.update(Action::Outcome(Outcome::Queue(vec![
+        queue_entry(7, RecipientState::Deferred),
+        queue_entry(8, RecipientState::Queued),
+    ])));
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::LoadAttempts { queue_id: 7 }]
+    );
+    assert_eq!(
+        ch(&mut app, 'j'),
+        vec![Effect::LoadAttempts { queue_id: 8 }]
+    );
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        ch(&mut app, 'k').is_empty(),
+        "a closed detail loads nothing"
+    );
+}
