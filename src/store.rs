@@ -257,10 +257,7 @@ impl Store {
     /// File one message. With `dedupe`, an identical message already in the account is
     /// reported as a duplicate instead of stored again.
     pub async fn insert(&self, message: NewMessage, dedupe: bool) -> Result<Inserted, StoreError> {
-        let raw = message.raw;
-        let prepared = tokio::task::spawn_blocking(move || prepare(&raw))
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let prepared = prepare_off_runtime(message.raw).await?;
         let (from, subject) = (
             prepared.summary.from_addr.clone(),
             prepared.summary.subject.clone(),
@@ -412,8 +409,9 @@ impl Store {
         source: &str,
         account: Option<AccountId>,
     ) -> Result<i64, StoreError> {
-        let raw = crate::mail::canonical_crlf(raw);
-        let subject = crate::mail::summarize(&raw).subject;
+        // Parsing the body (HTML rendering included) is CPU work: keep it off the runtime.
+        let Prepared { raw, summary, .. } = prepare_off_runtime(raw.to_vec()).await?;
+        let subject = summary.subject;
         let (from, source) = (mail_from.to_string(), source.to_string());
         let now = now();
         let id = self
@@ -512,7 +510,6 @@ fn open_reader(path: &Path) -> Result<Connection, StoreError> {
     Ok(conn)
 }
 
-/// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
 /// `prepared` with trace lines on top (own digest, same summary); `None` when there are none.
 fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prepared> {
     if prepend.is_empty() {
@@ -527,11 +524,19 @@ fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prepared> {
     })
 }
 
+/// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
 fn prepare(raw: &[u8]) -> Prepared {
     let raw = crate::mail::canonical_crlf(raw);
     let hash = Sha256::digest(&raw).to_vec();
     let summary = crate::mail::summarize(&raw);
     Prepared { raw, hash, summary }
+}
+
+/// [`prepare`] on the blocking pool, so async callers never parse on a runtime thread.
+async fn prepare_off_runtime(raw: Vec<u8>) -> Result<Prepared, StoreError> {
+    tokio::task::spawn_blocking(move || prepare(&raw))
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
 }
 
 fn now() -> i64 {
