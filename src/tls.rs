@@ -16,6 +16,12 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 pub use expiry::not_after;
 
+/// Expiry of the first certificate in a PEM chain; `None` when there is none to read.
+pub fn pem_not_after(pem: &[u8]) -> Option<DateTime<Utc>> {
+    let der = rustls_pemfile::certs(&mut &pem[..]).next()?.ok()?;
+    not_after(&der)
+}
+
 /// File names of the generated certificate inside `<data_dir>/tls/`.
 pub const SELF_SIGNED_CERT: &str = "self-signed-cert.pem";
 /// File name of the generated key inside `<data_dir>/tls/`.

@@ -43,6 +43,16 @@ impl Context {
         Ok(store)
     }
 
+    /// The certificate the node offers: `[smtp.tls] cert`, or the self-signed one.
+    pub fn tls_cert_path(&self) -> std::path::PathBuf {
+        self.config
+            .smtp
+            .tls
+            .cert
+            .clone()
+            .unwrap_or_else(|| self.paths.tls_dir().join(crate::tls::SELF_SIGNED_CERT))
+    }
+
     /// The named account, or the first one.
     pub fn account(&self, name: Option<&str>) -> anyhow::Result<AccountConfig> {
         let accounts = self.config.effective_accounts();

@@ -144,13 +144,7 @@ fn port_checks(ctx: &Context) -> Vec<Finding> {
 }
 
 fn certificate_check(ctx: &Context) -> Finding {
-    let cert = ctx
-        .config
-        .smtp
-        .tls
-        .cert
-        .clone()
-        .unwrap_or_else(|| ctx.paths.tls_dir().join(crate::tls::SELF_SIGNED_CERT));
+    let cert = ctx.tls_cert_path();
     let Ok(pem) = std::fs::read(&cert) else {
         return if ctx.config.smtp.tls.cert.is_some() {
             bad(
@@ -166,11 +160,7 @@ fn certificate_check(ctx: &Context) -> Finding {
             )
         };
     };
-    let expiry = rustls_pemfile::certs(&mut pem.as_slice())
-        .next()
-        .and_then(Result::ok)
-        .and_then(|der| crate::tls::not_after(&der));
-    match expiry {
+    match crate::tls::pem_not_after(&pem) {
         None => bad(
             Level::Fail,
             "tls",

@@ -102,16 +102,9 @@ pub async fn gather(ctx: &Context) -> anyhow::Result<Status> {
     let store = ctx.open_store().await?;
     let entries = store.queue().await?;
     let mut queue = BTreeMap::new();
-    for state in [
-        RecipientState::Queued,
-        RecipientState::Deferred,
-        RecipientState::Delivered,
-        RecipientState::Bounced,
-        RecipientState::Held,
-        RecipientState::Cancelled,
-    ] {
+    for state in RecipientState::ALL {
         let n = entries.iter().filter(|e| e.state == state).count() as u64;
-        queue.insert(state_name(state), n);
+        queue.insert(state.as_db(), n);
     }
     let oldest_deferred = entries
         .iter()
@@ -160,29 +153,11 @@ fn pop_before_smtp(ctx: &Context, node_running: bool) -> PopBeforeSmtpStatus {
     }
 }
 
-fn state_name(state: RecipientState) -> &'static str {
-    match state {
-        RecipientState::Queued => "queued",
-        RecipientState::Deferred => "deferred",
-        RecipientState::Delivered => "delivered",
-        RecipientState::Bounced => "bounced",
-        RecipientState::Held => "held",
-        RecipientState::Cancelled => "cancelled",
-    }
-}
-
 /// The certificate in use (configured, or the self-signed one), without creating anything.
 fn tls_status(ctx: &Context) -> Option<TlsStatus> {
-    let cert = ctx
-        .config
-        .smtp
-        .tls
-        .cert
-        .clone()
-        .unwrap_or_else(|| ctx.paths.tls_dir().join(crate::tls::SELF_SIGNED_CERT));
+    let cert = ctx.tls_cert_path();
     let pem = std::fs::read(&cert).ok()?;
-    let der = rustls_pemfile::certs(&mut pem.as_slice()).next()?.ok()?;
-    let expires = crate::tls::not_after(&der).map(|t| t.to_rfc3339());
+    let expires = crate::tls::pem_not_after(&pem).map(|t| t.to_rfc3339());
     Some(TlsStatus { cert, expires })
 }
 

@@ -223,6 +223,15 @@ pub enum RecipientState {
 }
 
 impl RecipientState {
+    pub const ALL: [RecipientState; 6] = [
+        Self::Queued,
+        Self::Deferred,
+        Self::Delivered,
+        Self::Bounced,
+        Self::Held,
+        Self::Cancelled,
+    ];
+
     pub(crate) fn as_db(self) -> &'static str {
         match self {
             Self::Queued => "queued",
