@@ -36,7 +36,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the mail node headless (SMTP; stops cleanly on SIGINT/SIGTERM).
+    /// Run the mail node headless (SMTP, POP3, outbound); stops cleanly on SIGINT/SIGTERM.
     Serve,
     /// Is the node running, where does it listen, how is the queue.
     Status {

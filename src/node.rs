@@ -1,5 +1,6 @@
-//! The mail node: opens the store and starts the listeners and the outbound runner (POP3
-//! joins here) for `postie serve` and for the TUI's embedded node.
+//! The mail node: takes the home's lock, opens the store, and starts the SMTP and POP3
+//! listeners, the outbound runner and the control socket, for `postie serve` and for the
+//! TUI's embedded node.
 
 mod accounts;
 pub mod control;
