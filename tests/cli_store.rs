@@ -2,27 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
-use std::io::Write;
+#[path = "support/node.rs"]
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+use support::postie_with_stdin;
 
 fn postie(home: &Path, args: &[&str]) -> Output {
     postie_with_stdin(home, args, b"")
-}
-
-fn postie_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_postie"))
-        .args(args)
-        .env("POSTIE_HOME", home)
-        .env("USER", "tester")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // A command that fails before reading stdin closes it: not an error here.
-    let _ = child.stdin.take().unwrap().write_all(stdin);
-    child.wait_with_output().unwrap()
 }
 
 fn stdout(o: &Output) -> String {

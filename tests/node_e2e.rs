@@ -13,21 +13,8 @@ mod receivers;
 
 use dns::{TestDns, Zone};
 use postie::store::StoreEvent;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
-
-fn run(home: &std::path::Path, args: &[&str], stdin: &[u8]) {
-    let mut child = Command::new(node::postie_bin())
-        .args(args)
-        .env("POSTIE_HOME", home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    assert!(child.wait().unwrap().success(), "postie {args:?}");
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_receive_fetch_send_restart_keeps_the_same_state() {
@@ -52,7 +39,7 @@ async fn serve_receive_fetch_send_restart_keeps_the_same_state() {
         dns.addr
     );
     std::fs::write(home.path().join("config.toml"), config).unwrap();
-    run(home.path(), &["passwd", "me", "--stdin"], b"e2e-secret\n");
+    node::postie_ok_with_stdin(home.path(), &["passwd", "me", "--stdin"], b"e2e-secret\n");
     let serve = tokio::task::block_in_place(|| node::ServeProcess::start(home.path()));
 
     // In by SMTP.
@@ -101,7 +88,7 @@ async fn serve_receive_fetch_send_restart_keeps_the_same_state() {
 
     // Out through the queue to the receiver the MX names.
     let mut events = receiver.store.subscribe();
-    run(
+    node::postie_ok_with_stdin(
         home.path(),
         &["sendmail", "-oi", "alice@postie.test"],
         b"From: me@home.test\nSubject: outbound e2e\nMessage-ID: <out@home.test>\n\nhi\n",

@@ -9,19 +9,15 @@ mod support;
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use support::*;
 
 fn set_password(home: &Path, password: &str) {
-    let mut child = Command::new(postie_bin())
-        .args(["passwd", "alice", "--stdin"])
-        .env("POSTIE_HOME", home)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    assert!(child.wait().unwrap().success());
+    postie_ok_with_stdin(
+        home,
+        &["passwd", "alice", "--stdin"],
+        format!("{password}\n").as_bytes(),
+    );
 }
 
 /// A blocking POP3 client for assertions the real clients do not expose.

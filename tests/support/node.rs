@@ -127,6 +127,33 @@ pub fn postie(home: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// Run a postie subcommand with `stdin` fed to it; the output, whatever the exit status.
+pub fn postie_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) -> std::process::Output {
+    let mut child = Command::new(postie_bin())
+        .args(args)
+        .env("POSTIE_HOME", home)
+        // The login that names the default account when the config has none.
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that fails before reading stdin closes it: not an error here.
+    let _ = child.stdin.take().unwrap().write_all(stdin);
+    child.wait_with_output().unwrap()
+}
+
+/// Run a postie subcommand with `stdin`, asserting success.
+pub fn postie_ok_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) {
+    let out = postie_with_stdin(home, args, stdin);
+    assert!(
+        out.status.success(),
+        "postie {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Message-IDs of everything in the account's Inbox.
 pub fn stored_message_ids(home: &Path) -> Vec<String> {
     let json = postie(home, &["list", "--json", "--limit", "1000000"]);
