@@ -12,6 +12,8 @@ mod schema;
 mod search;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_threads;
 mod types;
 mod writer;
 
@@ -443,6 +445,33 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<MessageSummary>, StoreError> {
         self.read(move |c| queries::list(c, mailbox, sort, descending, offset, limit))
+            .await
+    }
+
+    /// A window of the threaded view and how many rows the whole view has.
+    pub async fn list_threads(
+        &self,
+        mailbox: MailboxId,
+        descending: bool,
+        view: ThreadView,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<ThreadedRow>), StoreError> {
+        self.read(move |c| {
+            let total = queries::thread_rows(c, mailbox, &view)?;
+            let rows = queries::list_threads(c, mailbox, descending, &view, offset, limit)?;
+            Ok((total, rows))
+        })
+        .await
+    }
+
+    /// The account's address book, most used first.
+    pub async fn addresses(
+        &self,
+        account: AccountId,
+        limit: u64,
+    ) -> Result<Vec<AddressEntry>, StoreError> {
+        self.read(move |c| queries::addresses(c, account, limit))
             .await
     }
 

@@ -83,11 +83,11 @@ pub(crate) fn insert_message(
     envelope: Option<&Envelope>,
     dedupe: bool,
 ) -> Result<Inserted, StoreError> {
-    let account_id: AccountId = conn
+    let (account_id, role): (AccountId, Option<String>) = conn
         .query_row(
-            "SELECT account_id FROM mailboxes WHERE id = ?1",
+            "SELECT account_id, role FROM mailboxes WHERE id = ?1",
             [mailbox_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or(StoreError::NotFound("mailbox"))?;
@@ -175,12 +175,94 @@ pub(crate) fn insert_message(
     if let Some(envelope) = envelope {
         insert_envelope(conn, id, envelope)?;
     }
+    if role.as_deref() != Some(Role::Drafts.as_db()) {
+        let people = Correspondents {
+            from_name: s.from_name.as_deref(),
+            from_addr: s.from_addr.as_deref(),
+            to_text: &s.to_text,
+            cc_text: &s.cc_text,
+        };
+        remember_addresses(conn, account_id, &people, s.date.unwrap_or(received_at))?;
+    }
     Ok(Inserted {
         id,
         mailbox_id,
         uid,
         duplicate: false,
     })
+}
+
+/// The people a message names, as the summary columns hold them.
+pub(crate) struct Correspondents<'a> {
+    pub from_name: Option<&'a str>,
+    pub from_addr: Option<&'a str>,
+    pub to_text: &'a str,
+    pub cc_text: &'a str,
+}
+
+/// Count the message's From/To/Cc in the account's address book (address completion
+/// ranks by how often and how lately an address was seen).
+pub(crate) fn remember_addresses(
+    conn: &Connection,
+    account_id: AccountId,
+    people: &Correspondents<'_>,
+    at: i64,
+) -> Result<(), StoreError> {
+    use crate::mail::summary::parse_address_list;
+    let mut entries: Vec<(Option<String>, String)> = Vec::new();
+    if let Some(addr) = people.from_addr {
+        entries.push((people.from_name.map(str::to_owned), addr.to_owned()));
+    }
+    for text in [people.to_text, people.cc_text] {
+        if !text.is_empty() {
+            entries.extend(
+                parse_address_list(text)
+                    .into_iter()
+                    .map(|m| (m.name, m.addr)),
+            );
+        }
+    }
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO addresses (account_id, address, name, seen, last_seen)
+         VALUES (?1, ?2, ?3, 1, ?4)
+         ON CONFLICT (account_id, address) DO UPDATE SET seen = seen + 1,
+            last_seen = max(last_seen, excluded.last_seen),
+            name = coalesce(excluded.name, name)",
+    )?;
+    let mut done: Vec<String> = Vec::new();
+    for (name, addr) in entries {
+        let addr = addr.trim();
+        let key = addr.to_ascii_lowercase();
+        if !addr.contains('@') || addr.len() > 320 || done.contains(&key) {
+            continue;
+        }
+        let name = name.filter(|n| !n.trim().is_empty() && n.len() <= 200);
+        stmt.execute(params![account_id, addr, name, at])?;
+        done.push(key);
+    }
+    Ok(())
+}
+
+/// Fill the address book from the messages already stored (schema v4).
+pub(crate) fn backfill_addresses(conn: &Connection) -> Result<(), StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT m.account_id, m.from_name, m.from_addr, m.to_text, m.cc_text, m.date
+         FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id
+         WHERE b.role IS NOT 'drafts'",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let (from_name, from_addr): (Option<String>, Option<String>) = (r.get(1)?, r.get(2)?);
+        let (to_text, cc_text): (String, String) = (r.get(3)?, r.get(4)?);
+        let people = Correspondents {
+            from_name: from_name.as_deref(),
+            from_addr: from_addr.as_deref(),
+            to_text: &to_text,
+            cc_text: &cc_text,
+        };
+        remember_addresses(conn, r.get(0)?, &people, r.get(5)?)?;
+    }
+    Ok(())
 }
 
 fn insert_envelope(conn: &Connection, id: MessageId, e: &Envelope) -> Result<(), StoreError> {

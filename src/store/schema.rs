@@ -120,6 +120,78 @@ ALTER TABLE queue_recipients ADD COLUMN status TEXT;
 ALTER TABLE queue_attempts ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX queue_attempts_by_recipient ON queue_attempts (recipient_id);
 "#,
+    // v4: counters kept by triggers (mailbox totals and unread, threads per mailbox with
+    // their latest date for the threaded list) and the address book behind completion.
+    r#"
+ALTER TABLE mailboxes ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+UPDATE mailboxes SET
+    total = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id),
+    unread = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id
+              AND (m.flags & 1) = 0);
+CREATE INDEX messages_by_mailbox_thread ON messages (mailbox_id, thread_id, date);
+CREATE TABLE mailbox_threads (
+    mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+    thread_id     INTEGER NOT NULL,
+    latest        INTEGER NOT NULL,
+    message_count INTEGER NOT NULL,
+    PRIMARY KEY (mailbox_id, thread_id)
+) WITHOUT ROWID;
+CREATE INDEX mailbox_threads_by_latest ON mailbox_threads (mailbox_id, latest, thread_id);
+INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
+    SELECT mailbox_id, thread_id, max(date), count(*) FROM messages
+    WHERE thread_id != 0 GROUP BY mailbox_id, thread_id;
+CREATE TRIGGER messages_counted_in AFTER INSERT ON messages BEGIN
+    UPDATE mailboxes SET total = total + 1, unread = unread + ((new.flags & 1) = 0)
+        WHERE id = new.mailbox_id;
+    INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
+        SELECT new.mailbox_id, new.thread_id, new.date, 1 WHERE new.thread_id != 0
+        ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET
+            message_count = message_count + 1, latest = max(latest, excluded.latest);
+END;
+CREATE TRIGGER messages_counted_out AFTER DELETE ON messages BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - ((old.flags & 1) = 0)
+        WHERE id = old.mailbox_id;
+    UPDATE mailbox_threads SET message_count = message_count - 1,
+        latest = coalesce((SELECT max(date) FROM messages
+            WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id), latest)
+        WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id;
+    DELETE FROM mailbox_threads WHERE mailbox_id = old.mailbox_id
+        AND thread_id = old.thread_id AND message_count <= 0;
+END;
+CREATE TRIGGER messages_seen_changed AFTER UPDATE OF flags ON messages
+WHEN old.mailbox_id = new.mailbox_id AND (old.flags & 1) != (new.flags & 1) BEGIN
+    UPDATE mailboxes SET unread = unread + ((new.flags & 1) = 0) - ((old.flags & 1) = 0)
+        WHERE id = new.mailbox_id;
+END;
+CREATE TRIGGER messages_recounted AFTER UPDATE OF mailbox_id, thread_id, date ON messages
+WHEN old.mailbox_id != new.mailbox_id OR old.thread_id != new.thread_id
+    OR old.date != new.date BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - ((old.flags & 1) = 0)
+        WHERE id = old.mailbox_id AND old.mailbox_id != new.mailbox_id;
+    UPDATE mailboxes SET total = total + 1, unread = unread + ((new.flags & 1) = 0)
+        WHERE id = new.mailbox_id AND old.mailbox_id != new.mailbox_id;
+    UPDATE mailbox_threads SET message_count = message_count - 1,
+        latest = coalesce((SELECT max(date) FROM messages
+            WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id), latest)
+        WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id;
+    DELETE FROM mailbox_threads WHERE mailbox_id = old.mailbox_id
+        AND thread_id = old.thread_id AND message_count <= 0;
+    INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
+        SELECT new.mailbox_id, new.thread_id, new.date, 1 WHERE new.thread_id != 0
+        ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET
+            message_count = message_count + 1, latest = max(latest, excluded.latest);
+END;
+CREATE TABLE addresses (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    address    TEXT NOT NULL COLLATE NOCASE,
+    name       TEXT,
+    seen       INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, address)
+) WITHOUT ROWID;
+CREATE INDEX addresses_by_use ON addresses (account_id, seen DESC, last_seen DESC);
+"#,
 ];
 
 /// The schema version this code writes.
@@ -136,6 +208,11 @@ pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
 
 /// Bring the database up to [`SCHEMA_VERSION`], refusing one written by newer code.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Bring the database up to `target` (tests build older databases with it).
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if found > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
@@ -143,9 +220,13 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
+    let wanted = MIGRATIONS.iter().enumerate().take(target.max(0) as usize);
+    for (index, sql) in wanted.skip(found.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if index + 1 == 4 {
+            super::ops::backfill_addresses(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
         tx.commit()?;
     }

@@ -306,6 +306,51 @@ pub enum SortKey {
     Size,
 }
 
+/// How the threaded list shows threads: all collapsed or all expanded, except `toggled`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ThreadView {
+    pub collapsed: bool,
+    /// Threads shown the other way from `collapsed`.
+    pub toggled: std::collections::BTreeSet<i64>,
+}
+
+impl ThreadView {
+    pub fn is_collapsed(&self, thread_id: i64) -> bool {
+        self.collapsed != self.toggled.contains(&thread_id)
+    }
+}
+
+/// One row of the threaded list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThreadedRow {
+    pub summary: MessageSummary,
+    /// 0 for a thread's root, 1 for a reply to it, and so on.
+    pub depth: u16,
+    /// Messages of the thread in this mailbox.
+    pub thread_size: u32,
+    /// The thread is folded into this row.
+    pub collapsed: bool,
+}
+
+/// An address seen in the account's mail, with how often and how lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AddressEntry {
+    pub address: String,
+    pub name: Option<String>,
+    pub seen: u64,
+    pub last_seen: i64,
+}
+
+impl AddressEntry {
+    /// `Name <addr>` or `addr`.
+    pub fn display(&self) -> String {
+        match &self.name {
+            Some(n) if !n.is_empty() => format!("{n} <{}>", self.address),
+            _ => self.address.clone(),
+        }
+    }
+}
+
 /// What the node has been doing, for `postie status`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Activity {

@@ -1,0 +1,368 @@
+//! Store tests for schema v4: trigger-kept mailbox counters, the threaded view and the
+//! address book, and the upgrade of a v3 database that fills them in.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("postie.db")).unwrap();
+    (dir, store)
+}
+
+/// A message with its own date (minutes after a fixed day) and an optional parent.
+fn mail(id: &str, minute: u32, parent: Option<&str>, from: &str) -> Vec<u8> {
+    let reply = parent
+        .map(|p| format!("In-Reply-To: <{p}>\nReferences: <{p}>\n"))
+        .unwrap_or_default();
+    let subject = if parent.is_some() { "Re: topic" } else { id };
+    format!(
+        "From: {from}\nTo: Alice <alice@example.org>, Carol <carol@example.org>\n\
+         Subject: {subject}\nMessage-ID: <{id}>\n\
+         Date: Tue, 1 Oct 2024 10:{minute:02}:00 +0000\n{reply}\nbody of {id}\n"
+    )
+    .into_bytes()
+}
+
+async fn add(store: &Store, mailbox: MailboxId, raw: Vec<u8>, flags: Flags) -> MessageId {
+    let new = NewMessage {
+        mailbox_id: mailbox,
+        raw,
+        flags,
+        received_at: 1_727_776_800,
+        envelope: None,
+    };
+    store.insert(new, false).await.unwrap().id
+}
+
+/// The counters recomputed from the messages themselves.
+fn recount(path: &Path) -> Vec<(i64, i64, i64, i64, i64)> {
+    let conn = Connection::open(path).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "SELECT b.id, b.total, b.unread,
+                (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id),
+                (SELECT count(*) FROM messages m WHERE m.mailbox_id = b.id
+                 AND (m.flags & 1) = 0)
+             FROM mailboxes b ORDER BY b.id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+    })
+    .unwrap()
+    .collect::<Result<_, _>>()
+    .unwrap()
+}
+
+/// The thread table recomputed from the messages themselves.
+fn thread_mismatches(path: &Path) -> i64 {
+    let conn = Connection::open(path).unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM (
+            SELECT mailbox_id, thread_id, max(date) AS latest, count(*) AS n FROM messages
+            GROUP BY mailbox_id, thread_id) AS truth
+         FULL OUTER JOIN mailbox_threads t
+            ON t.mailbox_id = truth.mailbox_id AND t.thread_id = truth.thread_id
+         WHERE t.latest IS NOT truth.latest OR t.message_count IS NOT truth.n",
+        [],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn counters_and_threads_stay_true_through_random_changes() {
+    let (dir, store) = temp_store();
+    let path = dir.path().join("postie.db");
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let trash = store
+        .mailbox_by_role(account, Role::Trash)
+        .await
+        .unwrap()
+        .id;
+    let mut ids: Vec<(MessageId, String)> = Vec::new();
+    // A fixed seed: the same 300 steps every run, so a failure can be replayed.
+    let mut seed: u64 = 0x5eed_1234;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for step in 0..300u32 {
+        let picked = ids.get((next() as usize) % ids.len().max(1)).cloned();
+        let pick = picked.as_ref().map(|(id, _)| *id);
+        match (next() % 6, pick) {
+            (0..=1, _) | (_, None) => {
+                let parent = picked.map(|(_, message_id)| message_id);
+                let message_id = format!("m{step}");
+                let raw = mail(
+                    &message_id,
+                    step % 60,
+                    parent.as_deref(),
+                    "Bob <bob@example.org>",
+                );
+                let flags = if next() % 2 == 0 {
+                    Flags::SEEN
+                } else {
+                    Flags::empty()
+                };
+                ids.push((add(&store, inbox, raw, flags).await, message_id));
+            }
+            (2, Some(id)) => store
+                .update_flags(vec![id], Flags::SEEN, Flags::empty())
+                .await
+                .unwrap(),
+            (3, Some(id)) => store
+                .update_flags(vec![id], Flags::FLAGGED, Flags::SEEN)
+                .await
+                .unwrap(),
+            (4, Some(id)) => store.move_messages(vec![id], trash).await.unwrap(),
+            (_, Some(id)) => {
+                store.expunge(vec![id]).await.unwrap();
+                ids.retain(|(i, _)| *i != id);
+            }
+        }
+    }
+    for (mailbox, total, unread, true_total, true_unread) in recount(&path) {
+        assert_eq!(
+            (total, unread),
+            (true_total, true_unread),
+            "mailbox {mailbox}"
+        );
+    }
+    assert_eq!(
+        thread_mismatches(&path),
+        0,
+        "mailbox_threads matches the messages"
+    );
+    let listed: u64 = store
+        .mailboxes(account)
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| m.total)
+        .sum();
+    assert_eq!(listed, ids.len() as u64);
+}
+
+#[tokio::test]
+async fn threaded_view_puts_replies_under_parents_and_collapses_threads() {
+    let (_dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let bob = "Bob <bob@example.org>";
+    // Thread a: a (10:01) <- d (10:02), a <- b (10:03) <- c (10:04). Thread e: e (10:05).
+    add(&store, inbox, mail("a", 1, None, bob), Flags::empty()).await;
+    add(&store, inbox, mail("b", 3, Some("a"), bob), Flags::empty()).await;
+    add(&store, inbox, mail("c", 4, Some("b"), bob), Flags::empty()).await;
+    add(&store, inbox, mail("d", 2, Some("a"), bob), Flags::empty()).await;
+    add(&store, inbox, mail("e", 5, None, bob), Flags::empty()).await;
+
+    let shape = |rows: &[ThreadedRow]| -> Vec<(String, u16, u32, bool)> {
+        rows.iter()
+            .map(|r| {
+                let id = r.summary.message_id.clone().unwrap_or_default();
+                (id, r.depth, r.thread_size, r.collapsed)
+            })
+            .collect()
+    };
+    let open = ThreadView::default();
+    let (total, rows) = store
+        .list_threads(inbox, true, open.clone(), 0, 50)
+        .await
+        .unwrap();
+    assert_eq!(total, 5);
+    let expected = [
+        ("e", 0, 1),
+        ("a", 0, 4),
+        ("d", 1, 4),
+        ("b", 1, 4),
+        ("c", 2, 4),
+    ];
+    let expected: Vec<_> = expected
+        .iter()
+        .map(|(id, d, n)| (id.to_string(), *d, *n, false))
+        .collect();
+    assert_eq!(
+        shape(&rows),
+        expected,
+        "newest thread first, replies in reply order"
+    );
+
+    let (_, window) = store
+        .list_threads(inbox, true, open.clone(), 2, 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        shape(&window),
+        expected[2..4].to_vec(),
+        "a window inside a thread"
+    );
+
+    let (_, oldest_first) = store.list_threads(inbox, false, open, 0, 1).await.unwrap();
+    assert_eq!(oldest_first[0].summary.message_id.as_deref(), Some("a"));
+
+    let folded = ThreadView {
+        collapsed: true,
+        toggled: Default::default(),
+    };
+    let (total, rows) = store
+        .list_threads(inbox, true, folded.clone(), 0, 50)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    let folded_shape = shape(&rows);
+    assert_eq!(folded_shape[1], ("a".to_string(), 0, 4, true));
+
+    let thread_a = rows[1].summary.thread_id;
+    let mut one_open = folded;
+    one_open.toggled.insert(thread_a);
+    let (total, rows) = store
+        .list_threads(inbox, true, one_open, 0, 50)
+        .await
+        .unwrap();
+    assert_eq!(total, 5, "the toggled thread shows all four messages");
+    assert_eq!(rows.len(), 5);
+    assert!(!rows[4].collapsed);
+}
+
+#[tokio::test]
+async fn a_reply_cycle_still_shows_every_message_once() {
+    let (_dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let bob = "Bob <bob@example.org>";
+    add(&store, inbox, mail("x", 1, Some("y"), bob), Flags::empty()).await;
+    add(&store, inbox, mail("y", 2, Some("x"), bob), Flags::empty()).await;
+    let (total, rows) = store
+        .list_threads(inbox, true, ThreadView::default(), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 2);
+    let mut ids: Vec<_> = rows
+        .iter()
+        .map(|r| r.summary.message_id.clone().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["x", "y"]);
+}
+
+#[tokio::test]
+async fn address_book_ranks_by_use_and_skips_drafts() {
+    let (_dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let drafts = store
+        .mailbox_by_role(account, Role::Drafts)
+        .await
+        .unwrap()
+        .id;
+    add(
+        &store,
+        inbox,
+        mail("1", 1, None, "Bob <bob@example.org>"),
+        Flags::empty(),
+    )
+    .await;
+    add(
+        &store,
+        inbox,
+        mail("2", 2, None, "Bob <BOB@example.org>"),
+        Flags::empty(),
+    )
+    .await;
+    add(
+        &store,
+        inbox,
+        mail("3", 3, None, "Dave <dave@example.org>"),
+        Flags::empty(),
+    )
+    .await;
+    add(
+        &store,
+        drafts,
+        mail("4", 4, None, "Zed <zed@example.org>"),
+        Flags::DRAFT,
+    )
+    .await;
+    let book = store.addresses(account, 100).await.unwrap();
+    let names: Vec<String> = book.iter().map(AddressEntry::display).collect();
+    // alice and carol are on every To: line (3), bob sent twice, dave once.
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert!(
+        names[..2].contains(&"Alice <alice@example.org>".to_string()),
+        "{names:?}"
+    );
+    assert_eq!(
+        names[2], "Bob <bob@example.org>",
+        "case-insensitive, counted twice"
+    );
+    assert_eq!(names[3], "Dave <dave@example.org>");
+    assert!(
+        !names.iter().any(|n| n.contains("zed")),
+        "drafts are not correspondents"
+    );
+}
+
+#[tokio::test]
+async fn v3_database_gains_counters_threads_and_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("postie.db");
+    let mut conn = Connection::open(&path).unwrap();
+    schema::migrate_to(&mut conn, 3).unwrap();
+    conn.execute_batch(
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'alice', 0);
+         INSERT INTO mailboxes (id, account_id, name, role, uid_validity)
+            VALUES (1, 1, 'Inbox', 'inbox', 1);
+         INSERT INTO messages (account_id, mailbox_id, uid, date, received_at, from_addr,
+            from_name, to_text, subject, thread_id, size, flags, content_hash)
+         VALUES (1, 1, 1, 100, 100, 'bob@example.org', 'Bob', 'Alice <alice@example.org>',
+            'one', 1, 10, 0, x'00'),
+                (1, 1, 2, 200, 200, 'bob@example.org', 'Bob', '', 'two', 1, 10, 1, x'01'),
+                (1, 1, 3, 300, 300, 'eve@example.org', NULL, '', 'three', 3, 10, 0, x'02');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = Store::open(&path).unwrap();
+    let inbox = store.mailbox_by_role(1, Role::Inbox).await.unwrap();
+    assert_eq!((inbox.total, inbox.unread), (3, 2));
+    let (total, rows) = store
+        .list_threads(1, true, ThreadView::default(), 0, 10)
+        .await
+        .unwrap();
+    assert_eq!(total, 3);
+    assert_eq!(rows[0].summary.subject, "three", "thread 3 is the latest");
+    assert_eq!(rows[1].thread_size, 2);
+    let book: Vec<String> = store
+        .addresses(1, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(AddressEntry::display)
+        .collect();
+    assert_eq!(
+        book[0], "Bob <bob@example.org>",
+        "bob was seen twice: {book:?}"
+    );
+    assert_eq!(book.len(), 3);
+}
