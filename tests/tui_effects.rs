@@ -226,6 +226,7 @@ async fn rows_come_back_as_the_requested_window_with_the_total() {
             offset: 10,
             limit: 5,
             generation: 3,
+            threads: None,
         })
         .await
         .unwrap();
@@ -234,12 +235,68 @@ async fn rows_come_back_as_the_requested_window_with_the_total() {
         offset,
         total,
         rows,
+        threads,
     } = out
     else {
         panic!()
     };
     assert_eq!((generation, offset, total, rows.len()), (3, 10, 30, 5));
     assert_eq!(rows[0].subject, "m19");
+    assert!(threads.is_empty(), "the flat view carries no thread marks");
+}
+
+#[tokio::test]
+async fn threaded_rows_carry_depth_and_fold_state() {
+    let f = fixture().await;
+    let msg = |id: &str, minute: u32, parent: Option<&str>| {
+        let reply = parent
+            .map(|p| format!("In-Reply-To: <{p}>\r\n"))
+            .unwrap_or_default();
+        format!(
+            "From: a@b.c\r\nSubject: {id}\r\nMessage-ID: <{id}>\r\n{reply}\
+             Date: Tue, 1 Oct 2024 10:{minute:02}:00 +0000\r\n\r\nx\r\n"
+        )
+    };
+    inbox_message(&f, msg("root", 1, None).as_bytes()).await;
+    inbox_message(&f, msg("reply", 2, Some("root")).as_bytes()).await;
+    inbox_message(&f, msg("alone", 3, None).as_bytes()).await;
+    let inbox = f
+        .store
+        .mailbox_by_role(f.account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let load = |view: postie::store::ThreadView| Effect::LoadRows {
+        mailbox: inbox,
+        sort: SortKey::Date,
+        descending: true,
+        offset: 0,
+        limit: 10,
+        generation: 1,
+        threads: Some(view),
+    };
+    let Outcome::Rows {
+        total,
+        rows,
+        threads,
+        ..
+    } = f.runner.run(load(Default::default())).await.unwrap()
+    else {
+        panic!()
+    };
+    let subjects: Vec<&str> = rows.iter().map(|r| r.subject.as_str()).collect();
+    assert_eq!((total, subjects), (3, vec!["alone", "root", "reply"]));
+    let depths: Vec<u16> = threads.iter().map(|t| t.depth).collect();
+    assert_eq!(depths, [0, 0, 1]);
+    let folded = postie::store::ThreadView {
+        collapsed: true,
+        toggled: Default::default(),
+    };
+    let Outcome::Rows { total, threads, .. } = f.runner.run(load(folded)).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(total, 2);
+    assert!(threads[1].collapsed && threads[1].size == 2);
 }
 
 #[tokio::test]

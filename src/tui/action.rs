@@ -2,6 +2,7 @@
 //! ticks, store notifications and the results effects post back.
 
 use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
+pub use crate::tui::app::ThreadMark;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::message::ReaderDoc;
@@ -39,6 +40,8 @@ pub enum Command {
     CycleSort,
     ReverseSort,
     ToggleThreads,
+    CollapseThread,
+    CollapseAll,
     ToggleSplit,
     Refresh,
     NextMessage,
@@ -58,7 +61,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for `[keys]` lookups and help.
-    pub const ALL: [Command; 45] = [
+    pub const ALL: [Command; 47] = [
         Command::Quit,
         Command::Help,
         Command::CommandLine,
@@ -89,6 +92,8 @@ impl Command {
         Command::CycleSort,
         Command::ReverseSort,
         Command::ToggleThreads,
+        Command::CollapseThread,
+        Command::CollapseAll,
         Command::ToggleSplit,
         Command::Refresh,
         Command::NextMessage,
@@ -139,6 +144,8 @@ impl Command {
             Command::CycleSort => "cycle_sort",
             Command::ReverseSort => "reverse_sort",
             Command::ToggleThreads => "toggle_threads",
+            Command::CollapseThread => "collapse_thread",
+            Command::CollapseAll => "collapse_all",
             Command::ToggleSplit => "toggle_split",
             Command::Refresh => "refresh",
             Command::NextMessage => "next_message",
@@ -192,6 +199,8 @@ impl Command {
             Command::CycleSort => "sort by date, from, subject, size",
             Command::ReverseSort => "reverse the sort order",
             Command::ToggleThreads => "threaded view on/off",
+            Command::CollapseThread => "fold/unfold this thread",
+            Command::CollapseAll => "fold/unfold all threads",
             Command::ToggleSplit => "reader split / full screen",
             Command::Refresh => "reload from the store",
             Command::NextMessage => "next message / search hit",
@@ -224,6 +233,8 @@ pub enum Outcome {
         offset: u64,
         total: u64,
         rows: Vec<MessageSummary>,
+        /// Depth and fold state per row, in the threaded view (empty otherwise).
+        threads: Vec<ThreadMark>,
     },
     Message(Box<ReaderDoc>),
     Draft(Box<super::compose::Draft>),

@@ -12,11 +12,13 @@ mod tests_compose;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
+mod tests_threads;
+#[cfg(test)]
 pub(crate) mod tests_support {
     pub(crate) use super::tests_outbox::queue_entry;
 }
 
-pub use list::{ListSource, ListState};
+pub use list::{ListSource, ListState, ThreadMark};
 
 use super::action::{Action, Command};
 use super::chain_view::ChainViewState;

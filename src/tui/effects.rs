@@ -6,7 +6,7 @@ mod run;
 pub use run::{Runner, welcome_text};
 
 use super::compose::Draft;
-use crate::store::{Flags, MailboxId, MessageId, SortKey};
+use crate::store::{Flags, MailboxId, MessageId, SortKey, ThreadView};
 use std::path::PathBuf;
 
 /// What to do to a queued message.
@@ -29,6 +29,8 @@ pub enum Effect {
         offset: u64,
         limit: u64,
         generation: u64,
+        /// `Some` in the threaded view: threads by latest message, folded as it says.
+        threads: Option<ThreadView>,
     },
     /// Read and parse a message for the reader (or, with `as_draft`, for the composer).
     LoadMessage {

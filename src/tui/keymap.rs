@@ -143,6 +143,8 @@ const DEFAULTS: &[(KeyContext, &str, Command)] = {
         (L, "S", C::CycleSort),
         (L, "\\", C::ReverseSort),
         (L, "T", C::ToggleThreads),
+        (L, "-", C::CollapseThread),
+        (L, "=", C::CollapseAll),
         (L, "z", C::ToggleSplit),
         (L, "n", C::NextMessage),
         (L, "N", C::PrevMessage),

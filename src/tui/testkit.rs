@@ -128,6 +128,7 @@ pub fn app_with_inbox(width: u16, height: u16) -> App {
             offset: 0,
             total: 1_000_000,
             rows: rows(0, limit),
+            threads: vec![],
         },
     ));
     app

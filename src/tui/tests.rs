@@ -57,6 +57,76 @@ fn mail_list_pane() {
 }
 
 #[test]
+fn threaded_list_pane() {
+    use super::app::ThreadMark;
+    use super::testkit::row;
+    use crate::store::Flags;
+    snap("threaded_list", |app| {
+        keys(app, "T");
+        let generation = app.list.generation;
+        let mut rows = vec![
+            row(
+                10,
+                1,
+                "Bob",
+                "Plans for the offsite",
+                NOW - 7200,
+                Flags::empty(),
+            ),
+            row(
+                11,
+                1,
+                "Carol",
+                "Re: Plans for the offsite",
+                NOW - 3600,
+                Flags::SEEN,
+            ),
+            row(
+                12,
+                1,
+                "Bob",
+                "Re: Plans for the offsite",
+                NOW - 1800,
+                Flags::SEEN,
+            ),
+            row(
+                13,
+                1,
+                "Dave",
+                "Re: Plans for the offsite",
+                NOW - 900,
+                Flags::SEEN,
+            ),
+            row(20, 1, "Erin", "Quarterly numbers", NOW - 86400, Flags::SEEN),
+            row(30, 1, "Frank", "Release notes", NOW - 90000, Flags::SEEN),
+        ];
+        let mark = |depth, size, collapsed| ThreadMark {
+            depth,
+            size,
+            collapsed,
+        };
+        let marks = vec![
+            mark(0, 4, false),
+            mark(1, 4, false),
+            mark(2, 4, false),
+            mark(1, 4, false),
+            mark(0, 5, true),
+            mark(0, 1, false),
+        ];
+        for r in rows.iter_mut().take(4) {
+            r.thread_id = 10;
+        }
+        app.update(Action::Outcome(Outcome::Rows {
+            generation,
+            offset: 0,
+            total: 6,
+            rows,
+            threads: marks,
+        }));
+    });
+}
+
+#[test]
 fn sidebar_focus() {
     snap("sidebar_focus", |app| {
         key(app, KeyCode::Tab);

@@ -179,8 +179,25 @@ fn list(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
             app.list.reload(h)
         }
         Command::ToggleThreads => {
-            app.list.threaded = !app.list.threaded;
-            vec![]
+            let effects = app.list.toggle_threads(h);
+            app.say(if app.list.threaded {
+                "threaded view: threads by latest message (- folds one, = folds all)"
+            } else {
+                "flat view"
+            });
+            effects
+        }
+        Command::CollapseThread => app.list.toggle_thread_fold(h),
+        Command::CollapseAll => {
+            let effects = app.list.toggle_all_folds(h);
+            if app.list.threaded {
+                app.say(if app.list.thread_view.collapsed {
+                    "every thread folded"
+                } else {
+                    "every thread unfolded"
+                });
+            }
+            effects
         }
         Command::ToggleSplit => {
             app.split = !app.split;

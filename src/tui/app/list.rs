@@ -1,7 +1,7 @@
 //! The message list: a virtual window over a mailbox (only visible rows are fetched) or
 //! the rows of a search, with selection, marks and the visual range.
 
-use crate::store::{MailboxId, MessageId, MessageSummary, SortKey};
+use crate::store::{MailboxId, MessageId, MessageSummary, SortKey, ThreadView};
 use crate::tui::effects::Effect;
 use std::collections::BTreeSet;
 
@@ -11,6 +11,17 @@ pub enum ListSource {
     Mailbox(MailboxId),
     /// Search results (all held in memory, the store caps them).
     Search(String),
+}
+
+/// Where a row sits in the threaded view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadMark {
+    /// 0 for a thread's first message, 1 for a reply to it, ...
+    pub depth: u16,
+    /// Messages in the thread (in this mailbox).
+    pub size: u32,
+    /// The whole thread is folded into this row.
+    pub collapsed: bool,
 }
 
 /// The list's state: `rows` hold `[offset, offset + rows.len())` of `total`.
@@ -32,8 +43,12 @@ pub struct ListState {
     pub visual_anchor: Option<u64>,
     /// The message to keep selected when a reload shifts rows (new mail above it).
     pub follow: Option<MessageId>,
-    /// Threaded view: replies are indented under their thread (within the loaded window).
+    /// Threaded view: threads by their latest message, replies under their parents.
     pub threaded: bool,
+    /// Which threads are folded (threaded view).
+    pub thread_view: ThreadView,
+    /// Depth and fold state of `rows`, index for index (threaded view only).
+    pub marks: Vec<ThreadMark>,
 }
 
 impl Default for ListState {
@@ -53,6 +68,8 @@ impl Default for ListState {
             visual_anchor: None,
             follow: None,
             threaded: false,
+            thread_view: ThreadView::default(),
+            marks: Vec::new(),
         }
     }
 }
@@ -66,6 +83,56 @@ impl ListState {
 
     pub fn selected_row(&self) -> Option<&MessageSummary> {
         self.row(self.selected)
+    }
+
+    /// The thread position of the row at `index`, in the threaded view.
+    pub fn mark(&self, index: u64) -> Option<ThreadMark> {
+        if !self.threaded {
+            return None;
+        }
+        let rel = index.checked_sub(self.offset)?;
+        self.marks.get(usize::try_from(rel).ok()?).copied()
+    }
+
+    /// Turn the threaded view on or off (the window is asked for again).
+    pub fn toggle_threads(&mut self, height: u16) -> Vec<Effect> {
+        self.threaded = !self.threaded;
+        self.marks.clear();
+        self.reload(height)
+    }
+
+    /// Fold or unfold the selected row's thread; the selection stays on the thread.
+    pub fn toggle_thread_fold(&mut self, height: u16) -> Vec<Effect> {
+        let Some(row) = self.selected_row() else {
+            return Vec::new();
+        };
+        if !self.threaded {
+            return Vec::new();
+        }
+        let thread = row.thread_id;
+        // Folding keeps the thread's first row; it is at or above the selection.
+        let first = (self.offset..=self.selected)
+            .rev()
+            .take_while(|&i| self.row(i).is_some_and(|r| r.thread_id == thread))
+            .last()
+            .unwrap_or(self.selected);
+        if !self.thread_view.toggled.remove(&thread) {
+            self.thread_view.toggled.insert(thread);
+        }
+        let keep = self.row(first).map(|r| r.id);
+        let effects = self.reload(height);
+        self.follow = keep;
+        effects
+    }
+
+    /// Fold every thread, or unfold every thread if they were folded.
+    pub fn toggle_all_folds(&mut self, height: u16) -> Vec<Effect> {
+        if !self.threaded {
+            return Vec::new();
+        }
+        self.thread_view.collapsed = !self.thread_view.collapsed;
+        self.thread_view.toggled.clear();
+        self.reload(height)
     }
 
     /// Show a mailbox from its first row.
@@ -165,6 +232,7 @@ impl ListState {
             offset,
             limit,
             generation: self.generation,
+            threads: self.threaded.then(|| self.thread_view.clone()),
         }]
     }
 
@@ -175,6 +243,7 @@ impl ListState {
         offset: u64,
         total: u64,
         rows: Vec<MessageSummary>,
+        marks: Vec<ThreadMark>,
     ) {
         if generation != self.generation {
             return;
@@ -182,6 +251,7 @@ impl ListState {
         self.total = total;
         self.offset = offset;
         self.rows = rows;
+        self.marks = marks;
         if let Some(id) = self.follow.take()
             && let Some(pos) = self.rows.iter().position(|r| r.id == id)
         {

@@ -96,8 +96,10 @@ impl App {
                 offset,
                 total,
                 rows,
+                threads,
             } => {
-                self.list.rows_loaded(generation, offset, total, rows);
+                self.list
+                    .rows_loaded(generation, offset, total, rows, threads);
                 let h = list_rows(self);
                 return self.list.ensure_visible(h);
             }

@@ -66,7 +66,8 @@ fn first_mailboxes_open_the_inbox_fetching_only_rows_near_the_screen() {
             descending: true,
             offset: 0,
             limit: 63,
-            generation: 1
+            generation: 1,
+            threads: None,
         }]
     );
 }
@@ -125,6 +126,7 @@ fn a_stale_rows_answer_is_dropped() {
         offset: 0,
         total: 5,
         rows: testkit::rows(0, 5),
+        threads: vec![],
     }));
     assert_eq!(app.list.total, 1_000_000);
 }
@@ -549,6 +551,7 @@ fn new_mail_above_the_selection_keeps_the_same_message_selected() {
         offset: 0,
         total: 1_000_001,
         rows,
+        threads: vec![],
     }));
     assert_eq!(app.list.selected, 4);
     assert_eq!(app.list.selected_row().unwrap().id, 103);

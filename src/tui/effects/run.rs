@@ -47,6 +47,7 @@ impl Runner {
                 offset,
                 limit,
                 generation,
+                threads: None,
             } => {
                 let total = s.count(mailbox).await.map_err(err)?;
                 let rows = s
@@ -58,6 +59,36 @@ impl Runner {
                     offset,
                     total,
                     rows,
+                    threads: Vec::new(),
+                }
+            }
+            Effect::LoadRows {
+                mailbox,
+                descending,
+                offset,
+                limit,
+                generation,
+                threads: Some(view),
+                ..
+            } => {
+                let (total, threaded) = s
+                    .list_threads(mailbox, descending, view, offset, limit)
+                    .await
+                    .map_err(err)?;
+                let threads = threaded
+                    .iter()
+                    .map(|t| crate::tui::app::ThreadMark {
+                        depth: t.depth,
+                        size: t.thread_size,
+                        collapsed: t.collapsed,
+                    })
+                    .collect();
+                Outcome::Rows {
+                    generation,
+                    offset,
+                    total,
+                    rows: threaded.into_iter().map(|t| t.summary).collect(),
+                    threads,
                 }
             }
             Effect::LoadMessage {

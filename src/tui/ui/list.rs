@@ -53,6 +53,18 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The tree drawn before a subject in the threaded view: a folded thread shows its size,
+/// a reply is indented by its depth (capped so deep threads keep their subjects visible).
+fn thread_prefix(mark: super::super::app::ThreadMark) -> String {
+    if mark.collapsed && mark.size > 1 {
+        return format!("[+{}] ", mark.size - 1);
+    }
+    match mark.depth {
+        0 => String::new(),
+        d => format!("{}└─> ", "  ".repeat(usize::from(d.min(8) - 1))),
+    }
+}
+
 fn row_line(
     app: &App,
     row: &MessageSummary,
@@ -100,12 +112,10 @@ fn row_line(
         .filter(|n| !n.is_empty())
         .or_else(|| row.from_addr.clone())
         .unwrap_or_default();
-    let indent = if app.list.threaded && row.in_reply_to.is_some() {
-        "  > "
-    } else {
-        ""
+    let subject = match app.list.mark(index) {
+        Some(mark) => format!("{}{}", thread_prefix(mark), row.subject),
+        None => row.subject.clone(),
     };
-    let subject = format!("{indent}{}", row.subject);
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
         super::cell(&flags, 5, style),
