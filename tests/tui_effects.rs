@@ -2,69 +2,14 @@
 //! dropped), drafts, the welcome message, virtual rows, search, saving a part, completion.
 #![allow(clippy::unwrap_used)]
 
-use postie::config::AccountConfig;
-use postie::store::{Flags, NewMessage, RecipientState, Role, SortKey, Store};
+use postie::store::{Flags, RecipientState, Role, SortKey, Store};
 use postie::tui::action::Outcome;
 use postie::tui::compose::Draft;
-use postie::tui::effects::{Effect, Runner};
+use postie::tui::effects::Effect;
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-    runner: Runner,
-    account: i64,
-}
-
-async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("t.db")).unwrap();
-    let account = store.ensure_account("alice", None).await.unwrap();
-    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = Runner {
-        store: store.clone(),
-        account_id: account,
-        account: AccountConfig {
-            name: "alice".into(),
-            addresses: vec!["alice@localhost".into()],
-            ..AccountConfig::default()
-        },
-        tx,
-        config_file: dir.path().join("config.toml"),
-        data_dir: dir.path().to_path_buf(),
-        smtp_ports: vec!["127.0.0.1:2525".into()],
-    };
-    Fixture {
-        _dir: dir,
-        store,
-        runner,
-        account,
-    }
-}
-
-async fn inbox_message(f: &Fixture, raw: &[u8]) -> i64 {
-    let inbox = f
-        .store
-        .mailbox_by_role(f.account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
-    let m = NewMessage {
-        mailbox_id: inbox,
-        raw: raw.to_vec(),
-        flags: Flags::empty(),
-        received_at: 1,
-        envelope: None,
-    };
-    f.store.insert(m, false).await.unwrap().id
-}
-
-fn fixture_file(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/tests/fixtures/tui/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap()
-}
+#[path = "support/effects.rs"]
+mod support;
+use support::{fixture, fixture_file, inbox_message};
 
 #[tokio::test]
 async fn welcome_is_delivered_once_and_names_the_port() {

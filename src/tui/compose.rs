@@ -30,6 +30,8 @@ pub struct Draft {
     pub subject: String,
     pub body: String,
     pub attachments: Vec<PathBuf>,
+    /// Attachments carried by a resumed draft (the files they came from may be gone).
+    pub kept_attachments: Vec<AttachmentData>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     /// The message answered (flagged Answered once sent).
@@ -41,7 +43,7 @@ pub struct Draft {
 }
 
 /// An attachment ready to build: name, bytes, MIME type.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttachmentData {
     pub name: String,
     pub bytes: Vec<u8>,
@@ -196,8 +198,9 @@ pub fn forward(doc: &ReaderDoc, as_attachment: bool, from: &str, sig: Option<&st
     }
 }
 
-/// A saved draft read back into the editor (attachments by path are not kept in drafts).
-pub fn draft_from_doc(doc: &ReaderDoc) -> Draft {
+/// A saved draft read back into the editor. `raw` is the draft as stored: every MIME leaf
+/// but the text body comes back as a kept attachment (a forwarded original among them).
+pub fn draft_from_doc(doc: &ReaderDoc, raw: &[u8]) -> Draft {
     let header = |n: &str| {
         doc.headers
             .iter()
@@ -213,9 +216,33 @@ pub fn draft_from_doc(doc: &ReaderDoc) -> Draft {
         body: doc.body.join("\n"),
         in_reply_to: header("In-Reply-To"),
         references: doc.references.clone(),
+        kept_attachments: kept_attachments(doc, raw),
         draft_id: Some(doc.id),
         ..Draft::default()
     }
+}
+
+fn kept_attachments(doc: &ReaderDoc, raw: &[u8]) -> Vec<AttachmentData> {
+    let body = doc
+        .parts
+        .iter()
+        .find(|p| p.filename.is_none() && p.mime_type.starts_with("text/plain"))
+        .map(|p| p.index);
+    doc.parts
+        .iter()
+        .filter(|p| Some(p.index) != body)
+        .filter_map(|p| {
+            let (bytes, _) = super::message::part_bytes(raw, p.index)?;
+            Some(AttachmentData {
+                name: p
+                    .filename
+                    .clone()
+                    .unwrap_or_else(|| format!("part-{}", p.index)),
+                bytes,
+                mime_type: p.mime_type.clone(),
+            })
+        })
+        .collect()
 }
 
 fn mailbox(entry: &str) -> Result<Mailbox, ComposeError> {

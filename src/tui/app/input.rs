@@ -279,7 +279,9 @@ impl App {
                 return vec![Effect::SaveDraft(Box::new(c.snapshot()))];
             }
             KeyCode::Char('x') if ctrl => {
-                c.draft.attachments.pop();
+                if c.draft.attachments.pop().is_none() {
+                    c.draft.kept_attachments.pop();
+                }
                 c.dirty = true;
                 return vec![];
             }

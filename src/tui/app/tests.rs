@@ -170,7 +170,7 @@ fn opening_a_draft_resumes_it_in_the_composer() {
             as_draft: true
         }]
     );
-    let mut draft = compose::draft_from_doc(&doc("plain.eml", 100));
+    let mut draft = compose::draft_from_doc(&doc("plain.eml", 100), &testkit::fixture("plain.eml"));
     draft.to = "bob@example.org".into();
     app.update(Action::Outcome(Outcome::Draft(Box::new(draft))));
     assert_eq!(app.pane, Pane::Compose);

@@ -98,12 +98,13 @@ impl Runner {
             } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let summary = s.summary(id).await.map_err(err)?;
-                let doc =
-                    tokio::task::spawn_blocking(move || ReaderDoc::parse(id, summary, &raw, width))
-                        .await
-                        .map_err(|e| e.to_string())?;
+                let (doc, raw) = tokio::task::spawn_blocking(move || {
+                    (ReaderDoc::parse(id, summary, &raw, width), raw)
+                })
+                .await
+                .map_err(|e| e.to_string())?;
                 if as_draft {
-                    Outcome::Draft(Box::new(compose::draft_from_doc(&doc)))
+                    Outcome::Draft(Box::new(compose::draft_from_doc(&doc, &raw)))
                 } else {
                     Outcome::Message(Box::new(doc))
                 }
@@ -185,31 +186,14 @@ impl Runner {
         })
     }
 
+    /// The address book, most used first: completion offers the first match.
     async fn addresses(&self) -> Result<Vec<String>, StoreError> {
-        let mut out: Vec<String> = Vec::new();
-        for mb in self.store.mailboxes(self.account_id).await? {
-            let rows = self
-                .store
-                .list(mb.id, Default::default(), true, 0, 2000)
-                .await?;
-            for r in rows {
-                if let Some(a) = &r.from_addr {
-                    out.push(match &r.from_name {
-                        Some(n) if !n.is_empty() => format!("{n} <{a}>"),
-                        _ => a.clone(),
-                    });
-                }
-                out.extend(compose::split_addresses(&r.to_text));
-                out.extend(compose::split_addresses(&r.cc_text));
-            }
-        }
-        out.sort_by_key(|a| a.to_ascii_lowercase());
-        out.dedup_by_key(|a| compose::bare_address(a));
-        Ok(out)
+        let book = self.store.addresses(self.account_id, 10_000).await?;
+        Ok(book.iter().map(|a| a.display()).collect())
     }
 
     async fn attachments(&self, draft: &Draft) -> Result<Vec<AttachmentData>, String> {
-        let mut out = Vec::new();
+        let mut out = draft.kept_attachments.clone();
         for path in &draft.attachments {
             let bytes = tokio::fs::read(path)
                 .await
@@ -279,8 +263,10 @@ impl Runner {
     async fn save_draft(&self, draft: Draft) -> Result<Outcome, String> {
         let now = chrono::Utc::now().timestamp();
         let msg_id = compose::new_message_id(&draft.from, now, rand::random());
-        let (raw, _) =
-            compose::build_message(&draft, Vec::new(), &msg_id, true).map_err(|e| e.to_string())?;
+        // Attachments go into the draft itself, so resuming it later needs none of the files.
+        let attachments = self.attachments(&draft).await?;
+        let (raw, _) = compose::build_message(&draft, attachments, &msg_id, true)
+            .map_err(|e| e.to_string())?;
         let s = &self.store;
         let drafts = s
             .mailbox_by_role(self.account_id, Role::Drafts)

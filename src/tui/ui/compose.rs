@@ -43,9 +43,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     }
     let mut attach: Vec<String> = c
         .draft
-        .attachments
+        .kept_attachments
         .iter()
-        .map(|p| p.display().to_string())
+        .map(|a| a.name.clone())
+        .chain(c.draft.attachments.iter().map(|p| p.display().to_string()))
         .collect();
     if c.draft.forward_of.is_some() {
         attach.push("(the original message)".into());

@@ -1,0 +1,128 @@
+//! The effect runner on drafts and the address book: a resumed draft keeps its
+//! attachments (even once the file is gone) and sends them; completion candidates come
+//! from the store's address book, most used first.
+#![allow(clippy::unwrap_used)]
+
+use postie::store::{Role, SortKey};
+use postie::tui::action::Outcome;
+use postie::tui::compose::Draft;
+use postie::tui::effects::Effect;
+
+#[path = "support/effects.rs"]
+mod support;
+use support::{fixture, inbox_message};
+
+#[tokio::test]
+async fn a_resumed_draft_keeps_its_attachment_after_the_file_is_gone_and_sends_it() {
+    let f = fixture().await;
+    let file = f._dir.path().join("report.pdf");
+    let payload: Vec<u8> = (0..=255u8).cycle().take(3000).collect();
+    std::fs::write(&file, &payload).unwrap();
+    let draft = Draft {
+        from: "alice@localhost".into(),
+        to: "bob@example.org".into(),
+        subject: "the report".into(),
+        body: "see attached".into(),
+        attachments: vec![file.clone()],
+        ..Draft::default()
+    };
+    let Outcome::DraftSaved(saved) = f
+        .runner
+        .run(Effect::SaveDraft(Box::new(draft)))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    std::fs::remove_file(&file).unwrap();
+
+    let Outcome::Draft(resumed) = f
+        .runner
+        .run(Effect::LoadMessage {
+            id: saved,
+            width: 72,
+            as_draft: true,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(resumed.body.trim_end(), "see attached");
+    assert!(
+        resumed.attachments.is_empty(),
+        "no path to a file that is gone"
+    );
+    let kept = &resumed.kept_attachments;
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].name, "report.pdf");
+    assert_eq!(kept[0].mime_type, "application/pdf");
+    assert_eq!(kept[0].bytes, payload, "the bytes survive the round trip");
+
+    // Saved again, then sent: the attachment is still there, exactly once.
+    let Outcome::DraftSaved(again) = f
+        .runner
+        .run(Effect::SaveDraft(resumed.clone()))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let mut to_send = *resumed;
+    to_send.draft_id = Some(again);
+    f.runner.run(Effect::Send(Box::new(to_send))).await.unwrap();
+    let sent = f
+        .store
+        .mailbox_by_role(f.account, Role::Sent)
+        .await
+        .unwrap();
+    let row = &f
+        .store
+        .list(sent.id, SortKey::Date, true, 0, 1)
+        .await
+        .unwrap()[0];
+    assert!(row.has_attachments);
+    let raw = f.store.raw(row.id).await.unwrap().unwrap();
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    let attached: Vec<_> = parsed
+        .subparts
+        .iter()
+        .filter(|p| p.get_content_disposition().params.contains_key("filename"))
+        .collect();
+    assert_eq!(attached.len(), 1);
+    assert_eq!(attached[0].get_body_raw().unwrap(), payload);
+    let drafts = f
+        .store
+        .mailbox_by_role(f.account, Role::Drafts)
+        .await
+        .unwrap();
+    assert_eq!(drafts.total, 0, "sending drops the draft");
+}
+
+#[tokio::test]
+async fn completion_candidates_come_from_the_address_book_most_used_first() {
+    let f = fixture().await;
+    for (i, from) in [
+        "Zoe <zoe@example.org>",
+        "Adam <adam@example.org>",
+        "Zoe <zoe@example.org>",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let raw = format!(
+            "From: {from}\r\nTo: alice@localhost\r\nSubject: s{i}\r\n\
+             Date: Tue, 1 Oct 2024 10:0{i}:00 +0000\r\n\r\nx\r\n"
+        );
+        inbox_message(&f, raw.as_bytes()).await;
+    }
+    let Outcome::Addresses(list) = f.runner.run(Effect::LoadAddresses).await.unwrap() else {
+        panic!()
+    };
+    assert_eq!(list[0], "alice@localhost", "on every To: line");
+    assert_eq!(
+        list[1], "Zoe <zoe@example.org>",
+        "seen twice, ahead of adam"
+    );
+    assert_eq!(list[2], "Adam <adam@example.org>");
+}
