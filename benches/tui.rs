@@ -168,6 +168,7 @@ fn main() {
             config_file: dir.join("config.toml"),
             data_dir: dir.clone(),
             smtp_ports: vec![],
+            opener: String::new(),
         };
 
         let began = Instant::now();

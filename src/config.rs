@@ -174,6 +174,9 @@ pub struct UiConfig {
     pub autosave_secs: u64,
     /// Colour theme: named colours per role (e.g. `accent = "cyan"`); NO_COLOR overrides.
     pub theme: BTreeMap<String, String>,
+    /// The program that opens attachments and links (the file or URL is its last
+    /// argument); empty means the system opener (`xdg-open`, `open` on macOS).
+    pub opener: String,
 }
 
 impl Default for UiConfig {
@@ -183,6 +186,7 @@ impl Default for UiConfig {
             threaded: false,
             autosave_secs: 5,
             theme: BTreeMap::new(),
+            opener: String::new(),
         }
     }
 }

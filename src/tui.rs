@@ -100,6 +100,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         config_file: paths.config_file.clone(),
         data_dir: paths.data_dir.clone(),
         smtp_ports,
+        opener: config.ui.opener.clone(),
     };
     terminal::install_panic_hook();
     let mut tty = terminal::setup()?;

@@ -126,3 +126,57 @@ async fn completion_candidates_come_from_the_address_book_most_used_first() {
     );
     assert_eq!(list[2], "Adam <adam@example.org>");
 }
+
+#[tokio::test]
+async fn open_hands_the_saved_part_and_links_to_the_configured_opener() {
+    let f = fixture().await;
+    let raw = std::fs::read(format!(
+        "{}/tests/fixtures/tui/html-attachment.eml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let id = inbox_message(&f, &raw).await;
+    // A stand-in opener that records its arguments, one call per line.
+    let log = f._dir.path().join("opened.log");
+    let script = f._dir.path().join("opener.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\necho \"$@\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("755")
+        .arg(&script)
+        .status()
+        .unwrap();
+    let mut runner = f.runner.clone();
+    runner.opener = format!("{} --flag", script.display());
+
+    let Outcome::Done(said) = runner.run(Effect::OpenPart { id, index: 1 }).await.unwrap() else {
+        panic!()
+    };
+    runner
+        .run(Effect::OpenUrl("https://example.org/a?b=c".into()))
+        .await
+        .unwrap();
+    let calls = std::fs::read_to_string(&log).unwrap();
+    let lines: Vec<&str> = calls.lines().collect();
+    assert_eq!(lines.len(), 2, "{calls}");
+    let opened = lines[0].strip_prefix("--flag ").unwrap();
+    assert!(said.contains(opened), "{said}");
+    assert_eq!(
+        std::fs::read(opened).unwrap(),
+        b"%PDF-1.4\n%\xc7\xec\x8f\xa2\n",
+        "the opener gets the decoded part"
+    );
+    assert!(opened.starts_with(&f.runner.data_dir.display().to_string()));
+    assert_eq!(lines[1], "--flag https://example.org/a?b=c");
+
+    // A failing opener is an error the status line shows, not a hang or a panic.
+    runner.opener = "false".into();
+    let err = runner
+        .run(Effect::OpenUrl("https://example.org".into()))
+        .await
+        .unwrap_err();
+    assert!(err.contains("false failed"), "{err}");
+}

@@ -104,7 +104,7 @@ fn start(home: &Path, name: &str) -> Tmux {
         .status()
         .unwrap();
     let script = format!(
-        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
+        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color RUST_BACKTRACE=0 '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
         home.display(),
         editor.display(),
         env!("CARGO_BIN_EXE_postie")
@@ -312,4 +312,30 @@ fn sigterm_quits_cleanly_and_restores_the_terminal() {
     tmux.wait_for("POSTIE-EXITED 0");
     let screen = tmux.wait_for("icanon");
     assert!(!screen.contains("-icanon"), "{screen}");
+}
+
+#[test]
+fn a_panic_gives_the_terminal_back_and_says_why() {
+    if !Tmux::available() {
+        eprintln!("SKIP: tmux not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    write_config(home.path(), "127.0.0.1:9", 25);
+    let tmux = start(home.path(), "panic");
+    tmux.wait_for("Welcome to postie");
+    // `:debug-panic` exists in debug builds (what `cargo test` runs) for this test.
+    tmux.literal(":debug-panic");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("POSTIE-EXITED 101");
+    assert!(
+        screen.contains("debug-panic: raised on request"),
+        "the panic message is printed on the restored screen: {screen}"
+    );
+    assert!(
+        !screen.contains("Welcome to postie"),
+        "the alternate screen was left: {screen}"
+    );
+    let screen = tmux.wait_for("icanon");
+    assert!(!screen.contains("-icanon"), "cooked mode is back: {screen}");
 }

@@ -31,6 +31,7 @@ pub async fn fixture() -> Fixture {
         config_file: dir.path().join("config.toml"),
         data_dir: dir.path().to_path_buf(),
         smtp_ports: vec!["127.0.0.1:2525".into()],
+        opener: String::new(),
     };
     Fixture {
         _dir: dir,

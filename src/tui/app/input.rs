@@ -208,6 +208,10 @@ impl App {
             "outbox" => self.command(C::Outbox),
             "split" => self.command(C::ToggleSplit),
             "threads" => self.command(C::ToggleThreads),
+            // Debug builds only: lets the end-to-end test check the panic hook gives the
+            // terminal back (release builds do not know this command).
+            #[cfg(debug_assertions)]
+            "debug-panic" => panic!("debug-panic: raised on request from the command line"),
             "search" if !arg.is_empty() => {
                 self.prompt = Some(Prompt {
                     kind: PromptKind::Search,

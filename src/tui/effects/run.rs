@@ -20,6 +20,8 @@ pub struct Runner {
     pub config_file: PathBuf,
     pub data_dir: PathBuf,
     pub smtp_ports: Vec<String>,
+    /// `[ui] opener`: empty for the system opener.
+    pub opener: String,
 }
 
 impl Runner {
@@ -174,9 +176,9 @@ impl Runner {
                 tokio::fs::write(&path, &bytes)
                     .await
                     .map_err(|e| e.to_string())?;
-                open_with_system(&path.to_string_lossy()).await?
+                open_with(&self.opener, &path.to_string_lossy()).await?
             }
-            Effect::OpenUrl(url) => open_with_system(&url).await?,
+            Effect::OpenUrl(url) => open_with(&self.opener, &url).await?,
             Effect::CompletePath(input) => Outcome::PathCandidates(complete_path(&input).await),
             Effect::Queue { op, queue_id } => {
                 queue_op(&self.store, &self.data_dir, op, queue_id).await?
@@ -381,13 +383,17 @@ async fn queue_op(
     )))
 }
 
-async fn open_with_system(target: &str) -> Result<Outcome, String> {
-    let opener = if cfg!(target_os = "macos") {
+/// Hand `target` (a saved part or a URL) to the configured opener, else the system's.
+async fn open_with(configured: &str, target: &str) -> Result<Outcome, String> {
+    let system = if cfg!(target_os = "macos") {
         "open"
     } else {
         "xdg-open"
     };
+    let mut words = configured.split_whitespace();
+    let opener = words.next().unwrap_or(system);
     let status = tokio::process::Command::new(opener)
+        .args(words)
         .arg(target)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
