@@ -1,5 +1,6 @@
 //! TUI benchmark over a big Inbox: time to first frame, key press -> frame when scrolling
-//! (j, page down, jump to end), FTS query latency and RSS.
+//! (j, page down, jump to end) in the flat and the threaded view, FTS query latency and RSS.
+//! Every fourth message answers the one before it, so the Inbox has threads.
 //! Run: `cargo bench --bench tui`. `POSTIE_BENCH_TUI_MESSAGES=N` (default 1,000,000)
 //! resizes; `POSTIE_BENCH_TUI_DB=DIR` keeps (and reuses) the generated store there.
 
@@ -24,9 +25,17 @@ const WORDS: &[&str] = &[
 
 fn message(i: usize) -> Vec<u8> {
     let w = |k: usize| WORDS[(i / k + k) % WORDS.len()];
+    let date = chrono::DateTime::from_timestamp(1_727_776_800 + i as i64 * 60, 0)
+        .unwrap()
+        .to_rfc2822();
+    let reply = if i % 4 == 3 {
+        format!("In-Reply-To: <{}@bench.example>\r\n", i - 1)
+    } else {
+        String::new()
+    };
     format!(
         "From: Sender {s} <sender{s}@example.org>\r\nTo: me@example.org\r\nSubject: {} {} number {i}\r\n\
-         Message-ID: <{i}@bench.example>\r\nDate: Tue, 1 Oct 2024 10:00:00 +0000\r\n\r\n\
+         Message-ID: <{i}@bench.example>\r\nDate: {date}\r\n{reply}\r\n\
          {} {} {} and some more words about the {} for line {i}\r\n",
         w(1),
         w(5),
@@ -94,6 +103,55 @@ async fn settle(app: &mut App, runner: &Runner, mut effects: Vec<Effect>) {
             }
         }
         effects = next;
+    }
+}
+
+/// One key press -> frame, printed with the rows the list then has.
+async fn timed_key(
+    app: &mut App,
+    runner: &Runner,
+    term: &mut Terminal<TestBackend>,
+    name: &str,
+    c: char,
+) {
+    let t = Instant::now();
+    let fx = app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::NONE,
+    )));
+    settle(app, runner, fx).await;
+    term.draw(|f| postie::tui::ui::render(app, f)).unwrap();
+    println!(
+        "{name:<28} {:>8.3} ms ({} rows)",
+        ms(t.elapsed()),
+        app.list.total
+    );
+}
+
+/// Press each key of `plan` its number of times (G alternates with g), timing key -> frame.
+async fn scroll(
+    app: &mut App,
+    runner: &Runner,
+    term: &mut Terminal<TestBackend>,
+    label: &str,
+    plan: &[(&str, KeyCode, usize)],
+) {
+    let key = |c: KeyCode| Action::Key(KeyEvent::new(c, KeyModifiers::NONE));
+    for &(name, code, n) in plan {
+        let mut samples = Vec::new();
+        for i in 0..n {
+            let code = if code == KeyCode::Char('G') && i % 2 == 1 {
+                KeyCode::Char('g')
+            } else {
+                code
+            };
+            let t = Instant::now();
+            let fx = app.update(key(code));
+            settle(app, runner, fx).await;
+            term.draw(|f| postie::tui::ui::render(app, f)).unwrap();
+            samples.push(t.elapsed());
+        }
+        stats(&format!("{label}{name}"), samples);
     }
 }
 
@@ -204,27 +262,25 @@ fn main() {
         );
 
         let key = |c: KeyCode| Action::Key(KeyEvent::new(c, KeyModifiers::NONE));
-        for (name, code, n) in [
+        let plan = [
             ("key j -> frame", KeyCode::Char('j'), 2000),
             ("key pgdn -> frame", KeyCode::PageDown, 300),
             ("key G/g -> frame", KeyCode::Char('G'), 40),
-        ] {
-            let mut samples = Vec::new();
-            for i in 0..n {
-                let code = if code == KeyCode::Char('G') && i % 2 == 1 {
-                    KeyCode::Char('g')
-                } else {
-                    code
-                };
-                let t = Instant::now();
-                let fx = app.update(key(code));
-                settle(&mut app, &runner, fx).await;
-                term.draw(|f| postie::tui::ui::render(&app, f)).unwrap();
-                samples.push(t.elapsed());
-            }
-            stats(name, samples);
-        }
+        ];
+        scroll(&mut app, &runner, &mut term, "", &plan).await;
+
+        // The threaded view: T asks for a thread-ordered window; = folds every thread.
+        let home = app.update(key(KeyCode::Char('g')));
+        settle(&mut app, &runner, home).await;
+        timed_key(&mut app, &runner, &mut term, "threads on (T)", 'T').await;
+        scroll(&mut app, &runner, &mut term, "threaded ", &plan).await;
+        let home = app.update(key(KeyCode::Char('g')));
+        settle(&mut app, &runner, home).await;
+        timed_key(&mut app, &runner, &mut term, "fold all (=)", '=').await;
+        scroll(&mut app, &runner, &mut term, "folded ", &plan).await;
+
         for q in [
+
             "invoice",
             "from:sender42 budget",
             "subject:\"number 4242\"",
