@@ -60,6 +60,16 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
             Some(Store::open(&paths.database())?),
             NodeStatus::Attached { pid },
         ),
+        // A listener that cannot bind (the port is taken) should not keep the user from
+        // their mail: the workstation comes up on the store and says the node is down.
+        Err(e @ (NodeError::Smtp(_) | NodeError::Pop3(_))) => {
+            tracing::warn!("the node did not start: {e}");
+            (
+                None,
+                Some(Store::open(&paths.database())?),
+                NodeStatus::Failed(format!("{e} (postie doctor names the fix)")),
+            )
+        }
         Err(e) => return Err(e.into()),
     };
     let store = store.ok_or(TuiError::NoAccount)?;

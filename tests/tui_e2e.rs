@@ -339,3 +339,37 @@ fn a_panic_gives_the_terminal_back_and_says_why() {
     let screen = tmux.wait_for("icanon");
     assert!(!screen.contains("-icanon"), "cooked mode is back: {screen}");
 }
+
+#[test]
+fn a_taken_port_leaves_the_node_down_but_the_mail_usable() {
+    if !Tmux::available() {
+        eprintln!("SKIP: tmux not installed");
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    // Another program holds the SMTP port postie is configured for.
+    let squatter = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = squatter.local_addr().unwrap().port();
+    write_config(home.path(), "127.0.0.1:9", 25);
+    let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+    let config = config.replacen(
+        "listen = [\"127.0.0.1:0\"]",
+        &format!("listen = [\"127.0.0.1:{port}\"]"),
+        1,
+    );
+    std::fs::write(home.path().join("config.toml"), config).unwrap();
+    let tmux = start(home.path(), "busy");
+    let screen = tmux.wait_for("node down");
+    assert!(
+        screen.contains(&port.to_string()),
+        "the status line names the address: {screen}"
+    );
+    // The store works without the node: the welcome message arrives and opens.
+    tmux.wait_for("Welcome to postie");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("Send this node a first message");
+    tmux.keys(&["q"]);
+    tmux.keys(&["q"]);
+    tmux.wait_for("POSTIE-EXITED 0");
+    drop(squatter);
+}

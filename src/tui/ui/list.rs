@@ -29,10 +29,12 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!(" [{} marked]", app.list.marked.len())
     };
-    let header = format!(
-        "{title}{marked}  sorted by {sort} {arrow}{}",
-        if app.list.threaded { " threads" } else { "" }
-    );
+    // Threads are ordered by their latest message whatever the sort key.
+    let header = if app.list.threaded {
+        format!("{title}{marked}  threads by latest message {arrow}")
+    } else {
+        format!("{title}{marked}  sorted by {sort} {arrow}")
+    };
     let mut lines = vec![Line::from(super::cell(&header, w, app.theme.accent))];
     let rows = usize::from(area.height.saturating_sub(1));
     let focused = app.focus == Focus::List && matches!(app.pane, Pane::Mail | Pane::Reader);
