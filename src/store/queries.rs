@@ -190,6 +190,11 @@ pub(crate) fn list_threads(
             .query_map(params![mailbox, thread_id], summary_from_row)?
             .collect::<Result<_, _>>()?;
         let size = messages.len() as u32;
+        let members: Vec<MessageId> = if collapsed {
+            messages.iter().map(|m| m.id).collect()
+        } else {
+            Vec::new()
+        };
         let ordered = reply_order(messages);
         let take = if collapsed { 1 } else { ordered.len() };
         for (summary, depth) in ordered.into_iter().take(take) {
@@ -199,6 +204,7 @@ pub(crate) fn list_threads(
                     depth,
                     thread_size: size,
                     collapsed,
+                    members: members.clone(),
                 });
             }
             position += 1;

@@ -330,6 +330,9 @@ pub struct ThreadedRow {
     pub thread_size: u32,
     /// The thread is folded into this row.
     pub collapsed: bool,
+    /// Every message of a folded thread (in this mailbox), so an action on the row can
+    /// apply to the whole thread; empty when not folded.
+    pub members: Vec<MessageId>,
 }
 
 /// An address seen in the account's mail, with how often and how lately.

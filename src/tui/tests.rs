@@ -104,6 +104,7 @@ fn threaded_list_pane() {
             depth,
             size,
             collapsed,
+            members: vec![],
         };
         let marks = vec![
             mark(0, 4, false),

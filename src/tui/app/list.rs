@@ -14,7 +14,7 @@ pub enum ListSource {
 }
 
 /// Where a row sits in the threaded view.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ThreadMark {
     /// 0 for a thread's first message, 1 for a reply to it, ...
     pub depth: u16,
@@ -22,6 +22,8 @@ pub struct ThreadMark {
     pub size: u32,
     /// The whole thread is folded into this row.
     pub collapsed: bool,
+    /// A folded row stands for these messages (the whole thread); empty otherwise.
+    pub members: Vec<MessageId>,
 }
 
 /// The list's state: `rows` hold `[offset, offset + rows.len())` of `total`.
@@ -86,12 +88,12 @@ impl ListState {
     }
 
     /// The thread position of the row at `index`, in the threaded view.
-    pub fn mark(&self, index: u64) -> Option<ThreadMark> {
+    pub fn mark(&self, index: u64) -> Option<&ThreadMark> {
         if !self.threaded {
             return None;
         }
         let rel = index.checked_sub(self.offset)?;
-        self.marks.get(usize::try_from(rel).ok()?).copied()
+        self.marks.get(usize::try_from(rel).ok()?)
     }
 
     /// Turn the threaded view on or off (the window is asked for again).
@@ -266,12 +268,33 @@ impl ListState {
         }
     }
 
-    /// The messages an action applies to: the marked ones, else the selected one.
+    /// The messages an action applies to: the marked ones, else the selected one. A
+    /// folded thread's row stands for the whole thread.
     pub fn targets(&self) -> Vec<MessageId> {
-        if !self.marked.is_empty() {
-            return self.marked.iter().copied().collect();
+        let ids: Vec<MessageId> = if self.marked.is_empty() {
+            self.selected_row().map(|r| vec![r.id]).unwrap_or_default()
+        } else {
+            self.marked.iter().copied().collect()
+        };
+        if !self.threaded {
+            return ids;
         }
-        self.selected_row().map(|r| vec![r.id]).unwrap_or_default()
+        let mut out: Vec<MessageId> = Vec::with_capacity(ids.len());
+        for id in ids {
+            let folded = self
+                .rows
+                .iter()
+                .position(|r| r.id == id)
+                .and_then(|i| self.marks.get(i))
+                .filter(|m| m.collapsed && !m.members.is_empty());
+            match folded {
+                Some(mark) => out.extend(&mark.members),
+                None => out.push(id),
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     pub fn toggle_mark(&mut self) {

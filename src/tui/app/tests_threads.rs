@@ -9,6 +9,15 @@ use crate::store::{Flags, ThreadView};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::testkit::{NOW, app_with_inbox, row};
 
+fn mark(depth: u16, size: u32, collapsed: bool) -> ThreadMark {
+    ThreadMark {
+        depth,
+        size,
+        collapsed,
+        members: vec![],
+    }
+}
+
 fn last_view(effects: &[Effect]) -> Option<ThreadView> {
     effects.iter().find_map(|e| match e {
         Effect::LoadRows { threads, .. } => threads.clone(),
@@ -29,26 +38,10 @@ fn load_threaded(app: &mut App, folded: bool) {
         r.thread_id = 10;
     }
     let mut marks = vec![
-        ThreadMark {
-            depth: 0,
-            size: 3,
-            collapsed: folded,
-        },
-        ThreadMark {
-            depth: 1,
-            size: 3,
-            collapsed: false,
-        },
-        ThreadMark {
-            depth: 2,
-            size: 3,
-            collapsed: false,
-        },
-        ThreadMark {
-            depth: 0,
-            size: 1,
-            collapsed: folded,
-        },
+        mark(0, 3, folded),
+        mark(1, 3, false),
+        mark(2, 3, false),
+        mark(0, 1, folded),
     ];
     if folded {
         rows.remove(1);
@@ -99,18 +92,7 @@ fn folding_a_thread_from_a_reply_keeps_the_thread_selected() {
         row(20, 1, "Dave", "Other", NOW - 400, Flags::SEEN),
     ];
     rows[0].thread_id = 10;
-    let marks = vec![
-        ThreadMark {
-            depth: 0,
-            size: 3,
-            collapsed: true,
-        },
-        ThreadMark {
-            depth: 0,
-            size: 1,
-            collapsed: false,
-        },
-    ];
+    let marks = vec![mark(0, 3, true), mark(0, 1, false)];
     app.update(Action::Outcome(Outcome::Rows {
         generation,
         offset: 0,
@@ -138,4 +120,32 @@ fn equals_folds_and_unfolds_every_thread() {
     assert!(app.status.contains("folded"), "{}", app.status);
     let fx = ch(&mut app, '=');
     assert!(!last_view(&fx).unwrap().collapsed);
+}
+
+#[test]
+fn deleting_a_folded_thread_moves_every_message_of_it() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'T');
+    let generation = app.list.generation;
+    let mut folded = mark(0, 3, true);
+    folded.members = vec![10, 11, 12];
+    app.update(Action::Outcome(Outcome::Rows {
+        generation,
+        offset: 0,
+        total: 2,
+        rows: vec![
+            row(10, 1, "Bob", "Plans", NOW - 300, Flags::empty()),
+            row(20, 1, "Dave", "Other", NOW - 400, Flags::SEEN),
+        ],
+        threads: vec![folded, mark(0, 1, false)],
+    }));
+    assert_eq!(app.list.targets(), vec![10, 11, 12]);
+    let fx = ch(&mut app, 'd');
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Move { ids, .. } if ids == &vec![10, 11, 12])),
+        "{fx:?}"
+    );
+    ch(&mut app, 'j');
+    assert_eq!(app.list.targets(), vec![20], "an unfolded row is itself");
 }

@@ -83,6 +83,7 @@ impl Runner {
                         depth: t.depth,
                         size: t.thread_size,
                         collapsed: t.collapsed,
+                        members: t.members.clone(),
                     })
                     .collect();
                 Outcome::Rows {

@@ -57,7 +57,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 /// The tree drawn before a subject in the threaded view: a folded thread shows its size,
 /// a reply is indented by its depth (capped so deep threads keep their subjects visible).
-fn thread_prefix(mark: super::super::app::ThreadMark) -> String {
+fn thread_prefix(mark: &super::super::app::ThreadMark) -> String {
     if mark.collapsed && mark.size > 1 {
         return format!("[+{}] ", mark.size - 1);
     }
