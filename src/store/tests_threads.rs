@@ -225,7 +225,11 @@ async fn threaded_view_puts_replies_under_parents_and_collapses_threads() {
     assert_eq!(total, 2);
     let folded_shape = shape(&rows);
     assert_eq!(folded_shape[1], ("a".to_string(), 0, 4, true));
-    assert_eq!(rows[1].members.len(), 4, "a folded row names its whole thread");
+    assert_eq!(
+        rows[1].members.len(),
+        4,
+        "a folded row names its whole thread"
+    );
     assert!(rows[1].members.contains(&rows[1].summary.id));
 
     let thread_a = rows[1].summary.thread_id;

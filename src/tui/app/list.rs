@@ -141,6 +141,7 @@ impl ListState {
     pub fn open_mailbox(&mut self, id: MailboxId, height: u16) -> Vec<Effect> {
         self.source = ListSource::Mailbox(id);
         self.rows.clear();
+        self.marks.clear();
         self.total = 0;
         self.offset = 0;
         self.selected = 0;
@@ -155,6 +156,8 @@ impl ListState {
         self.source = ListSource::Search(query);
         self.total = rows.len() as u64;
         self.rows = rows;
+        // Hits are listed by date, not as threads.
+        self.marks.clear();
         self.offset = 0;
         self.selected = 0;
         self.top = 0;

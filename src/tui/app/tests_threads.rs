@@ -149,3 +149,19 @@ fn deleting_a_folded_thread_moves_every_message_of_it() {
     ch(&mut app, 'j');
     assert_eq!(app.list.targets(), vec![20], "an unfolded row is itself");
 }
+
+#[test]
+fn search_hits_in_the_threaded_view_are_not_drawn_as_a_tree() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'T');
+    load_threaded(&mut app, false);
+    assert!(app.list.mark(1).is_some());
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "plans".into(),
+        rows: vec![row(11, 1, "Carol", "Re: Plans", NOW - 200, Flags::SEEN)],
+    }));
+    assert!(
+        app.list.mark(0).is_none(),
+        "no thread marks left over from the mailbox"
+    );
+}
