@@ -130,6 +130,7 @@ UPDATE mailboxes SET
     unread = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id
               AND (m.flags & 1) = 0);
 CREATE INDEX messages_by_mailbox_thread ON messages (mailbox_id, thread_id, date);
+CREATE INDEX messages_by_account_date ON messages (account_id, date);
 CREATE TABLE mailbox_threads (
     mailbox_id    INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
     thread_id     INTEGER NOT NULL,

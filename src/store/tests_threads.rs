@@ -1,5 +1,5 @@
-//! Store tests for schema v4: trigger-kept mailbox counters, the threaded view and the
-//! address book, and the upgrade of a v3 database that fills them in.
+//! Store tests for schema v4: trigger-kept mailbox counters, the threaded view, the
+//! address book, the two search plans, and the upgrade of a v3 database.
 
 #![allow(clippy::unwrap_used)]
 
@@ -371,4 +371,70 @@ async fn v3_database_gains_counters_threads_and_addresses() {
         "bob was seen twice: {book:?}"
     );
     assert_eq!(book.len(), 3);
+}
+
+#[tokio::test]
+async fn both_search_plans_find_the_same_newest_hits() {
+    let (dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let trash = store
+        .mailbox_by_role(account, Role::Trash)
+        .await
+        .unwrap()
+        .id;
+    for i in 0..60u32 {
+        let from = if i % 3 == 0 {
+            "Bob <bob@example.org>"
+        } else {
+            "Dave <dave@example.org>"
+        };
+        let flags = if i % 2 == 0 {
+            Flags::SEEN
+        } else {
+            Flags::empty()
+        };
+        let mailbox = if i % 7 == 0 { trash } else { inbox };
+        add(
+            &store,
+            mailbox,
+            mail(&format!("s{i}"), i, None, from),
+            flags,
+        )
+        .await;
+    }
+    let conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    for q in [
+        "body",
+        "from:bob body",
+        "body is:unread",
+        "body folder:trash",
+        "body after:2024-10-01",
+        "is:unread",
+        "nothing-matches-this",
+    ] {
+        let parsed = SearchQuery::parse(q).unwrap();
+        let ids = |dense_from: i64| -> Vec<MessageId> {
+            queries::search_planned(&conn, account, &parsed, 10, dense_from)
+                .unwrap()
+                .iter()
+                .map(|m| m.id)
+                .collect()
+        };
+        let (by_date_walk, by_lookup) = (ids(0), ids(i64::MAX));
+        assert_eq!(by_date_walk, by_lookup, "{q}");
+        if q != "nothing-matches-this" {
+            assert!(!by_lookup.is_empty(), "{q} finds something");
+        }
+    }
+    // Newest first, ten at most.
+    let parsed = SearchQuery::parse("body").unwrap();
+    let hits = queries::search_planned(&conn, account, &parsed, 10, 0).unwrap();
+    assert_eq!(hits.len(), 10);
+    assert!(hits.windows(2).all(|w| w[0].date >= w[1].date));
+    assert_eq!(hits[0].subject, "s59");
 }
