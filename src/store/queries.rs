@@ -128,12 +128,14 @@ pub(crate) fn thread_rows(
     mailbox: MailboxId,
     view: &ThreadView,
 ) -> Result<u64, StoreError> {
-    let (threads, messages): (i64, i64) = conn.query_row(
-        "SELECT count(*), coalesce(sum(message_count), 0) FROM mailbox_threads
-         WHERE mailbox_id = ?1",
-        [mailbox],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (threads, messages): (i64, i64) = conn
+        .query_row(
+            "SELECT threads, total FROM mailboxes WHERE id = ?1",
+            [mailbox],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, 0));
     let mut stmt = conn.prepare_cached(
         "SELECT message_count FROM mailbox_threads WHERE mailbox_id = ?1 AND thread_id = ?2",
     )?;

@@ -125,6 +125,7 @@ CREATE INDEX queue_attempts_by_recipient ON queue_attempts (recipient_id);
     r#"
 ALTER TABLE mailboxes ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mailboxes ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE mailboxes ADD COLUMN threads INTEGER NOT NULL DEFAULT 0;
 UPDATE mailboxes SET
     total = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id),
     unread = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id
@@ -142,6 +143,14 @@ CREATE INDEX mailbox_threads_by_latest ON mailbox_threads (mailbox_id, latest, t
 INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
     SELECT mailbox_id, thread_id, max(date), count(*) FROM messages
     WHERE thread_id != 0 GROUP BY mailbox_id, thread_id;
+UPDATE mailboxes SET threads =
+    (SELECT count(*) FROM mailbox_threads t WHERE t.mailbox_id = mailboxes.id);
+CREATE TRIGGER mailbox_thread_added AFTER INSERT ON mailbox_threads BEGIN
+    UPDATE mailboxes SET threads = threads + 1 WHERE id = new.mailbox_id;
+END;
+CREATE TRIGGER mailbox_thread_gone AFTER DELETE ON mailbox_threads BEGIN
+    UPDATE mailboxes SET threads = threads - 1 WHERE id = old.mailbox_id;
+END;
 CREATE TRIGGER messages_counted_in AFTER INSERT ON messages BEGIN
     UPDATE mailboxes SET total = total + 1, unread = unread + ((new.flags & 1) = 0)
         WHERE id = new.mailbox_id;

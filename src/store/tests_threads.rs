@@ -143,6 +143,16 @@ async fn counters_and_threads_stay_true_through_random_changes() {
         0,
         "mailbox_threads matches the messages"
     );
+    let conn = Connection::open(&path).unwrap();
+    let wrong: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM mailboxes b WHERE b.threads !=
+                (SELECT count(*) FROM mailbox_threads t WHERE t.mailbox_id = b.id)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(wrong, 0, "every mailbox's thread count is true");
     let listed: u64 = store
         .mailboxes(account)
         .await
