@@ -14,6 +14,7 @@ mod search;
 mod tests;
 #[cfg(test)]
 mod tests_threads;
+mod threads;
 mod types;
 mod writer;
 
@@ -458,8 +459,8 @@ impl Store {
         limit: u64,
     ) -> Result<(u64, Vec<ThreadedRow>), StoreError> {
         self.read(move |c| {
-            let total = queries::thread_rows(c, mailbox, &view)?;
-            let rows = queries::list_threads(c, mailbox, descending, &view, offset, limit)?;
+            let total = threads::thread_rows(c, mailbox, &view)?;
+            let rows = threads::list_threads(c, mailbox, descending, &view, offset, limit)?;
             Ok((total, rows))
         })
         .await
