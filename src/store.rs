@@ -460,7 +460,7 @@ impl Store {
     ) -> Result<(u64, Vec<ThreadedRow>), StoreError> {
         self.read(move |c| {
             let total = threads::thread_rows(c, mailbox, &view)?;
-            let rows = threads::list_threads(c, mailbox, descending, &view, offset, limit)?;
+            let rows = threads::list_threads(c, mailbox, descending, &view, offset, limit, total)?;
             Ok((total, rows))
         })
         .await

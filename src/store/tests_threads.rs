@@ -221,6 +221,35 @@ async fn threaded_view_puts_replies_under_parents_and_collapses_threads() {
         "a window inside a thread"
     );
 
+    // Every window, from either end, is the same slice of the whole view.
+    let folded_a = ThreadView {
+        collapsed: false,
+        toggled: [rows[1].summary.thread_id].into_iter().collect(),
+    };
+    for view in [open.clone(), folded_a] {
+        for descending in [true, false] {
+            let (total, all) = store
+                .list_threads(inbox, descending, view.clone(), 0, 50)
+                .await
+                .unwrap();
+            assert_eq!(all.len() as u64, total);
+            for offset in 0..total {
+                for limit in 1..=3 {
+                    let (_, window) = store
+                        .list_threads(inbox, descending, view.clone(), offset, limit)
+                        .await
+                        .unwrap();
+                    let end = (offset + limit).min(total) as usize;
+                    assert_eq!(
+                        shape(&window),
+                        shape(&all[offset as usize..end]),
+                        "offset {offset} limit {limit} descending {descending} {view:?}"
+                    );
+                }
+            }
+        }
+    }
+
     let (_, oldest_first) = store.list_threads(inbox, false, open, 0, 1).await.unwrap();
     assert_eq!(oldest_first[0].summary.message_id.as_deref(), Some("a"));
 

@@ -40,7 +40,8 @@ pub(crate) fn thread_rows(
 
 /// A window of the threaded view: threads by their latest message (newest first when
 /// `descending`), each thread's messages in reply order (a reply under its parent, siblings
-/// by date), a collapsed thread shown by its first message alone.
+/// by date), a collapsed thread shown by its first message alone. `total` is the view's
+/// row count ([`thread_rows`]): a window in the second half is found walking from the end.
 pub(crate) fn list_threads(
     conn: &Connection,
     mailbox: MailboxId,
@@ -48,6 +49,29 @@ pub(crate) fn list_threads(
     view: &ThreadView,
     offset: u64,
     limit: u64,
+    total: u64,
+) -> Result<Vec<ThreadedRow>, StoreError> {
+    if offset > total / 2 {
+        let end = total.min(offset.saturating_add(limit));
+        let take = end.saturating_sub(offset);
+        let skip = total - end;
+        let mut rows = walk(conn, mailbox, !descending, view, skip, take, true)?;
+        rows.reverse();
+        return Ok(rows);
+    }
+    walk(conn, mailbox, descending, view, offset, limit, false)
+}
+
+/// Rows `[skip, skip + take)` of the view walked in `descending` thread order; with
+/// `backwards` each thread's rows come last first (the caller reverses the result).
+fn walk(
+    conn: &Connection,
+    mailbox: MailboxId,
+    descending: bool,
+    view: &ThreadView,
+    skip: u64,
+    take: u64,
+    backwards: bool,
 ) -> Result<Vec<ThreadedRow>, StoreError> {
     let direction = if descending { "DESC" } else { "ASC" };
     let mut threads = conn.prepare_cached(&format!(
@@ -62,13 +86,13 @@ pub(crate) fn list_threads(
     let mut position: u64 = 0;
     let mut rows = threads.query([mailbox])?;
     while let Some(r) = rows.next()? {
-        if out.len() as u64 >= limit {
+        if out.len() as u64 >= take {
             break;
         }
         let (thread_id, count): (i64, i64) = (r.get(0)?, r.get(1)?);
         let collapsed = view.is_collapsed(thread_id);
         let shown = if collapsed { 1 } else { count.max(0) as u64 };
-        if position + shown <= offset {
+        if position + shown <= skip {
             position += shown;
             continue;
         }
@@ -76,21 +100,24 @@ pub(crate) fn list_threads(
             .query_map(params![mailbox, thread_id], summary_from_row)?
             .collect::<Result<_, _>>()?;
         let size = messages.len() as u32;
-        let members: Vec<MessageId> = if collapsed {
+        let ids: Vec<MessageId> = if collapsed {
             messages.iter().map(|m| m.id).collect()
         } else {
             Vec::new()
         };
-        let ordered = reply_order(messages);
-        let take = if collapsed { 1 } else { ordered.len() };
-        for (summary, depth) in ordered.into_iter().take(take) {
-            if position >= offset && (out.len() as u64) < limit {
+        let mut ordered = reply_order(messages);
+        ordered.truncate(if collapsed { 1 } else { ordered.len() });
+        if backwards {
+            ordered.reverse();
+        }
+        for (summary, depth) in ordered {
+            if position >= skip && (out.len() as u64) < take {
                 out.push(ThreadedRow {
                     summary,
                     depth,
                     thread_size: size,
                     collapsed,
-                    members: members.clone(),
+                    members: ids.clone(),
                 });
             }
             position += 1;
