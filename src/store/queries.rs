@@ -99,17 +99,31 @@ pub(crate) fn list(
         SortKey::Subject => "m.thread_subject",
         SortKey::Size => "m.size",
     };
-    let direction = if descending { "DESC" } else { "ASC" };
+    // OFFSET walks every row it skips: a window past the middle is read in the other
+    // order from the end and turned round (the id tie-break makes the orders exact).
+    let total = count(conn, mailbox)?;
+    let from_end = offset > total / 2;
+    let (direction, skip, take) = if from_end {
+        let end = total.min(offset.saturating_add(limit));
+        let flipped = if descending { "ASC" } else { "DESC" };
+        (flipped, total - end, end.saturating_sub(offset))
+    } else {
+        (if descending { "DESC" } else { "ASC" }, offset, limit)
+    };
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS} FROM messages m WHERE m.mailbox_id = ?1
          ORDER BY {order} {direction}, m.id {direction} LIMIT ?2 OFFSET ?3"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(
-        params![mailbox, limit as i64, offset as i64],
+        params![mailbox, take.min(i64::MAX as u64) as i64, skip as i64],
         summary_from_row,
     )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let mut rows: Vec<MessageSummary> = rows.collect::<Result<_, _>>()?;
+    if from_end {
+        rows.reverse();
+    }
+    Ok(rows)
 }
 
 pub(crate) fn count(conn: &Connection, mailbox: MailboxId) -> Result<u64, StoreError> {

@@ -477,3 +477,64 @@ async fn both_search_plans_find_the_same_newest_hits() {
     assert!(hits.windows(2).all(|w| w[0].date >= w[1].date));
     assert_eq!(hits[0].subject, "s59");
 }
+
+#[tokio::test]
+async fn flat_windows_from_either_end_are_slices_of_the_whole_list() {
+    let (_dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    for i in 0..9u32 {
+        // Two messages per minute: the id tie-break decides their order.
+        let from = if i % 2 == 0 {
+            "Bob <b@x.org>"
+        } else {
+            "Al <a@x.org>"
+        };
+        add(
+            &store,
+            inbox,
+            mail(&format!("f{i}"), i / 2, None, from),
+            Flags::empty(),
+        )
+        .await;
+    }
+    for sort in [
+        SortKey::Date,
+        SortKey::From,
+        SortKey::Subject,
+        SortKey::Size,
+    ] {
+        for descending in [true, false] {
+            let all: Vec<MessageId> = store
+                .list(inbox, sort, descending, 0, 100)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| m.id)
+                .collect();
+            assert_eq!(all.len(), 9);
+            for offset in 0..10u64 {
+                for limit in [1u64, 2, 4, u64::MAX] {
+                    let window: Vec<MessageId> = store
+                        .list(inbox, sort, descending, offset, limit)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.id)
+                        .collect();
+                    let start = (offset as usize).min(9);
+                    let end = offset.saturating_add(limit).min(9) as usize;
+                    assert_eq!(
+                        window,
+                        all[start..end.max(start)].to_vec(),
+                        "{sort:?} desc {descending} offset {offset} limit {limit}"
+                    );
+                }
+            }
+        }
+    }
+}
