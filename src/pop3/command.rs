@@ -18,7 +18,7 @@ pub enum Command {
     },
     /// STAT (RFC 1939 §5).
     Stat,
-    /// LIST [msg] (RFC 1939 §5).
+    /// LIST `[msg]` (RFC 1939 §5).
     List(Option<u32>),
     /// RETR msg (RFC 1939 §5).
     Retr(u32),
@@ -32,7 +32,7 @@ pub enum Command {
     Quit,
     /// TOP msg n (RFC 1939 §7).
     Top { msg: u32, lines: u32 },
-    /// UIDL [msg] (RFC 1939 §7).
+    /// UIDL `[msg]` (RFC 1939 §7).
     Uidl(Option<u32>),
     /// CAPA (RFC 2449 §5).
     Capa,
