@@ -228,18 +228,17 @@ fn kept_attachments(doc: &ReaderDoc, raw: &[u8]) -> Vec<AttachmentData> {
         .iter()
         .find(|p| p.filename.is_none() && p.mime_type.starts_with("text/plain"))
         .map(|p| p.index);
-    doc.parts
-        .iter()
-        .filter(|p| Some(p.index) != body)
-        .filter_map(|p| {
-            let (bytes, _) = super::message::part_bytes(raw, p.index)?;
+    super::message::parts_bytes(raw, |i| Some(i) != body)
+        .into_iter()
+        .filter_map(|(index, bytes)| {
+            let part = doc.parts.iter().find(|p| p.index == index)?;
             Some(AttachmentData {
-                name: p
+                name: part
                     .filename
                     .clone()
-                    .unwrap_or_else(|| format!("part-{}", p.index)),
+                    .unwrap_or_else(|| format!("part-{index}")),
                 bytes,
-                mime_type: p.mime_type.clone(),
+                mime_type: part.mime_type.clone(),
             })
         })
         .collect()

@@ -147,6 +147,22 @@ fn find_links(from_html: Vec<String>, text: &str) -> Vec<String> {
     links
 }
 
+/// The decoded bytes of the leaves whose index `wanted` accepts, from one parse, with
+/// their index (a resumed draft takes all its attachments at once).
+pub fn parts_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, Vec<u8>)> {
+    let Ok(parsed) = mailparse::parse_mail(raw) else {
+        return Vec::new();
+    };
+    let mut leaves = Vec::new();
+    collect_leaves(&parsed, &mut leaves);
+    leaves
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| wanted(*i))
+        .filter_map(|(i, part)| Some((i, part.get_body_raw().ok()?)))
+        .collect()
+}
+
 /// The decoded bytes of leaf `index` (for saving or opening an attachment).
 pub fn part_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
     let parsed = mailparse::parse_mail(raw).ok()?;

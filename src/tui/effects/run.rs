@@ -101,16 +101,17 @@ impl Runner {
             } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let summary = s.summary(id).await.map_err(err)?;
-                let (doc, raw) = tokio::task::spawn_blocking(move || {
-                    (ReaderDoc::parse(id, summary, &raw, width), raw)
+                // Parsing (and, for a draft, decoding its attachments) stays off the runtime.
+                tokio::task::spawn_blocking(move || {
+                    let doc = ReaderDoc::parse(id, summary, &raw, width);
+                    if as_draft {
+                        Outcome::Draft(Box::new(compose::draft_from_doc(&doc, &raw)))
+                    } else {
+                        Outcome::Message(Box::new(doc))
+                    }
                 })
                 .await
-                .map_err(|e| e.to_string())?;
-                if as_draft {
-                    Outcome::Draft(Box::new(compose::draft_from_doc(&doc, &raw)))
-                } else {
-                    Outcome::Message(Box::new(doc))
-                }
+                .map_err(|e| e.to_string())?
             }
             Effect::Search { query, limit } => {
                 let parsed = SearchQuery::parse(&query).map_err(|e| e.to_string())?;
