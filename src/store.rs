@@ -445,6 +445,21 @@ impl Store {
         offset: u64,
         limit: u64,
     ) -> Result<Vec<MessageSummary>, StoreError> {
+        let (_, rows) = self
+            .list_window(mailbox, sort, descending, offset, limit)
+            .await?;
+        Ok(rows)
+    }
+
+    /// A window of the flat list and how many messages the mailbox has, in one read.
+    pub async fn list_window(
+        &self,
+        mailbox: MailboxId,
+        sort: SortKey,
+        descending: bool,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(u64, Vec<MessageSummary>), StoreError> {
         self.read(move |c| queries::list(c, mailbox, sort, descending, offset, limit))
             .await
     }

@@ -92,7 +92,7 @@ pub(crate) fn list(
     descending: bool,
     offset: u64,
     limit: u64,
-) -> Result<Vec<MessageSummary>, StoreError> {
+) -> Result<(u64, Vec<MessageSummary>), StoreError> {
     let order = match sort {
         SortKey::Date => "m.date",
         SortKey::From => "coalesce(m.from_name, m.from_addr) COLLATE NOCASE",
@@ -123,7 +123,7 @@ pub(crate) fn list(
     if from_end {
         rows.reverse();
     }
-    Ok(rows)
+    Ok((total, rows))
 }
 
 pub(crate) fn count(conn: &Connection, mailbox: MailboxId) -> Result<u64, StoreError> {

@@ -51,9 +51,8 @@ impl Runner {
                 generation,
                 threads: None,
             } => {
-                let total = s.count(mailbox).await.map_err(err)?;
-                let rows = s
-                    .list(mailbox, sort, descending, offset, limit)
+                let (total, rows) = s
+                    .list_window(mailbox, sort, descending, offset, limit)
                     .await
                     .map_err(err)?;
                 Outcome::Rows {
