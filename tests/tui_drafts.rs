@@ -10,7 +10,7 @@ use postie::tui::effects::Effect;
 
 #[path = "support/effects.rs"]
 mod support;
-use support::{fixture, inbox_message};
+use support::{fixture, inbox_message, mailbox};
 
 #[tokio::test]
 async fn a_resumed_draft_keeps_its_attachment_after_the_file_is_gone_and_sends_it() {
@@ -71,11 +71,7 @@ async fn a_resumed_draft_keeps_its_attachment_after_the_file_is_gone_and_sends_i
     let mut to_send = *resumed;
     to_send.draft_id = Some(again);
     f.runner.run(Effect::Send(Box::new(to_send))).await.unwrap();
-    let sent = f
-        .store
-        .mailbox_by_role(f.account, Role::Sent)
-        .await
-        .unwrap();
+    let sent = mailbox(&f, Role::Sent).await;
     let row = &f
         .store
         .list(sent.id, SortKey::Date, true, 0, 1)
@@ -91,11 +87,7 @@ async fn a_resumed_draft_keeps_its_attachment_after_the_file_is_gone_and_sends_i
         .collect();
     assert_eq!(attached.len(), 1);
     assert_eq!(attached[0].get_body_raw().unwrap(), payload);
-    let drafts = f
-        .store
-        .mailbox_by_role(f.account, Role::Drafts)
-        .await
-        .unwrap();
+    let drafts = mailbox(&f, Role::Drafts).await;
     assert_eq!(drafts.total, 0, "sending drops the draft");
 }
 

@@ -9,18 +9,14 @@ use postie::tui::effects::Effect;
 
 #[path = "support/effects.rs"]
 mod support;
-use support::{fixture, fixture_file, inbox_message};
+use support::{fixture, fixture_file, inbox_message, mailbox};
 
 #[tokio::test]
 async fn welcome_is_delivered_once_and_names_the_port() {
     let f = fixture().await;
     f.runner.run(Effect::Welcome).await.unwrap();
     f.runner.run(Effect::Welcome).await.unwrap();
-    let inbox = f
-        .store
-        .mailbox_by_role(f.account, Role::Inbox)
-        .await
-        .unwrap();
+    let inbox = mailbox(&f, Role::Inbox).await;
     assert_eq!(inbox.total, 1);
     let rows = f
         .store
@@ -51,11 +47,7 @@ async fn send_queues_files_a_copy_in_sent_marks_the_original_and_drops_the_draft
     else {
         panic!()
     };
-    let drafts = f
-        .store
-        .mailbox_by_role(f.account, Role::Drafts)
-        .await
-        .unwrap();
+    let drafts = mailbox(&f, Role::Drafts).await;
     assert_eq!(drafts.total, 1);
     let send = Draft {
         draft_id: Some(draft_id),
@@ -74,20 +66,9 @@ async fn send_queues_files_a_copy_in_sent_marks_the_original_and_drops_the_draft
         (queue_id, "bob@example.org", RecipientState::Queued)
     );
     assert_eq!(queue[0].mail_from, "alice@localhost");
-    let sent = f
-        .store
-        .mailbox_by_role(f.account, Role::Sent)
-        .await
-        .unwrap();
+    let sent = mailbox(&f, Role::Sent).await;
     assert_eq!(sent.total, 1);
-    assert_eq!(
-        f.store
-            .mailbox_by_role(f.account, Role::Drafts)
-            .await
-            .unwrap()
-            .total,
-        0
-    );
+    assert_eq!(mailbox(&f, Role::Drafts).await.total, 0);
     assert!(
         f.store
             .summary(original)
@@ -124,11 +105,7 @@ async fn a_draft_resave_replaces_the_previous_copy() {
         .run(Effect::SaveDraft(Box::new(again)))
         .await
         .unwrap();
-    let drafts = f
-        .store
-        .mailbox_by_role(f.account, Role::Drafts)
-        .await
-        .unwrap();
+    let drafts = mailbox(&f, Role::Drafts).await;
     assert_eq!(drafts.total, 1);
     let Outcome::Draft(back) = f
         .runner
@@ -156,12 +133,7 @@ async fn rows_come_back_as_the_requested_window_with_the_total() {
     for i in 0..30 {
         inbox_message(&f, format!("From: a@b.c\r\nSubject: m{i}\r\nDate: Tue, 1 Oct 2024 10:{i:02}:00 +0000\r\n\r\nx\r\n").as_bytes()).await;
     }
-    let inbox = f
-        .store
-        .mailbox_by_role(f.account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
+    let inbox = mailbox(&f, Role::Inbox).await.id;
     let out = f
         .runner
         .run(Effect::LoadRows {
@@ -205,12 +177,7 @@ async fn threaded_rows_carry_depth_and_fold_state() {
     inbox_message(&f, msg("root", 1, None).as_bytes()).await;
     inbox_message(&f, msg("reply", 2, Some("root")).as_bytes()).await;
     inbox_message(&f, msg("alone", 3, None).as_bytes()).await;
-    let inbox = f
-        .store
-        .mailbox_by_role(f.account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
+    let inbox = mailbox(&f, Role::Inbox).await.id;
     let load = |view: postie::store::ThreadView| Effect::LoadRows {
         mailbox: inbox,
         sort: SortKey::Date,

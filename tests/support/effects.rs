@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use postie::config::AccountConfig;
-use postie::store::{Flags, NewMessage, Role, Store};
+use postie::store::{Flags, Mailbox, NewMessage, Role, Store};
 use postie::tui::effects::Runner;
 
 pub struct Fixture {
@@ -42,12 +42,7 @@ pub async fn fixture() -> Fixture {
 }
 
 pub async fn inbox_message(f: &Fixture, raw: &[u8]) -> i64 {
-    let inbox = f
-        .store
-        .mailbox_by_role(f.account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
+    let inbox = mailbox(f, Role::Inbox).await.id;
     let m = NewMessage {
         mailbox_id: inbox,
         raw: raw.to_vec(),
@@ -64,4 +59,9 @@ pub fn fixture_file(name: &str) -> Vec<u8> {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap()
+}
+
+/// The account's mailbox with `role`.
+pub async fn mailbox(f: &Fixture, role: Role) -> Mailbox {
+    f.store.mailbox_by_role(f.account, role).await.unwrap()
 }
