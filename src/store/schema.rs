@@ -1,14 +1,41 @@
 //! Schema migrations keyed by `PRAGMA user_version`, and the connection settings.
 //!
-//! Released migrations are never edited: a change is a new entry at the end.
+//! Released migrations are never edited: a change is a new entry at the end. Migrations
+//! run as cargo's `src/util/sqlite.rs` runs them: one EXCLUSIVE transaction reads the
+//! version and applies every pending step, so processes opening one fresh database at once
+//! migrate it exactly once.
+
+#[cfg(test)]
+mod tests;
 
 use super::StoreError;
-use rusqlite::Connection;
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use std::time::{Duration, Instant};
+
+/// One step of a migration.
+enum Step {
+    /// A batch of SQL statements.
+    Sql(&'static str),
+    /// Work SQL alone cannot express (e.g. parsing stored mail to fill a new table).
+    Code(fn(&Transaction<'_>) -> Result<(), StoreError>),
+}
+
+/// The steps that move a database from one version to the next, in order.
+type Migration = &'static [Step];
 
 /// Migration `i` moves a database from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[
-    // v1: accounts, mailboxes, messages with their raw bytes, full-text index.
-    r#"
+const MIGRATIONS: &[Migration] = &[
+    &[Step::Sql(V1)],
+    &[Step::Sql(V2)],
+    &[Step::Sql(V3)],
+    &[Step::Sql(V4), Step::Code(backfill_addresses)],
+];
+
+/// How long opening waits for other processes that hold the database locked.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// v1: accounts, mailboxes, messages with their raw bytes, full-text index.
+const V1: &str = r#"
 CREATE TABLE accounts (
     id            INTEGER PRIMARY KEY,
     name          TEXT NOT NULL UNIQUE COLLATE NOCASE,
@@ -62,9 +89,10 @@ CREATE VIRTUAL TABLE messages_fts USING fts5 (
     from_text, to_text, subject, body,
     content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2'
 );
-"#,
-    // v2: SMTP envelopes and session facts; the outbound queue.
-    r#"
+"#;
+
+/// v2: SMTP envelopes and session facts; the outbound queue.
+const V2: &str = r#"
 CREATE TABLE envelopes (
     message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
     mail_from   TEXT NOT NULL,
@@ -110,19 +138,22 @@ CREATE TABLE queue_attempts (
     reply        TEXT,
     remote_id    TEXT
 );
-"#,
-    // v3: outbound delivery: claim leases, the retry step, delay notices, offline attempts.
-    r#"
+"#;
+
+/// v3: outbound delivery: claim leases, the retry step, delay notices, offline attempts.
+const V3: &str = r#"
 ALTER TABLE queue_recipients ADD COLUMN lease_until INTEGER;
 ALTER TABLE queue_recipients ADD COLUMN schedule_step INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue_recipients ADD COLUMN delay_notified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE queue_recipients ADD COLUMN status TEXT;
 ALTER TABLE queue_attempts ADD COLUMN offline INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX queue_attempts_by_recipient ON queue_attempts (recipient_id);
-"#,
-    // v4: counters kept by triggers (mailbox totals and unread, threads per mailbox with
-    // their latest date for the threaded list) and the address book behind completion.
-    r#"
+"#;
+
+/// v4: counters kept by triggers (mailbox totals and unread, threads per mailbox with
+/// their latest date for the threaded list) and the address book behind completion; the
+/// address book is filled from stored mail by [`backfill_addresses`].
+const V4: &str = r#"
 ALTER TABLE mailboxes ADD COLUMN total INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mailboxes ADD COLUMN unread INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE mailboxes ADD COLUMN threads INTEGER NOT NULL DEFAULT 0;
@@ -201,44 +232,101 @@ CREATE TABLE addresses (
     PRIMARY KEY (account_id, address)
 ) WITHOUT ROWID;
 CREATE INDEX addresses_by_use ON addresses (account_id, seen DESC, last_seen DESC);
-"#,
-];
+"#;
 
 /// The schema version this code writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The v4 code step: the address book learns the correspondents of mail already stored.
+fn backfill_addresses(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    super::ops::backfill_addresses(tx)
+}
+
 /// Settings every connection needs; mail is precious, so FULL sync.
+///
+/// The busy timeout comes first so every later statement waits for other processes. The
+/// switch to WAL is the one setting that writes to the file: it is done only when the
+/// database is not in WAL mode yet (it persists), and retried while another process holds
+/// the lock it needs, which the busy handler does not always cover.
 pub(crate) fn configure(conn: &Connection) -> Result<(), StoreError> {
-    conn.busy_timeout(std::time::Duration::from_secs(10))?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let deadline = Instant::now() + BUSY_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match use_wal(conn) {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            result => break result?,
+        }
+    }
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
 
+/// Put the database in WAL mode unless it already is.
+fn use_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
+    }
+    Ok(())
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+    )
+}
+
 /// Bring the database up to [`SCHEMA_VERSION`], refusing one written by newer code.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    migrate_to(conn, SCHEMA_VERSION)
+    run(conn, MIGRATIONS, MIGRATIONS.len())
 }
 
 /// Bring the database up to `target` (tests build older databases with it).
-pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
-    let found: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if found > SCHEMA_VERSION {
-        return Err(StoreError::TooNew {
-            found,
-            supported: SCHEMA_VERSION,
-        });
+#[cfg(test)]
+pub(crate) fn migrate_to(conn: &mut Connection, target: usize) -> Result<(), StoreError> {
+    run(conn, MIGRATIONS, target)
+}
+
+/// Apply `migrations` up to `target` in one EXCLUSIVE transaction, with the version read
+/// inside it: a process that waited for the lock sees the work of the one that held it.
+fn run(conn: &mut Connection, migrations: &[Migration], target: usize) -> Result<(), StoreError> {
+    let target = target.min(migrations.len());
+    // A database already at the target needs no write lock; this early look only skips
+    // work, the decision below is made on the version read under the lock.
+    if version(conn, migrations)? >= target {
+        return Ok(());
     }
-    let wanted = MIGRATIONS.iter().enumerate().take(target.max(0) as usize);
-    for (index, sql) in wanted.skip(found.max(0) as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        if index + 1 == 4 {
-            super::ops::backfill_addresses(&tx)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Exclusive)?;
+    let found = version(&tx, migrations)?;
+    if found < target {
+        for migration in &migrations[found..target] {
+            for step in *migration {
+                match step {
+                    Step::Sql(sql) => tx.execute_batch(sql)?,
+                    Step::Code(apply) => apply(&tx)?,
+                }
+            }
         }
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
+        tx.pragma_update(None, "user_version", target as i64)?;
     }
+    tx.commit()?;
     Ok(())
+}
+
+/// The database's `user_version`; an error when newer than `migrations` know.
+fn version(conn: &Connection, migrations: &[Migration]) -> Result<usize, StoreError> {
+    let found: i64 = conn.query_row("SELECT user_version FROM pragma_user_version", [], |r| {
+        r.get(0)
+    })?;
+    let supported = migrations.len() as i64;
+    if found > supported {
+        return Err(StoreError::TooNew { found, supported });
+    }
+    Ok(usize::try_from(found).unwrap_or(0))
 }
