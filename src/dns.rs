@@ -4,10 +4,12 @@
 //! own resolver; `reverse_lookups = false` turns PTR lookups off entirely.
 
 use crate::config::DnsConfig;
-use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::proto::ProtoErrorKind;
+use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::xfer::Protocol;
+use hickory_resolver::{ResolveError, TokioResolver};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -59,8 +61,54 @@ impl Dns {
             .map(|name| name.to_utf8().trim_end_matches('.').to_string())
     }
 
-    /// The underlying resolver, for MX and address lookups.
+    /// The addresses of `host` (a name, an IP literal or a bracketed IPv6 literal): its A
+    /// records then its AAAA records, asked together. The system hosts file is consulted
+    /// first, as getaddrinfo would. Fails only when neither family has an address; then
+    /// a temporary failure (SERVFAIL, timeout) wins over "no such name".
+    pub async fn addresses(&self, host: &str) -> Result<Vec<IpAddr>, ResolveError> {
+        let literal = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+        if let Ok(ip) = literal.unwrap_or(host).parse::<IpAddr>() {
+            return Ok(vec![ip]);
+        }
+        let (v4, v6) = tokio::join!(
+            self.resolver.ipv4_lookup(host),
+            self.resolver.ipv6_lookup(host)
+        );
+        let mut addrs = Vec::new();
+        let mut errors = Vec::new();
+        match v4 {
+            Ok(found) => addrs.extend(found.iter().map(|a| IpAddr::V4(a.0))),
+            Err(e) => errors.push(e),
+        }
+        match v6 {
+            Ok(found) => addrs.extend(found.iter().map(|a| IpAddr::V6(a.0))),
+            Err(e) => errors.push(e),
+        }
+        if !addrs.is_empty() || errors.is_empty() {
+            return Ok(addrs);
+        }
+        let worst = errors.iter().position(|e| !no_such(e)).unwrap_or(0);
+        Err(errors.swap_remove(worst))
+    }
+
+    /// The underlying resolver, for MX lookups.
     pub fn resolver(&self) -> &TokioResolver {
         &self.resolver
     }
+}
+
+/// NOERROR with no records of the asked type.
+pub fn no_data(e: &ResolveError) -> bool {
+    matches!(
+        e.proto().map(|p| p.kind()),
+        Some(ProtoErrorKind::NoRecordsFound {
+            response_code: ResponseCode::NoError,
+            ..
+        })
+    )
+}
+
+/// An answer saying there is nothing: no such name, or no records of the asked type.
+fn no_such(e: &ResolveError) -> bool {
+    no_data(e) || e.is_nx_domain()
 }

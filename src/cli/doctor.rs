@@ -240,11 +240,11 @@ async fn network_checks(ctx: &Context) -> Vec<Finding> {
     };
     let mut findings = vec![ok("dns", "the resolver answers MX queries")];
     let Some(host) = mx else { return findings };
-    let reachable = match dns.resolver().lookup_ip(host.as_str()).await {
-        Ok(ips) => match ips.iter().next() {
+    let reachable = match dns.addresses(&host).await {
+        Ok(ips) => match ips.first() {
             Some(ip) => tokio::time::timeout(
                 Duration::from_secs(5),
-                tokio::net::TcpStream::connect((ip, 25)),
+                tokio::net::TcpStream::connect((*ip, 25)),
             )
             .await
             .is_ok_and(|r| r.is_ok()),

@@ -3,10 +3,9 @@
 //! permanent failure, and DNS trouble as a temporary one.
 
 use super::reply::Failure;
-use crate::dns::Dns;
+use crate::dns::{Dns, no_data};
 use hickory_resolver::ResolveError;
 use hickory_resolver::proto::ProtoErrorKind;
-use hickory_resolver::proto::op::ResponseCode;
 use rand::seq::SliceRandom;
 use std::net::IpAddr;
 
@@ -79,9 +78,9 @@ pub async fn resolve(dns: &Dns, domain: &str) -> Result<Vec<Destination>, Failur
     let mut out = Vec::new();
     let mut last_error = None;
     for host in hosts {
-        match dns.resolver().lookup_ip(host.as_str()).await {
-            Ok(ips) => {
-                let addrs: Vec<IpAddr> = ips.iter().take(MAX_ADDRS_PER_HOST).collect();
+        match dns.addresses(&host).await {
+            Ok(mut addrs) => {
+                addrs.truncate(MAX_ADDRS_PER_HOST);
                 if !addrs.is_empty() {
                     out.push(Destination {
                         host: host.trim_end_matches('.').to_string(),
@@ -104,17 +103,6 @@ pub async fn resolve(dns: &Dns, domain: &str) -> Result<Vec<Destination>, Failur
             "no address for any MX host of {domain}"
         ))),
     }
-}
-
-/// NOERROR with no records of the asked type.
-fn no_data(e: &ResolveError) -> bool {
-    matches!(
-        e.proto().map(|p| p.kind()),
-        Some(ProtoErrorKind::NoRecordsFound {
-            response_code: ResponseCode::NoError,
-            ..
-        })
-    )
 }
 
 /// A temporary DNS failure; `offline` when no server answered at all.

@@ -360,7 +360,8 @@ impl Runner {
                 credentials,
                 extra_root: root.as_deref(),
             };
-            return transport::connect_smarthost(&params, &self.inner.helo, step).await;
+            return transport::connect_smarthost(&self.inner.dns, &params, &self.inner.helo, step)
+                .await;
         }
         let mut last = Failure::transient("no MX host to try".into());
         let mut all_offline = true;

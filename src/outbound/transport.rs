@@ -90,8 +90,10 @@ pub struct SmarthostParams<'a> {
     pub extra_root: Option<&'a [u8]>,
 }
 
-/// Connect to the smarthost with verified TLS (STARTTLS or implicit) and AUTH PLAIN/LOGIN.
+/// Connect to the smarthost with verified TLS (STARTTLS or implicit) and AUTH PLAIN/LOGIN;
+/// its name is resolved through `dns` (the `[dns]` resolver), like every name postie uses.
 pub async fn connect_smarthost(
+    dns: &crate::dns::Dns,
     p: &SmarthostParams<'_>,
     helo: &str,
     step: Duration,
@@ -113,9 +115,12 @@ pub async fn connect_smarthost(
         SmarthostTls::Tls => Some(params()?),
         _ => None,
     };
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((p.host, p.port))
+    let addrs: Vec<SocketAddr> = dns
+        .addresses(p.host)
         .await
         .map_err(|e| Failure::transient(format!("cannot resolve {}: {e}", p.host)))?
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, p.port))
         .collect();
     let mut last = Failure::transient(format!("no address for {}", p.host));
     let mut connected = None;

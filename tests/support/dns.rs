@@ -9,8 +9,8 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The records a [`TestDns`] serves; names are case-insensitive, without the final dot.
 #[derive(Debug, Default, Clone)]
@@ -93,6 +93,7 @@ impl Zone {
 pub struct TestDns {
     pub addr: SocketAddr,
     stop: Arc<AtomicBool>,
+    queries: Arc<Mutex<Vec<(String, RecordType)>>>,
 }
 
 impl TestDns {
@@ -101,6 +102,8 @@ impl TestDns {
         let addr = socket.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
+        let queries = Arc::new(Mutex::new(Vec::new()));
+        let log = queries.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
             while !stopped.load(Ordering::SeqCst) {
@@ -110,12 +113,25 @@ impl TestDns {
                 let Ok(request) = Message::from_bytes(&buf[..n]) else {
                     continue;
                 };
+                for q in request.queries() {
+                    let name = key(&q.name().to_ascii());
+                    log.lock().unwrap().push((name, q.query_type()));
+                }
                 if let Ok(bytes) = zone.answer(&request).to_bytes() {
                     let _ = socket.send_to(&bytes, peer);
                 }
             }
         });
-        Self { addr, stop }
+        Self {
+            addr,
+            stop,
+            queries,
+        }
+    }
+
+    /// Every question asked so far, in arrival order: (name without the final dot, type).
+    pub fn queries(&self) -> Vec<(String, RecordType)> {
+        self.queries.lock().unwrap().clone()
     }
 
     /// `[dns]` settings that use only this server.
