@@ -18,6 +18,7 @@ mod transfer;
 
 pub use context::Context;
 
+use crate::store::QueueRef;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -167,20 +168,21 @@ pub enum Command {
     },
 }
 
-/// `postie queue` actions on one queued message (ID is the number before the dot).
+/// `postie queue` actions. ID is `Q` for every recipient of a queued message or `Q.R` for
+/// one recipient, as `postie queue` lists them.
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
     /// Try now, ignoring the retry schedule.
-    Retry { id: i64 },
-    /// Keep the message from being delivered until released.
-    Hold { id: i64 },
-    /// Release a held message; it is tried at once.
-    Release { id: i64 },
+    Retry { id: QueueRef },
+    /// Keep the message (or recipient) from being delivered until released.
+    Hold { id: QueueRef },
+    /// Release a held message (or recipient); it is tried at once.
+    Release { id: QueueRef },
     /// Cancel delivery to every recipient not yet delivered (no bounce).
-    Cancel { id: i64 },
-    /// The attempt history of a message.
+    Cancel { id: QueueRef },
+    /// The attempt history of a message (or of one recipient).
     Attempts {
-        id: i64,
+        id: QueueRef,
         #[arg(long)]
         json: bool,
     },

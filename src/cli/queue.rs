@@ -1,9 +1,9 @@
 //! `postie queue`: the outbound queue per recipient (mailq-like, or `--json`), its attempt
-//! history, and retry/hold/release/cancel of one queued message.
+//! history, and retry/hold/release/cancel of a queued message or one of its recipients.
 
 use super::Context;
 use super::output::rfc3339;
-use crate::store::{QueueEntry, StoreError};
+use crate::store::{QueueEntry, QueueRef, StoreError};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -86,10 +86,10 @@ pub async fn list(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-/// Every attempt for one queued message, oldest first.
+/// Every attempt for one queued message (or recipient), oldest first.
 pub async fn attempts(
     ctx: &Context,
-    id: i64,
+    id: QueueRef,
     json: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
@@ -122,11 +122,11 @@ pub async fn attempts(
     Ok(ExitCode::SUCCESS)
 }
 
-/// Retry, hold, release or cancel one queued message.
+/// Retry, hold, release or cancel a queued message (`Q`) or one recipient (`Q.R`).
 pub async fn act(
     ctx: &Context,
     action: QueueAction,
-    id: i64,
+    id: QueueRef,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store().await?;
@@ -136,12 +136,16 @@ pub async fn act(
         QueueAction::Release => store.queue_release(id).await,
         QueueAction::Cancel => store.queue_cancel(id).await,
     };
+    let what = match id.recipient_id {
+        None => "message",
+        Some(_) => "recipient",
+    };
     match result {
         Ok(n) => {
-            writeln!(out, "{n} recipient(s) of message {id} changed")?;
+            writeln!(out, "{n} recipient(s) of {what} {id} changed")?;
             Ok(ExitCode::SUCCESS)
         }
-        Err(StoreError::NotFound(_)) => Err(anyhow::anyhow!("no queued message {id}")),
+        Err(StoreError::NotFound(_)) => Err(anyhow::anyhow!("no queued {what} {id}")),
         Err(e) => Err(e.into()),
     }
 }

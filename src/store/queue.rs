@@ -6,7 +6,7 @@
 //! [`Store::release_leases`] (run when the runner starts) or their expiry returns to the
 //! queue: delivery is at-least-once, never silently dropped.
 
-use super::types::{AccountId, Flags, MailboxId, RecipientState};
+use super::types::{AccountId, Flags, MailboxId, QueueRef, RecipientState};
 use super::{Store, StoreError, StoreEvent, now, ops};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -241,67 +241,89 @@ impl Store {
         Ok(())
     }
 
-    /// Every attempt logged for a queued message, oldest first.
-    pub async fn queue_attempts(&self, queue_id: i64) -> Result<Vec<Attempt>, StoreError> {
-        self.read(move |c| attempts(c, queue_id)).await
+    /// Every attempt logged for a queued message (or one recipient of it), oldest first.
+    pub async fn queue_attempts(
+        &self,
+        target: impl Into<QueueRef>,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        let target = target.into();
+        self.read(move |c| attempts(c, target)).await
     }
 
-    /// "Retry now": make the message's waiting recipients due immediately, ignoring the
-    /// schedule. Returns how many recipients it touched.
-    pub async fn queue_retry(&self, queue_id: i64) -> Result<usize, StoreError> {
+    /// "Retry now": make the waiting recipients (of a message, or the one named) due
+    /// immediately, ignoring the schedule. Returns how many recipients it touched.
+    pub async fn queue_retry(&self, target: impl Into<QueueRef>) -> Result<usize, StoreError> {
         let sql = format!(
             "UPDATE queue_recipients SET next_attempt_at = ?2, updated_at = ?2
-             WHERE queue_id = ?1 AND state IN {ACTIVE}"
+             WHERE queue_id = ?1 AND (?3 IS NULL OR id = ?3) AND state IN {ACTIVE}"
         );
-        self.queue_change(queue_id, sql).await
+        self.queue_change(target.into(), sql).await
     }
 
-    /// Hold the message's waiting recipients: the runner leaves them alone until released.
-    pub async fn queue_hold(&self, queue_id: i64) -> Result<usize, StoreError> {
+    /// Hold waiting recipients: the runner leaves them alone until released.
+    pub async fn queue_hold(&self, target: impl Into<QueueRef>) -> Result<usize, StoreError> {
         let sql = format!(
             "UPDATE queue_recipients SET state = 'held', updated_at = ?2
-             WHERE queue_id = ?1 AND state IN {ACTIVE}"
+             WHERE queue_id = ?1 AND (?3 IS NULL OR id = ?3) AND state IN {ACTIVE}"
         );
-        self.queue_change(queue_id, sql).await
+        self.queue_change(target.into(), sql).await
     }
 
     /// Release held recipients; they are due at once.
-    pub async fn queue_release(&self, queue_id: i64) -> Result<usize, StoreError> {
+    pub async fn queue_release(&self, target: impl Into<QueueRef>) -> Result<usize, StoreError> {
         self.queue_change(
-            queue_id,
+            target.into(),
             "UPDATE queue_recipients SET state = 'queued', next_attempt_at = ?2, updated_at = ?2
-             WHERE queue_id = ?1 AND state = 'held'"
+             WHERE queue_id = ?1 AND (?3 IS NULL OR id = ?3) AND state = 'held'"
                 .into(),
         )
         .await
     }
 
     /// Cancel every recipient not yet delivered or bounced (no bounce is sent).
-    pub async fn queue_cancel(&self, queue_id: i64) -> Result<usize, StoreError> {
+    pub async fn queue_cancel(&self, target: impl Into<QueueRef>) -> Result<usize, StoreError> {
         self.queue_change(
-            queue_id,
+            target.into(),
             "UPDATE queue_recipients SET state = 'cancelled', updated_at = ?2
-             WHERE queue_id = ?1 AND state IN ('queued', 'deferred', 'held')"
+             WHERE queue_id = ?1 AND (?3 IS NULL OR id = ?3)
+                AND state IN ('queued', 'deferred', 'held')"
                 .into(),
         )
         .await
     }
 
-    async fn queue_change(&self, queue_id: i64, sql: String) -> Result<usize, StoreError> {
+    /// Run `sql` (?1 queue id, ?2 now, ?3 recipient id or NULL) on a target that exists.
+    async fn queue_change(&self, target: QueueRef, sql: String) -> Result<usize, StoreError> {
         let now = now();
+        let QueueRef {
+            queue_id,
+            recipient_id,
+        } = target;
         let n = self
             .write(move |c| {
-                let exists: Option<i64> = c
-                    .query_row(
-                        "SELECT id FROM queue_messages WHERE id = ?1",
-                        [queue_id],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
+                let exists: Option<i64> = match recipient_id {
+                    None => c
+                        .query_row(
+                            "SELECT id FROM queue_messages WHERE id = ?1",
+                            [queue_id],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                    Some(recipient) => c
+                        .query_row(
+                            "SELECT id FROM queue_recipients WHERE id = ?2 AND queue_id = ?1",
+                            [queue_id, recipient],
+                            |r| r.get(0),
+                        )
+                        .optional()?,
+                };
                 if exists.is_none() {
-                    return Err(StoreError::NotFound("queued message"));
+                    return Err(StoreError::NotFound(match recipient_id {
+                        None => "queued message",
+                        Some(_) => "queued recipient",
+                    }));
                 }
-                Ok(c.execute(&sql, params![queue_id, now])?)
+                Ok(c.execute(&sql, params![queue_id, now, recipient_id])?)
             })
             .await?;
         self.announce(StoreEvent::QueueChanged);
@@ -409,14 +431,14 @@ fn reply_summary(l: &AttemptLog) -> String {
     parts.join(" ")
 }
 
-fn attempts(c: &Connection, queue_id: i64) -> Result<Vec<Attempt>, StoreError> {
+fn attempts(c: &Connection, target: QueueRef) -> Result<Vec<Attempt>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT a.recipient_id, r.rcpt, a.at, a.host, a.ip, a.tls, a.code, a.enhanced, a.reply,
             a.remote_id, a.offline
          FROM queue_attempts a JOIN queue_recipients r ON r.id = a.recipient_id
-         WHERE r.queue_id = ?1 ORDER BY a.id",
+         WHERE r.queue_id = ?1 AND (?2 IS NULL OR r.id = ?2) ORDER BY a.id",
     )?;
-    let rows = stmt.query_map([queue_id], |r| {
+    let rows = stmt.query_map(params![target.queue_id, target.recipient_id], |r| {
         Ok(Attempt {
             recipient_id: r.get(0)?,
             rcpt: r.get(1)?,

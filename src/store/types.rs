@@ -271,6 +271,59 @@ pub struct QueueEntry {
     pub size: u64,
 }
 
+/// A queued message (`Q`) or one of its recipients (`Q.R`), as `postie queue` lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueRef {
+    pub queue_id: i64,
+    /// `None` means every recipient of the message.
+    pub recipient_id: Option<i64>,
+}
+
+impl From<i64> for QueueRef {
+    fn from(queue_id: i64) -> Self {
+        Self {
+            queue_id,
+            recipient_id: None,
+        }
+    }
+}
+
+/// Text that is not a queue id; names the text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "`{0}` is not a queue id: expected Q for a message or Q.R for one of its recipients, as `postie queue` lists them"
+)]
+pub struct QueueRefError(pub String);
+
+impl std::str::FromStr for QueueRef {
+    type Err = QueueRefError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let number = |part: &str| {
+            part.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0 && part.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| QueueRefError(text.to_string()))
+        };
+        Ok(match text.split_once('.') {
+            None => Self::from(number(text)?),
+            Some((queue, recipient)) => Self {
+                queue_id: number(queue)?,
+                recipient_id: Some(number(recipient)?),
+            },
+        })
+    }
+}
+
+impl std::fmt::Display for QueueRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.recipient_id {
+            None => write!(f, "{}", self.queue_id),
+            Some(r) => write!(f, "{}.{r}", self.queue_id),
+        }
+    }
+}
+
 /// A change other parts of postie may want to show (also sent over the node's control
 /// socket as JSON, tagged by `event`).
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
