@@ -25,7 +25,7 @@ fn status_reports_running_node_listeners_tls_queue_and_store() {
         .unwrap();
     let s = status_json(home.path());
     assert_eq!(s["node"]["running"], true);
-    assert_eq!(s["node"]["pid"], node.child.id().to_string());
+    assert_eq!(s["node"]["pid"], node.child.id(), "a JSON number: {s}");
     assert_eq!(s["node"]["listeners"]["smtp"][0], node.smtp.to_string());
     assert!(s["tls"]["expires"].as_str().unwrap().len() > 10, "{s}");
     for state in [

@@ -44,7 +44,8 @@ pub struct GrantStatus {
 #[derive(Debug, Serialize)]
 pub struct NodeStatus {
     pub running: bool,
-    pub pid: Option<String>,
+    /// The running node's process id (a JSON number); absent while it is being written.
+    pub pid: Option<u32>,
     pub started_at: Option<String>,
     /// Listener kind (smtp, smtps, pop3, pop3s) -> addresses.
     pub listeners: BTreeMap<&'static str, Vec<String>>,
@@ -94,8 +95,8 @@ pub async fn gather(ctx: &Context) -> anyhow::Result<Status> {
     }
     let node_running = holder.is_some();
     let node = NodeStatus {
-        running: holder.is_some(),
-        pid: holder,
+        running: node_running,
+        pid: holder.as_deref().and_then(|pid| pid.parse().ok()),
         started_at: state.as_ref().map(|s| rfc3339(s.started_at)),
         listeners,
     };
@@ -162,19 +163,24 @@ fn tls_status(ctx: &Context) -> Option<TlsStatus> {
 }
 
 fn render(s: &Status, out: &mut dyn Write) -> std::io::Result<()> {
-    match (&s.node.pid, &s.node.started_at) {
-        (Some(pid), started) => writeln!(
+    if s.node.running {
+        writeln!(
             out,
-            "node: running (pid {pid}{})",
-            started
+            "node: running (pid {}{})",
+            s.node
+                .pid
+                .map_or_else(|| "unknown".to_string(), |pid| pid.to_string()),
+            s.node
+                .started_at
                 .as_ref()
                 .map(|t| format!(", since {t}"))
                 .unwrap_or_default()
-        )?,
-        (None, _) => writeln!(
+        )?;
+    } else {
+        writeln!(
             out,
             "node: not running (start it with `postie serve` or `postie`)"
-        )?,
+        )?;
     }
     for (kind, addrs) in &s.node.listeners {
         writeln!(out, "  {kind:<6} {}", addrs.join(", "))?;
