@@ -282,13 +282,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             paths,
             mailbox,
             account,
-        }) => runtime.block_on(transfer::import(
-            &ctx,
-            &paths,
-            &mailbox,
-            account.as_deref(),
-            out,
-        )),
+        }) => {
+            let err = &mut std::io::stderr().lock();
+            let output = transfer::ImportOutput { out, err };
+            runtime.block_on(transfer::import(
+                &ctx,
+                &paths,
+                &mailbox,
+                account.as_deref(),
+                output,
+            ))
+        }
         Some(Command::Export {
             mbox,
             mailbox,

@@ -1,10 +1,13 @@
 //! Import from mbox, Maildir and .eml files; export to mbox.
 //!
 //! Readers are streaming iterators: an mbox file is read line by line through a
-//! `BufRead`, a directory is listed first and each file read when its turn comes.
+//! `BufRead`, a directory is listed first and each file read when its turn comes. Every
+//! message is checked to be mail ([`sniff`]); what is not is an error naming its source,
+//! and what a directory walk leaves out on purpose is listed in [`ImportIter::skipped`].
 
 mod maildir;
 mod mbox;
+mod sniff;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -12,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 pub use maildir::{MaildirFlags, is_maildir, maildir_flags};
 pub use mbox::{MboxMessage, MboxReader, asctime, write_mbox, write_mbox_message};
+pub use sniff::NotMail;
 
 /// Errors reading or writing mailboxes.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +28,9 @@ pub enum MailboxIoError {
     },
     #[error("{0}: not an mbox file, Maildir, .eml file or directory of messages")]
     NotAMailbox(PathBuf),
+    /// `origin` is the file, or `file#n` for the n-th message of an mbox.
+    #[error("{origin}: not mail: {reason}")]
+    NotMail { origin: String, reason: NotMail },
 }
 
 impl MailboxIoError {
@@ -50,6 +57,13 @@ pub struct ImportItem {
     pub envelope_sender: Option<String>,
 }
 
+/// A directory entry an import left out on purpose, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: &'static str,
+}
+
 /// What kind of mailbox a path holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MailboxKind {
@@ -67,12 +81,15 @@ pub fn read_path(path: &Path) -> Result<ImportIter, MailboxIoError> {
     let mut iter = ImportIter {
         pending_files: Vec::new(),
         current_mbox: None,
+        skipped: Vec::new(),
     };
     match kind {
         MailboxKind::Mbox => iter.current_mbox = Some(open_mbox(path)?),
         MailboxKind::Eml => iter.pending_files.push(PendingFile::eml(path)),
         MailboxKind::Maildir => iter.pending_files = maildir::list_with_subfolders(path)?,
-        MailboxKind::Directory => iter.pending_files = list_directory(path)?,
+        MailboxKind::Directory => {
+            list_directory(path, &mut iter.pending_files, &mut iter.skipped)?;
+        }
     }
     iter.pending_files.reverse();
     Ok(iter)
@@ -114,12 +131,20 @@ fn read_head(path: &Path) -> Result<Vec<u8>, MailboxIoError> {
     Ok(head)
 }
 
-/// A file waiting to be read: a single message, or an mbox to expand.
+/// A file waiting to be read: a single message, an mbox to expand, or one already
+/// judged from its first bytes not to be mail.
 #[derive(Debug)]
 struct PendingFile {
     path: PathBuf,
     flags: MaildirFlags,
-    is_mbox: bool,
+    kind: FileKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Message,
+    Mbox,
+    NotMail(NotMail),
 }
 
 impl PendingFile {
@@ -127,7 +152,7 @@ impl PendingFile {
         PendingFile {
             path: path.to_owned(),
             flags: MaildirFlags::default(),
-            is_mbox: false,
+            kind: FileKind::Message,
         }
     }
 }
@@ -137,6 +162,36 @@ pub struct ImportIter {
     /// Files still to read, last first.
     pending_files: Vec<PendingFile>,
     current_mbox: Option<MboxSource>,
+    skipped: Vec<Skipped>,
+}
+
+impl ImportIter {
+    /// What a directory walk left out on purpose (hidden files, links to directories, ...);
+    /// complete from the start, since directories are listed before reading.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+}
+
+/// `raw` as an item from `source`, or why it is not mail.
+fn item(
+    source: String,
+    raw: Vec<u8>,
+    flags: MaildirFlags,
+    envelope_sender: Option<String>,
+) -> Result<ImportItem, MailboxIoError> {
+    match sniff::check(&raw) {
+        Ok(()) => Ok(ImportItem {
+            source,
+            raw,
+            flags,
+            envelope_sender,
+        }),
+        Err(reason) => Err(MailboxIoError::NotMail {
+            origin: source,
+            reason,
+        }),
+    }
 }
 
 struct MboxSource {
@@ -163,12 +218,12 @@ impl Iterator for ImportIter {
                 match source.reader.next() {
                     Some(Ok(message)) => {
                         source.index += 1;
-                        return Some(Ok(ImportItem {
-                            source: format!("{}#{}", source.path.display(), source.index),
-                            raw: message.raw,
-                            flags: MaildirFlags::default(),
-                            envelope_sender: message.envelope_sender,
-                        }));
+                        return Some(item(
+                            format!("{}#{}", source.path.display(), source.index),
+                            message.raw,
+                            MaildirFlags::default(),
+                            message.envelope_sender,
+                        ));
                     }
                     Some(Err(e)) => {
                         let path = source.path.clone();
@@ -179,67 +234,80 @@ impl Iterator for ImportIter {
                 }
             }
             let file = self.pending_files.pop()?;
-            if file.is_mbox {
-                match open_mbox(&file.path) {
-                    Ok(source) => self.current_mbox = Some(source),
-                    Err(e) => return Some(Err(e)),
+            let source = file.path.display().to_string();
+            return Some(match file.kind {
+                FileKind::Mbox => {
+                    match open_mbox(&file.path) {
+                        Ok(source) => self.current_mbox = Some(source),
+                        Err(e) => return Some(Err(e)),
+                    }
+                    continue;
                 }
-                continue;
-            }
-            return Some(
-                std::fs::read(&file.path)
-                    .map(|raw| ImportItem {
-                        source: file.path.display().to_string(),
-                        raw,
-                        flags: file.flags,
-                        envelope_sender: None,
-                    })
-                    .map_err(|e| MailboxIoError::io(&file.path, e)),
-            );
+                FileKind::NotMail(reason) => Err(MailboxIoError::NotMail {
+                    origin: source,
+                    reason,
+                }),
+                FileKind::Message => match std::fs::read(&file.path) {
+                    Ok(raw) => item(source, raw, file.flags, None),
+                    Err(e) => Err(MailboxIoError::io(&file.path, e)),
+                },
+            });
         }
     }
 }
 
-/// Every message file below `dir`, sorted by path: Maildirs are read as Maildirs, files
-/// starting with `From ` as mbox, `.eml` files and files that start like a header block
-/// as single messages. Hidden files and anything else are skipped.
-fn list_directory(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
-    let mut found = Vec::new();
-    let mut entries = sorted_entries(dir)?;
-    for path in entries.drain(..) {
+/// Every file below `dir`, sorted by path: Maildirs are read as Maildirs, files starting
+/// with `From ` as mbox, other files as single messages, unless their first line already
+/// shows they are not mail (they become failures naming the reason, without being read
+/// whole). Hidden entries, links to directories and special files go to `skipped`.
+fn list_directory(
+    dir: &Path,
+    found: &mut Vec<PendingFile>,
+    skipped: &mut Vec<Skipped>,
+) -> Result<(), MailboxIoError> {
+    for path in sorted_entries(dir)? {
+        let mut skip = |why| {
+            skipped.push(Skipped {
+                path: path.clone(),
+                why,
+            })
+        };
         let hidden = path
             .file_name()
             .is_some_and(|n| n.to_string_lossy().starts_with('.') && !is_maildir(&path));
         if hidden {
+            skip("hidden");
             continue;
         }
         // Symlinked directories are not followed: a link back up would never end.
         let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
         if path.is_dir() {
             if is_link {
-                continue;
-            }
-            if is_maildir(&path) {
+                skip("a link to a directory (not followed)");
+            } else if is_maildir(&path) {
                 found.extend(maildir::list(&path)?);
             } else {
-                found.extend(list_directory(&path)?);
+                list_directory(&path, found, skipped)?;
             }
         } else if path.is_file() {
             let head = read_head(&path)?;
-            let is_eml = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("eml"));
-            if head.starts_with(b"From ") {
-                found.push(PendingFile {
-                    is_mbox: true,
-                    ..PendingFile::eml(&path)
-                });
-            } else if is_eml || looks_like_header(&head) {
-                found.push(PendingFile::eml(&path));
-            }
+            let kind = if head.starts_with(b"From ") {
+                FileKind::Mbox
+            } else {
+                match sniff::check_head(&head) {
+                    Ok(()) => FileKind::Message,
+                    Err(reason) => FileKind::NotMail(reason),
+                }
+            };
+            found.push(PendingFile {
+                kind,
+                ..PendingFile::eml(&path)
+            });
+        } else {
+            skip("not a regular file");
         }
     }
-    Ok(found)
+    Ok(())
 }
 
 /// The entries of a directory, sorted so imports are reproducible.
@@ -251,20 +319,6 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, MailboxIoError> {
         .map_err(|e| MailboxIoError::io(dir, e))?;
     paths.sort();
     Ok(paths)
-}
-
-/// Whether `head` starts with an RFC 5322 header field (`Name: value`, §2.2).
-fn looks_like_header(head: &[u8]) -> bool {
-    let mut lines = head.split(|b| *b == b'\n');
-    let Some(first) = lines.next() else {
-        return false;
-    };
-    match first.iter().position(|b| *b == b':') {
-        Some(colon) if colon > 0 => first[..colon]
-            .iter()
-            .all(|b| b.is_ascii_graphic() && *b != b':'),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

@@ -1,4 +1,7 @@
 //! `postie import` and `postie export`: moving mail between files and the store.
+//!
+//! An import says on stderr, one line per file, what it skipped and what failed (a file
+//! that is not mail fails), and exits non-zero when anything failed.
 
 use super::Context;
 use crate::mailbox_io::{self, ImportItem};
@@ -15,8 +18,19 @@ const IN_FLIGHT: usize = 64;
 #[derive(Default)]
 struct Tally {
     imported: u64,
-    skipped: u64,
-    failed: Vec<(String, String)>,
+    /// Already in the mailbox.
+    present: u64,
+    /// Left out on purpose (hidden files, ...): `path: why`.
+    skipped: Vec<String>,
+    /// `source: reason`.
+    failed: Vec<String>,
+}
+
+/// Where `postie import` writes: the summary to `out`, a line per skipped or failed file
+/// to `err`.
+pub struct ImportOutput<'a> {
+    pub out: &'a mut dyn Write,
+    pub err: &'a mut dyn Write,
 }
 
 pub async fn import(
@@ -24,7 +38,7 @@ pub async fn import(
     paths: &[PathBuf],
     mailbox: &str,
     account: Option<&str>,
-    out: &mut dyn Write,
+    output: ImportOutput<'_>,
 ) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store().await?;
     let account_id = ctx.account_id(&store, account).await?;
@@ -42,19 +56,20 @@ pub async fn import(
         let items = match mailbox_io::read_path(path) {
             Ok(items) => items,
             Err(e) => {
-                tally
-                    .failed
-                    .push((path.display().to_string(), e.to_string()));
+                tally.failed.push(e.to_string());
                 continue;
             }
         };
+        for s in items.skipped() {
+            tally
+                .skipped
+                .push(format!("{}: {}", s.path.display(), s.why));
+        }
         for item in items {
             let item = match item {
                 Ok(item) => item,
                 Err(e) => {
-                    tally
-                        .failed
-                        .push((path.display().to_string(), e.to_string()));
+                    tally.failed.push(e.to_string());
                     continue;
                 }
             };
@@ -70,15 +85,25 @@ pub async fn import(
         count(&mut tally, done, &progress);
     }
     progress.finish_and_clear();
+    for line in &tally.skipped {
+        writeln!(output.err, "skipped {line}")?;
+    }
+    for line in &tally.failed {
+        writeln!(output.err, "failed {line}")?;
+    }
     writeln!(
-        out,
+        output.out,
         "imported {}, skipped {} (already present), failed {}",
         tally.imported,
-        tally.skipped,
+        tally.present,
         tally.failed.len()
     )?;
-    for (source, reason) in &tally.failed {
-        writeln!(out, "  failed: {source}: {reason}")?;
+    if !tally.skipped.is_empty() {
+        writeln!(
+            output.out,
+            "left out {} file(s) on purpose (listed on stderr)",
+            tally.skipped.len()
+        )?;
     }
     Ok(if tally.failed.is_empty() {
         ExitCode::SUCCESS
@@ -90,9 +115,6 @@ pub async fn import(
 type InsertOutcome = (String, Result<bool, String>);
 
 async fn insert_one(store: Store, mailbox_id: i64, item: ImportItem) -> InsertOutcome {
-    if item.raw.iter().all(u8::is_ascii_whitespace) {
-        return (item.source, Err("empty message".into()));
-    }
     let mut flags = Flags::empty();
     for (on, flag) in [
         (item.flags.seen, Flags::SEEN),
@@ -127,9 +149,9 @@ fn count(
     progress.inc(1);
     match done {
         Ok((_, Ok(true))) => tally.imported += 1,
-        Ok((_, Ok(false))) => tally.skipped += 1,
-        Ok((source, Err(reason))) => tally.failed.push((source, reason)),
-        Err(e) => tally.failed.push(("(task)".into(), e.to_string())),
+        Ok((_, Ok(false))) => tally.present += 1,
+        Ok((source, Err(reason))) => tally.failed.push(format!("{source}: {reason}")),
+        Err(e) => tally.failed.push(format!("(task): {e}")),
     }
 }
 

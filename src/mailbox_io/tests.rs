@@ -57,8 +57,32 @@ fn directory_is_searched_recursively_for_messages_and_mboxes() {
     write(&root.join("notes.txt"), b"not a message at all\n");
     write(&root.join(".hidden.eml"), b"Subject: hidden\n\n");
     write(&root.join("box/cur/9.host:2,T"), b"Subject: e\n\nE\n");
+    write(&root.join("empty"), b"");
     assert_eq!(detect(root).unwrap(), MailboxKind::Directory);
-    let items = read_all(root).unwrap();
+    let iter = read_path(root).unwrap();
+    let skipped: Vec<_> = iter
+        .skipped()
+        .iter()
+        .map(|s| (s.path.clone(), s.why))
+        .collect();
+    assert_eq!(skipped, [(root.join(".hidden.eml"), "hidden")]);
+    let (items, failed): (Vec<_>, Vec<_>) = iter.partition(Result::is_ok);
+    let failed: Vec<String> = failed
+        .into_iter()
+        .map(|e| e.unwrap_err().to_string())
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            format!("{}: not mail: empty", root.join("empty").display()),
+            format!(
+                "{}: not mail: {}",
+                root.join("notes.txt").display(),
+                NotMail::NoHeaderField
+            ),
+        ]
+    );
+    let items: Vec<ImportItem> = items.into_iter().map(Result::unwrap).collect();
     let sources: Vec<String> = items
         .iter()
         .map(|i| {
@@ -118,11 +142,38 @@ fn missing_path_is_an_io_error_naming_it() {
 }
 
 #[test]
-fn header_sniffing_accepts_fields_and_rejects_prose() {
-    assert!(looks_like_header(b"Return-Path: <a@b>\n"));
-    assert!(!looks_like_header(b"not a message: really\n"));
-    assert!(!looks_like_header(b": empty name\n"));
-    assert!(!looks_like_header(b""));
+fn a_single_file_or_mbox_entry_that_is_not_mail_fails_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.txt");
+    write(&junk, b"garbage\n");
+    let results: Vec<_> = read_path(&junk).unwrap().collect();
+    assert_eq!(results.len(), 1);
+    let err = results[0].as_ref().unwrap_err();
+    assert!(matches!(
+        err,
+        MailboxIoError::NotMail {
+            reason: NotMail::NoHeaderField,
+            ..
+        }
+    ));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: not mail", junk.display()))
+    );
+
+    let mbox = dir.path().join("box");
+    write(
+        &mbox,
+        b"From a@b Mon Jan  1 00:00:00 2024\nSubject: 1\n\nok\n\n\
+          From a@b Mon Jan  1 00:00:00 2024\njust prose\n",
+    );
+    let results: Vec<_> = read_path(&mbox).unwrap().collect();
+    assert!(results[0].is_ok());
+    let err = results[1].as_ref().unwrap_err().to_string();
+    assert!(
+        err.starts_with(&format!("{}#2: not mail", mbox.display())),
+        "{err}"
+    );
 }
 
 #[cfg(unix)]
@@ -133,6 +184,10 @@ fn symlinked_directories_are_not_followed() {
     write(&root.join("a.eml"), b"Subject: a\n\nA\n");
     std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
     assert_eq!(read_all(root).unwrap().len(), 1);
+    let iter = read_path(root).unwrap();
+    assert_eq!(iter.skipped().len(), 1);
+    assert_eq!(iter.skipped()[0].path, root.join("loop"));
+    assert!(iter.skipped()[0].why.contains("not followed"));
 }
 
 #[test]
