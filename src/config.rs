@@ -222,10 +222,19 @@ impl Config {
     }
 }
 
-/// The account used when none is configured: `login@localhost` and `login@HOST`.
+/// The domain of the zero-config account's first (default From) address. Strict address
+/// checkers (git send-email, many MUAs) want a dot in the domain, which `localhost` and
+/// a bare host name lack; `localhost.localdomain` has one and still names this machine.
+pub const DEFAULT_DOMAIN: &str = "localhost.localdomain";
+
+/// The account used when none is configured: `login@localhost.localdomain` (the default
+/// From), then `login@localhost` and `login@HOST`.
 pub fn default_account(login: &str, host: &str) -> AccountConfig {
-    let mut addresses = vec![format!("{login}@localhost")];
-    if !host.is_empty() && host != "localhost" {
+    let mut addresses = vec![
+        format!("{login}@{DEFAULT_DOMAIN}"),
+        format!("{login}@localhost"),
+    ];
+    if !host.is_empty() && host != "localhost" && host != DEFAULT_DOMAIN {
         addresses.push(format!("{login}@{host}"));
     }
     AccountConfig {
@@ -236,20 +245,35 @@ pub fn default_account(login: &str, host: &str) -> AccountConfig {
     }
 }
 
-/// The login name from the environment, reduced to characters valid in a local part.
+/// The login that names the zero-config account: the password database's name for the
+/// effective uid (cron and systemd services run without `$USER`), then `$USER`, then
+/// `$LOGNAME`, then `user`. The one place that decides.
 pub fn login_name() -> String {
-    let raw = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_default();
-    let clean: String = raw
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
-        .collect();
-    if clean.is_empty() {
-        "user".into()
-    } else {
-        clean.to_ascii_lowercase()
-    }
+    let passwd = nix::unistd::User::from_uid(nix::unistd::geteuid())
+        .ok()
+        .flatten()
+        .map(|user| user.name);
+    choose_login([
+        passwd,
+        std::env::var("USER").ok(),
+        std::env::var("LOGNAME").ok(),
+    ])
+}
+
+/// The first candidate that keeps a character valid in a local part once reduced to
+/// those characters and lowercased; `user` when none does.
+fn choose_login(candidates: [Option<String>; 3]) -> String {
+    candidates
+        .into_iter()
+        .flatten()
+        .map(|raw| {
+            raw.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+        .find(|clean| !clean.is_empty())
+        .unwrap_or_else(|| "user".into())
 }
 
 /// The machine's host name, lowercased; `localhost` when it cannot be read.

@@ -203,8 +203,14 @@ fn init_writes_a_config_that_loads_and_refuses_to_overwrite() {
     let out = postie(home.path(), &["init"]);
     assert!(out.status.success());
     let text = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
-    assert!(text.contains("name = \"tester\""));
-    assert!(text.contains("\"tester@localhost\""));
+    let login = postie::config::login_name();
+    assert!(text.contains(&format!("name = \"{login}\"")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "addresses = [\"{login}@localhost.localdomain\", \"{login}@localhost\""
+        )),
+        "{text}"
+    );
     assert!(
         postie(home.path(), &["list"]).status.success(),
         "written config loads"

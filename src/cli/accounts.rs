@@ -32,7 +32,7 @@ pub fn init(ctx: &Context, force: bool, out: &mut dyn Write) -> anyhow::Result<E
             &format!("display_name = \"{}\"", account.name),
         )
         .replace(
-            "addresses = [\"you@localhost\"]",
+            "addresses = [\"you@localhost.localdomain\", \"you@localhost\"]",
             &format!("addresses = [{addresses}]"),
         );
     // What we write must load: never leave the user a config postie itself rejects.

@@ -96,13 +96,30 @@ fn nameservers_accept_ip_or_ip_port() {
 }
 
 #[test]
-fn default_account_uses_login_at_localhost_and_hostname() {
-    let account = default_account("ann", "laptop.lan");
-    assert_eq!(account.addresses, vec!["ann@localhost", "ann@laptop.lan"]);
+fn default_account_sends_from_a_dotted_domain_and_receives_for_localhost_and_hostname() {
+    let account = default_account("ann", "laptop");
     assert_eq!(
-        default_account("ann", "localhost").addresses,
-        vec!["ann@localhost"]
+        account.addresses,
+        vec!["ann@localhost.localdomain", "ann@localhost", "ann@laptop"]
     );
+    for host in ["localhost", "localhost.localdomain", ""] {
+        assert_eq!(
+            default_account("ann", host).addresses,
+            vec!["ann@localhost.localdomain", "ann@localhost"],
+            "{host:?}"
+        );
+    }
+}
+
+#[test]
+fn login_comes_from_the_first_usable_candidate() {
+    let some = |s: &str| Some(s.to_string());
+    assert_eq!(choose_login([some("Ann"), some("bob"), None]), "ann");
+    assert_eq!(choose_login([None, some("bob"), some("carl")]), "bob");
+    assert_eq!(choose_login([None, None, some("carl")]), "carl");
+    assert_eq!(choose_login([some("ä"), some("b o b"), None]), "bob");
+    assert_eq!(choose_login([None, None, None]), "user");
+    assert_eq!(choose_login([some(""), some("ö"), None]), "user");
 }
 
 #[test]

@@ -132,8 +132,6 @@ pub fn postie_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) -> std::proce
     let mut child = Command::new(postie_bin())
         .args(args)
         .env("POSTIE_HOME", home)
-        // The login that names the default account when the config has none.
-        .env("USER", "tester")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
