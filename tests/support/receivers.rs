@@ -15,6 +15,16 @@ use std::sync::Arc;
 
 /// A postie node receiving for `alice@postie.test` on `listen` (e.g. "127.0.0.2:0").
 pub async fn postie_receiver(listen: &str, extra: &str) -> (tempfile::TempDir, Node) {
+    postie_receiver_named(listen, "mx.postie.test", extra).await
+}
+
+/// As [`postie_receiver`], announcing `hostname` (its self-signed certificate covers that
+/// name, `localhost` and 127.0.0.1).
+pub async fn postie_receiver_named(
+    listen: &str,
+    hostname: &str,
+    extra: &str,
+) -> (tempfile::TempDir, Node) {
     let home = tempfile::tempdir().unwrap();
     let text = format!(
         r#"
@@ -25,7 +35,7 @@ catch_all = ["postie.test", "fallback.test", "implicit.test", "six.test"]
 
 [smtp]
 listen = ["{listen}"]
-hostname = "mx.postie.test"
+hostname = "{hostname}"
 greet_pause_ms = 0
 auth_delay_ms = 0
 {extra}
