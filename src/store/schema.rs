@@ -202,6 +202,14 @@ CREATE TABLE addresses (
 ) WITHOUT ROWID;
 CREATE INDEX addresses_by_use ON addresses (account_id, seen DESC, last_seen DESC);
 "#,
+    // v5: delivery status notices awaiting their one report per message: the action
+    // (`failed` or `delayed`), the remote MTA and the diagnostic to report.
+    r#"
+ALTER TABLE queue_recipients ADD COLUMN notice TEXT;
+ALTER TABLE queue_recipients ADD COLUMN notice_mta TEXT;
+ALTER TABLE queue_recipients ADD COLUMN notice_diagnostic TEXT;
+CREATE INDEX queue_recipients_by_notice ON queue_recipients (queue_id) WHERE notice IS NOT NULL;
+"#,
 ];
 
 /// The schema version this code writes.
