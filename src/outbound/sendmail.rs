@@ -156,19 +156,23 @@ fn strip_bcc(header: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Addresses in an address-list header value.
+/// Envelope recipients in an address-list header value. A bare login name (`To: root`,
+/// mailx's `To: me`) is kept as it is: the router qualifies it with the local domain.
 fn addresses(value: &str) -> Vec<String> {
-    let Ok(list) = mailparse::addrparse(value) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for entry in list.iter() {
-        match entry {
-            mailparse::MailAddr::Single(s) => out.push(s.addr.clone()),
-            mailparse::MailAddr::Group(g) => out.extend(g.addrs.iter().map(|s| s.addr.clone())),
-        }
-    }
-    out
+    crate::mail::summary::parse_address_list(value)
+        .into_iter()
+        .filter_map(|m| {
+            if !m.addr.is_empty() {
+                return Some(m.addr);
+            }
+            let name = m.name?;
+            let bare = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
+            bare.then_some(name)
+        })
+        .collect()
 }
 
 fn quote_name(name: &str) -> String {
