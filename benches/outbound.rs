@@ -9,7 +9,8 @@
 mod dns;
 
 use postie::config::{Directory, OutboundConfig};
-use postie::outbound::{LocalSenders, Runner};
+use postie::outbound::Runner;
+use postie::routing::Router;
 use postie::store::{RecipientState, Store};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -96,12 +97,14 @@ async fn main() {
         timeout_secs: 30,
         ..Default::default()
     };
-    let local = LocalSenders {
-        directory: Arc::new(Directory::new(&[])),
-        inboxes: Arc::new(HashMap::new()),
-    };
+    let router = Arc::new(Router::new(
+        Arc::new(Directory::new(&[])),
+        HashMap::new(),
+        None,
+        "bench.home.test",
+    ));
     let dns = postie::dns::Dns::new(&dns_server.config()).unwrap();
-    let runner = Runner::new(store.clone(), dns, config, "bench.home.test".into(), local);
+    let runner = Runner::new(store.clone(), dns, config, "bench.home.test".into(), router);
     let delivery_start = Instant::now();
     let report = runner.run_once().await.unwrap();
     let delivery_secs = delivery_start.elapsed().as_secs_f64();

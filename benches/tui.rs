@@ -218,8 +218,21 @@ fn main() {
             addresses: vec!["me@example.org".into()],
             ..AccountConfig::default()
         };
+        let router = std::sync::Arc::new(postie::routing::Router::new(
+            std::sync::Arc::new(postie::config::Directory::new(std::slice::from_ref(&account))),
+            std::collections::HashMap::from([(
+                "bench".to_string(),
+                postie::routing::RoutedAccount {
+                    id: account_id,
+                    inbox,
+                },
+            )]),
+            Some(&account),
+            "bench.example.org",
+        ));
         let runner = Runner {
             store: store.clone(),
+            router,
             account_id,
             account: account.clone(),
             tx,

@@ -28,6 +28,11 @@ pub struct Config {
     pub forwards: Vec<ForwardConfig>,
     /// Local distribution lists (`[[lists]]`).
     pub lists: Vec<ListConfig>,
+    /// Domains this node is the final destination for: an unknown user there is refused
+    /// (550 5.1.1) rather than relayed. Unset: the domains of every account address, alias,
+    /// catch-all, forward and list. Set it (even to `[]`) when an address's domain is hosted
+    /// elsewhere, e.g. a Gmail address you send through a smarthost.
+    pub local_domains: Option<Vec<String>>,
     pub smtp: crate::smtp::SmtpConfig,
     pub pop3: crate::pop3::Pop3Config,
     pub outbound: OutboundConfig,

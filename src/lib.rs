@@ -8,6 +8,8 @@
 //!   analyses Received chains and authentication results.
 //! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
 //! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
+//! - [`routing`]: the one routing decision every door makes (local Inbox, forward, list or
+//!   queue), and what locally written mail carries (Received line, Message-ID).
 //! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
 //! - [`node`]: the composition root of the mail node: lock, listeners, runner, control
 //!   socket; used by `postie serve` and by the TUI's embedded node.
@@ -18,8 +20,10 @@
 //! - [`access_log`]: one line per SMTP/POP3 session, for `postie log --sessions`.
 //! - [`cli`]: the command-line surface; `main.rs` only parses arguments and calls it.
 //!
-//! Data flow: SMTP sessions hand complete messages to the store, which answers only once the
-//! bytes are durable; relayed recipients enter the outbound queue in the same write. The store
+//! Data flow: every message entering the node (SMTP, `postie sendmail`, the TUI's send, the
+//! node's own notices) is routed once by [`routing::Router`] and committed with
+//! [`store::Store::submit`] in one durable write: local copies, queue entries, the Sent copy.
+//! SMTP answers 250 only once that write is on disk. The store
 //! notifies listeners (the outbound runner, the TUI, the control socket for other processes)
 //! through a broadcast channel; the TUI reads through the store's reader API and never
 //! blocks on IO.
@@ -35,6 +39,7 @@ pub mod mailbox_io;
 pub mod node;
 pub mod outbound;
 pub mod pop3;
+pub mod routing;
 pub mod smtp;
 pub mod store;
 pub mod tls;

@@ -4,7 +4,6 @@
 
 mod accounts;
 pub mod control;
-mod fan_out;
 mod lock;
 mod pop3_backend;
 mod smtp_backend;
@@ -13,7 +12,7 @@ mod state;
 pub use accounts::Accounts;
 pub use lock::{LockError, NodeLock};
 pub use pop3_backend::StorePop3Backend;
-pub use smtp_backend::{DirectoryPolicy, StoreBackend};
+pub use smtp_backend::{RouterPolicy, StoreBackend};
 pub use state::NodeState;
 
 use crate::config::{Config, Paths};
@@ -51,6 +50,8 @@ pub enum NodeError {
 /// A running node: its store, where it listens, and how to stop it.
 pub struct Node {
     pub store: Store,
+    /// Where mail goes: shared with the workstation's send.
+    pub router: Arc<crate::routing::Router>,
     /// Bound SMTP listeners (actual ports when configured with port 0).
     pub smtp_addrs: Vec<SocketAddr>,
     /// Bound SMTP implicit-TLS listeners.
@@ -82,16 +83,8 @@ impl Node {
             })?;
         let lock = NodeLock::acquire(&paths.data_dir)?;
         let store = Store::open(&paths.database())?;
-        let accounts = Arc::new(
-            Accounts::load(
-                store.clone(),
-                &config.effective_accounts(),
-                &config.forwards,
-                &config.lists,
-            )
-            .await?,
-        );
-        let directory = accounts.directory.clone();
+        let accounts = Arc::new(Accounts::load(store.clone(), config).await?);
+        let router = accounts.router.clone();
         let hostname = config.hostname();
         let tls = crate::tls::load_or_create(
             &paths.data_dir,
@@ -110,10 +103,7 @@ impl Node {
             dns,
             config.outbound.clone(),
             hostname.clone(),
-            crate::outbound::LocalSenders {
-                directory: directory.clone(),
-                inboxes: Arc::new(accounts.inboxes().clone()),
-            },
+            router.clone(),
         );
 
         let (stop, stopped) = watch::channel(false);
@@ -122,7 +112,7 @@ impl Node {
         let session = SessionContext::new(
             config.smtp.clone(),
             hostname,
-            Arc::new(DirectoryPolicy(directory)),
+            Arc::new(RouterPolicy(router.clone())),
             true,
         )
         .map_err(|e| NodeError::Smtp(e.to_string()))?;
@@ -212,6 +202,7 @@ impl Node {
 
         Ok(Node {
             store,
+            router,
             smtp_addrs,
             smtps_addrs,
             pop3_addrs,

@@ -10,6 +10,7 @@ mod queries;
 mod queue;
 mod schema;
 mod search;
+mod submit;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -21,6 +22,7 @@ mod writer;
 pub use queue::*;
 pub use schema::SCHEMA_VERSION;
 pub use search::{QueryError, SearchQuery};
+pub use submit::{Refusal, Submission, Submitted};
 pub use types::*;
 
 use ops::Prepared;
@@ -292,75 +294,6 @@ impl Store {
                 from,
                 subject,
             });
-        }
-        Ok(inserted)
-    }
-
-    /// Commit an SMTP-accepted message: a copy per local Inbox and a queue entry for the
-    /// relayed recipients, all in one durable write. Resolves only once it is on disk.
-    pub async fn accept_inbound(&self, inbound: Inbound) -> Result<Vec<Inserted>, StoreError> {
-        let Inbound {
-            raw,
-            envelope,
-            local,
-            relay,
-        } = inbound;
-        let (prepared, copies) = tokio::task::spawn_blocking(move || {
-            let prepared = prepare(&raw);
-            let copies: Vec<(MailboxId, Option<Prepared>)> = local
-                .into_iter()
-                .map(|copy| (copy.mailbox, with_prepended(&prepared, &copy.prepend)))
-                .collect();
-            (prepared, copies)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let (from, subject) = (
-            prepared.summary.from_addr.clone(),
-            prepared.summary.subject.clone(),
-        );
-        let now = now();
-        let queued = relay.iter().any(|r| !r.recipients.is_empty());
-        let inserted = self
-            .write(move |c| {
-                let mut out = Vec::with_capacity(copies.len());
-                for (mailbox, copy) in &copies {
-                    out.push(ops::insert_message(
-                        c,
-                        *mailbox,
-                        copy.as_ref().unwrap_or(&prepared),
-                        Flags::empty(),
-                        envelope.received_at,
-                        Some(&envelope),
-                        false,
-                    )?);
-                }
-                for group in relay.iter().filter(|r| !r.recipients.is_empty()) {
-                    let mut raw = group.prepend.clone();
-                    raw.extend_from_slice(&prepared.raw);
-                    let entry = ops::Enqueue {
-                        mail_from: &envelope.mail_from,
-                        raw: &raw,
-                        subject: Some(prepared.summary.subject.as_str()),
-                        source: "smtp",
-                        account_id: None,
-                        recipients: &group.recipients,
-                    };
-                    ops::enqueue(c, &entry, now)?;
-                }
-                Ok(out)
-            })
-            .await?;
-        for i in &inserted {
-            self.announce(StoreEvent::MessageAdded {
-                id: i.id,
-                mailbox_id: i.mailbox_id,
-                from: from.clone(),
-                subject: subject.clone(),
-            });
-        }
-        if queued {
-            self.announce(StoreEvent::QueueChanged);
         }
         Ok(inserted)
     }

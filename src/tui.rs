@@ -78,9 +78,15 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         .into_iter()
         .next()
         .ok_or(TuiError::NoAccount)?;
-    let account_id = store
-        .ensure_account(&account.name, account.display_name.as_deref())
-        .await?;
+    // Sends from an attached TUI are routed by the same rules as the node's own.
+    let router = match &node {
+        Some(node) => node.router.clone(),
+        None => std::sync::Arc::new(crate::routing::Router::load(&store, config).await?),
+    };
+    let account_id = router
+        .account(&account.name)
+        .map(|a| a.id)
+        .ok_or(TuiError::NoAccount)?;
     let smtp_ports = node
         .as_ref()
         .map(|n| n.smtp_addrs.iter().map(|a| a.to_string()).collect())
@@ -104,6 +110,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = Runner {
         store: store.clone(),
+        router,
         account_id,
         account,
         tx: tx.clone(),

@@ -432,3 +432,52 @@ async fn a_remote_senders_bounce_is_queued_back_to_them_with_the_null_sender() {
     let raw = sender.store.queued_message(dsn.queue_id).await.unwrap().raw;
     assert!(String::from_utf8_lossy(&raw).contains("Status: 5.1.10"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_report_per_message_lists_every_failed_recipient_across_destinations() {
+    let dns = TestDns::start(zone());
+    let sender = Sender::new(direct(9), dns.config()).await;
+    let id = sender
+        .enqueue(
+            &message("multi"),
+            &["x@nullmx.test", "y@nowhere.test", "nodomain"],
+        )
+        .await;
+    let report = sender.runner.run_once().await.unwrap();
+    assert_eq!((report.bounced, report.notices), (3, 1));
+    assert!(
+        sender
+            .states(id)
+            .await
+            .iter()
+            .all(|e| e.state == RecipientState::Bounced)
+    );
+    let dsns = inbox(&sender.store, "me").await;
+    assert_eq!(
+        dsns.len(),
+        1,
+        "one report, not one per recipient or destination"
+    );
+    let dsn = String::from_utf8(dsns[0].clone()).unwrap();
+    // Filed like every local copy: the null reverse path and the address it reached.
+    assert!(
+        dsn.starts_with("Return-Path: <>\r\nDelivered-To: me@home.test\r\nReceived: by "),
+        "{dsn}"
+    );
+    for needle in [
+        "Final-Recipient: rfc822; x@nullmx.test",
+        "Final-Recipient: rfc822; y@nowhere.test",
+        "Final-Recipient: rfc822; nodomain",
+        "Status: 5.1.10",
+        "Status: 5.1.2",
+        "Status: 5.1.3",
+    ] {
+        assert!(dsn.contains(needle), "{needle} missing from\n{dsn}");
+    }
+    // Every part says how it is encoded.
+    let ctes = dsn.matches("Content-Transfer-Encoding: 7bit\r\n").count();
+    assert_eq!(ctes, 4, "top level, text, delivery-status, headers:\n{dsn}");
+    // The notice is settled: another pass writes no second report.
+    assert_eq!(sender.runner.run_once().await.unwrap().notices, 0);
+    assert_eq!(inbox(&sender.store, "me").await.len(), 1);
+}

@@ -55,7 +55,11 @@ async fn send_queues_files_a_copy_in_sent_marks_the_original_and_drops_the_draft
         in_reply_to: Some("<lunch-1@example.org>".into()),
         ..draft
     };
-    let Outcome::Sent { queue_id } = f.runner.run(Effect::Send(Box::new(send))).await.unwrap()
+    let Outcome::Sent {
+        queue_id: Some(queue_id),
+        local: 0,
+        ..
+    } = f.runner.run(Effect::Send(Box::new(send))).await.unwrap()
     else {
         panic!()
     };

@@ -78,6 +78,19 @@ impl Directory {
         self
     }
 
+    /// Replace the inferred local domains with a configured list (`local_domains`); `None`
+    /// keeps the inferred ones. Exact addresses and catch-all domains stay local either way.
+    pub fn with_local_domains(mut self, domains: Option<&[String]>) -> Self {
+        if let Some(domains) = domains {
+            self.local_domains = domains
+                .iter()
+                .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+                .chain(self.catch_all.keys().cloned())
+                .collect();
+        }
+        self
+    }
+
     /// Resolve an address (case-insensitive, `+tag` subaddresses fold to the base address).
     pub fn resolve(&self, address: &str) -> Resolution {
         let Some((full, base)) = candidates(address) else {

@@ -105,6 +105,15 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
             }
         }
     }
+    for domain in config.local_domains.iter().flatten() {
+        let d = domain.trim().trim_end_matches('.');
+        if d.is_empty() || d.contains(['@', ' ', '/', ',']) {
+            return Err((
+                "local_domains".into(),
+                format!("`{domain}` is not a domain name such as example.org"),
+            ));
+        }
+    }
     for (key, list) in [
         ("smtp.listen", &config.smtp.listen),
         ("smtp.implicit_tls_listen", &config.smtp.implicit_tls_listen),

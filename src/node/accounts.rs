@@ -1,56 +1,53 @@
-//! The node's accounts: logins, passwords and Inboxes, shared by SMTP AUTH and POP3.
+//! The node's accounts: logins, passwords and Inboxes, shared by SMTP AUTH and POP3; where
+//! mail goes is the [`Router`]'s.
 
-use crate::config::{AccountConfig, Directory, ForwardConfig, ListConfig, Resolution};
-use crate::store::{MailboxId, Role, Store, StoreError};
+use crate::config::{AccountConfig, Config, Resolution};
+use crate::routing::Router;
+use crate::store::{MailboxId, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-/// Everything needed to authenticate a login and find its Inbox.
+/// Everything needed to authenticate a login, find its Inbox and route its mail.
 pub struct Accounts {
     pub store: Store,
-    pub directory: Arc<Directory>,
-    /// Account name (lowercase) -> its Inbox.
-    inboxes: HashMap<String, MailboxId>,
+    pub router: Arc<Router>,
     /// Account name (lowercase) -> POP3 APOP secret.
     apop_secrets: HashMap<String, String>,
 }
 
 impl Accounts {
     /// Make sure every configured account exists in the store, with its mailboxes.
-    pub async fn load(
-        store: Store,
-        accounts: &[AccountConfig],
-        forwards: &[ForwardConfig],
-        lists: &[ListConfig],
-    ) -> Result<Self, StoreError> {
-        let mut inboxes = HashMap::new();
-        let mut apop_secrets = HashMap::new();
-        for account in accounts {
-            let id = store
-                .ensure_account(&account.name, account.display_name.as_deref())
-                .await?;
-            let inbox = store.mailbox_by_role(id, Role::Inbox).await?;
-            let key = account.name.to_ascii_lowercase();
-            inboxes.insert(key.clone(), inbox.id);
-            if let Some(secret) = &account.apop_secret {
-                apop_secrets.insert(key, secret.clone());
-            }
-        }
-        Ok(Self {
+    pub async fn load(store: Store, config: &Config) -> Result<Self, StoreError> {
+        let router = Arc::new(Router::load(&store, config).await?);
+        Ok(Self::with_router(
             store,
-            directory: Arc::new(Directory::new(accounts).with_routes(forwards, lists)),
-            inboxes,
+            router,
+            &config.effective_accounts(),
+        ))
+    }
+
+    /// Accounts over an already built router.
+    pub fn with_router(store: Store, router: Arc<Router>, accounts: &[AccountConfig]) -> Self {
+        let apop_secrets = accounts
+            .iter()
+            .filter_map(|a| {
+                let secret = a.apop_secret.clone()?;
+                Some((a.name.to_ascii_lowercase(), secret))
+            })
+            .collect();
+        Self {
+            store,
+            router,
             apop_secrets,
-        })
+        }
     }
 
     /// The account a login names: an account name, or one of its addresses.
     pub fn account_for_login(&self, login: &str) -> Option<String> {
-        let lower = login.to_ascii_lowercase();
-        if self.inboxes.contains_key(&lower) {
-            return Some(lower);
+        if self.router.account(login).is_some() {
+            return Some(login.to_ascii_lowercase());
         }
-        match self.directory.resolve(login) {
+        match self.router.directory().resolve(login) {
             Resolution::Local { account }
             | Resolution::Forward {
                 keep_copy: Some(account),
@@ -60,14 +57,9 @@ impl Accounts {
         }
     }
 
-    /// Every account's Inbox, by lowercase account name.
-    pub fn inboxes(&self) -> &HashMap<String, MailboxId> {
-        &self.inboxes
-    }
-
     /// The account's Inbox.
     pub fn inbox(&self, account: &str) -> Option<MailboxId> {
-        self.inboxes.get(&account.to_ascii_lowercase()).copied()
+        self.router.account(account).map(|a| a.inbox)
     }
 
     /// The account's APOP secret, if configured.

@@ -1,33 +1,24 @@
-//! The SMTP receiver's view of the node: address policy from the configured accounts,
-//! passwords and durable delivery from the store, reverse DNS from `[dns]`.
+//! The SMTP receiver's view of the node: address policy from the [`Router`], passwords and
+//! durable delivery from the store, reverse DNS from `[dns]`.
 
 use super::accounts::Accounts;
-use crate::config::{Directory, Resolution};
 use crate::dns::Dns;
+use crate::routing::Router;
 use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass};
-use crate::store::{Envelope, Inbound};
+use crate::store::{Envelope, Submission};
 use std::net::IpAddr;
 use std::sync::Arc;
 
-/// Recipient classes from the account directory.
-pub struct DirectoryPolicy(pub Arc<Directory>);
+/// Recipient classes from the router, the one routing decision of the node.
+pub struct RouterPolicy(pub Arc<Router>);
 
-impl Policy for DirectoryPolicy {
+impl Policy for RouterPolicy {
     fn classify_recipient(&self, address: &str) -> RecipientClass {
-        match self.0.resolve(address) {
-            Resolution::Local { account } => RecipientClass::Local { account },
-            Resolution::Forward { targets, keep_copy } => RecipientClass::Forward {
-                targets,
-                keep_copy_account: keep_copy,
-            },
-            Resolution::List { members } => RecipientClass::List { members },
-            Resolution::UnknownLocalUser => RecipientClass::UnknownLocalUser,
-            Resolution::Remote => RecipientClass::Remote,
-        }
+        self.0.classify(address)
     }
 
     fn may_send_as(&self, account: &str, mail_from: &str) -> bool {
-        self.0.may_send_as(account, mail_from)
+        self.0.directory().may_send_as(account, mail_from)
     }
 }
 
@@ -44,8 +35,20 @@ impl Backend for StoreBackend {
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
-        let plan =
-            super::fan_out::plan(&message, &self.accounts.directory, self.accounts.inboxes())?;
+        let recipients = message
+            .recipients
+            .iter()
+            .map(|r| (r.address.as_str(), &r.class));
+        let plan = self
+            .accounts
+            .router
+            .plan(&message.mail_from, recipients)
+            .map_err(|e| DeliveryError(e.to_string()))?;
+        let account_id = message
+            .auth_user
+            .as_deref()
+            .and_then(|user| self.accounts.router.account(user))
+            .map(|a| a.id);
         let envelope = Envelope {
             mail_from: message.mail_from.clone(),
             rcpt_to: message
@@ -63,14 +66,19 @@ impl Backend for StoreBackend {
             queue_id: Some(message.queue_id.clone()),
             received_at: message.received_at.timestamp(),
         };
+        let submission = Submission {
+            raw: message.data,
+            envelope,
+            local: plan.local,
+            relay: plan.relay,
+            refused: plan.refused,
+            source: "smtp".into(),
+            account_id,
+            ..Submission::default()
+        };
         self.accounts
             .store
-            .accept_inbound(Inbound {
-                raw: message.data,
-                envelope,
-                local: plan.local,
-                relay: plan.relay,
-            })
+            .submit(submission)
             .await
             .map(|_| ())
             .map_err(|e| DeliveryError(e.to_string()))

@@ -47,16 +47,20 @@ pub struct DsnContext<'a> {
     pub original: &'a [u8],
 }
 
-/// Build the report as CRLF bytes.
+/// Build the report as CRLF bytes: one report for every recipient given, each part
+/// declaring its transfer encoding (8bit only where the text needs it, RFC 6152).
 pub fn build(ctx: &DsnContext<'_>, recipients: &[DsnRecipient]) -> Vec<u8> {
     let delayed = recipients.iter().all(|r| r.action == DsnAction::Delayed);
     let boundary = format!("=_postie_dsn_{}_{}", ctx.now, rand::random::<u32>());
-    let date = rfc2822(ctx.now);
     let subject = if delayed {
         "Delayed Mail (still being retried)"
     } else {
         "Undelivered Mail Returned to Sender"
     };
+    let human = human_text(ctx, recipients, delayed);
+    let status = delivery_status(ctx, recipients);
+    let headers = header_section(ctx.original);
+    let top_8bit = !(human.is_ascii() && status.is_ascii() && headers.is_ascii());
     let mut out = String::new();
     let _ = write!(
         out,
@@ -69,26 +73,53 @@ pub fn build(ctx: &DsnContext<'_>, recipients: &[DsnRecipient]) -> Vec<u8> {
          MIME-Version: 1.0\r\n\
          Content-Type: multipart/report; report-type=delivery-status;\r\n\
          \tboundary=\"{boundary}\"\r\n\
+         Content-Transfer-Encoding: {top}\r\n\
          \r\n\
          This is a MIME-encapsulated delivery status notification.\r\n\
          \r\n--{boundary}\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\
+         Content-Transfer-Encoding: {human_cte}\r\n\
          \r\n",
         mta = ctx.reporting_mta,
         to = ctx.to,
+        date = rfc2822(ctx.now),
         now = ctx.now,
         rand = rand::random::<u32>(),
+        top = cte(!top_8bit),
+        human_cte = cte(human.is_ascii()),
     );
-    out.push_str(&human_text(ctx, recipients, delayed));
+    out.push_str(&human);
     let _ = write!(
         out,
         "\r\n--{boundary}\r\n\
          Content-Type: message/delivery-status\r\n\
-         \r\n\
-         Reporting-MTA: dns; {mta}\r\n\
-         Arrival-Date: {arrival}\r\n",
-        mta = ctx.reporting_mta,
-        arrival = rfc2822(ctx.arrival),
+         Content-Transfer-Encoding: {}\r\n\
+         \r\n",
+        cte(status.is_ascii())
+    );
+    out.push_str(&status);
+    let _ = write!(
+        out,
+        "\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\
+         Content-Transfer-Encoding: {}\r\n\r\n",
+        cte(headers.is_ascii())
+    );
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(headers);
+    bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    crate::mail::canonical_crlf(&bytes)
+}
+
+fn cte(ascii: bool) -> &'static str {
+    if ascii { "7bit" } else { "8bit" }
+}
+
+/// The machine-readable part (RFC 3464 §2.2 and §2.3), per-message then per-recipient.
+fn delivery_status(ctx: &DsnContext<'_>, recipients: &[DsnRecipient]) -> String {
+    let mut out = format!(
+        "Reporting-MTA: dns; {}\r\nArrival-Date: {}\r\n",
+        ctx.reporting_mta,
+        rfc2822(ctx.arrival)
     );
     for r in recipients {
         let _ = write!(
@@ -108,14 +139,7 @@ pub fn build(ctx: &DsnContext<'_>, recipients: &[DsnRecipient]) -> Vec<u8> {
             let _ = write!(out, "Last-Attempt-Date: {}\r\n", rfc2822(ctx.now));
         }
     }
-    let _ = write!(
-        out,
-        "\r\n--{boundary}\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-    );
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(header_section(ctx.original));
-    bytes.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    crate::mail::canonical_crlf(&bytes)
+    out
 }
 
 fn human_text(ctx: &DsnContext<'_>, recipients: &[DsnRecipient], delayed: bool) -> String {

@@ -2,15 +2,17 @@
 //! bounded concurrency (globally and per destination) over reused connections, and commits
 //! each message's outcomes, attempt log and DSNs in one write.
 
+mod notices;
 mod outcome;
 
+use super::OutboundError;
 use super::mx::{self, Destination};
 use super::reply::Failure;
 use super::schedule::{Clock, Schedule, SystemClock};
 use super::transport::{self, RcptResult, Session, SmarthostParams};
-use super::{LocalSenders, OutboundError};
 use crate::config::{OutboundConfig, OutboundMode};
 use crate::dns::Dns;
+use crate::routing::Router;
 use crate::store::{ClaimedRecipient, Store, StoreEvent};
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddr;
@@ -34,6 +36,8 @@ pub struct PassReport {
     pub delivered: usize,
     pub deferred: usize,
     pub bounced: usize,
+    /// Delivery status notifications filed (one per message per pass).
+    pub notices: usize,
     /// The first failure to record an outcome (its recipients return when the lease ends).
     pub failed: Option<String>,
 }
@@ -74,7 +78,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     hostname: String,
     helo: String,
-    local: LocalSenders,
+    router: Arc<Router>,
     connections: Arc<Semaphore>,
     password: Mutex<Option<String>>,
 }
@@ -92,9 +96,9 @@ impl Runner {
         dns: Dns,
         config: OutboundConfig,
         hostname: String,
-        local: LocalSenders,
+        router: Arc<Router>,
     ) -> Self {
-        Self::with_clock(store, dns, config, hostname, local, Arc::new(SystemClock))
+        Self::with_clock(store, dns, config, hostname, router, Arc::new(SystemClock))
     }
 
     /// As [`Runner::new`] with an injected clock (tests advance it instead of sleeping).
@@ -103,7 +107,7 @@ impl Runner {
         dns: Dns,
         config: OutboundConfig,
         hostname: String,
-        local: LocalSenders,
+        router: Arc<Router>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let helo = config.helo_name.clone().unwrap_or_else(|| hostname.clone());
@@ -117,13 +121,14 @@ impl Runner {
                 clock,
                 hostname,
                 helo,
-                local,
+                router,
                 password: Mutex::new(None),
             }),
         }
     }
 
-    /// Deliver everything due now; returns when every claimed recipient has an outcome.
+    /// Deliver everything due now, then write the notices owed; returns when every claimed
+    /// recipient has an outcome and every owed notice is filed.
     pub async fn run_once(&self) -> Result<PassReport, OutboundError> {
         let mut report = PassReport::default();
         loop {
@@ -131,6 +136,7 @@ impl Runner {
             let lease = now + self.lease_secs();
             let claimed = self.inner.store.claim_due(now, lease, CLAIM_BATCH).await?;
             if claimed.is_empty() {
+                report.notices = self.send_notices().await?;
                 return Ok(report);
             }
             report.claimed += claimed.len();

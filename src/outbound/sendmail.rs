@@ -1,6 +1,6 @@
 //! `sendmail`-compatible submission, the pure part: read the message the way sendmail does
 //! (a lone "." ends input unless `-i`), take recipients from the header with `-t`, drop Bcc,
-//! and add From/Date/Message-ID when missing. The CLI queues the result.
+//! and add From/Date/Message-ID when missing. The CLI routes and commits the result.
 
 /// The options that shape the submission.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -15,8 +15,8 @@ pub struct SendmailOptions {
     pub full_name: Option<String>,
     /// Recipients given as arguments.
     pub recipients: Vec<String>,
-    /// The host name for Message-IDs.
-    pub hostname: String,
+    /// The domain of a Message-ID postie adds ([`crate::routing::message_id_domain`]).
+    pub message_id_domain: String,
     /// Unix seconds for the Date header.
     pub now: i64,
 }
@@ -81,13 +81,8 @@ pub fn prepare(input: &[u8], opts: &SendmailOptions) -> Result<Submission, Sendm
         out.extend_from_slice(format!("Date: {date}\r\n").as_bytes());
     }
     if !has("Message-ID") {
-        let id = format!(
-            "Message-ID: <{}.{:08x}@{}>\r\n",
-            opts.now,
-            rand::random::<u32>(),
-            opts.hostname
-        );
-        out.extend_from_slice(id.as_bytes());
+        let id = crate::routing::message_id(&opts.message_id_domain, opts.now, rand::random());
+        out.extend_from_slice(format!("Message-ID: {id}\r\n").as_bytes());
     }
     out.extend_from_slice(&strip_bcc(header));
     out.extend_from_slice(body);
@@ -161,19 +156,23 @@ fn strip_bcc(header: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Addresses in an address-list header value.
+/// Envelope recipients in an address-list header value. A bare login name (`To: root`,
+/// mailx's `To: me`) is kept as it is: the router qualifies it with the local domain.
 fn addresses(value: &str) -> Vec<String> {
-    let Ok(list) = mailparse::addrparse(value) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for entry in list.iter() {
-        match entry {
-            mailparse::MailAddr::Single(s) => out.push(s.addr.clone()),
-            mailparse::MailAddr::Group(g) => out.extend(g.addrs.iter().map(|s| s.addr.clone())),
-        }
-    }
-    out
+    crate::mail::summary::parse_address_list(value)
+        .into_iter()
+        .filter_map(|m| {
+            if !m.addr.is_empty() {
+                return Some(m.addr);
+            }
+            let name = m.name?;
+            let bare = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
+            bare.then_some(name)
+        })
+        .collect()
 }
 
 fn quote_name(name: &str) -> String {

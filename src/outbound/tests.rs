@@ -138,7 +138,7 @@ fn dsn_is_a_multipart_report_with_status_fields_and_only_the_original_headers() 
 fn opts() -> SendmailOptions {
     SendmailOptions {
         sender: "me@home.test".into(),
-        hostname: "home.test".into(),
+        message_id_domain: "home.test".into(),
         now: 0,
         ..SendmailOptions::default()
     }

@@ -6,8 +6,8 @@
 //! [`Store::release_leases`] (run when the runner starts) or their expiry returns to the
 //! queue: delivery is at-least-once, never silently dropped.
 
-use super::types::{AccountId, Flags, MailboxId, QueueRef, RecipientState};
-use super::{Store, StoreError, StoreEvent, now, ops};
+use super::types::{AccountId, QueueRef, RecipientState};
+use super::{Store, StoreError, StoreEvent, now};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -91,22 +91,61 @@ pub struct AttemptOutcome {
     pub next: NextState,
     /// Final status for the DSN and listings, e.g. `5.1.1`.
     pub status: Option<String>,
+    /// The sender is owed a notice about this recipient (none for the null sender).
+    pub notice: Option<NoticeNote>,
 }
 
-/// A delivery status notification produced by the runner, committed with the outcomes.
+/// What a delivery status notification will say about one recipient (RFC 3464 §2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
+pub struct NoticeNote {
+    pub action: NoticeAction,
+    /// The host that answered, for `Remote-MTA`.
+    pub remote_mta: Option<String>,
+    /// The reply or explanation, for `Diagnostic-Code`.
+    pub diagnostic: String,
+}
+
+/// The `Action` of a notice: given up, or still trying (RFC 3464 §2.3.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeAction {
+    Failed,
+    Delayed,
+}
+
+impl NoticeAction {
+    fn as_db(self) -> &'static str {
+        match self {
+            Self::Failed => "failed",
+            Self::Delayed => "delayed",
+        }
+    }
+}
+
+/// A queued message whose sender is owed a notice, with every recipient it covers: one
+/// report per message, however many recipients failed in a pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingNotice {
+    pub queue_id: i64,
+    /// The original envelope sender, who receives the notice.
+    pub mail_from: String,
+    pub account_id: Option<AccountId>,
+    /// When the original was queued.
+    pub created_at: i64,
+    /// The original message (the notice returns its header section).
     pub raw: Vec<u8>,
-    pub to: NoticeTarget,
-    /// Recipients whose delay has now been reported (so it is reported once).
-    pub delay_reported: Vec<i64>,
+    pub recipients: Vec<NoticeRecipient>,
 }
 
-/// Where a notice goes: a local Inbox, or back out to a remote sender with `<>`.
+/// One recipient of a [`PendingNotice`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoticeTarget {
-    Mailbox(MailboxId),
-    Remote(String),
+pub struct NoticeRecipient {
+    pub recipient_id: i64,
+    pub rcpt: String,
+    pub action: NoticeAction,
+    /// Enhanced status code, e.g. `5.1.1`.
+    pub status: String,
+    pub remote_mta: Option<String>,
+    pub diagnostic: Option<String>,
 }
 
 const ACTIVE: &str = "('queued', 'deferred')";
@@ -168,77 +207,23 @@ impl Store {
         .await
     }
 
-    /// Log attempts, move recipients to their next state, release their leases and commit
-    /// any notices (DSNs), all in one durable write.
-    pub async fn record_attempts(
-        &self,
-        outcomes: Vec<AttemptOutcome>,
-        notices: Vec<Notice>,
-    ) -> Result<(), StoreError> {
-        let prepared: Vec<(ops::Prepared, NoticeTarget, Vec<i64>)> =
-            tokio::task::spawn_blocking(move || {
-                notices
-                    .into_iter()
-                    .map(|n| (super::prepare(&n.raw), n.to, n.delay_reported))
-                    .collect()
-            })
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let now = now();
-        let added = self
-            .write(move |c| {
-                for o in &outcomes {
-                    record_outcome(c, o)?;
-                }
-                let mut added = Vec::new();
-                for (p, to, delay_reported) in &prepared {
-                    for id in delay_reported {
-                        c.execute(
-                            "UPDATE queue_recipients SET delay_notified = 1 WHERE id = ?1",
-                            [id],
-                        )?;
-                    }
-                    match to {
-                        NoticeTarget::Mailbox(mailbox) => {
-                            let at = now;
-                            let i = ops::insert_message(
-                                c,
-                                *mailbox,
-                                p,
-                                Flags::empty(),
-                                at,
-                                None,
-                                false,
-                            )?;
-                            added.push((i, p.summary.from_addr.clone(), p.summary.subject.clone()));
-                        }
-                        NoticeTarget::Remote(rcpt) => {
-                            let recipients = [rcpt.clone()];
-                            let entry = ops::Enqueue {
-                                mail_from: "",
-                                raw: &p.raw,
-                                subject: Some(&p.summary.subject),
-                                source: "dsn",
-                                account_id: None,
-                                recipients: &recipients,
-                            };
-                            ops::enqueue(c, &entry, now)?;
-                        }
-                    }
-                }
-                Ok(added)
-            })
-            .await?;
-        for (i, from, subject) in added {
-            self.announce(StoreEvent::MessageAdded {
-                id: i.id,
-                mailbox_id: i.mailbox_id,
-                from,
-                subject,
-            });
-        }
+    /// Log attempts, move recipients to their next state, release their leases and mark
+    /// the notices owed, all in one durable write.
+    pub async fn record_attempts(&self, outcomes: Vec<AttemptOutcome>) -> Result<(), StoreError> {
+        self.write(move |c| {
+            for o in &outcomes {
+                record_outcome(c, o)?;
+            }
+            Ok(())
+        })
+        .await?;
         self.announce(StoreEvent::QueueChanged);
         Ok(())
+    }
+
+    /// Queued messages whose senders are owed a notice, oldest first, at most `limit`.
+    pub async fn pending_notices(&self, limit: usize) -> Result<Vec<PendingNotice>, StoreError> {
+        self.read(move |c| pending_notices(c, limit)).await
     }
 
     /// Every attempt logged for a queued message (or one recipient of it), oldest first.
@@ -401,7 +386,11 @@ fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> 
                 ELSE ?2 END,
             next_attempt_at = coalesce(?3, next_attempt_at), schedule_step = schedule_step + ?4,
             attempts = attempts + 1, last_reply = ?5, status = coalesce(?6, status),
-            lease_until = NULL, updated_at = ?7
+            lease_until = NULL, updated_at = ?7,
+            notice = CASE WHEN ?2 = 'delivered' THEN NULL ELSE coalesce(?8, notice) END,
+            notice_mta = coalesce(?9, notice_mta),
+            notice_diagnostic = coalesce(?10, notice_diagnostic),
+            delay_notified = delay_notified OR ?8 IS 'delayed'
          WHERE id = ?1",
         params![
             o.recipient_id,
@@ -410,10 +399,56 @@ fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> 
             step,
             summary,
             o.status,
-            o.at
+            o.at,
+            o.notice.as_ref().map(|n| n.action.as_db()),
+            o.notice.as_ref().and_then(|n| n.remote_mta.clone()),
+            o.notice.as_ref().map(|n| n.diagnostic.clone()),
         ],
     )?;
     Ok(())
+}
+
+fn pending_notices(c: &Connection, limit: usize) -> Result<Vec<PendingNotice>, StoreError> {
+    let mut messages = c.prepare_cached(
+        "SELECT q.id, q.mail_from, q.account_id, q.created_at, q.raw FROM queue_messages q
+         WHERE q.id IN (SELECT DISTINCT queue_id FROM queue_recipients
+                        WHERE notice IS NOT NULL ORDER BY queue_id LIMIT ?1)
+         ORDER BY q.id",
+    )?;
+    let mut recipients = c.prepare_cached(
+        "SELECT id, rcpt, notice, coalesce(status, ''), notice_mta, notice_diagnostic
+         FROM queue_recipients WHERE queue_id = ?1 AND notice IS NOT NULL ORDER BY id",
+    )?;
+    let rows = messages.query_map([limit as i64], |r| {
+        Ok(PendingNotice {
+            queue_id: r.get(0)?,
+            mail_from: r.get(1)?,
+            account_id: r.get(2)?,
+            created_at: r.get(3)?,
+            raw: r.get(4)?,
+            recipients: Vec::new(),
+        })
+    })?;
+    let mut out: Vec<PendingNotice> = rows.collect::<Result<_, _>>()?;
+    for notice in &mut out {
+        let rows = recipients.query_map([notice.queue_id], |r| {
+            let action: String = r.get(2)?;
+            Ok(NoticeRecipient {
+                recipient_id: r.get(0)?,
+                rcpt: r.get(1)?,
+                action: if action == "delayed" {
+                    NoticeAction::Delayed
+                } else {
+                    NoticeAction::Failed
+                },
+                status: r.get(3)?,
+                remote_mta: r.get(4)?,
+                diagnostic: r.get(5)?,
+            })
+        })?;
+        notice.recipients = rows.collect::<Result<_, _>>()?;
+    }
+    Ok(out)
 }
 
 /// `code enhanced text` as one line for listings.

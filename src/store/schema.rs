@@ -29,6 +29,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V2)],
     &[Step::Sql(V3)],
     &[Step::Sql(V4), Step::Code(backfill_addresses)],
+    &[Step::Sql(V5)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -232,6 +233,15 @@ CREATE TABLE addresses (
     PRIMARY KEY (account_id, address)
 ) WITHOUT ROWID;
 CREATE INDEX addresses_by_use ON addresses (account_id, seen DESC, last_seen DESC);
+"#;
+
+/// v5: delivery status notices awaiting their one report per message: the action
+/// (`failed` or `delayed`), the remote MTA and the diagnostic to report.
+const V5: &str = r#"
+ALTER TABLE queue_recipients ADD COLUMN notice TEXT;
+ALTER TABLE queue_recipients ADD COLUMN notice_mta TEXT;
+ALTER TABLE queue_recipients ADD COLUMN notice_diagnostic TEXT;
+CREATE INDEX queue_recipients_by_notice ON queue_recipients (queue_id) WHERE notice IS NOT NULL;
 "#;
 
 /// The schema version this code writes.

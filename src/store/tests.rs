@@ -307,7 +307,7 @@ async fn search_combines_full_text_and_filters() {
 }
 
 #[tokio::test]
-async fn accepted_inbound_delivers_locally_and_queues_relay_in_one_write() {
+async fn a_submission_delivers_locally_and_queues_relay_in_one_write() {
     let (_dir, store) = temp_store();
     let (_, inbox) = inbox(&store).await;
     let mut events = store.subscribe();
@@ -321,14 +321,17 @@ async fn accepted_inbound_delivers_locally_and_queues_relay_in_one_write() {
     };
     let raw = crate::mail::canonical_crlf(&message("Hi", "in@x", ""));
     let done = store
-        .accept_inbound(Inbound {
+        .submit(Submission {
             raw: raw.clone(),
             envelope: envelope.clone(),
             local: vec![inbox.into()],
             relay: vec![RelayCopy::plain(vec!["dave@remote.example".into()])],
+            source: "smtp".into(),
+            ..Submission::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     assert_eq!(done.len(), 1);
     assert_eq!(store.envelope(done[0].id).await.unwrap().unwrap(), envelope);
     let queue = store.queue().await.unwrap();
@@ -362,7 +365,7 @@ async fn inbound_copies_get_their_own_prepended_trace_lines() {
     let (_, inbox) = inbox(&store).await;
     let raw = crate::mail::canonical_crlf(&message("Hi", "trace@x", ""));
     let done = store
-        .accept_inbound(Inbound {
+        .submit(Submission {
             raw: raw.clone(),
             envelope: Envelope::default(),
             local: vec![LocalCopy {
@@ -376,9 +379,11 @@ async fn inbound_copies_get_their_own_prepended_trace_lines() {
                     recipients: vec!["old@new.example".into()],
                 },
             ],
+            ..Submission::default()
         })
         .await
-        .unwrap();
+        .unwrap()
+        .local;
     let stored = store.raw(done[0].id).await.unwrap().unwrap();
     assert!(stored.starts_with(b"Return-Path: <>\r\nDelivered-To: alice@example.org\r\nFrom:"));
     let queue = store.queue().await.unwrap();

@@ -16,6 +16,8 @@ impl Flags {
     pub const FLAGGED: Flags = Flags(4);
     pub const DRAFT: Flags = Flags(8);
     pub const DELETED: Flags = Flags(16);
+    /// `$Forwarded` (RFC 5788): the message was forwarded from here.
+    pub const FORWARDED: Flags = Flags(32);
 
     pub const fn empty() -> Self {
         Flags(0)
@@ -30,7 +32,8 @@ impl Flags {
         Flags(self.0 & !other.0)
     }
 
-    /// Compact letters for listings: `S`een, `A`nswered, `F`lagged, `D`raft, `T`rashed.
+    /// Compact letters for listings: `S`een, `A`nswered, `F`lagged, `D`raft, `T`rashed,
+    /// `P`assed (forwarded), as Maildir names them.
     pub fn letters(self) -> String {
         [
             (Self::SEEN, 'S'),
@@ -38,6 +41,7 @@ impl Flags {
             (Self::FLAGGED, 'F'),
             (Self::DRAFT, 'D'),
             (Self::DELETED, 'T'),
+            (Self::FORWARDED, 'P'),
         ]
         .iter()
         .filter(|(f, _)| self.contains(*f))
@@ -160,18 +164,6 @@ pub struct Inserted {
     pub uid: u32,
     /// True when an identical message was already in the account (import dedupe).
     pub duplicate: bool,
-}
-
-/// A message accepted by SMTP: local deliveries and relayed recipients, committed together.
-#[derive(Debug, Clone)]
-pub struct Inbound {
-    /// CRLF bytes with the Received header already prepended.
-    pub raw: Vec<u8>,
-    pub envelope: Envelope,
-    /// Inboxes to deliver to (one copy each).
-    pub local: Vec<LocalCopy>,
-    /// Remote recipients to queue for outbound delivery, one queue entry per group.
-    pub relay: Vec<RelayCopy>,
 }
 
 /// One Inbox's copy of an inbound message and the trace lines put above it (RFC 5321 §4.4:

@@ -250,8 +250,12 @@ pub enum Outcome {
     },
     Addresses(Vec<String>),
     PathCandidates(Vec<String>),
+    /// A message was submitted: filed in `local` Inboxes here, queued as `queue_id` for the
+    /// rest; `refused` recipients (no such local user) get the sender a bounce.
     Sent {
-        queue_id: i64,
+        queue_id: Option<i64>,
+        local: usize,
+        refused: Vec<String>,
     },
     DraftSaved(MessageId),
     /// A change went through; say so in the status line.

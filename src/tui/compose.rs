@@ -38,6 +38,8 @@ pub struct Draft {
     pub replying_to: Option<MessageId>,
     /// A stored message attached whole (forward as attachment).
     pub forward_of: Option<MessageId>,
+    /// The message forwarded (flagged Forwarded once sent).
+    pub forwarding: Option<MessageId>,
     /// The saved draft this edit replaces.
     pub draft_id: Option<MessageId>,
 }
@@ -194,6 +196,7 @@ pub fn forward(doc: &ReaderDoc, as_attachment: bool, from: &str, sig: Option<&st
         subject: forward_subject(&doc.subject),
         body: with_signature(body, sig),
         forward_of: as_attachment.then_some(doc.id),
+        forwarding: Some(doc.id),
         ..Draft::default()
     }
 }
@@ -323,13 +326,6 @@ fn placeholder_envelope(from: &str) -> Result<lettre::address::Envelope, Compose
 
 fn build(e: impl std::fmt::Display) -> ComposeError {
     ComposeError::Build(e.to_string())
-}
-
-/// A Message-ID for mail from `from`: `<unix.random@domain>`.
-pub fn new_message_id(from: &str, now: i64, random: u64) -> String {
-    let addr = bare_address(from);
-    let domain = addr.rsplit_once('@').map(|(_, d)| d).unwrap_or("localhost");
-    format!("<{now}.{random:016x}@{domain}>")
 }
 
 /// Guess a MIME type from a file name for attachments.

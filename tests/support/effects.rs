@@ -3,9 +3,11 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
-use postie::config::AccountConfig;
+use postie::config::{AccountConfig, Config};
+use postie::routing::Router;
 use postie::store::{Flags, Mailbox, NewMessage, Role, Store};
 use postie::tui::effects::Runner;
+use std::sync::Arc;
 
 pub struct Fixture {
     pub _dir: tempfile::TempDir,
@@ -17,16 +19,23 @@ pub struct Fixture {
 pub async fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("t.db")).unwrap();
-    let account = store.ensure_account("alice", None).await.unwrap();
+    let alice = AccountConfig {
+        name: "alice".into(),
+        addresses: vec!["alice@localhost".into()],
+        ..AccountConfig::default()
+    };
+    let config = Config {
+        accounts: vec![alice.clone()],
+        ..Config::default()
+    };
+    let router = Arc::new(Router::load(&store, &config).await.unwrap());
+    let account = router.account("alice").unwrap().id;
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let runner = Runner {
         store: store.clone(),
+        router,
         account_id: account,
-        account: AccountConfig {
-            name: "alice".into(),
-            addresses: vec!["alice@localhost".into()],
-            ..AccountConfig::default()
-        },
+        account: alice,
         tx,
         config_file: dir.path().join("config.toml"),
         data_dir: dir.path().to_path_buf(),

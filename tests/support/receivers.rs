@@ -3,11 +3,11 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
-use postie::config::{Config, Directory, Paths};
+use postie::config::{Config, Paths};
 use postie::node::Node;
-use postie::outbound::{LocalSenders, ManualClock, Runner};
+use postie::outbound::{ManualClock, Runner};
+use postie::routing::Router;
 use postie::store::{Role, Store};
-use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -147,17 +147,15 @@ impl Sender {
     ) -> Self {
         let home = tempfile::tempdir().unwrap();
         let store = Store::open(&home.path().join("postie.db")).unwrap();
-        let accounts = vec![postie::config::AccountConfig {
-            name: "me".into(),
-            addresses: vec!["me@home.test".into()],
+        let config = Config {
+            accounts: vec![postie::config::AccountConfig {
+                name: "me".into(),
+                addresses: vec!["me@home.test".into()],
+                ..Default::default()
+            }],
             ..Default::default()
-        }];
-        let id = store.ensure_account("me", None).await.unwrap();
-        let inbox = store.mailbox_by_role(id, Role::Inbox).await.unwrap();
-        let local = LocalSenders {
-            directory: Arc::new(Directory::new(&accounts)),
-            inboxes: Arc::new(HashMap::from([("me".to_string(), inbox.id)])),
         };
+        let router = Arc::new(Router::load(&store, &config).await.unwrap());
         // Ahead of the store's real clock, so what is queued now is due for the runner.
         let clock = Arc::new(ManualClock::new(chrono::Utc::now().timestamp() + 5));
         let dns = postie::dns::Dns::new(&dns).unwrap();
@@ -166,7 +164,7 @@ impl Sender {
             dns,
             outbound,
             "out.home.test".into(),
-            local,
+            router,
             clock.clone(),
         );
         Self {

@@ -1,13 +1,13 @@
 //! Turning a transaction's per-recipient results into outcomes (delivered, deferred on the
-//! schedule, bounced) and DSNs (failures, one delay notice), committed in one store write.
+//! schedule, bounced), with the notices owed to the sender marked in the same store write;
+//! the notice pass ([`super::notices`]) writes one report per message from those marks.
 
-use super::super::dsn::{self, DsnAction, DsnContext, DsnRecipient};
 use super::{Job, PassReport, RcptResult, Runner};
 use crate::outbound::OutboundError;
-use crate::store::{AttemptLog, AttemptOutcome, NextState, Notice};
+use crate::store::{AttemptLog, AttemptOutcome, NextState, NoticeAction, NoticeNote};
 
 impl Runner {
-    /// Turn one transaction's results into outcomes and notices and commit them.
+    /// Turn one transaction's results into outcomes (and owed notices) and commit them.
     pub(super) async fn finish(
         &self,
         job: &Job,
@@ -19,9 +19,10 @@ impl Runner {
         let (host, ip, tls) = session.unwrap_or((String::new(), None, false));
         let host = (!host.is_empty()).then_some(host);
         let mut outcomes = Vec::new();
-        let mut failed = Vec::new();
-        let mut delayed = Vec::new();
         for (r, result) in job.recipients.iter().zip(results) {
+            // A bounce is never bounced: the null sender is owed no notice.
+            let owed = !r.mail_from.is_empty();
+            let mut notice = None;
             let mut log = AttemptLog {
                 host: host.clone(),
                 ip: ip.clone(),
@@ -60,31 +61,24 @@ impl Runner {
                         None if expired => format!("giving up: {}", f.text),
                         None => f.text.clone(),
                     };
-                    let entry = DsnRecipient {
-                        rcpt: r.rcpt.clone(),
-                        action: DsnAction::Failed,
-                        status: status.clone(),
-                        remote_mta: host.clone(),
-                        diagnostic: Some(diagnostic),
-                    };
-                    match next {
+                    let action = match next {
                         NextState::Bounced => {
                             report.bounced += 1;
-                            failed.push(entry);
+                            Some(NoticeAction::Failed)
                         }
                         _ => {
                             report.deferred += 1;
-                            if self.inner.schedule.delay_notice_due(r, now) {
-                                delayed.push((
-                                    r.recipient_id,
-                                    DsnRecipient {
-                                        action: DsnAction::Delayed,
-                                        ..entry
-                                    },
-                                ));
-                            }
+                            self.inner
+                                .schedule
+                                .delay_notice_due(r, now)
+                                .then_some(NoticeAction::Delayed)
                         }
-                    }
+                    };
+                    notice = action.filter(|_| owed).map(|action| NoticeNote {
+                        action,
+                        remote_mta: host.clone(),
+                        diagnostic,
+                    });
                     (next, Some(status))
                 }
             };
@@ -94,56 +88,10 @@ impl Runner {
                 log,
                 next,
                 status,
+                notice,
             });
         }
-        let notices = self.notices(job, failed, delayed, now).await?;
-        self.inner.store.record_attempts(outcomes, notices).await?;
+        self.inner.store.record_attempts(outcomes).await?;
         Ok(())
-    }
-
-    /// DSNs for this job: none for the null sender (never bounce a bounce).
-    async fn notices(
-        &self,
-        job: &Job,
-        failed: Vec<DsnRecipient>,
-        delayed: Vec<(i64, DsnRecipient)>,
-        now: i64,
-    ) -> Result<Vec<Notice>, OutboundError> {
-        let Some(first) = job.recipients.first() else {
-            return Ok(Vec::new());
-        };
-        if first.mail_from.is_empty() || (failed.is_empty() && delayed.is_empty()) {
-            return Ok(Vec::new());
-        }
-        let message = self.inner.store.queued_message(job.queue_id).await?;
-        let target = self
-            .inner
-            .local
-            .notice_target(&self.inner.store, &message.mail_from, message.account_id)
-            .await;
-        let ctx = DsnContext {
-            reporting_mta: &self.inner.hostname,
-            to: &message.mail_from,
-            arrival: message.created_at,
-            now,
-            original: &message.raw,
-        };
-        let mut notices = Vec::new();
-        if !failed.is_empty() {
-            notices.push(Notice {
-                raw: dsn::build(&ctx, &failed),
-                to: target.clone(),
-                delay_reported: Vec::new(),
-            });
-        }
-        if !delayed.is_empty() {
-            let (ids, entries): (Vec<i64>, Vec<DsnRecipient>) = delayed.into_iter().unzip();
-            notices.push(Notice {
-                raw: dsn::build(&ctx, &entries),
-                to: target,
-                delay_reported: ids,
-            });
-        }
-        Ok(notices)
     }
 }

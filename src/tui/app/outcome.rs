@@ -142,9 +142,33 @@ impl App {
             }
             Outcome::Addresses(a) => self.addresses = a,
             Outcome::PathCandidates(found) => self.on_candidates(found),
-            Outcome::Sent { queue_id } => self.say(format!(
-                "queued for delivery (#{queue_id}); a copy is in Sent"
-            )),
+            Outcome::Sent {
+                queue_id,
+                local,
+                refused,
+            } => {
+                let mut parts = Vec::new();
+                if local > 0 {
+                    parts.push(format!("delivered to {local} local mailbox(es)"));
+                }
+                match queue_id {
+                    Some(id) if refused.is_empty() || parts.is_empty() => {
+                        parts.push(format!("queued for delivery (#{id})"))
+                    }
+                    Some(id) => parts.push(format!("the rest queued (#{id})")),
+                    None => {}
+                }
+                parts.push("a copy is in Sent".into());
+                if refused.is_empty() {
+                    self.say(parts.join("; "));
+                } else {
+                    self.fail(format!(
+                        "no such local user: {} (bounced); {}",
+                        refused.join(", "),
+                        parts.join("; ")
+                    ));
+                }
+            }
             Outcome::DraftSaved(id) => {
                 if let Some(c) = self.compose.as_mut() {
                     c.draft.draft_id = Some(id);

@@ -2,6 +2,7 @@
 
 use super::{Effect, QueueOp};
 use crate::config::AccountConfig;
+use crate::routing::{LocalMessage, Router, effective_uid, message_id, message_id_domain};
 use crate::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store, StoreError};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::compose::{self, AttachmentData, Draft};
@@ -13,6 +14,8 @@ use tokio::sync::mpsc::UnboundedSender;
 #[derive(Clone)]
 pub struct Runner {
     pub store: Store,
+    /// Where sent mail goes (the node's own router, or one built for an attached TUI).
+    pub router: std::sync::Arc<Router>,
     pub account_id: AccountId,
     pub account: AccountConfig,
     pub tx: UnboundedSender<Action>,
@@ -228,44 +231,62 @@ impl Runner {
         Ok(out)
     }
 
+    /// A Message-ID on the node's fully qualified name, else the sender's domain.
+    fn new_message_id(&self, from: &str, now: i64) -> String {
+        let domain = message_id_domain(self.router.hostname(), &compose::bare_address(from));
+        message_id(&domain, now, rand::random())
+    }
+
+    /// Build the message and submit it in one durable write: routed recipients (a local
+    /// address is filed in its Inbox at once), the Sent copy, the draft it replaces and the
+    /// Answered/Forwarded flag on the original.
     async fn send(&self, draft: Draft) -> Result<Outcome, String> {
         let attachments = self.attachments(&draft).await?;
-        let now = chrono::Utc::now().timestamp();
-        let msg_id = compose::new_message_id(&draft.from, now, rand::random());
+        let now = chrono::Local::now().fixed_offset();
+        let msg_id = self.new_message_id(&draft.from, now.timestamp());
         let (raw, recipients) = compose::build_message(&draft, attachments, &msg_id, false)
             .map_err(|e| e.to_string())?;
-        let mail_from = compose::bare_address(&draft.from);
-        let s = &self.store;
-        let queue_id = s
-            .enqueue(&mail_from, &raw, recipients, "tui", Some(self.account_id))
-            .await
-            .map_err(|e| e.to_string())?;
-        let sent = s
+        let sent = self
+            .store
             .mailbox_by_role(self.account_id, Role::Sent)
             .await
             .map_err(|e| e.to_string())?;
-        let copy = NewMessage {
-            mailbox_id: sent.id,
-            raw,
-            flags: Flags::SEEN,
-            received_at: now,
-            envelope: None,
+        let flag = match (draft.replying_to, draft.forwarding) {
+            (Some(id), _) => Some((id, Flags::ANSWERED)),
+            (None, Some(id)) => Some((id, Flags::FORWARDED)),
+            (None, None) => None,
         };
-        s.insert(copy, false).await.map_err(|e| e.to_string())?;
-        if let Some(id) = draft.draft_id {
-            s.expunge(vec![id]).await.map_err(|e| e.to_string())?;
-        }
-        if let Some(id) = draft.replying_to {
-            s.update_flags(vec![id], Flags::ANSWERED, Flags::empty())
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        Ok(Outcome::Sent { queue_id })
+        let submission = self
+            .router
+            .local_submission(LocalMessage {
+                mail_from: compose::bare_address(&draft.from),
+                recipients,
+                raw,
+                source: "tui",
+                userid: Some(effective_uid()),
+                account_id: Some(self.account_id),
+                sent_copy: Some(sent.id),
+                replaces_draft: draft.draft_id,
+                flag,
+                now,
+            })
+            .map_err(|e| e.to_string())?;
+        let refused: Vec<String> = submission.refused.iter().map(|r| r.rcpt.clone()).collect();
+        let done = self
+            .store
+            .submit(submission)
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Outcome::Sent {
+            queue_id: done.queue_id,
+            local: done.local.len(),
+            refused,
+        })
     }
 
     async fn save_draft(&self, draft: Draft) -> Result<Outcome, String> {
         let now = chrono::Utc::now().timestamp();
-        let msg_id = compose::new_message_id(&draft.from, now, rand::random());
+        let msg_id = self.new_message_id(&draft.from, now);
         // Attachments go into the draft itself, so resuming it later needs none of the files.
         let attachments = self.attachments(&draft).await?;
         let (raw, _) = compose::build_message(&draft, attachments, &msg_id, true)
