@@ -5,6 +5,7 @@ use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
 pub use crate::tui::app::ThreadMark;
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::keymap::KeyContext;
 use super::message::ReaderDoc;
 
 /// A user intent, named; the keymap maps keys to these and `[keys]` overrides them by name.
@@ -216,6 +217,27 @@ impl Command {
             Command::Retry => "retry now",
             Command::HoldRelease => "hold / release",
             Command::Cancel => "cancel delivery",
+        }
+    }
+
+    /// The help line for the command where it is pressed: the same key does different
+    /// things per pane (`q` quits from the list but goes back from the reader).
+    pub fn describe_in(self, ctx: KeyContext) -> &'static str {
+        use KeyContext as K;
+        match (ctx, self) {
+            (K::Reader | K::Outbox, Command::Quit | Command::Back) => "back to the message list",
+            (K::List, Command::Back) => "leave search, clear marks",
+            (K::Sidebar, Command::Down) => "next folder",
+            (K::Sidebar, Command::Up) => "previous folder",
+            (K::Sidebar, Command::Open) => "open the folder",
+            (K::List, Command::Open) => "open the message",
+            (K::Outbox, Command::Open) => "show / hide attempts",
+            (K::Reader, Command::Down) => "scroll down a line",
+            (K::Reader, Command::Up) => "scroll up a line",
+            (K::Reader, Command::First) => "top of the message",
+            (K::Reader, Command::Last) => "end of the message",
+            (K::Reader | K::Outbox, Command::FocusNext) => "to folders and messages",
+            _ => self.describe(),
         }
     }
 

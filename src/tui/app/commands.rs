@@ -59,11 +59,9 @@ fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
         PromptKind::Move => app.mailboxes.iter().map(|m| m.name.clone()).collect(),
         _ => Vec::new(),
     };
-    app.prompt = Some(Prompt {
-        kind,
-        input: input.to_string(),
-        candidates,
-    });
+    let mut p = Prompt::new(kind, input);
+    p.candidates = candidates;
+    app.prompt = Some(p);
     vec![]
 }
 

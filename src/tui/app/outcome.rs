@@ -15,6 +15,7 @@ pub const SEARCH_LIMIT: u64 = 1000;
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
         self.now = now;
+        self.expire_status();
         let mut out = Vec::new();
         if let Some(c) = self.compose.as_mut()
             && c.dirty
@@ -81,8 +82,19 @@ impl App {
         match outcome {
             Outcome::Mailboxes(list) => {
                 let first = self.mailboxes.is_empty() && !list.is_empty();
+                // The sidebar stays on its folder (or the Outbox after the last one) when
+                // folders appear or go.
+                let on = self.mailboxes.get(self.sidebar).map(|m| m.id);
                 self.mailboxes = order_mailboxes(list);
-                self.sidebar = self.sidebar.min(self.mailboxes.len().saturating_sub(1));
+                self.sidebar = match on {
+                    Some(id) => self
+                        .mailboxes
+                        .iter()
+                        .position(|m| m.id == id)
+                        .unwrap_or(self.sidebar.min(self.mailboxes.len())),
+                    None => self.mailboxes.len(),
+                };
+                self.refresh_prompt_candidates();
                 if first {
                     self.sidebar = 0;
                     let h = list_rows(self);
@@ -158,8 +170,12 @@ impl App {
             }
             Outcome::EditorText(text) => {
                 if let Some(c) = self.compose.as_mut() {
+                    // Line by line as the user left it: `lines()` would drop a last
+                    // empty line, and a newline could creep in or out on each round trip.
                     c.editor = tui_textarea::TextArea::from(
-                        text.lines().map(String::from).collect::<Vec<_>>(),
+                        text.split('\n')
+                            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+                            .collect::<Vec<_>>(),
                     );
                     c.editor
                         .set_cursor_line_style(ratatui::style::Style::default());
