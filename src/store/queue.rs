@@ -229,6 +229,7 @@ impl Store {
                 Ok(added)
             })
             .await?;
+        self.announce_new_correspondents(added.iter().map(|(i, _, _)| i));
         for (i, from, subject) in added {
             self.announce(StoreEvent::MessageAdded {
                 id: i.id,

@@ -5,6 +5,7 @@ use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
 pub use crate::tui::app::ThreadMark;
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::effects::LoadKind;
 use super::keymap::KeyContext;
 use super::message::ReaderDoc;
 
@@ -280,6 +281,27 @@ pub enum Outcome {
     Done(String),
     EditorText(String),
     Failed(String),
+    /// A coalesced load failed: the next one of its kind may run.
+    LoadFailed {
+        kind: LoadKind,
+        error: String,
+    },
+}
+
+impl Outcome {
+    /// The coalesced load this answers, if any.
+    pub fn load_kind(&self) -> Option<LoadKind> {
+        Some(match self {
+            Outcome::Mailboxes(_) => LoadKind::Mailboxes,
+            Outcome::Rows { .. } => LoadKind::Rows,
+            Outcome::SearchResults { .. } => LoadKind::Search,
+            Outcome::Queue(_) => LoadKind::Queue,
+            Outcome::Attempts { .. } => LoadKind::Attempts,
+            Outcome::Addresses(_) => LoadKind::Addresses,
+            Outcome::LoadFailed { kind, .. } => *kind,
+            _ => return None,
+        })
+    }
 }
 
 /// Input to [`super::app::App::update`].

@@ -5,12 +5,15 @@ mod commands;
 mod header;
 pub(crate) mod input;
 mod list;
+mod loads;
 mod outcome;
 mod prompt;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_compose;
+#[cfg(test)]
+mod tests_live;
 #[cfg(test)]
 mod tests_outbox;
 #[cfg(test)]
@@ -24,6 +27,7 @@ pub(crate) mod tests_support {
 
 pub use header::HeaderLine;
 pub use list::{ListSource, ListState, ThreadMark};
+pub use loads::{LOST_SECS, Loads};
 pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};
@@ -177,7 +181,10 @@ pub struct App {
     pub now: i64,
     /// Local time offset for dates in lists (0 in tests).
     pub tz_offset: i32,
-    pub last_refresh: i64,
+    /// The loads running and waiting (coalesced per kind).
+    pub loads: Loads,
+    /// When the bell last rang: a burst of new mail rings once.
+    pub last_bell: i64,
     pub quitting: bool,
 }
 
@@ -213,19 +220,21 @@ impl App {
             height: 24,
             now,
             tz_offset: 0,
-            last_refresh: now,
+            loads: Loads::default(),
+            last_bell: i64::MIN,
             quitting: false,
         }
     }
 
     /// What to load when the UI comes up.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![
+        let first = vec![
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadAddresses,
-        ]
+        ];
+        self.loads.admit(first, self.now)
     }
 
     /// The mailbox with a role, if loaded.
@@ -301,8 +310,21 @@ impl App {
         }
     }
 
-    /// The single entry point: change state, return the IO to run.
+    /// The single entry point: change state, return the IO to run. Loads go through
+    /// [`Loads`]: one running and one waiting per kind.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let answered = match &action {
+            Action::Outcome(outcome) => outcome.load_kind(),
+            _ => None,
+        };
+        let mut out = self.apply(action);
+        if let Some(next) = answered.and_then(|kind| self.loads.settle(kind)) {
+            out.insert(0, next);
+        }
+        self.loads.admit(out, self.now)
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Mouse(m) => self.on_mouse(m),

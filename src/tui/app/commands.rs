@@ -39,11 +39,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
             vec![]
         }
-        Command::Refresh => {
-            let mut out = vec![Effect::LoadMailboxes, Effect::LoadQueue];
-            out.extend(app.list.reload(h));
-            out
-        }
+        Command::Refresh => app.reload_all(),
         _ => match app.pane {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list(app, cmd, h),

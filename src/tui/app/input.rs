@@ -192,10 +192,9 @@ impl App {
                     vec![]
                 }
             },
-            "mkdir" if !arg.is_empty() => vec![
-                Effect::CreateMailbox(arg.to_string()),
-                Effect::LoadMailboxes,
-            ],
+            // The store announces the new folder once it is committed; loading the
+            // list alongside the create raced it and missed the folder.
+            "mkdir" if !arg.is_empty() => vec![Effect::CreateMailbox(arg.to_string())],
             "sort" => {
                 let key = match arg {
                     "date" => crate::store::SortKey::Date,

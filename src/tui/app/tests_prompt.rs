@@ -93,6 +93,10 @@ fn search_and_command_lines_have_their_own_history() {
     ch(&mut app, '/');
     typed(&mut app, "from:bob");
     key(&mut app, KeyCode::Enter);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "from:bob".into(),
+        rows: vec![],
+    }));
     ch(&mut app, ':');
     key(&mut app, KeyCode::Up);
     assert_eq!(prompt_text(&app), "", "no command entered yet");
