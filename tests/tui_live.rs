@@ -4,25 +4,19 @@
 //! completion, and ctrl-u clears the save prompt instead of typing `u`.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/node.rs"]
+mod node;
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use std::path::Path;
-use std::process::Command;
 use tmux::{Tmux, sidebar, start, write_config};
 
 /// `postie import --mailbox MAILBOX FILE` as another process on the same home.
 fn import(home: &Path, mailbox: &str, file: &Path) {
-    let out = Command::new(env!("CARGO_BIN_EXE_postie"))
-        .args(["import", "--mailbox", mailbox])
-        .arg(file)
-        .env("POSTIE_HOME", home)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "import: {}",
-        String::from_utf8_lossy(&out.stderr)
+    node::postie(
+        home,
+        &["import", "--mailbox", mailbox, &file.to_string_lossy()],
     );
 }
 

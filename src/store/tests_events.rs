@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use super::tests::new;
 use super::writer::{EXTERNAL_CHECK, OtherWriters};
 use super::*;
 use std::time::{Duration, Instant};
@@ -11,16 +12,6 @@ use tokio::sync::broadcast::error::RecvError;
 fn message(from: &str, to: &str, id: &str) -> Vec<u8> {
     format!("From: {from}\r\nTo: {to}\r\nSubject: hi\r\nMessage-ID: <{id}>\r\n\r\nbody\r\n")
         .into_bytes()
-}
-
-fn new(mailbox_id: MailboxId, raw: Vec<u8>) -> NewMessage {
-    NewMessage {
-        mailbox_id,
-        raw,
-        flags: Flags::empty(),
-        received_at: 1_727_776_800,
-        envelope: None,
-    }
 }
 
 /// The next event that is not `MessageAdded`/`MessagesChanged` (bounded wait).

@@ -19,6 +19,21 @@ fn prompt_text(app: &App) -> String {
     app.prompt.as_ref().unwrap().input.text().to_string()
 }
 
+/// The test folders and a new empty one.
+fn mailboxes_and(name: &str) -> Vec<crate::store::Mailbox> {
+    let mut boxes = mailboxes();
+    boxes.push(crate::store::Mailbox {
+        id: 9,
+        account_id: 1,
+        name: name.into(),
+        role: None,
+        uid_validity: 1,
+        total: 0,
+        unread: 0,
+    });
+    boxes
+}
+
 fn open_attachment_message(app: &mut App) {
     key(app, KeyCode::Enter);
     app.update(Action::Outcome(Outcome::Message(Box::new(doc(
@@ -175,16 +190,7 @@ fn a_folder_appearing_updates_the_open_move_prompt() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'm');
     typed(&mut app, "r");
-    let mut boxes = mailboxes();
-    boxes.push(crate::store::Mailbox {
-        id: 9,
-        account_id: 1,
-        name: "Receipts".into(),
-        role: None,
-        uid_validity: 1,
-        total: 0,
-        unread: 0,
-    });
+    let boxes = mailboxes_and("Receipts");
     app.update(Action::Outcome(Outcome::Mailboxes(boxes)));
     assert_eq!(app.prompt.as_ref().unwrap().candidates, ["Receipts"]);
     key(&mut app, KeyCode::Tab);
@@ -196,21 +202,12 @@ fn the_sidebar_stays_on_its_folder_when_a_folder_is_added_before_it() {
     let mut app = app_with_inbox(80, 24);
     app.sidebar = 4;
     assert_eq!(app.mailboxes[4].name, "Projects");
-    let mut boxes = mailboxes();
-    boxes.push(crate::store::Mailbox {
-        id: 9,
-        account_id: 1,
-        name: "Archive".into(),
-        role: None,
-        uid_validity: 1,
-        total: 0,
-        unread: 0,
-    });
+    let boxes = mailboxes_and("Archive");
     app.update(Action::Outcome(Outcome::Mailboxes(boxes)));
     assert_eq!(app.mailboxes[app.sidebar].name, "Projects");
 }
 
-fn compose_to(app: &mut App) -> &ComposeState {
+fn compose_to(app: &App) -> &ComposeState {
     let c = app.compose.as_ref().unwrap();
     assert_eq!(c.field, Field::To);
     c
@@ -222,25 +219,22 @@ fn header_fields_edit_with_the_line_editor() {
     ch(&mut app, 'c');
     typed(&mut app, "bob@example.org, carol@example.org");
     ctrl(&mut app, 'w');
-    assert_eq!(
-        compose_to(&mut app).draft.to,
-        "bob@example.org, carol@example."
-    );
+    assert_eq!(compose_to(&app).draft.to, "bob@example.org, carol@example.");
     ctrl(&mut app, 'u');
-    assert_eq!(compose_to(&mut app).draft.to, "");
+    assert_eq!(compose_to(&app).draft.to, "");
     ctrl(&mut app, 'y');
     typed(&mut app, "net");
     assert_eq!(
-        compose_to(&mut app).draft.to,
+        compose_to(&app).draft.to,
         "bob@example.org, carol@example.net"
     );
     key(&mut app, KeyCode::Home);
     typed(&mut app, "Bob <");
     assert_eq!(
-        compose_to(&mut app).draft.to,
+        compose_to(&app).draft.to,
         "Bob <bob@example.org, carol@example.net"
     );
-    assert_eq!(compose_to(&mut app).header_cursor(), Some(5));
+    assert_eq!(compose_to(&app).header_cursor(), Some(5));
     assert!(app.compose.as_ref().unwrap().dirty);
 }
 
