@@ -21,8 +21,9 @@
 //! Data flow: SMTP sessions hand complete messages to the store, which answers only once the
 //! bytes are durable; relayed recipients enter the outbound queue in the same write. The store
 //! notifies listeners (the outbound runner, the TUI, the control socket for other processes)
-//! through a broadcast channel; the TUI reads through the store's reader API and never
-//! blocks on IO.
+//! through a broadcast channel, and announces commits made by other processes to the same
+//! database as `External`; the TUI reads through the store's reader API, coalesces its
+//! loads, and never blocks on IO.
 
 pub mod access_log;
 pub mod auth;
