@@ -153,14 +153,14 @@ fn recall(p: &mut Prompt, history: &History, older: bool) {
         (Some(i), false) if i + 1 < list.len() => Some(i + 1),
         (Some(_), false) => None,
     };
-    match next {
-        Some(i) => {
+    match next.and_then(|i| Some((i, list.get(i)?))) {
+        Some((i, entry)) => {
             let typed = match p.recall.take() {
                 Some((_, typed)) => typed,
                 None => p.input.text().to_string(),
             };
             p.recall = Some((i, typed));
-            p.input.set_text(&list[i]);
+            p.input.set_text(entry);
         }
         None => {
             if let Some((_, typed)) = p.recall.take() {
