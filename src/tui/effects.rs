@@ -1,5 +1,6 @@
 //! Effects: the IO that `update` asks for. Each runs as a tokio task against the store
-//! (or the OS) and posts an [`Action::Outcome`](super::action::Action::Outcome) back; none of them blocks the UI.
+//! (or the OS) and posts an [`Action::Outcome`](super::action::Action::Outcome) back; none
+//! of them blocks the UI.
 
 mod run;
 
