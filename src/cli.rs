@@ -89,8 +89,9 @@ pub enum Command {
     },
     /// List messages, one per line: id, date, from, subject, flags.
     List {
-        #[arg(long, default_value = "Inbox")]
-        mailbox: String,
+        /// The mailbox to list (default Inbox), or to search in (default: every one).
+        #[arg(long)]
+        mailbox: Option<String>,
         #[arg(long)]
         account: Option<String>,
         /// Search instead of listing (e.g. "from:bob is:unread report").
@@ -313,7 +314,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         }) => runtime.block_on(messages::list(
             &ctx,
             messages::ListArgs {
-                mailbox: &mailbox,
+                mailbox: mailbox.as_deref(),
                 account: account.as_deref(),
                 search: search.as_deref(),
                 limit,

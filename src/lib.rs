@@ -25,8 +25,9 @@
 //! [`store::Store::submit`] in one durable write: local copies, queue entries, the Sent copy.
 //! SMTP answers 250 only once that write is on disk. The store
 //! notifies listeners (the outbound runner, the TUI, the control socket for other processes)
-//! through a broadcast channel; the TUI reads through the store's reader API and never
-//! blocks on IO.
+//! through a broadcast channel, and announces commits made by other processes to the same
+//! database as `External`; the TUI reads through the store's reader API, coalesces its
+//! loads, and never blocks on IO.
 
 pub mod access_log;
 pub mod auth;

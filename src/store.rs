@@ -14,6 +14,8 @@ mod submit;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_events;
+#[cfg(test)]
 mod tests_threads;
 mod threads;
 mod types;
@@ -81,8 +83,8 @@ impl Store {
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
         let counters = Arc::new(writer::Counters::default());
-        let sender = writer::spawn(conn, counters.clone())?;
         let (events, _) = broadcast::channel(1024);
+        let sender = writer::spawn(conn, counters.clone(), events.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
@@ -111,6 +113,14 @@ impl Store {
 
     fn announce(&self, event: StoreEvent) {
         let _ = self.inner.events.send(event);
+    }
+
+    /// One [`StoreEvent::AddressesChanged`] for a write that filed mail from or to people
+    /// new to the address book.
+    fn announce_new_correspondents<'a>(&self, inserted: impl IntoIterator<Item = &'a Inserted>) {
+        if inserted.into_iter().any(|i| i.new_correspondents) {
+            self.announce(StoreEvent::AddressesChanged);
+        }
     }
 
     /// Run `f` on the writer thread inside its own savepoint; resolves after COMMIT.
@@ -245,7 +255,7 @@ impl Store {
             .find(|m| m.name.eq_ignore_ascii_case(name)))
     }
 
-    /// Create a user folder (idempotent).
+    /// Create a user folder (idempotent); a new one is announced.
     pub async fn create_mailbox(
         &self,
         account: AccountId,
@@ -253,8 +263,17 @@ impl Store {
     ) -> Result<MailboxId, StoreError> {
         let name = name.to_string();
         let now = now();
-        self.write(move |c| ops::create_mailbox(c, account, &name, now))
-            .await
+        let (id, created, name) = self
+            .write(move |c| {
+                let existed = ops::mailbox_named(c, account, &name)?.is_some();
+                let id = ops::create_mailbox(c, account, &name, now)?;
+                Ok((id, !existed, name))
+            })
+            .await?;
+        if created {
+            self.announce(StoreEvent::MailboxCreated { id, name });
+        }
+        Ok(id)
     }
 
     // ---- messages ----
@@ -294,6 +313,7 @@ impl Store {
                 from,
                 subject,
             });
+            self.announce_new_correspondents([&inserted]);
         }
         Ok(inserted)
     }

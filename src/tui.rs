@@ -13,6 +13,7 @@ pub mod compose;
 pub mod effects;
 pub mod event;
 pub mod keymap;
+pub mod line_editor;
 pub mod message;
 pub mod terminal;
 #[cfg(test)]

@@ -8,166 +8,18 @@
 mod dns;
 #[path = "support/receivers.rs"]
 mod receivers;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use dns::{TestDns, Zone};
+use tmux::{Tmux, port_of, smtp_send, start, write_config};
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
-use std::path::Path;
+use std::io::{BufRead, BufReader};
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn capture(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn literal(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    /// Poll the screen (bounded) until `want` shows; panics with the screen otherwise.
-    fn wait_for(&self, want: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if screen.contains(want) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("`{want}` never appeared; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-/// The TUI's home: DNS only to `dns` (a discard port when nothing should be looked up),
-/// outbound mail to `direct_port` on whatever the MX names.
-fn write_config(home: &Path, dns: &str, direct_port: u16) {
-    let config = format!(
-        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n\
-         [outbound]\ndirect_port = {direct_port}\npoll_secs = 1\n\n\
-         [dns]\nreverse_lookups = false\nnameservers = [\"{dns}\"]\n\n\
-         [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n"
-    );
-    std::fs::write(home.join("config.toml"), config).unwrap();
-}
-
-fn start(home: &Path, name: &str) -> Tmux {
-    let tmux = Tmux {
-        socket: format!("postie-e2e-{}-{name}", std::process::id()),
-    };
-    // A stand-in $VISUAL that appends a line, so the editor handoff is exercised.
-    let editor = home.join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\necho EDITED-BY-VISUAL >> \"$1\"\n").unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(&editor)
-        .status()
-        .unwrap();
-    let script = format!(
-        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color RUST_BACKTRACE=0 '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
-        home.display(),
-        editor.display(),
-        env!("CARGO_BIN_EXE_postie")
-    );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
-    tmux
-}
-
-/// One SMTP transaction, the plain way (RFC 5321 §3.3).
-fn smtp_send(port: u16, from: &str, to: &str, message: &str) {
-    let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut w = stream;
-    let reply = |expect: &str, reader: &mut BufReader<TcpStream>| loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).unwrap();
-        assert!(line.starts_with(expect), "expected {expect}, got {line}");
-        if line.as_bytes().get(3) != Some(&b'-') {
-            break;
-        }
-    };
-    reply("220", &mut reader);
-    for (cmd, code) in [
-        ("EHLO client.test".to_string(), "250"),
-        (format!("MAIL FROM:<{from}>"), "250"),
-        (format!("RCPT TO:<{to}>"), "250"),
-        ("DATA".to_string(), "354"),
-    ] {
-        write!(w, "{cmd}\r\n").unwrap();
-        reply(code, &mut reader);
-    }
-    write!(w, "{message}\r\n.\r\n").unwrap();
-    reply("250", &mut reader);
-    write!(w, "QUIT\r\n").unwrap();
-}
-
-fn port_of(screen: &str) -> u16 {
-    let at = screen.find("smtp 127.0.0.1:").unwrap() + "smtp 127.0.0.1:".len();
-    screen[at..]
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect::<String>()
-        .parse()
-        .unwrap()
-}
 
 #[test]
 fn receive_open_reply_send_and_see_it_delivered() {
-    if !Tmux::available() {
-        eprintln!("SKIP: tmux not installed");
+    if !Tmux::or_skip() {
         return;
     }
     // The reply goes to bob@postie.test: a loopback DNS server names a receiving postie
@@ -241,8 +93,7 @@ fn receive_open_reply_send_and_see_it_delivered() {
 
 #[test]
 fn two_tuis_attach_to_a_running_serve_and_follow_its_events() {
-    if !Tmux::available() {
-        eprintln!("SKIP: tmux not installed");
+    if !Tmux::or_skip() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -294,8 +145,7 @@ fn two_tuis_attach_to_a_running_serve_and_follow_its_events() {
 
 #[test]
 fn sigterm_quits_cleanly_and_restores_the_terminal() {
-    if !Tmux::available() {
-        eprintln!("SKIP: tmux not installed");
+    if !Tmux::or_skip() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -316,8 +166,7 @@ fn sigterm_quits_cleanly_and_restores_the_terminal() {
 
 #[test]
 fn a_panic_gives_the_terminal_back_and_says_why() {
-    if !Tmux::available() {
-        eprintln!("SKIP: tmux not installed");
+    if !Tmux::or_skip() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
@@ -342,8 +191,7 @@ fn a_panic_gives_the_terminal_back_and_says_why() {
 
 #[test]
 fn a_taken_port_leaves_the_node_down_but_the_mail_usable() {
-    if !Tmux::available() {
-        eprintln!("SKIP: tmux not installed");
+    if !Tmux::or_skip() {
         return;
     }
     let home = tempfile::tempdir().unwrap();

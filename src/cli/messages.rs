@@ -9,7 +9,8 @@ use std::io::Write;
 use std::process::ExitCode;
 
 pub struct ListArgs<'a> {
-    pub mailbox: &'a str,
+    /// `None`: the Inbox when listing, every folder when searching.
+    pub mailbox: Option<&'a str>,
     pub account: Option<&'a str>,
     pub search: Option<&'a str>,
     pub limit: u64,
@@ -26,11 +27,15 @@ pub async fn list(
     let boxes = store.mailboxes(account).await?;
     let messages = match args.search {
         Some(query) => {
-            let query = SearchQuery::parse(query)?;
+            let mut query = SearchQuery::parse(query)?;
+            if let Some(name) = args.mailbox {
+                query = query.in_mailbox(ctx.mailbox(&store, account, name).await?.id);
+            }
             store.search(account, query, args.limit).await?
         }
         None => {
-            let mailbox = ctx.mailbox(&store, account, args.mailbox).await?;
+            let name = args.mailbox.unwrap_or("Inbox");
+            let mailbox = ctx.mailbox(&store, account, name).await?;
             store
                 .list(mailbox.id, SortKey::Date, true, 0, args.limit)
                 .await?

@@ -149,10 +149,7 @@ async fn stream_events(
             }
             // A slow reader missed events: tell it to refresh everything.
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                let refresh = StoreEvent::MessagesChanged {
-                    mailbox_ids: Vec::new(),
-                };
-                if send(write, &refresh).await.is_err() {
+                if send(write, &StoreEvent::External).await.is_err() {
                     return;
                 }
             }

@@ -57,6 +57,21 @@ pub(crate) fn ensure_account(
     Ok(id)
 }
 
+/// The account's mailbox with exactly this name, if any.
+pub(crate) fn mailbox_named(
+    conn: &Connection,
+    account_id: AccountId,
+    name: &str,
+) -> Result<Option<MailboxId>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM mailboxes WHERE account_id = ?1 AND name = ?2",
+            params![account_id, name],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
 /// Create a user folder (idempotent); returns its id.
 pub(crate) fn create_mailbox(
     conn: &Connection,
@@ -114,6 +129,7 @@ pub(crate) fn insert_message(
                 mailbox_id,
                 uid,
                 duplicate: true,
+                new_correspondents: false,
             });
         }
     }
@@ -186,6 +202,7 @@ pub(crate) fn insert_message(
     if let Some(envelope) = envelope {
         insert_envelope(conn, id, envelope)?;
     }
+    let mut new_correspondents = 0;
     if role.as_deref() != Some(Role::Drafts.as_db()) {
         let people = Correspondents {
             from_name: s.from_name.as_deref(),
@@ -193,13 +210,15 @@ pub(crate) fn insert_message(
             to_text: &s.to_text,
             cc_text: &s.cc_text,
         };
-        remember_addresses(conn, account_id, &people, s.date.unwrap_or(received_at))?;
+        new_correspondents =
+            remember_addresses(conn, account_id, &people, s.date.unwrap_or(received_at))?;
     }
     Ok(Inserted {
         id,
         mailbox_id,
         uid,
         duplicate: false,
+        new_correspondents: new_correspondents > 0,
     })
 }
 
@@ -212,13 +231,14 @@ pub(crate) struct Correspondents<'a> {
 }
 
 /// Count the message's From/To/Cc in the account's address book (address completion
-/// ranks by how often and how lately an address was seen).
+/// ranks by how often and how lately an address was seen); returns how many addresses
+/// were new to the book.
 pub(crate) fn remember_addresses(
     conn: &Connection,
     account_id: AccountId,
     people: &Correspondents<'_>,
     at: i64,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     use crate::mail::summary::parse_address_list;
     let mut entries: Vec<(Option<String>, String)> = Vec::new();
     if let Some(addr) = people.from_addr {
@@ -238,9 +258,11 @@ pub(crate) fn remember_addresses(
          VALUES (?1, ?2, ?3, 1, ?4)
          ON CONFLICT (account_id, address) DO UPDATE SET seen = seen + 1,
             last_seen = max(last_seen, excluded.last_seen),
-            name = coalesce(excluded.name, name)",
+            name = coalesce(excluded.name, name)
+         RETURNING seen",
     )?;
     let mut done: Vec<String> = Vec::new();
+    let mut added = 0;
     for (name, addr) in entries {
         let addr = addr.trim();
         let key = addr.to_ascii_lowercase();
@@ -248,10 +270,14 @@ pub(crate) fn remember_addresses(
             continue;
         }
         let name = name.filter(|n| !n.trim().is_empty() && n.len() <= 200);
-        stmt.execute(params![account_id, addr, name, at])?;
+        // A first sighting inserts the row with seen = 1; an update counts up from there.
+        let seen: i64 = stmt.query_row(params![account_id, addr, name, at], |r| r.get(0))?;
+        if seen == 1 {
+            added += 1;
+        }
         done.push(key);
     }
-    Ok(())
+    Ok(added)
 }
 
 /// Fill the address book from the messages already stored (schema v4).

@@ -297,6 +297,10 @@ pub(crate) fn search_planned(
         sql.push_str(" AND b.name = ? COLLATE NOCASE");
         args.push(Value::Text(folder.clone()));
     }
+    if let Some(mailbox) = q.mailbox {
+        sql.push_str(" AND m.mailbox_id = ?");
+        args.push(Value::Integer(mailbox));
+    }
     sql.push_str(" ORDER BY m.date DESC, m.id DESC LIMIT ?");
     args.push(Value::Integer(limit as i64));
     let mut stmt = conn.prepare(&sql)?;

@@ -19,6 +19,8 @@ pub struct SearchQuery {
     /// Unix seconds, inclusive lower bound.
     pub after: Option<i64>,
     pub folder: Option<String>,
+    /// Only this mailbox (set by callers such as `postie list --mailbox`, not typed).
+    pub mailbox: Option<super::MailboxId>,
 }
 
 /// Why a query could not be understood.
@@ -31,6 +33,14 @@ pub enum QueryError {
 }
 
 impl SearchQuery {
+    /// The same search limited to one mailbox.
+    pub fn in_mailbox(self, mailbox: super::MailboxId) -> Self {
+        SearchQuery {
+            mailbox: Some(mailbox),
+            ..self
+        }
+    }
+
     /// Parse user input; quoted phrases ("like this") stay together.
     pub fn parse(input: &str) -> Result<Self, QueryError> {
         let mut q = SearchQuery::default();

@@ -132,6 +132,7 @@ impl Store {
                 Ok((out, touched))
             })
             .await?;
+        self.announce_new_correspondents(submitted.local.iter().chain(&submitted.sent));
         for i in submitted.local.iter().chain(&submitted.sent) {
             self.announce(StoreEvent::MessageAdded {
                 id: i.id,

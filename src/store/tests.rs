@@ -24,7 +24,7 @@ async fn inbox(store: &Store) -> (AccountId, MailboxId) {
     (account, inbox.id)
 }
 
-fn new(mailbox_id: MailboxId, raw: Vec<u8>) -> NewMessage {
+pub(super) fn new(mailbox_id: MailboxId, raw: Vec<u8>) -> NewMessage {
     NewMessage {
         mailbox_id,
         raw,

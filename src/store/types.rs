@@ -164,6 +164,8 @@ pub struct Inserted {
     pub uid: u32,
     /// True when an identical message was already in the account (import dedupe).
     pub duplicate: bool,
+    /// The message named people not yet in the account's address book.
+    pub new_correspondents: bool,
 }
 
 /// One Inbox's copy of an inbound message and the trace lines put above it (RFC 5321 §4.4:
@@ -332,6 +334,14 @@ pub enum StoreEvent {
     MessagesChanged { mailbox_ids: Vec<MailboxId> },
     /// The outbound queue changed.
     QueueChanged,
+    /// A folder was created (`:mkdir`, an import into a new folder).
+    MailboxCreated { id: MailboxId, name: String },
+    /// New correspondents entered the address book (not sent for known ones, so a burst
+    /// of mail from known people does not reload completion each time).
+    AddressesChanged,
+    /// Another connection (another process: `postie import`, `postie sendmail`, a second
+    /// TUI) committed to the database: anything may have changed, reload what is shown.
+    External,
 }
 
 /// Counters describing the writer's work (group commit shows as commits < writes).

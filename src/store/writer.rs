@@ -4,13 +4,21 @@
 //! committed together in the next transaction: one fsync per batch. Each job runs inside
 //! its own savepoint, so one failing job does not undo its neighbours, and each caller is
 //! answered only after the batch's COMMIT returned.
+//!
+//! Between batches the writer also notices commits by other connections to the same file
+//! (another process: `postie import`, `postie sendmail`, a second TUI): SQLite's
+//! `PRAGMA data_version` changes on a connection only when someone else committed, so one
+//! cheap pragma every [`EXTERNAL_CHECK`] detects them without reading any data, and the
+//! store announces [`StoreEvent::External`].
 
 use super::StoreError;
-use super::types::WriterStats;
+use super::types::{StoreEvent, WriterStats};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use tokio::sync::broadcast;
 
 /// Called once the batch holding a job committed (`None`) or failed (`Some(error)`).
 pub(crate) type Finish = Box<dyn FnOnce(Option<&StoreError>) + Send>;
@@ -21,6 +29,9 @@ pub(crate) type Job = Box<dyn FnOnce(&Connection) -> (bool, Finish) + Send>;
 
 /// The most jobs one transaction carries; more wait for the next.
 const MAX_BATCH: usize = 1024;
+
+/// How often the writer looks for commits by other connections.
+pub(crate) const EXTERNAL_CHECK: Duration = Duration::from_millis(250);
 
 #[derive(Default)]
 pub(crate) struct Counters {
@@ -41,26 +52,84 @@ impl Counters {
 pub(crate) fn spawn(
     conn: Connection,
     counters: Arc<Counters>,
+    events: broadcast::Sender<StoreEvent>,
 ) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, rx) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("postie-store-writer".into())
-        .spawn(move || run(conn, rx, counters))
+        .spawn(move || run(conn, rx, counters, events))
         .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
     Ok(tx)
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>, counters: Arc<Counters>) {
-    while let Ok(first) = rx.recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
+fn run(
+    conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    counters: Arc<Counters>,
+    events: broadcast::Sender<StoreEvent>,
+) {
+    let mut others = OtherWriters::new(&conn);
+    loop {
+        match rx.recv_timeout(others.due_in()) {
+            Ok(first) => {
+                let mut jobs = vec![first];
+                while jobs.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(job) => jobs.push(job),
+                        Err(_) => break,
+                    }
+                }
+                commit_batch(&conn, jobs, &counters);
             }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
-        commit_batch(&conn, jobs, &counters);
+        // Checked on a busy writer too, so a steady stream of local writes does not hide
+        // another process's.
+        if others.committed(&conn, Instant::now()) {
+            let _ = events.send(StoreEvent::External);
+        }
     }
+}
+
+/// Commits by other connections, seen through `PRAGMA data_version`.
+pub(super) struct OtherWriters {
+    version: Option<i64>,
+    next: Instant,
+}
+
+impl OtherWriters {
+    pub(super) fn new(conn: &Connection) -> Self {
+        OtherWriters {
+            version: data_version(conn),
+            next: Instant::now() + EXTERNAL_CHECK,
+        }
+    }
+
+    fn due_in(&self) -> Duration {
+        self.next.saturating_duration_since(Instant::now())
+    }
+
+    /// True when the check is due at `now` and someone else committed since the last one.
+    pub(super) fn committed(&mut self, conn: &Connection, now: Instant) -> bool {
+        if now < self.next {
+            return false;
+        }
+        self.next = now + EXTERNAL_CHECK;
+        let version = data_version(conn);
+        let changed = version.is_some() && self.version.is_some() && version != self.version;
+        if version.is_some() {
+            self.version = version;
+        }
+        changed
+    }
+}
+
+/// Unchanged by this connection's own commits, bumped by everyone else's.
+fn data_version(conn: &Connection) -> Option<i64> {
+    conn.query_row("PRAGMA data_version", [], |r| r.get(0))
+        .map_err(|e| tracing::debug!(error = %e, "store: cannot read data_version"))
+        .ok()
 }
 
 fn commit_batch(conn: &Connection, jobs: Vec<Job>, counters: &Counters) {

@@ -5,6 +5,8 @@ use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
 pub use crate::tui::app::ThreadMark;
 use crossterm::event::{KeyEvent, MouseEvent};
 
+use super::effects::LoadKind;
+use super::keymap::KeyContext;
 use super::message::ReaderDoc;
 
 /// A user intent, named; the keymap maps keys to these and `[keys]` overrides them by name.
@@ -219,6 +221,27 @@ impl Command {
         }
     }
 
+    /// The help line for the command where it is pressed: the same key does different
+    /// things per pane (`q` quits from the list but goes back from the reader).
+    pub fn describe_in(self, ctx: KeyContext) -> &'static str {
+        use KeyContext as K;
+        match (ctx, self) {
+            (K::Reader | K::Outbox, Command::Quit | Command::Back) => "back to the message list",
+            (K::List, Command::Back) => "leave search, clear marks",
+            (K::Sidebar, Command::Down) => "next folder",
+            (K::Sidebar, Command::Up) => "previous folder",
+            (K::Sidebar, Command::Open) => "open the folder",
+            (K::List, Command::Open) => "open the message",
+            (K::Outbox, Command::Open) => "show / hide attempts",
+            (K::Reader, Command::Down) => "scroll down a line",
+            (K::Reader, Command::Up) => "scroll up a line",
+            (K::Reader, Command::First) => "top of the message",
+            (K::Reader, Command::Last) => "end of the message",
+            (K::Reader | K::Outbox, Command::FocusNext) => "to folders and messages",
+            _ => self.describe(),
+        }
+    }
+
     pub fn from_name(name: &str) -> Option<Command> {
         Command::ALL.into_iter().find(|c| c.name() == name)
     }
@@ -262,6 +285,27 @@ pub enum Outcome {
     Done(String),
     EditorText(String),
     Failed(String),
+    /// A coalesced load failed: the next one of its kind may run.
+    LoadFailed {
+        kind: LoadKind,
+        error: String,
+    },
+}
+
+impl Outcome {
+    /// The coalesced load this answers, if any.
+    pub fn load_kind(&self) -> Option<LoadKind> {
+        Some(match self {
+            Outcome::Mailboxes(_) => LoadKind::Mailboxes,
+            Outcome::Rows { .. } => LoadKind::Rows,
+            Outcome::SearchResults { .. } => LoadKind::Search,
+            Outcome::Queue(_) => LoadKind::Queue,
+            Outcome::Attempts { .. } => LoadKind::Attempts,
+            Outcome::Addresses(_) => LoadKind::Addresses,
+            Outcome::LoadFailed { kind, .. } => *kind,
+            _ => return None,
+        })
+    }
 }
 
 /// Input to [`super::app::App::update`].

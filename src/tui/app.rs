@@ -2,15 +2,22 @@
 //! UI needs from outside is returned as an [`Effect`].
 
 mod commands;
+mod header;
 pub(crate) mod input;
 mod list;
+mod loads;
 mod outcome;
+mod prompt;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_compose;
 #[cfg(test)]
+mod tests_live;
+#[cfg(test)]
 mod tests_outbox;
+#[cfg(test)]
+mod tests_prompt;
 #[cfg(test)]
 mod tests_threads;
 #[cfg(test)]
@@ -18,7 +25,10 @@ pub(crate) mod tests_support {
     pub(crate) use super::tests_outbox::queue_entry;
 }
 
+pub use header::HeaderLine;
 pub use list::{ListSource, ListState, ThreadMark};
+pub use loads::{LOST_SECS, Loads};
+pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};
 use super::chain_view::ChainViewState;
@@ -31,6 +41,12 @@ use crate::config::AccountConfig;
 use crate::store::{Mailbox, MailboxId, QueueEntry, Role};
 use std::net::SocketAddr;
 use tui_textarea::TextArea;
+
+/// Seconds a status message stays in the status line.
+pub const STATUS_SECS: i64 = 8;
+
+/// Seconds an error stays (long enough to read, and to notice when looking back).
+pub const ERROR_STATUS_SECS: i64 = 20;
 
 /// The main views.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,6 +113,8 @@ pub struct ComposeState {
     pub identities: Vec<String>,
     pub dirty: bool,
     pub last_saved: i64,
+    /// The line editor of the header field in focus.
+    pub line: HeaderLine,
 }
 
 /// The outbox: one row per queued recipient.
@@ -117,24 +135,6 @@ impl OutboxState {
             queue_id: entry.queue_id,
         })
     }
-}
-
-/// What a one-line prompt is for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptKind {
-    Command,
-    Search,
-    Move,
-    SavePart { index: usize },
-    Attach,
-}
-
-/// The one-line input at the bottom, with completion candidates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub input: String,
-    pub candidates: Vec<String>,
 }
 
 /// A yes/no question blocking other keys.
@@ -166,18 +166,25 @@ pub struct App {
     pub outbox: OutboxState,
     pub chain: ChainViewState,
     pub prompt: Option<Prompt>,
+    /// What was entered at `:` and `/` this session.
+    pub history: History,
     pub confirm: Option<Confirm>,
     pub help: bool,
     /// The last event or error, shown in the status line.
     pub status: String,
     pub status_is_error: bool,
+    /// When the status message was set (`now`); it clears itself after a while.
+    pub status_at: i64,
     pub addresses: Vec<String>,
     pub width: u16,
     pub height: u16,
     pub now: i64,
     /// Local time offset for dates in lists (0 in tests).
     pub tz_offset: i32,
-    pub last_refresh: i64,
+    /// The loads running and waiting (coalesced per kind).
+    pub loads: Loads,
+    /// When the bell last rang: a burst of new mail rings once.
+    pub last_bell: i64,
     pub quitting: bool,
 }
 
@@ -202,28 +209,32 @@ impl App {
             outbox: OutboxState::default(),
             chain: ChainViewState::default(),
             prompt: None,
+            history: History::default(),
             confirm: None,
             help: false,
             status: String::new(),
             status_is_error: false,
+            status_at: now,
             addresses: Vec::new(),
             width: 80,
             height: 24,
             now,
             tz_offset: 0,
-            last_refresh: now,
+            loads: Loads::default(),
+            last_bell: i64::MIN,
             quitting: false,
         }
     }
 
     /// What to load when the UI comes up.
     pub fn start(&mut self) -> Vec<Effect> {
-        vec![
+        let first = vec![
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadAddresses,
-        ]
+        ];
+        self.loads.admit(first, self.now)
     }
 
     /// The mailbox with a role, if loaded.
@@ -277,15 +288,43 @@ impl App {
     pub(crate) fn say(&mut self, text: impl Into<String>) {
         self.status = text.into();
         self.status_is_error = false;
+        self.status_at = self.now;
     }
 
     pub(crate) fn fail(&mut self, text: impl Into<String>) {
         self.status = text.into();
         self.status_is_error = true;
+        self.status_at = self.now;
     }
 
-    /// The single entry point: change state, return the IO to run.
+    /// Clear a status message that has been shown long enough (errors stay longer).
+    fn expire_status(&mut self) {
+        let shown_for = if self.status_is_error {
+            ERROR_STATUS_SECS
+        } else {
+            STATUS_SECS
+        };
+        if !self.status.is_empty() && self.now - self.status_at >= shown_for {
+            self.status.clear();
+            self.status_is_error = false;
+        }
+    }
+
+    /// The single entry point: change state, return the IO to run. Loads go through
+    /// [`Loads`]: one running and one waiting per kind.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let answered = match &action {
+            Action::Outcome(outcome) => outcome.load_kind(),
+            _ => None,
+        };
+        let mut out = self.apply(action);
+        if let Some(next) = answered.and_then(|kind| self.loads.settle(kind)) {
+            out.insert(0, next);
+        }
+        self.loads.admit(out, self.now)
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Mouse(m) => self.on_mouse(m),
@@ -383,6 +422,7 @@ impl ComposeState {
             identities,
             dirty: false,
             last_saved: now,
+            line: HeaderLine::default(),
         }
     }
 

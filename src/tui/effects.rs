@@ -1,5 +1,6 @@
 //! Effects: the IO that `update` asks for. Each runs as a tokio task against the store
-//! (or the OS) and posts an [`Action::Outcome`] back; none of them blocks the UI.
+//! (or the OS) and posts an [`Action::Outcome`](super::action::Action::Outcome) back; none
+//! of them blocks the UI.
 
 mod run;
 
@@ -87,7 +88,32 @@ pub enum Effect {
     Quit,
 }
 
+/// The loads that are coalesced: per kind at most one runs and one waits (see
+/// [`crate::tui::app::Loads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LoadKind {
+    Mailboxes,
+    Rows,
+    Search,
+    Queue,
+    Attempts,
+    Addresses,
+}
+
 impl Effect {
+    /// Which coalesced load this is, if it is one.
+    pub fn load_kind(&self) -> Option<LoadKind> {
+        Some(match self {
+            Effect::LoadMailboxes => LoadKind::Mailboxes,
+            Effect::LoadRows { .. } => LoadKind::Rows,
+            Effect::Search { .. } => LoadKind::Search,
+            Effect::LoadQueue => LoadKind::Queue,
+            Effect::LoadAttempts { .. } => LoadKind::Attempts,
+            Effect::LoadAddresses => LoadKind::Addresses,
+            _ => return None,
+        })
+    }
+
     /// Paths typed by the user are relative to the home directory when not absolute.
     pub fn expand_path(input: &str) -> PathBuf {
         let home = std::env::var_os("HOME").map(PathBuf::from);

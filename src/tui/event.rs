@@ -2,10 +2,11 @@
 //! a clock tick, store notifications and SIGTERM/SIGHUP all arrive as [`Action`]s.
 
 use super::action::Action;
-use crate::store::Store;
+use crate::store::{Store, StoreEvent};
 use crossterm::event::{self, Event};
 use std::sync::mpsc as std_mpsc;
 use std::time::Duration;
+use tokio::sync::broadcast;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// Pause the key reader while an external editor owns the terminal.
@@ -88,29 +89,32 @@ pub fn spawn_ticks(tx: UnboundedSender<Action>) {
     });
 }
 
-/// Forward the store's notifications (new mail, changes, queue).
+/// Forward the store's notifications (new mail, changes, queue, other processes' commits).
 pub fn spawn_store_events(store: &Store, tx: UnboundedSender<Action>) {
-    let mut rx = store.subscribe();
-    tokio::spawn(async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) => {
-                    if tx.send(Action::Store(e)).is_err() {
-                        return;
-                    }
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let _ = tx.send(Action::Store(crate::store::StoreEvent::QueueChanged));
-                }
-                Err(_) => return,
-            }
+    tokio::spawn(forward_store_events(store.subscribe(), tx));
+}
+
+/// Store events as actions until either side closes. A receiver that fell behind missed
+/// events it cannot name, so it asks for a full reload ([`StoreEvent::External`]).
+pub async fn forward_store_events(
+    mut rx: broadcast::Receiver<StoreEvent>,
+    tx: UnboundedSender<Action>,
+) {
+    loop {
+        let event = match rx.recv().await {
+            Ok(e) => e,
+            Err(broadcast::error::RecvError::Lagged(_)) => StoreEvent::External,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        if tx.send(Action::Store(event)).is_err() {
+            return;
         }
-    });
+    }
 }
 
 /// Attached to a node in another process: follow its events through its control socket
-/// (new mail it received, queue changes its runner made). If the socket is gone, the
-/// timer refresh still keeps the view current.
+/// (new mail it received, queue changes its runner made). If the socket is gone, this
+/// process's own store still sees the node's commits as [`StoreEvent::External`].
 pub fn spawn_node_events(data_dir: &std::path::Path, tx: UnboundedSender<Action>) {
     let data_dir = data_dir.to_path_buf();
     tokio::spawn(async move {
@@ -145,3 +149,6 @@ pub fn spawn_signals(tx: UnboundedSender<Action>) {
         let _ = tx.send(Action::Terminate);
     });
 }
+
+#[cfg(test)]
+mod tests;

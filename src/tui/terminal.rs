@@ -60,26 +60,50 @@ pub fn edit_externally(
     text: &str,
 ) -> std::io::Result<String> {
     let path = dir.join(format!("compose-{}.txt", std::process::id()));
-    std::fs::write(&path, text)?;
-    restore();
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
     let mut words = editor.split_whitespace();
     let program = words.next().unwrap_or("vi").to_string();
-    let status = std::process::Command::new(program)
-        .args(words)
-        .arg(&path)
-        .status();
-    enter()?;
+    let edited = edit_file(&path, text, |file| {
+        restore();
+        let status = std::process::Command::new(program)
+            .args(words)
+            .arg(file)
+            .status();
+        enter()?;
+        status
+    });
     tty.clear()?;
-    let edited = std::fs::read_to_string(&path);
-    let _ = std::fs::remove_file(&path);
+    edited
+}
+
+/// Hand `body` to an editor as the file at `path` and read back what it left there.
+///
+/// The file ends with a newline, as text files do, so an editor or script that appends
+/// a line does not join it to the body's last line; that newline is taken off again on
+/// the way back, so a round trip leaves the body exactly as it was.
+pub fn edit_file(
+    path: &std::path::Path,
+    body: &str,
+    run: impl FnOnce(&std::path::Path) -> std::io::Result<std::process::ExitStatus>,
+) -> std::io::Result<String> {
+    std::fs::write(path, format!("{body}\n"))?;
+    let status = run(path);
+    let edited = std::fs::read_to_string(path);
+    let _ = std::fs::remove_file(path);
     match status {
-        Ok(s) if s.success() => edited,
+        Ok(s) if s.success() => edited.map(|text| body_of_file(&text).to_string()),
         Ok(s) => Err(std::io::Error::other(format!("the editor exited with {s}"))),
         Err(e) => Err(e),
     }
+}
+
+/// The body in an edited file: everything but the final line break.
+fn body_of_file(text: &str) -> &str {
+    text.strip_suffix('\n')
+        .map(|t| t.strip_suffix('\r').unwrap_or(t))
+        .unwrap_or(text)
 }
 
 /// The terminal bell.
@@ -88,3 +112,6 @@ pub fn bell() {
     let _ = out.write_all(b"\x07");
     let _ = out.flush();
 }
+
+#[cfg(test)]
+mod tests;

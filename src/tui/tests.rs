@@ -342,3 +342,82 @@ fn search_terms_are_highlighted_in_the_reader() {
     assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
     assert!(!buf[(0, row)].modifier.contains(Modifier::REVERSED));
 }
+
+/// The screen, then the bottom line again with its reversed (cursor) cells in brackets.
+fn with_cursor(t: &Terminal<TestBackend>) -> String {
+    let buf = t.backend().buffer();
+    let y = buf.area.height - 1;
+    let marked: String = (0..buf.area.width)
+        .map(|x| {
+            let cell = &buf[(x, y)];
+            if cell.modifier.contains(Modifier::REVERSED) {
+                format!("[{}]", cell.symbol())
+            } else {
+                cell.symbol().to_string()
+            }
+        })
+        .collect();
+    format!("{}\ncursor: {}", t.backend(), marked.trim_end())
+}
+
+#[test]
+fn a_prompt_shows_its_cursor_where_the_editing_happens() {
+    for (w, h) in SIZES {
+        let mut app = app_with_inbox(w, h);
+        keys(&mut app, "/from:bob report");
+        for _ in 0..7 {
+            key(&mut app, KeyCode::Left);
+        }
+        let t = draw(&app);
+        insta::assert_snapshot!(format!("prompt_cursor_{w}x{h}"), with_cursor(&t));
+        // `/from:bob| report`: the cursor cell is the space after `bob`, column 1 + 8.
+        let buf = t.backend().buffer();
+        assert!(buf[(9, h - 1)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(8, h - 1)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(10, h - 1)].modifier.contains(Modifier::REVERSED));
+    }
+}
+
+#[test]
+fn a_long_prompt_scrolls_to_keep_the_cursor_in_view() {
+    let mut app = app_with_inbox(40, 12);
+    keys(&mut app, "/");
+    keys(&mut app, &"x".repeat(60));
+    keys(&mut app, "END");
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    let hints: String = (0..40u16).map(|x| buf[(x, 11)].symbol()).collect();
+    assert!(hints.starts_with("/xxx"), "{hints}");
+    assert!(hints.ends_with("END "), "{hints}");
+    assert!(buf[(39, 11)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn the_composer_shows_the_cursor_in_the_header_being_edited() {
+    let mut app = app_with_inbox(80, 24);
+    keys(&mut app, "cbob@example.org");
+    key(&mut app, KeyCode::Home);
+    let t = draw(&app);
+    let buf = t.backend().buffer();
+    let row = (0..24u16)
+        .find(|y| buf[(6, *y)].symbol() == "T" && buf[(7, *y)].symbol() == "o")
+        .unwrap();
+    // `      To: bob@...`: the label is 9 columns and a space.
+    assert_eq!(buf[(10, row)].symbol(), "b");
+    assert!(buf[(10, row)].modifier.contains(Modifier::REVERSED));
+    assert!(!buf[(11, row)].modifier.contains(Modifier::REVERSED));
+}
+
+#[test]
+fn help_in_the_reader_tells_what_q_does_there() {
+    let mut app = app_with_inbox(120, 40);
+    open(&mut app, "plain.eml");
+    keys(&mut app, "?");
+    let t = draw(&app);
+    let screen = format!("{}", t.backend());
+    assert!(
+        screen.contains("back to the message list [quit]"),
+        "{screen}"
+    );
+    assert!(!screen.contains("quit postie"), "{screen}");
+}

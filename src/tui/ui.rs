@@ -4,6 +4,7 @@ pub mod bars;
 pub mod compose;
 pub mod help;
 pub mod layout;
+pub mod line;
 pub mod list;
 pub mod outbox;
 pub mod reader;

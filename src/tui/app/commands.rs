@@ -39,11 +39,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             }
             vec![]
         }
-        Command::Refresh => {
-            let mut out = vec![Effect::LoadMailboxes, Effect::LoadQueue];
-            out.extend(app.list.reload(h));
-            out
-        }
+        Command::Refresh => app.reload_all(),
         _ => match app.pane {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list(app, cmd, h),
@@ -59,11 +55,9 @@ fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
         PromptKind::Move => app.mailboxes.iter().map(|m| m.name.clone()).collect(),
         _ => Vec::new(),
     };
-    app.prompt = Some(Prompt {
-        kind,
-        input: input.to_string(),
-        candidates,
-    });
+    let mut p = Prompt::new(kind, input);
+    p.candidates = candidates;
+    app.prompt = Some(p);
     vec![]
 }
 

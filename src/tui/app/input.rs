@@ -39,7 +39,9 @@ impl App {
                     .as_ref()
                     .map(|d| d.trace.hops.len())
                     .unwrap_or(0);
-                if let Some(action) = chain_view::key_action(key)
+                if key.code == KeyCode::Char('?') {
+                    self.help = true;
+                } else if let Some(action) = chain_view::key_action(key)
                     && !self.chain.apply(action, hops)
                 {
                     debug_assert_eq!(action, ChainAction::Close);
@@ -87,49 +89,8 @@ impl App {
         }
     }
 
-    fn on_prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(p) = self.prompt.as_mut() else {
-            return vec![];
-        };
-        match key.code {
-            KeyCode::Esc => self.prompt = None,
-            KeyCode::Enter => {
-                if let Some(p) = self.prompt.take() {
-                    return self.submit(p);
-                }
-            }
-            KeyCode::Backspace => {
-                p.input.pop();
-            }
-            KeyCode::Tab => match p.kind {
-                PromptKind::SavePart { .. } | PromptKind::Attach => {
-                    return vec![Effect::CompletePath(p.input.clone())];
-                }
-                PromptKind::Move => {
-                    let all: Vec<String> = self.mailboxes.iter().map(|m| m.name.clone()).collect();
-                    complete(p, &all);
-                }
-                PromptKind::Command => {
-                    let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
-                    complete(p, &all);
-                }
-                PromptKind::Search => {}
-            },
-            KeyCode::Char(c) => p.input.push(c),
-            _ => {}
-        }
-        vec![]
-    }
-
-    /// Completion candidates arrived (paths): complete as far as they agree.
-    pub(super) fn on_candidates(&mut self, found: Vec<String>) {
-        if let Some(p) = self.prompt.as_mut() {
-            complete(p, &found);
-        }
-    }
-
-    fn submit(&mut self, p: Prompt) -> Vec<Effect> {
-        let input = p.input.trim().to_string();
+    pub(super) fn submit(&mut self, p: Prompt) -> Vec<Effect> {
+        let input = p.input.text().trim().to_string();
         match p.kind {
             PromptKind::Search if input.is_empty() => vec![],
             PromptKind::Search => match SearchQuery::parse(&input) {
@@ -213,11 +174,7 @@ impl App {
             #[cfg(debug_assertions)]
             "debug-panic" => panic!("debug-panic: raised on request from the command line"),
             "search" if !arg.is_empty() => {
-                self.prompt = Some(Prompt {
-                    kind: PromptKind::Search,
-                    input: arg.into(),
-                    candidates: vec![],
-                });
+                self.prompt = Some(Prompt::new(PromptKind::Search, arg));
                 self.on_prompt_key(KeyEvent::from(KeyCode::Enter))
             }
             "folder" | "cd" => match self
@@ -235,10 +192,9 @@ impl App {
                     vec![]
                 }
             },
-            "mkdir" if !arg.is_empty() => vec![
-                Effect::CreateMailbox(arg.to_string()),
-                Effect::LoadMailboxes,
-            ],
+            // The store announces the new folder once it is committed; loading the
+            // list alongside the create raced it and missed the folder.
+            "mkdir" if !arg.is_empty() => vec![Effect::CreateMailbox(arg.to_string())],
             "sort" => {
                 let key = match arg {
                     "date" => crate::store::SortKey::Date,
@@ -271,11 +227,7 @@ impl App {
             KeyCode::Char('s') if ctrl => return self.send(),
             KeyCode::Char('e') if ctrl => return vec![Effect::Editor(c.editor.lines().join("\n"))],
             KeyCode::Char('a') if ctrl => {
-                self.prompt = Some(Prompt {
-                    kind: PromptKind::Attach,
-                    input: String::new(),
-                    candidates: vec![],
-                });
+                self.prompt = Some(Prompt::new(PromptKind::Attach, ""));
                 return vec![];
             }
             KeyCode::Char('p') if ctrl => {
@@ -310,6 +262,10 @@ impl App {
                 c.field = prev_field(c.field);
                 return vec![];
             }
+            KeyCode::F(1) => {
+                self.help = true;
+                return vec![];
+            }
             _ => {}
         }
         match c.field {
@@ -335,27 +291,13 @@ impl App {
                     _ => {}
                 }
             }
-            field => {
-                let text = match field {
-                    Field::To => &mut c.draft.to,
-                    Field::Cc => &mut c.draft.cc,
-                    Field::Bcc => &mut c.draft.bcc,
-                    _ => &mut c.draft.subject,
-                };
-                match key.code {
-                    KeyCode::Char(ch) if !ctrl => {
-                        text.push(ch);
-                        c.dirty = true;
-                    }
-                    KeyCode::Backspace => {
-                        text.pop();
-                        c.dirty = true;
-                    }
-                    KeyCode::Enter | KeyCode::Down => c.field = next_field(c.field),
-                    KeyCode::Up => c.field = prev_field(c.field),
-                    _ => {}
+            _ => match key.code {
+                KeyCode::Enter | KeyCode::Down => c.field = next_field(c.field),
+                KeyCode::Up => c.field = prev_field(c.field),
+                _ => {
+                    c.edit_header(key);
                 }
-            }
+            },
         }
         vec![]
     }
@@ -378,12 +320,14 @@ impl App {
 
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(p) = self.prompt.as_mut() {
-            p.input.push_str(text.lines().next().unwrap_or_default());
-        } else if let Some(c) = self.compose.as_mut()
-            && c.field == Field::Body
-        {
-            c.editor.insert_str(text);
-            c.dirty = true;
+            p.input.insert(text);
+        } else if let Some(c) = self.compose.as_mut() {
+            if c.field == Field::Body {
+                c.editor.insert_str(text);
+                c.dirty = true;
+            } else {
+                c.paste_header(text);
+            }
         }
         vec![]
     }
@@ -440,34 +384,6 @@ impl App {
             _ => vec![],
         }
     }
-}
-
-const COMMANDS: &[&str] = &[
-    "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
-    "sort ",
-];
-
-/// Complete `p.input` against `all`: one match fills it in, several extend to their
-/// common prefix and are listed.
-fn complete(p: &mut Prompt, all: &[String]) {
-    let lower = p.input.to_lowercase();
-    let matches: Vec<String> = all
-        .iter()
-        .filter(|c| c.to_lowercase().starts_with(&lower))
-        .cloned()
-        .collect();
-    if let Some(first) = matches.first() {
-        let mut prefix = first.clone();
-        for m in &matches[1..] {
-            while !m.to_lowercase().starts_with(&prefix.to_lowercase()) {
-                prefix.pop();
-            }
-        }
-        if prefix.len() >= p.input.len() {
-            p.input = prefix;
-        }
-    }
-    p.candidates = matches;
 }
 
 fn next_field(f: Field) -> Field {

@@ -3,11 +3,8 @@
 use super::{App, ListSource, Pane};
 use crate::store::{Role, StoreEvent};
 use crate::tui::action::Outcome;
-use crate::tui::effects::Effect;
+use crate::tui::effects::{Effect, LoadKind};
 use crate::tui::ui::layout::list_rows;
-
-/// Seconds between refreshes when attached to another process's node (no live events yet).
-pub const ATTACHED_REFRESH_SECS: i64 = 2;
 
 /// Most hits a search shows.
 pub const SEARCH_LIMIT: u64 = 1000;
@@ -15,7 +12,8 @@ pub const SEARCH_LIMIT: u64 = 1000;
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
         self.now = now;
-        let mut out = Vec::new();
+        self.expire_status();
+        let mut out = self.loads.expire(now);
         if let Some(c) = self.compose.as_mut()
             && c.dirty
             && now - c.last_saved >= i64::try_from(self.autosave_secs.max(1)).unwrap_or(5)
@@ -24,18 +22,12 @@ impl App {
             c.dirty = false;
             out.push(Effect::SaveDraft(Box::new(c.snapshot())));
         }
-        if matches!(self.node, super::NodeStatus::Attached { .. })
-            && now - self.last_refresh >= ATTACHED_REFRESH_SECS
-        {
-            self.last_refresh = now;
-            out.push(Effect::LoadMailboxes);
-            out.push(Effect::LoadQueue);
-            let h = list_rows(self);
-            out.extend(self.list.reload(h));
-        }
         out
     }
 
+    /// Follow the store: what changed is loaded again (coalesced by [`super::Loads`]).
+    /// Changes by other processes, and events missed by a lagging receiver, arrive as
+    /// [`StoreEvent::External`] and reload everything shown.
     pub(super) fn on_store_event(&mut self, event: StoreEvent) -> Vec<Effect> {
         let h = list_rows(self);
         let mut out = vec![Effect::LoadMailboxes];
@@ -53,7 +45,9 @@ impl App {
                         from.as_deref().unwrap_or("(unknown)"),
                         subject
                     ));
-                    if self.bell {
+                    // A burst of new mail rings once, not once per message.
+                    if self.bell && self.now > self.last_bell {
+                        self.last_bell = self.now;
                         out.push(Effect::Bell);
                     }
                 }
@@ -72,8 +66,32 @@ impl App {
                 }),
                 ListSource::Mailbox(_) => {}
             },
+            StoreEvent::MailboxCreated { .. } => {}
             StoreEvent::QueueChanged => return vec![Effect::LoadQueue],
+            StoreEvent::AddressesChanged => return vec![Effect::LoadAddresses],
+            StoreEvent::External => return self.reload_all(),
         }
+        out
+    }
+
+    /// Everything shown, from the store again.
+    pub(super) fn reload_all(&mut self) -> Vec<Effect> {
+        let mut out = vec![
+            Effect::LoadMailboxes,
+            Effect::LoadQueue,
+            Effect::LoadAddresses,
+        ];
+        match &self.list.source {
+            ListSource::Mailbox(_) => {
+                let h = list_rows(self);
+                out.extend(self.list.reload(h));
+            }
+            ListSource::Search(query) => out.push(Effect::Search {
+                query: query.clone(),
+                limit: SEARCH_LIMIT,
+            }),
+        }
+        out.extend(self.outbox.attempts_effect());
         out
     }
 
@@ -81,8 +99,19 @@ impl App {
         match outcome {
             Outcome::Mailboxes(list) => {
                 let first = self.mailboxes.is_empty() && !list.is_empty();
+                // The sidebar stays on its folder (or the Outbox after the last one) when
+                // folders appear or go.
+                let on = self.mailboxes.get(self.sidebar).map(|m| m.id);
                 self.mailboxes = order_mailboxes(list);
-                self.sidebar = self.sidebar.min(self.mailboxes.len().saturating_sub(1));
+                self.sidebar = match on {
+                    Some(id) => self
+                        .mailboxes
+                        .iter()
+                        .position(|m| m.id == id)
+                        .unwrap_or(self.sidebar.min(self.mailboxes.len())),
+                    None => self.mailboxes.len(),
+                };
+                self.refresh_prompt_candidates();
                 if first {
                     self.sidebar = 0;
                     let h = list_rows(self);
@@ -113,6 +142,12 @@ impl App {
                 return super::commands::open_compose(self, *draft);
             }
             Outcome::SearchResults { query, rows } => {
+                // A different search is waiting to run: these hits are already stale.
+                if matches!(self.loads.waiting(LoadKind::Search),
+                    Some(Effect::Search { query: next, .. }) if *next != query)
+                {
+                    return vec![];
+                }
                 self.say(format!("{} hit(s) for {query}", rows.len()));
                 let refresh = self.list.source == ListSource::Search(query.clone());
                 let (selected, marked) = (self.list.selected, self.list.marked.clone());
@@ -182,8 +217,12 @@ impl App {
             }
             Outcome::EditorText(text) => {
                 if let Some(c) = self.compose.as_mut() {
+                    // Line by line as the user left it: `lines()` would drop a last
+                    // empty line, and a newline could creep in or out on each round trip.
                     c.editor = tui_textarea::TextArea::from(
-                        text.lines().map(String::from).collect::<Vec<_>>(),
+                        text.split('\n')
+                            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+                            .collect::<Vec<_>>(),
                     );
                     c.editor
                         .set_cursor_line_style(ratatui::style::Style::default());
@@ -191,7 +230,7 @@ impl App {
                     c.dirty = true;
                 }
             }
-            Outcome::Failed(e) => self.fail(e),
+            Outcome::Failed(e) | Outcome::LoadFailed { error: e, .. } => self.fail(e),
         }
         vec![]
     }

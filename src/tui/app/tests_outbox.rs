@@ -72,6 +72,10 @@ fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
         key(&mut app, KeyCode::Enter),
         vec![Effect::LoadAttempts { queue_id: 7 }]
     );
+    app.update(Action::Outcome(Outcome::Attempts {
+        queue_id: 7,
+        attempts: vec![],
+    }));
     assert_eq!(
         ch(&mut app, 'j'),
         vec![Effect::LoadAttempts { queue_id: 8 }]

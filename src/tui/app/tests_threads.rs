@@ -64,6 +64,7 @@ fn t_asks_for_thread_ordered_rows_and_back() {
     let fx = ch(&mut app, 'T');
     assert_eq!(last_view(&fx), Some(ThreadView::default()));
     assert!(app.list.threaded);
+    load_threaded(&mut app, false);
     let fx = ch(&mut app, 'T');
     assert!(
         fx.iter()
@@ -114,10 +115,12 @@ fn equals_folds_and_unfolds_every_thread() {
     load_threaded(&mut app, false);
     ch(&mut app, 'j');
     ch(&mut app, '-');
+    load_threaded(&mut app, false);
     let fx = ch(&mut app, '=');
     let view = last_view(&fx).unwrap();
     assert!(view.collapsed && view.toggled.is_empty(), "{view:?}");
     assert!(app.status.contains("folded"), "{}", app.status);
+    load_threaded(&mut app, true);
     let fx = ch(&mut app, '=');
     assert!(!last_view(&fx).unwrap().collapsed);
 }

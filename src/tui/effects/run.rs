@@ -32,7 +32,12 @@ impl Runner {
     pub fn spawn(&self, effect: Effect) {
         let this = self.clone();
         tokio::spawn(async move {
-            let outcome = this.run(effect).await.unwrap_or_else(Outcome::Failed);
+            // A failed load still answers for its kind, so the next one may run.
+            let kind = effect.load_kind();
+            let outcome = this.run(effect).await.unwrap_or_else(|error| match kind {
+                Some(kind) => Outcome::LoadFailed { kind, error },
+                None => Outcome::Failed(error),
+            });
             let _ = this.tx.send(Action::Outcome(outcome));
         });
     }

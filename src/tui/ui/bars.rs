@@ -63,11 +63,16 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             String::new()
         };
-        let text = format!("{label}{}_{more}", p.input);
-        frame.render_widget(
-            Paragraph::new(Line::from(super::cell(&text, w, Default::default()))),
-            area,
-        );
+        let label_w = Line::raw(label.as_str()).width();
+        let room = w.saturating_sub(label_w);
+        let (edited, _) =
+            super::line::edited(p.input.text(), p.input.cursor(), room, Default::default());
+        let mut line = Line::from(Span::raw(label));
+        line.spans.extend(edited);
+        let rest = w.saturating_sub(line.width());
+        line.spans
+            .push(super::cell(&more, rest, Default::default()));
+        frame.render_widget(Paragraph::new(line), area);
         return;
     }
     if let Some(c) = &app.confirm {
@@ -85,8 +90,8 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let text = match app.pane {
-        Pane::Compose => "ctrl-s send  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close".to_string(),
-        Pane::Chain => "j/k hop  enter detail  a auth  o order  q back".to_string(),
+        Pane::Compose => "ctrl-s send  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys".to_string(),
+        Pane::Chain => "j/k hop  enter detail  a auth  o order  q back  ? keys".to_string(),
         _ => {
             let ctx = app.key_context();
             let wanted: &[Command] = match app.pane {

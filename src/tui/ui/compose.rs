@@ -26,12 +26,13 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             app.theme.accent
         };
-        let mut spans = vec![
-            Span::styled(format!("{name:>8}:"), label_style),
-            Span::raw(format!(" {value}")),
-        ];
-        if active && field != Field::From {
-            spans.push(Span::styled("_", app.theme.selected));
+        let mut spans = vec![Span::styled(format!("{name:>8}: "), label_style)];
+        match c.header_cursor().filter(|_| active) {
+            Some(cursor) => {
+                let room = usize::from(area.width).saturating_sub(10);
+                spans.extend(super::line::edited(value, cursor, room, Default::default()).0);
+            }
+            None => spans.push(Span::raw(value.to_string())),
         }
         if active && let Some(hint) = address_completion(c, &app.addresses) {
             spans.push(Span::styled(format!("  (tab: {hint})"), app.theme.dim));

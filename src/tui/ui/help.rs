@@ -9,14 +9,24 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 const COMPOSE: &[(&str, &str)] = &[
     ("ctrl-s", "send (queue it, file a copy in Sent)"),
     (
-        "tab / shift-tab",
+        "tab/backtab",
         "next / previous field; tab completes an address",
     ),
-    ("left/right", "choose the From identity"),
+    ("enter/up/dn", "next / previous header field"),
+    ("left/right", "in From: choose the identity"),
+    (
+        "left/right",
+        "in a header: move the cursor (home/end: start/end)",
+    ),
+    ("ctrl-u/k", "in a header: delete to the start / to the end"),
+    ("ctrl-w alt-d", "in a header: delete a word back / forward"),
+    ("alt-b/alt-f", "in a header: a word back / forward"),
+    ("ctrl-y", "in a header: put back the text deleted last"),
     ("ctrl-e", "edit the body in $VISUAL / $EDITOR"),
     ("ctrl-a", "attach a file (tab completes paths)"),
     ("ctrl-x", "drop the last attachment"),
     ("ctrl-p", "save as draft now (also every few seconds)"),
+    ("f1", "this help"),
     ("esc", "close (asks before discarding)"),
 ];
 
@@ -28,6 +38,7 @@ const CHAIN: &[(&str, &str)] = &[
     ("o", "oldest-first / header order"),
     ("pgdn/pgup", "scroll the detail"),
     ("q / esc", "back to the message"),
+    ("?", "this help"),
 ];
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
@@ -47,7 +58,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
             .map(|(cmd, keys)| {
                 (
                     keys.join(" "),
-                    format!("{} [{}]", cmd.describe(), cmd.name()),
+                    format!("{} [{}]", cmd.describe_in(app.key_context()), cmd.name()),
                 )
             })
             .collect(),
