@@ -19,6 +19,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
+use tokio::sync::broadcast::error::RecvError;
 
 /// Recipients claimed per round of a pass.
 const CLAIM_BATCH: usize = 1000;
@@ -198,17 +199,25 @@ impl Runner {
                 Ok(Some(due)) => (due - now).clamp(0, poll),
                 _ => poll,
             };
-            tokio::select! {
-                () = &mut shutdown => return,
-                event = events.recv() => {
-                    if let Ok(other) = event
-                        && other != StoreEvent::QueueChanged
-                    {
-                        continue;
-                    }
+            // Sleep until the queue may have work: a submission here or in another process
+            // (the store's External event), a flush, the next due time or the poll. New mail
+            // and flag changes are not queue work and must not cost a pass each.
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.max(0) as u64);
+            loop {
+                tokio::select! {
+                    () = &mut shutdown => return,
+                    event = events.recv() => match event {
+                        Ok(StoreEvent::QueueChanged | StoreEvent::External)
+                        | Err(RecvError::Lagged(_)) => break,
+                        Ok(_) => {}
+                        Err(RecvError::Closed) => {
+                            tokio::time::sleep_until(deadline).await;
+                            break;
+                        }
+                    },
+                    () = wake.notified() => break,
+                    () = tokio::time::sleep_until(deadline) => break,
                 }
-                () = wake.notified() => {}
-                () = tokio::time::sleep(Duration::from_secs(wait.max(0) as u64)) => {}
             }
         }
     }

@@ -132,7 +132,6 @@ impl Store {
                 Ok((out, touched))
             })
             .await?;
-        self.announce_new_correspondents(submitted.local.iter().chain(&submitted.sent));
         for i in submitted.local.iter().chain(&submitted.sent) {
             self.announce(StoreEvent::MessageAdded {
                 id: i.id,
@@ -141,6 +140,7 @@ impl Store {
                 subject: subject.clone(),
             });
         }
+        self.announce_new_correspondents(submitted.local.iter().chain(&submitted.sent));
         if !touched.is_empty() {
             self.announce(StoreEvent::MessagesChanged {
                 mailbox_ids: touched,
