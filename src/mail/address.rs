@@ -82,11 +82,7 @@ pub fn mailboxes(list: &[Address]) -> Vec<Mailbox> {
 pub fn envelope_addresses(value: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for mailbox in mailboxes(&parse_list(value)) {
-        let usable = mailbox
-            .addr
-            .rsplit_once('@')
-            .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty());
-        if usable && !out.iter().any(|a| a.eq_ignore_ascii_case(&mailbox.addr)) {
+        if mailbox.has_addr_spec() && !out.iter().any(|a| a.eq_ignore_ascii_case(&mailbox.addr)) {
             out.push(mailbox.addr);
         }
     }
@@ -101,12 +97,29 @@ pub fn format_list(list: &[Address]) -> String {
         .join(", ")
 }
 
+/// Mailboxes as RFC 5322 text, comma separated.
+pub fn format_mailboxes(list: &[Mailbox]) -> String {
+    list.iter()
+        .map(Mailbox::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Mailbox {
     pub fn new(name: Option<&str>, addr: &str) -> Self {
         Mailbox {
             name: name.map(str::to_owned).filter(|n| !n.is_empty()),
             addr: addr.to_owned(),
         }
+    }
+
+    /// Whether [`Mailbox::addr`] is a well-formed addr-spec (mail can be sent to it), not
+    /// what a lenient reading salvaged from a broken header.
+    pub fn has_addr_spec(&self) -> bool {
+        matches!(
+            parse_list_strict(&self.addr).as_deref(),
+            Ok([Address::Mailbox(Mailbox { name: None, addr })]) if *addr == self.addr
+        )
     }
 
     /// Whether both name the same addr-spec (compared without regard to case, as

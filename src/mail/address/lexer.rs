@@ -95,7 +95,7 @@ impl Lexer<'_> {
         Some(c)
     }
 
-    /// The next character with a quoted-pair (`\\x`, RFC 5322 §3.2.1) undone, and whether
+    /// The next character with a quoted-pair (`\x`, RFC 5322 §3.2.1) undone, and whether
     /// it was escaped.
     fn next_char(&mut self) -> Option<(char, bool)> {
         match self.bump()? {
