@@ -9,119 +9,16 @@ mod dns;
 #[path = "support/receivers.rs"]
 mod receivers;
 
+#[path = "support/tmux.rs"]
+mod tmux;
+
 use dns::{TestDns, Zone};
+use tmux::{Tmux, start, write_config};
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn available() -> bool {
-        Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn capture(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "e2e"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn literal(&self, text: &str) {
-        self.cmd(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    /// Poll the screen (bounded) until `want` shows; panics with the screen otherwise.
-    fn wait_for(&self, want: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.capture();
-            if screen.contains(want) {
-                return screen;
-            }
-            if Instant::now() > deadline {
-                panic!("`{want}` never appeared; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .arg("kill-server")
-            .output();
-    }
-}
-
-/// The TUI's home: DNS only to `dns` (a discard port when nothing should be looked up),
-/// outbound mail to `direct_port` on whatever the MX names.
-fn write_config(home: &Path, dns: &str, direct_port: u16) {
-    let config = format!(
-        "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n\
-         [outbound]\ndirect_port = {direct_port}\npoll_secs = 1\n\n\
-         [dns]\nreverse_lookups = false\nnameservers = [\"{dns}\"]\n\n\
-         [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n"
-    );
-    std::fs::write(home.join("config.toml"), config).unwrap();
-}
-
-fn start(home: &Path, name: &str) -> Tmux {
-    let tmux = Tmux {
-        socket: format!("postie-e2e-{}-{name}", std::process::id()),
-    };
-    // A stand-in $VISUAL that appends a line, so the editor handoff is exercised.
-    let editor = home.join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\necho EDITED-BY-VISUAL >> \"$1\"\n").unwrap();
-    Command::new("chmod")
-        .arg("755")
-        .arg(&editor)
-        .status()
-        .unwrap();
-    let script = format!(
-        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color RUST_BACKTRACE=0 '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
-        home.display(),
-        editor.display(),
-        env!("CARGO_BIN_EXE_postie")
-    );
-    tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &script,
-    ]);
-    tmux
-}
+use std::time::Duration;
 
 /// One SMTP transaction, the plain way (RFC 5321 §3.3).
 fn smtp_send(port: u16, from: &str, to: &str, message: &str) {
