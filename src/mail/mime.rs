@@ -217,7 +217,7 @@ pub fn filename(part: &ParsedMail) -> Option<String> {
 }
 
 /// Longest file name offered, in bytes (most file systems stop at 255).
-const FILENAME_LIMIT: usize = 200;
+pub const FILENAME_LIMIT: usize = 200;
 
 /// A name a sender chose, made safe to offer as a file in the current directory: no
 /// directory part (`../../x/evil.sh` is `evil.sh`), no control, invisible or
