@@ -4,27 +4,13 @@
 //! working directory, nothing outside it. Skips visibly when tmux is absent.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/node.rs"]
+mod node;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use std::path::Path;
-use std::process::Command;
-
+use node::postie;
 use tmux::{start_in, tmux_or_skip, write_config};
-
-fn postie(home: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_postie"))
-        .args(args)
-        .env("POSTIE_HOME", home)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "postie {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// A home whose Inbox holds `message` (imported before the TUI starts).
 fn home_with(message: &str) -> tempfile::TempDir {
