@@ -7,7 +7,7 @@ mod accounts;
 mod context;
 mod doctor;
 mod log;
-mod messages;
+pub mod messages;
 mod output;
 mod queue;
 mod sendmail;

@@ -4,8 +4,9 @@
 //! - [`config`]: TOML configuration, defaults, validation and the XDG/`POSTIE_HOME` paths.
 //! - [`store`]: the only module that speaks SQL. A writer thread with group commit owns the
 //!   write connection; readers open their own. Everything else uses its typed async API.
-//! - [`mail`]: raw RFC 5322 bytes -> summaries, decoded text, MIME trees; [`mail::trace`]
-//!   analyses Received chains and authentication results.
+//! - [`mail`]: the one mail model: raw RFC 5322 bytes -> structured addresses, dates,
+//!   summaries, decoded text, MIME trees; [`mail::trace`] analyses Received chains and
+//!   authentication results. The store, the CLI and the TUI all read mail through it.
 //! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
 //! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
 //! - [`routing`]: the one routing decision every door makes (local Inbox, forward, list or

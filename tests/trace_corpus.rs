@@ -9,8 +9,12 @@ use postie::mail::trace::headers::{header_fields, values};
 use postie::mail::trace::tokenizer::{TokenKind, tokenize};
 use postie::mail::trace::{HopFlag, Trace, TraceContext, analyse, parse_received, render_text};
 
+/// `../shared/corpus`, or the folder `POSTIE_CORPUS` names (a worktree without `../shared`).
 fn corpus_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"))
+    std::env::var_os("POSTIE_CORPUS").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")),
+        PathBuf::from,
+    )
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {

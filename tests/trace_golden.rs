@@ -192,7 +192,7 @@ fn fifteen_hop_chain_is_ordered_timed_and_flagged() {
 }
 
 #[test]
-fn forged_future_hop_renders_as_skew_in_text() {
+fn forged_future_hop_renders_as_skew_in_text_with_every_hop_detail() {
     let trace = analyse(
         &fixture("spamassassin_spam_012.eml"),
         &TraceContext::default(),
@@ -202,6 +202,32 @@ Received chain: 2 hop(s), first to last hop -13h55m, Date: to first hop 6h00m
   # Time (UTC)          From                               By                           With                Delay Flags
   1 2004-02-10 05:17:44 8.141.200.111                      mail1.paypal.com             SMTP                      NOTLS
   2 2004-02-09 15:21:57 mail1.paypal.com [80.8.136.186]    b.mx.sonic.net               SMTP              -13h55m SKEW,HELO,NOTLS
+
+Hop 1 of 2 (claimed)
+     Time: 2004-02-10 05:17:44 UTC, written as 2004-02-09 23:17:44 -06:00
+     From: [8.141.200.111]
+     HELO: [8.141.200.111]
+       IP: 8.141.200.111
+       By: mail1.paypal.com
+     With: SMTP
+     Flag: no TLS on this network hop
+      Raw: from [8.141.200.111] by mail1.paypal.com with SMTP; Mon, 09 Feb 2004 23:17:44 -0600
+
+Hop 2 of 2 (claimed)
+     Time: 2004-02-09 15:21:57 UTC, written as 2004-02-09 07:21:57 -08:00
+    Delay: -13h55m
+     From: paypal.com
+     HELO: paypal.com
+     rDNS: mail1.paypal.com
+       IP: 80.8.136.186
+       By: b.mx.sonic.net
+     With: SMTP
+       ID: i19FLtmt026870
+      For: user@example.com
+     Flag: clock skew: dated before the previous hop
+     Flag: HELO differs from reverse DNS
+     Flag: no TLS on this network hop
+      Raw: from paypal.com (mail1.paypal.com [80.8.136.186])          by b.mx.sonic.net (8.12.10/8.12.7) with SMTP id i19FLtmt026870          for <user@example.com>; Mon, 9 Feb 2004 07:21:57 -0800
 ";
     assert_eq!(render_text(&trace), want);
 }

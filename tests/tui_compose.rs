@@ -27,15 +27,16 @@ fn subjects_get_one_re_and_one_fwd() {
 }
 
 #[test]
-fn address_lists_split_outside_quotes_and_angles() {
-    assert_eq!(
-        compose::split_addresses(r#""Doe, Jane" <jane@x.org>, bob@y.org,, "#),
-        vec![r#""Doe, Jane" <jane@x.org>"#, "bob@y.org"]
-    );
+fn bare_address_is_the_first_addr_spec_lowercased() {
     assert_eq!(
         compose::bare_address("Bob <Bob@Example.org>"),
         "bob@example.org"
     );
+    assert_eq!(
+        compose::bare_address(r#""Doe, Jane" <jane@x.org>, bob@y.org"#),
+        "jane@x.org"
+    );
+    assert_eq!(compose::bare_address("no address here"), "");
 }
 
 #[test]

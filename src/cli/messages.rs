@@ -2,9 +2,12 @@
 
 use super::Context;
 use super::output::{self, MessageJson};
-use crate::store::{SearchQuery, SortKey};
+use crate::mail::address::{format_list, format_mailboxes};
+use crate::mail::body::{body_text_width, render_message_text};
+use crate::mail::fields::Fields;
+use crate::mail::mime::{MimePart, leaves, mime_tree_of, with_parsed};
+use crate::store::{MessageSummary, SearchQuery, SortKey};
 use anyhow::anyhow;
-use mailparse::MailHeaderMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -88,31 +91,100 @@ pub async fn show(
         .summary(id)
         .await?
         .ok_or_else(|| anyhow!("no message with id {id}"))?;
-    let body = crate::mail::body::render_message_text(&bytes, 78).text;
     if json {
-        let headers: Vec<(String, String)> = mailparse::parse_headers(&bytes)
-            .map(|(h, _)| h.iter().map(|h| (h.get_key(), h.get_value())).collect())
-            .unwrap_or_default();
-        let envelope = store.envelope(id).await?;
-        let value = serde_json::json!({
-            "message": MessageJson::new(&summary, ""),
-            "headers": headers,
-            "envelope": envelope,
-            "body": body,
-        });
-        serde_json::to_writer_pretty(&mut *out, &value)?;
+        let envelope = serde_json::to_value(store.envelope(id).await?)?;
+        serde_json::to_writer_pretty(&mut *out, &show_json(&summary, &bytes, envelope))?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let parsed = mailparse::parse_headers(&bytes).map(|(h, _)| h).ok();
-    for name in ["Date", "From", "To", "Cc", "Subject"] {
-        if let Some(value) = parsed.as_ref().and_then(|h| h.get_first_value(name)) {
-            writeln!(out, "{name}: {value}")?;
-        }
+    let view = MessageView::read(&bytes);
+    for (name, value) in &view.lines {
+        writeln!(out, "{name}: {value}")?;
+    }
+    for part in view.parts.iter().filter(|p| p.filename.is_some()) {
+        let name = part.filename.as_deref().unwrap_or_default();
+        writeln!(
+            out,
+            "Part: {} {name} ({} bytes)",
+            part.content_type, part.size
+        )?;
     }
     writeln!(out)?;
-    writeln!(out, "{body}")?;
+    writeln!(out, "{}", view.body)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Width `postie show` renders HTML bodies at.
+pub const SHOW_WIDTH: usize = 78;
+
+/// One message as `postie show` prints it, read through the mail model in one parse.
+struct MessageView {
+    /// Every header field, decoded (for JSON).
+    headers: Vec<(String, String)>,
+    /// Date, From, To, Cc and Subject as the text view prints them.
+    lines: Vec<(&'static str, String)>,
+    body: String,
+    /// The MIME leaves: the reader's part list.
+    parts: Vec<MimePart>,
+}
+
+impl MessageView {
+    fn read(raw: &[u8]) -> Self {
+        let read = with_parsed(raw, |parsed| {
+            let fields = Fields::new(parsed);
+            let lines = [
+                ("Date", fields.text("Date").unwrap_or_default()),
+                ("From", format_mailboxes(&fields.from())),
+                ("To", format_list(&fields.addresses("To"))),
+                ("Cc", format_list(&fields.addresses("Cc"))),
+                ("Subject", fields.subject()),
+            ];
+            MessageView {
+                headers: fields.all(),
+                lines: lines.into_iter().filter(|(_, v)| !v.is_empty()).collect(),
+                body: body_text_width(parsed, SHOW_WIDTH).text,
+                parts: leaves(&mime_tree_of(parsed)).cloned().collect(),
+            }
+        });
+        read.unwrap_or_else(|| MessageView {
+            headers: Vec::new(),
+            lines: Vec::new(),
+            body: render_message_text(raw, SHOW_WIDTH).text,
+            parts: Vec::new(),
+        })
+    }
+}
+
+/// The `postie show --json` object: the list's row for the message, every header
+/// decoded, the envelope, the body text and the parts (MIME leaves in the reader's order).
+pub fn show_json(
+    summary: &MessageSummary,
+    raw: &[u8],
+    envelope: serde_json::Value,
+) -> serde_json::Value {
+    let view = MessageView::read(raw);
+    let parts: Vec<serde_json::Value> = view
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(index, p)| {
+            serde_json::json!({
+                "index": index,
+                "path": p.path,
+                "content_type": p.content_type,
+                "filename": p.filename,
+                "size": p.size,
+                "is_attachment": p.is_attachment,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "message": MessageJson::new(summary, ""),
+        "headers": view.headers,
+        "envelope": envelope,
+        "body": view.body,
+        "parts": parts,
+    })
 }
 
 /// Offset just past the blank line that ends the header section (or the whole message).

@@ -3,7 +3,7 @@
 
 use mailparse::{DispositionType, MailHeaderMap, ParsedMail};
 
-use super::charset::{decode_header_value, decoded_body};
+use super::charset::{decode_header_value, decoded_body, is_invisible_format};
 
 /// Content-Disposition of a part (RFC 2183 §2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,6 +175,29 @@ pub fn attachment_bytes(raw: &[u8], path: &[usize]) -> Option<Vec<u8>> {
     .flatten()
 }
 
+/// The leaves of a tree (parts without children) in depth-first order, numbered from 0:
+/// the numbering of the reader's part list and of its save and open commands.
+pub fn leaves(tree: &[MimePart]) -> impl Iterator<Item = &MimePart> {
+    tree.iter().filter(|part| part.children == 0)
+}
+
+/// The decoded content of the leaves whose number `wanted` accepts, from one parse, with
+/// their number and part description.
+pub fn leaf_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, MimePart, Vec<u8>)> {
+    with_parsed(raw, |parsed| {
+        let tree = mime_tree_of(parsed);
+        leaves(&tree)
+            .enumerate()
+            .filter(|(index, _)| wanted(*index))
+            .filter_map(|(index, part)| {
+                let bytes = decoded_body(part_at(parsed, &part.path)?);
+                Some((index, part.clone(), bytes))
+            })
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
 /// The part at `path` below `root`.
 pub fn part_at<'a>(root: &'a ParsedMail<'a>, path: &[usize]) -> Option<&'a ParsedMail<'a>> {
     path.iter()
@@ -183,22 +206,69 @@ pub fn part_at<'a>(root: &'a ParsedMail<'a>, path: &[usize]) -> Option<&'a Parse
 
 /// The part's file name: Content-Disposition `filename` first (RFC 2183 §2.3), then the
 /// older Content-Type `name`; RFC 2047 words and RFC 2231 continuations decoded by
-/// mailparse, leftovers by [`decode_header_value`].
+/// mailparse, leftovers by [`decode_header_value`]; made safe by [`safe_filename`].
 pub fn filename(part: &ParsedMail) -> Option<String> {
     let disposition = part.get_content_disposition();
     let name = disposition
         .params
         .get("filename")
         .or_else(|| part.ctype.params.get("name"))?;
-    let cleaned = decode_header_value(name.as_bytes(), None);
-    // A name must never smuggle a path into a save dialog.
-    let base = cleaned
-        .rsplit(['/', '\\'])
+    safe_filename(&decode_header_value(name.as_bytes(), None))
+}
+
+/// Longest file name offered, in bytes (most file systems stop at 255).
+pub const FILENAME_LIMIT: usize = 200;
+
+/// A name a sender chose, made safe to offer as a file in the current directory: no
+/// directory part (`../../x/evil.sh` is `evil.sh`), no control, invisible or
+/// Windows-reserved characters, no leading dot, dash or tilde (no hidden file, no
+/// option, no home-directory expansion), no device name (`CON`, `LPT1`), at most
+/// [`FILENAME_LIMIT`] bytes with the extension kept. `None` when nothing is left.
+pub fn safe_filename(name: &str) -> Option<String> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !is_invisible_format(*c))
+        .map(|c| {
+            if c.is_control() || "<>:\"|?*".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let trimmed = cleaned
+        .trim_start_matches(|c: char| c.is_whitespace() || matches!(c, '.' | '-' | '~'))
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '.');
+    if trimmed.is_empty() {
+        return None;
+    }
+    let (stem, extension) = match trimmed.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && ext.len() <= 16 => (stem, Some(ext)),
+        _ => (trimmed, None),
+    };
+    let device = stem
+        .split('.')
         .next()
         .unwrap_or_default()
-        .trim()
-        .to_owned();
-    (!base.is_empty() && base != "." && base != "..").then_some(base)
+        .to_ascii_uppercase();
+    let reserved = matches!(device.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((device.starts_with("COM") || device.starts_with("LPT"))
+            && device.len() == 4
+            && device.as_bytes()[3].is_ascii_digit());
+    let mut stem = if reserved {
+        format!("_{stem}")
+    } else {
+        stem.to_owned()
+    };
+    let room = FILENAME_LIMIT.saturating_sub(extension.map_or(0, |e| e.len() + 1));
+    while stem.len() > room {
+        stem.pop();
+    }
+    Some(match extension {
+        Some(ext) => format!("{stem}.{ext}"),
+        None => stem,
+    })
 }
 
 /// The part's Content-ID, brackets and surrounding space removed.

@@ -1,16 +1,13 @@
 //! Summary extraction: the columns that lists sort and search by.
 
-mod address;
-mod date;
+use mailparse::ParsedMail;
 
-use mailparse::{MailHeader, ParsedMail};
-
+use super::address::{Address, Mailbox, format_list};
 use super::body::body_text;
-use super::charset::{declared_charset, decode_header_bytes, decode_header_value};
+use super::fields::Fields;
 use super::mime::{is_attachment, with_parsed};
 
-pub use address::{Mailbox, first_mailbox, format_address_list, parse_address_list};
-pub use date::parse_date;
+pub use super::fields::message_ids;
 
 /// Longest body text kept for full-text indexing.
 pub const BODY_TEXT_LIMIT: usize = 256 * 1024;
@@ -22,13 +19,19 @@ pub const PREVIEW_CHARS: usize = 200;
 pub struct Summary {
     /// Date: (RFC 5322 §3.6.1) as unix seconds; `None` when missing or unreadable.
     pub date: Option<i64>,
-    /// The first From: address as written (trimmed, case kept).
+    /// The author mailboxes (From:, else Sender:), structured.
+    pub from: Vec<Mailbox>,
+    /// To:, structured (groups kept).
+    pub to: Vec<Address>,
+    /// Cc:, structured.
+    pub cc: Vec<Address>,
+    /// The first author's addr-spec (the store's `from_addr` column).
     pub from_addr: Option<String>,
-    /// The From: display name, RFC 2047 decoded.
+    /// The first author's display name, RFC 2047 decoded (`from_name`).
     pub from_name: Option<String>,
-    /// To: decoded to `Name <addr>, ...`.
+    /// [`Summary::to`] as RFC 5322 text that parses back to the same list (`to_text`).
     pub to_text: String,
-    /// Cc: decoded to `Name <addr>, ...`.
+    /// [`Summary::cc`] as RFC 5322 text (`cc_text`).
     pub cc_text: String,
     /// Subject: decoded, unfolded, without control characters.
     pub subject: String,
@@ -52,112 +55,35 @@ pub fn summarize(raw: &[u8]) -> Summary {
 
 /// Summarise an already parsed message.
 pub fn summarize_parsed(parsed: &ParsedMail) -> Summary {
-    let headers = HeaderReader::new(parsed);
-    let (from_name, from_addr) = headers
-        .get("From")
-        .or_else(|| headers.get("Sender"))
-        .map(|raw| first_mailbox(&headers.text(raw)))
-        .unwrap_or_default();
+    let fields = Fields::new(parsed);
+    let from = fields.from();
+    let (from_name, from_addr) = match from.first() {
+        Some(first) => (
+            first.name.clone(),
+            Some(first.addr.clone()).filter(|a| !a.is_empty()),
+        ),
+        None => (None, None),
+    };
+    let to = fields.addresses("To");
+    let cc = fields.addresses("Cc");
     let body = body_text(parsed).text;
     Summary {
-        date: headers
-            .get("Date")
-            .and_then(|raw| parse_date(&headers.decode(raw))),
+        date: fields.date(),
         from_addr,
         from_name,
-        to_text: headers.addresses("To"),
-        cc_text: headers.addresses("Cc"),
-        subject: headers
-            .get("Subject")
-            .map(|raw| headers.decode(raw))
-            .unwrap_or_default(),
-        message_id: headers
-            .get("Message-ID")
-            .and_then(|raw| first_id(&headers.decode(raw))),
-        in_reply_to: headers
-            .get("In-Reply-To")
-            .and_then(|raw| first_id(&headers.decode(raw))),
-        references: headers
-            .get("References")
-            .map(|raw| message_ids(&headers.decode(raw)))
-            .unwrap_or_default(),
+        to_text: format_list(&to),
+        cc_text: format_list(&cc),
+        from,
+        to,
+        cc,
+        subject: fields.subject(),
+        message_id: fields.message_ids("Message-ID").into_iter().next(),
+        in_reply_to: fields.message_ids("In-Reply-To").into_iter().next(),
+        references: fields.message_ids("References"),
         has_attachments: parsed.parts().any(is_attachment),
         preview: preview(&body, PREVIEW_CHARS),
         body_text: truncate_at_char(body, BODY_TEXT_LIMIT),
     }
-}
-
-/// Top-level header access with raw 8-bit values decoded in the message's charset.
-struct HeaderReader<'a> {
-    headers: &'a [MailHeader<'a>],
-    fallback_charset: Option<String>,
-}
-
-impl<'a> HeaderReader<'a> {
-    fn new(parsed: &'a ParsedMail<'a>) -> Self {
-        let fallback_charset = parsed
-            .parts()
-            .find_map(|part| declared_charset(part))
-            .map(str::to_owned);
-        HeaderReader {
-            headers: &parsed.headers,
-            fallback_charset,
-        }
-    }
-
-    /// The raw value of the first header called `name`, if it is not blank.
-    fn get(&self, name: &str) -> Option<&'a [u8]> {
-        self.headers
-            .iter()
-            .find(|h| h.get_key_ref().trim().eq_ignore_ascii_case(name))
-            .map(MailHeader::get_value_raw)
-            .filter(|raw| !raw.trim_ascii().is_empty())
-    }
-
-    fn decode(&self, raw: &[u8]) -> String {
-        decode_header_value(raw, self.fallback_charset.as_deref())
-    }
-
-    /// The value as text with encoded words still encoded, for address parsing.
-    fn text(&self, raw: &[u8]) -> String {
-        decode_header_bytes(raw, self.fallback_charset.as_deref())
-    }
-
-    fn addresses(&self, name: &str) -> String {
-        self.get(name)
-            .map(|raw| format_address_list(&self.text(raw)))
-            .unwrap_or_default()
-    }
-}
-
-/// Message ids from an In-Reply-To/References/Message-ID value, brackets removed
-/// (RFC 5322 §3.6.4). Values without brackets are split on whitespace.
-pub fn message_ids(value: &str) -> Vec<String> {
-    let mut ids = Vec::new();
-    let mut rest = value;
-    while let Some(open) = rest.find('<') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('>') else {
-            break;
-        };
-        let id = after[..close].trim();
-        if !id.is_empty() && !id.contains(char::is_whitespace) {
-            ids.push(id.to_owned());
-        }
-        rest = &after[close + 1..];
-    }
-    if ids.is_empty() && !value.contains('<') {
-        ids = value
-            .split_whitespace()
-            .filter(|token| token.contains('@'))
-            .map(str::to_owned)
-            .collect();
-    }
-    ids
-}
-
-fn first_id(value: &str) -> Option<String> {
-    message_ids(value).into_iter().next()
 }
 
 /// The first `chars` characters of `text` with all whitespace collapsed to single spaces.

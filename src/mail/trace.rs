@@ -3,17 +3,16 @@
 
 pub mod auth_results;
 pub mod chain;
-pub mod date;
 pub mod headers;
 pub mod received;
 pub mod render;
 pub mod tokenizer;
 
+pub use super::date::{self, ParsedDate, parse_date};
 pub use auth_results::{
     ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
 };
 pub use chain::{HopFlag, OriginatingIp, Trace, TraceContext, TracedHop, Trust, analyse};
-pub use date::{ParsedDate, parse_date};
 pub use received::{Hop, ProtocolFlags, parse_received};
 pub use render::render_text;
 

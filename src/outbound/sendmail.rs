@@ -69,7 +69,11 @@ pub fn prepare(input: &[u8], opts: &SendmailOptions) -> Result<Submission, Sendm
     let mut out = Vec::with_capacity(raw.len() + 200);
     if !has("From") {
         let from = match &opts.full_name {
-            Some(name) => format!("From: {} <{}>\r\n", quote_name(name), opts.sender),
+            Some(name) => format!(
+                "From: {} <{}>\r\n",
+                crate::mail::address::header_phrase(name),
+                opts.sender
+            ),
             None => format!("From: <{}>\r\n", opts.sender),
         };
         out.extend_from_slice(from.as_bytes());
@@ -159,29 +163,20 @@ fn strip_bcc(header: &[u8]) -> Vec<u8> {
 /// Envelope recipients in an address-list header value. A bare login name (`To: root`,
 /// mailx's `To: me`) is kept as it is: the router qualifies it with the local domain.
 fn addresses(value: &str) -> Vec<String> {
-    crate::mail::summary::parse_address_list(value)
+    use crate::mail::address::{mailboxes, parse_list};
+    let login = |text: &str| {
+        !text.is_empty()
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
+    };
+    mailboxes(&parse_list(value))
         .into_iter()
         .filter_map(|m| {
-            if !m.addr.is_empty() {
+            if m.has_addr_spec() || login(&m.addr) {
                 return Some(m.addr);
             }
-            let name = m.name?;
-            let bare = !name.is_empty()
-                && name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
-            bare.then_some(name)
+            m.name.filter(|name| m.addr.is_empty() && login(name))
         })
         .collect()
-}
-
-fn quote_name(name: &str) -> String {
-    if name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-' || c == '.')
-    {
-        name.to_string()
-    } else {
-        format!("\"{}\"", name.replace(['\\', '"'], ""))
-    }
 }

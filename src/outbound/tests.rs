@@ -208,7 +208,24 @@ fn sendmail_without_recipients_is_a_usage_error_and_f_name_fills_from() {
         },
     )
     .unwrap();
-    assert!(s.raw.starts_with(b"From: Jo Q. Public <me@home.test>\r\n"));
+    // `.` is not atext: the name is quoted (RFC 5322 §3.2.3).
+    assert!(
+        s.raw
+            .starts_with(b"From: \"Jo Q. Public\" <me@home.test>\r\n")
+    );
+    let utf8 = prepare(
+        b"Subject: s\n\nx\n",
+        &SendmailOptions {
+            recipients: vec!["a@x.test".into()],
+            full_name: Some("Jürgen".into()),
+            ..opts()
+        },
+    )
+    .unwrap();
+    assert!(
+        utf8.raw
+            .starts_with(b"From: =?utf-8?B?SsO8cmdlbg==?= <me@home.test>\r\n")
+    );
     let kept = prepare(
         b"From: x@y.test\nSubject: s\n\nx\n",
         &SendmailOptions {

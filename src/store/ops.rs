@@ -239,7 +239,7 @@ pub(crate) fn remember_addresses(
     people: &Correspondents<'_>,
     at: i64,
 ) -> Result<usize, StoreError> {
-    use crate::mail::summary::parse_address_list;
+    use crate::mail::address::{mailboxes, parse_list};
     let mut entries: Vec<(Option<String>, String)> = Vec::new();
     if let Some(addr) = people.from_addr {
         entries.push((people.from_name.map(str::to_owned), addr.to_owned()));
@@ -247,7 +247,7 @@ pub(crate) fn remember_addresses(
     for text in [people.to_text, people.cc_text] {
         if !text.is_empty() {
             entries.extend(
-                parse_address_list(text)
+                mailboxes(&parse_list(text))
                     .into_iter()
                     .map(|m| (m.name, m.addr)),
             );

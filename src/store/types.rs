@@ -400,12 +400,9 @@ pub struct AddressEntry {
 }
 
 impl AddressEntry {
-    /// `Name <addr>` or `addr`.
+    /// `Name <addr>` or `addr` as RFC 5322 text, so a completed `"Doe, Jane"` parses.
     pub fn display(&self) -> String {
-        match &self.name {
-            Some(n) if !n.is_empty() => format!("{n} <{}>", self.address),
-            _ => self.address.clone(),
-        }
+        crate::mail::address::Mailbox::new(self.name.as_deref(), &self.address).to_string()
     }
 }
 

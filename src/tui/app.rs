@@ -354,14 +354,15 @@ impl App {
         out
     }
 
-    /// The From addresses offered when composing (`Name <addr>` with a display name).
+    /// The From addresses offered when composing (`Name <addr>` with a display name),
+    /// as RFC 5322 text (a name with a comma is quoted).
     pub fn identities(&self) -> Vec<String> {
         self.account
             .addresses
             .iter()
-            .map(|a| match &self.account.display_name {
-                Some(n) if !n.is_empty() => format!("{n} <{a}>"),
-                _ => a.clone(),
+            .map(|a| {
+                crate::mail::address::Mailbox::new(self.account.display_name.as_deref(), a)
+                    .to_string()
             })
             .collect()
     }
@@ -396,11 +397,18 @@ impl App {
     }
 }
 
-/// Answer from the identity the message was sent to, else the first one.
+/// Answer from the identity the message was sent to (by addr-spec), else the first one.
 fn pick_identity(ids: &[String], doc: &ReaderDoc) -> String {
-    let rcpts = format!("{} {}", doc.to, doc.cc).to_ascii_lowercase();
+    use crate::mail::address::mailboxes;
+    let rcpts = mailboxes(&doc.to)
+        .into_iter()
+        .chain(mailboxes(&doc.cc))
+        .collect::<Vec<_>>();
     ids.iter()
-        .find(|i| rcpts.contains(&super::compose::bare_address(i)))
+        .find(|i| {
+            let own = super::compose::bare_address(i);
+            rcpts.iter().any(|r| r.same_addr(&own))
+        })
         .or(ids.first())
         .cloned()
         .unwrap_or_default()

@@ -3,17 +3,28 @@
 //!
 //! Everything here is pure: attachment bytes are read by the effect runner and passed in.
 
+mod build;
+
+use super::app::Field;
 use super::message::ReaderDoc;
+use crate::mail::address::{self, Mailbox, format_list, format_mailboxes, mailboxes};
 use crate::store::MessageId;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use std::path::PathBuf;
+
+pub use build::build_message;
 
 /// Why a message could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
-    #[error("`{0}` is not an address")]
-    BadAddress(String),
+    /// A header field's text is not what it must be (an address list, one sender), with
+    /// the byte `position` in `input` where it goes wrong, for the cursor.
+    #[error("{field:?}: {reason}")]
+    BadAddress {
+        field: Field,
+        input: String,
+        position: usize,
+        reason: String,
+    },
     #[error("no recipients")]
     NoRecipients,
     #[error("cannot build the message: {0}")]
@@ -73,44 +84,22 @@ pub fn forward_subject(subject: &str) -> String {
     }
 }
 
-/// Split an address field at commas outside quotes.
-pub fn split_addresses(field: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let (mut cur, mut quoted, mut angle) = (String::new(), false, false);
-    for c in field.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            '<' => angle = true,
-            '>' => angle = false,
-            ',' if !quoted && !angle => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out.into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect()
-}
-
-/// The bare address of `Name <addr>` or `addr`, lowercased.
+/// The addr-spec of the first mailbox in `entry`, lowercased (the envelope sender and
+/// the Message-ID's domain); empty when `entry` names none.
 pub fn bare_address(entry: &str) -> String {
-    let e = entry.trim();
-    match (e.rfind('<'), e.rfind('>')) {
-        (Some(a), Some(b)) if a < b => e[a + 1..b].trim().to_ascii_lowercase(),
-        _ => e.to_ascii_lowercase(),
-    }
+    mailboxes(&address::parse_list(entry))
+        .into_iter()
+        .find(|m| !m.addr.is_empty())
+        .map(|m| m.addr.to_ascii_lowercase())
+        .unwrap_or_default()
 }
 
 fn quote(doc: &ReaderDoc) -> String {
-    let mut out = if doc.date.is_empty() {
-        format!("{} wrote:\n", doc.from)
+    let from = format_mailboxes(&doc.from);
+    let mut out = if doc.date_text.is_empty() {
+        format!("{from} wrote:\n")
     } else {
-        format!("On {}, {} wrote:\n", doc.date, doc.from)
+        format!("On {}, {from} wrote:\n", doc.date_text)
     };
     for line in &doc.body {
         if line.is_empty() {
@@ -141,22 +130,29 @@ pub fn new_message(from: &str, signature: Option<&str>) -> Draft {
 }
 
 /// A reply (or reply-all) quoting `doc`, threaded with In-Reply-To/References.
-/// `own` are the user's addresses, left out of reply-all.
+/// To is Reply-To or From; reply-all adds every other To/Cc mailbox to Cc. `own` are the
+/// user's addresses: left out of reply-all, and a reply to the user's own message goes to
+/// its recipients. Addresses are compared by addr-spec and written as RFC 5322 text that
+/// parses back to the same mailboxes.
 pub fn reply(doc: &ReaderDoc, all: bool, from: &str, own: &[String], sig: Option<&str>) -> Draft {
-    let to = doc.reply_address();
-    let mut cc: Vec<String> = Vec::new();
+    let mine = |m: &Mailbox| own.iter().any(|o| m.same_addr(o));
+    let recipients: Vec<Mailbox> = mailboxes(&doc.to)
+        .into_iter()
+        .chain(mailboxes(&doc.cc))
+        .filter(Mailbox::has_addr_spec)
+        .collect();
+    let mut to = doc.reply_mailboxes();
+    if !to.is_empty() && to.iter().all(mine) {
+        to = recipients.iter().filter(|m| !mine(m)).cloned().collect();
+    }
+    let mut to = unique(to, &[]);
+    let mut cc = Vec::new();
     if all {
-        let seen_to = bare_address(&to);
-        for entry in split_addresses(&doc.to)
-            .into_iter()
-            .chain(split_addresses(&doc.cc))
-        {
-            let bare = bare_address(&entry);
-            let mine = own.iter().any(|o| o.eq_ignore_ascii_case(&bare));
-            if !mine && bare != seen_to && !cc.iter().any(|c| bare_address(c) == bare) {
-                cc.push(entry);
-            }
-        }
+        let others: Vec<Mailbox> = recipients.into_iter().filter(|m| !mine(m)).collect();
+        cc = unique(others, &to);
+    }
+    if to.is_empty() {
+        to = std::mem::take(&mut cc);
     }
     let mut references = doc.references.clone();
     if let Some(id) = &doc.message_id {
@@ -164,8 +160,8 @@ pub fn reply(doc: &ReaderDoc, all: bool, from: &str, own: &[String], sig: Option
     }
     Draft {
         from: from.to_string(),
-        to,
-        cc: cc.join(", "),
+        to: format_mailboxes(&to),
+        cc: format_mailboxes(&cc),
         subject: reply_subject(&doc.subject),
         body: with_signature(format!("\n{}", quote(doc)), sig),
         in_reply_to: doc.message_id.clone(),
@@ -173,6 +169,18 @@ pub fn reply(doc: &ReaderDoc, all: bool, from: &str, own: &[String], sig: Option
         replying_to: Some(doc.id),
         ..Draft::default()
     }
+}
+
+/// `list` without repeats and without the addr-specs already in `taken`.
+fn unique(list: Vec<Mailbox>, taken: &[Mailbox]) -> Vec<Mailbox> {
+    let mut out: Vec<Mailbox> = Vec::new();
+    for m in list {
+        let seen = |other: &Mailbox| other.same_addr(&m.addr);
+        if !taken.iter().any(seen) && !out.iter().any(seen) {
+            out.push(m);
+        }
+    }
+    out
 }
 
 /// A forward: inline (the text with a header block) or with the original attached.
@@ -183,7 +191,10 @@ pub fn forward(doc: &ReaderDoc, as_attachment: bool, from: &str, sig: Option<&st
         let mut b = String::from("\n---------- Forwarded message ----------\n");
         b.push_str(&format!(
             "From: {}\nDate: {}\nSubject: {}\nTo: {}\n\n",
-            doc.from, doc.date, doc.subject, doc.to
+            format_mailboxes(&doc.from),
+            doc.date_text,
+            doc.subject,
+            format_list(&doc.to)
         ));
         for line in &doc.body {
             b.push_str(line);
@@ -211,10 +222,10 @@ pub fn draft_from_doc(doc: &ReaderDoc, raw: &[u8]) -> Draft {
             .map(|(_, v)| v.clone())
     };
     Draft {
-        from: doc.from.clone(),
-        to: doc.to.clone(),
-        cc: doc.cc.clone(),
-        bcc: header("Bcc").unwrap_or_default(),
+        from: format_mailboxes(&doc.from),
+        to: format_list(&doc.to),
+        cc: format_list(&doc.cc),
+        bcc: format_list(&doc.bcc),
         subject: doc.subject.clone(),
         body: doc.body.join("\n"),
         in_reply_to: header("In-Reply-To"),
@@ -245,87 +256,6 @@ fn kept_attachments(doc: &ReaderDoc, raw: &[u8]) -> Vec<AttachmentData> {
             })
         })
         .collect()
-}
-
-fn mailbox(entry: &str) -> Result<Mailbox, ComposeError> {
-    entry
-        .parse::<Mailbox>()
-        .map_err(|_| ComposeError::BadAddress(entry.to_string()))
-}
-
-/// Build the RFC 5322 message. `keep_bcc` keeps Bcc (drafts); the returned recipients
-/// are the envelope (To, Cc and Bcc).
-pub fn build_message(
-    draft: &Draft,
-    attachments: Vec<AttachmentData>,
-    message_id: &str,
-    keep_bcc: bool,
-) -> Result<(Vec<u8>, Vec<String>), ComposeError> {
-    let mut b = lettre::Message::builder()
-        .from(mailbox(&draft.from)?)
-        .subject(draft.subject.clone())
-        .message_id(Some(message_id.to_string()))
-        .date_now()
-        .user_agent(format!("postie {}", env!("CARGO_PKG_VERSION")));
-    let mut recipients = Vec::new();
-    for entry in split_addresses(&draft.to) {
-        b = b.to(mailbox(&entry)?);
-        recipients.push(bare_address(&entry));
-    }
-    for entry in split_addresses(&draft.cc) {
-        b = b.cc(mailbox(&entry)?);
-        recipients.push(bare_address(&entry));
-    }
-    for entry in split_addresses(&draft.bcc) {
-        b = b.bcc(mailbox(&entry)?);
-        recipients.push(bare_address(&entry));
-    }
-    if recipients.is_empty() && !keep_bcc {
-        return Err(ComposeError::NoRecipients);
-    }
-    if keep_bcc {
-        b = b.keep_bcc();
-    }
-    if let Some(id) = &draft.in_reply_to {
-        b = b.in_reply_to(id.clone());
-    }
-    if !draft.references.is_empty() {
-        b = b.references(draft.references.join(" "));
-    }
-    let text = SinglePart::plain(draft.body.clone());
-    let built = if attachments.is_empty() {
-        if recipients.is_empty() {
-            b.envelope(placeholder_envelope(&draft.from)?)
-                .singlepart(text)
-        } else {
-            b.singlepart(text)
-        }
-    } else {
-        let mut multi = MultiPart::mixed().singlepart(text);
-        for a in attachments {
-            let ct = ContentType::parse(&a.mime_type)
-                .unwrap_or(ContentType::parse("application/octet-stream").map_err(build)?);
-            multi = multi.singlepart(Attachment::new(a.name).body(a.bytes, ct));
-        }
-        if recipients.is_empty() {
-            b.envelope(placeholder_envelope(&draft.from)?)
-                .multipart(multi)
-        } else {
-            b.multipart(multi)
-        }
-    };
-    let message = built.map_err(build)?;
-    Ok((message.formatted(), recipients))
-}
-
-/// Drafts may have no recipients yet; lettre needs an envelope, so give it the sender.
-fn placeholder_envelope(from: &str) -> Result<lettre::address::Envelope, ComposeError> {
-    let addr = mailbox(from)?.email;
-    lettre::address::Envelope::new(Some(addr.clone()), vec![addr]).map_err(build)
-}
-
-fn build(e: impl std::fmt::Display) -> ComposeError {
-    ComposeError::Build(e.to_string())
 }
 
 /// Guess a MIME type from a file name for attachments.

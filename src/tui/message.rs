@@ -1,20 +1,26 @@
-//! The reader's model of one message, built from raw bytes off the UI thread: headers,
-//! body text (HTML rendered to text), links and the MIME parts list.
-//!
-//! Body text and HTML links come from [`crate::mail::body`]; the parts list is the message's
-//! MIME leaves in depth-first order (the index [`part_bytes`] takes).
+//! The reader's model of one message, built from raw bytes off the UI thread: a thin
+//! adapter over [`crate::mail`]. Header fields, structured addresses and the date come from
+//! [`crate::mail::fields`], body text and links from [`crate::mail::body`], the parts list
+//! from the one MIME walk ([`crate::mail::mime`]): the message's leaves in depth-first order,
+//! the numbering [`part_bytes`] (and so `w` and `o`) takes.
 
+use crate::mail::address::{Address, Mailbox};
+use crate::mail::fields::Fields;
+use crate::mail::mime::{leaf_bytes, leaves, mime_tree_of, with_parsed};
 use crate::mail::trace::{Trace, TraceContext, analyse};
 use crate::store::{MessageId, MessageSummary};
-use mailparse::{MailHeaderMap, ParsedMail};
 
 /// One leaf of the MIME tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PartInfo {
-    /// Depth-first leaf index, stable for [`part_bytes`].
+    /// Depth-first leaf number, stable for [`part_bytes`].
     pub index: usize,
+    /// Child indexes from the root, as [`crate::mail::mime::MimePart::path`].
+    pub path: Vec<usize>,
     pub mime_type: String,
+    /// The safe file name ([`crate::mail::mime::safe_filename`]): never a path.
     pub filename: Option<String>,
+    /// Size after undoing the transfer encoding.
     pub size: usize,
 }
 
@@ -23,15 +29,22 @@ pub struct PartInfo {
 pub struct ReaderDoc {
     pub id: MessageId,
     pub summary: Option<MessageSummary>,
-    /// Every header in order (for `h`).
+    /// Every header in order, decoded (for `h`).
     pub headers: Vec<(String, String)>,
-    pub from: String,
-    pub to: String,
-    pub cc: String,
-    pub date: String,
+    pub from: Vec<Mailbox>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    /// Bcc: as a saved draft keeps it.
+    pub bcc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    /// Date: as unix seconds, when it can be read.
+    pub date: Option<i64>,
+    /// Date: as the sender wrote it (decoded), for display and quoting.
+    pub date_text: String,
     pub subject: String,
-    pub reply_to: Option<String>,
+    /// Message-ID in angle brackets, as In-Reply-To needs it.
     pub message_id: Option<String>,
+    /// References in angle brackets, oldest first.
     pub references: Vec<String>,
     pub body: Vec<String>,
     pub links: Vec<String>,
@@ -50,12 +63,14 @@ impl ReaderDoc {
             id,
             summary,
             headers: Vec::new(),
-            from: String::new(),
-            to: String::new(),
-            cc: String::new(),
-            date: String::new(),
+            from: Vec::new(),
+            to: Vec::new(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            reply_to: Vec::new(),
+            date: None,
+            date_text: String::new(),
             subject: String::new(),
-            reply_to: None,
             message_id: None,
             references: Vec::new(),
             body: Vec::new(),
@@ -64,71 +79,65 @@ impl ReaderDoc {
             raw_text,
             trace,
         };
-        let Ok(parsed) = mailparse::parse_mail(raw) else {
+        let read = with_parsed(raw, |parsed| {
+            let fields = Fields::new(parsed);
+            doc.headers = fields.all();
+            doc.from = fields.from();
+            doc.to = fields.addresses("To");
+            doc.cc = fields.addresses("Cc");
+            doc.bcc = fields.addresses("Bcc");
+            doc.reply_to = fields.addresses("Reply-To");
+            doc.date = fields.date();
+            doc.date_text = fields.text("Date").unwrap_or_default();
+            doc.subject = fields.subject();
+            doc.message_id = fields
+                .message_ids("Message-ID")
+                .first()
+                .map(|id| bracketed(id));
+            doc.references = fields
+                .message_ids("References")
+                .iter()
+                .map(|id| bracketed(id))
+                .collect();
+            let body = crate::mail::body::body_text_width(parsed, width);
+            doc.links = find_links(body.links, &body.text);
+            doc.body = body
+                .text
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .collect();
+            doc.parts = leaves(&mime_tree_of(parsed))
+                .enumerate()
+                .map(|(index, part)| PartInfo {
+                    index,
+                    path: part.path.clone(),
+                    mime_type: part.content_type.clone(),
+                    filename: part.filename.clone(),
+                    size: part.size,
+                })
+                .collect();
+        });
+        if read.is_none() {
             doc.body = doc.raw_text.lines().map(String::from).collect();
-            return doc;
-        };
-        let h = parsed.get_headers();
-        let get = |n: &str| h.get_first_value(n).unwrap_or_default();
-        doc.headers = parsed
-            .headers
-            .iter()
-            .map(|x| (x.get_key(), x.get_value()))
-            .collect();
-        doc.from = get("From");
-        doc.to = get("To");
-        doc.cc = get("Cc");
-        doc.date = get("Date");
-        doc.subject = get("Subject");
-        doc.reply_to = h.get_first_value("Reply-To");
-        doc.message_id = h
-            .get_first_value("Message-ID")
-            .map(|v| v.trim().to_string());
-        doc.references = h
-            .get_first_value("References")
-            .map(|v| v.split_whitespace().map(String::from).collect())
-            .unwrap_or_default();
-        let mut leaves = Vec::new();
-        collect_leaves(&parsed, &mut leaves);
-        let body = crate::mail::body::body_text_width(&parsed, width);
-        doc.links = find_links(body.links, &body.text);
-        let text = body.text;
-        doc.body = text.lines().map(|l| l.trim_end().to_string()).collect();
-        doc.parts = leaves
-            .iter()
-            .enumerate()
-            .map(|(index, p)| PartInfo {
-                index,
-                mime_type: p.ctype.mimetype.clone(),
-                filename: filename(p),
-                size: p.get_body_raw().map(|b| b.len()).unwrap_or(0),
-            })
-            .collect();
+        }
         doc
     }
 
-    /// Bare address to reply to (Reply-To, else From).
-    pub fn reply_address(&self) -> String {
-        self.reply_to.clone().unwrap_or_else(|| self.from.clone())
+    /// Who a reply goes to: Reply-To's mailboxes, else the authors (RFC 5322 §3.6.2);
+    /// only those with an addr-spec mail can be sent to.
+    pub fn reply_mailboxes(&self) -> Vec<Mailbox> {
+        let reply_to = crate::mail::address::mailboxes(&self.reply_to);
+        let chosen = if reply_to.iter().any(Mailbox::has_addr_spec) {
+            reply_to
+        } else {
+            self.from.clone()
+        };
+        chosen.into_iter().filter(Mailbox::has_addr_spec).collect()
     }
 }
 
-fn collect_leaves<'a>(part: &'a ParsedMail<'a>, out: &mut Vec<&'a ParsedMail<'a>>) {
-    if part.subparts.is_empty() {
-        out.push(part);
-    } else {
-        for sub in &part.subparts {
-            collect_leaves(sub, out);
-        }
-    }
-}
-
-fn filename(part: &ParsedMail) -> Option<String> {
-    let disp = part.get_content_disposition();
-    disp.params
-        .get("filename")
-        .cloned()
-        .or_else(|| part.ctype.params.get("name").cloned())
+fn bracketed(id: &str) -> String {
+    format!("<{id}>")
 }
 
 /// Link targets from the HTML (found by the mail model) and bare URLs in the text, in
@@ -147,27 +156,19 @@ fn find_links(from_html: Vec<String>, text: &str) -> Vec<String> {
     links
 }
 
-/// The decoded bytes of the leaves whose index `wanted` accepts, from one parse, with
-/// their index (a resumed draft takes all its attachments at once).
+/// The decoded bytes of the leaves whose number `wanted` accepts, from one parse, with
+/// their number (a resumed draft takes all its attachments at once).
 pub fn parts_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, Vec<u8>)> {
-    let Ok(parsed) = mailparse::parse_mail(raw) else {
-        return Vec::new();
-    };
-    let mut leaves = Vec::new();
-    collect_leaves(&parsed, &mut leaves);
-    leaves
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| wanted(*i))
-        .filter_map(|(i, part)| Some((i, part.get_body_raw().ok()?)))
+    leaf_bytes(raw, wanted)
+        .into_iter()
+        .map(|(index, _, bytes)| (index, bytes))
         .collect()
 }
 
-/// The decoded bytes of leaf `index` (for saving or opening an attachment).
+/// The decoded bytes and safe file name of leaf `index` (for saving or opening a part).
 pub fn part_bytes(raw: &[u8], index: usize) -> Option<(Vec<u8>, Option<String>)> {
-    let parsed = mailparse::parse_mail(raw).ok()?;
-    let mut leaves = Vec::new();
-    collect_leaves(&parsed, &mut leaves);
-    let part = leaves.get(index)?;
-    Some((part.get_body_raw().ok()?, filename(part)))
+    leaf_bytes(raw, |i| i == index)
+        .into_iter()
+        .next()
+        .map(|(_, part, bytes)| (bytes, part.filename))
 }

@@ -103,7 +103,14 @@ pub fn write_config(home: &Path, dns: &str, direct_port: u16) {
     std::fs::write(home.join("config.toml"), config).unwrap();
 }
 
+/// Start postie on `home` in a 120x40 tmux session, in the test runner's directory.
 pub fn start(home: &Path, name: &str) -> Tmux {
+    start_in(home, name, None)
+}
+
+/// Start postie on `home` in a 120x40 tmux session, its working directory `cwd` when
+/// given (where relative save paths land).
+pub fn start_in(home: &Path, name: &str, cwd: Option<&Path>) -> Tmux {
     let tmux = Tmux {
         socket: format!("postie-e2e-{}-{name}", std::process::id()),
     };
@@ -115,8 +122,9 @@ pub fn start(home: &Path, name: &str) -> Tmux {
         .arg(&editor)
         .status()
         .unwrap();
+    let cd = cwd.map_or_else(String::new, |dir| format!("cd '{}' && ", dir.display()));
     let script = format!(
-        "env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color RUST_BACKTRACE=0 '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
+        "{cd}env POSTIE_HOME='{}' VISUAL='{}' TERM=xterm-256color RUST_BACKTRACE=0 '{}'; echo POSTIE-EXITED $?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600",
         home.display(),
         editor.display(),
         env!("CARGO_BIN_EXE_postie")

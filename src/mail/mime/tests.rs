@@ -61,6 +61,48 @@ fn attachment_file_names_lose_any_directory_part() {
 }
 
 #[test]
+fn sender_chosen_names_become_safe_bare_file_names() {
+    let long = format!("{}.pdf", "a".repeat(300));
+    let cases: &[(&str, Option<&str>)] = &[
+        ("report.pdf", Some("report.pdf")),
+        ("../../x/evil.sh", Some("evil.sh")),
+        ("..\\..\\windows\\evil.bat", Some("evil.bat")),
+        ("~/.bashrc", Some("bashrc")),
+        ("~", None),
+        (".hidden", Some("hidden")),
+        ("-rf", Some("rf")),
+        ("..", None),
+        ("", None),
+        ("a\x1b[2Jb\x07.txt", Some("a_[2Jb_.txt")),
+        ("invoice\u{202E}fdp.exe", Some("invoicefdp.exe")),
+        ("what?.txt", Some("what_.txt")),
+        ("CON", Some("_CON")),
+        ("lpt1.txt", Some("_lpt1.txt")),
+        ("console.txt", Some("console.txt")),
+        ("trailing dots. . ", Some("trailing dots")),
+        ("Grüße.txt", Some("Grüße.txt")),
+    ];
+    for (name, want) in cases {
+        assert_eq!(safe_filename(name).as_deref(), *want, "{name:?}");
+    }
+    let long = safe_filename(&long).unwrap();
+    assert_eq!(long.len(), FILENAME_LIMIT);
+    assert!(long.ends_with(".pdf"));
+}
+
+#[test]
+fn leaves_are_numbered_depth_first_and_read_in_one_parse() {
+    let tree = mime_tree(NESTED);
+    let leaves: Vec<&[usize]> = leaves(&tree).map(|p| p.path.as_slice()).collect();
+    assert_eq!(leaves, [&[0, 0][..], &[0, 1], &[1], &[2]]);
+    let read = leaf_bytes(NESTED, |i| i == 3 || i == 9);
+    assert_eq!(read.len(), 1);
+    assert_eq!(read[0].0, 3);
+    assert_eq!(read[0].1.filename.as_deref(), Some("notes.txt"));
+    assert_eq!(read[0].2, b"notes");
+}
+
+#[test]
 fn attachment_bytes_returns_the_decoded_part_or_none() {
     assert_eq!(attachment_bytes(NESTED, &[2]).unwrap(), b"notes");
     assert_eq!(

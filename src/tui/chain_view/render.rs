@@ -11,8 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::{ChainViewState, HopOrder};
 use crate::mail::trace::chain::HopFlag;
-use crate::mail::trace::received::protocol_word;
-use crate::mail::trace::render::{by_label, format_delay, from_label, printable as clean};
+use crate::mail::trace::render::{Tone, format_delay, hop_row, printable as clean};
 use crate::mail::trace::{Trace, TracedHop, Trust};
 
 /// Width of the inline delay bar, in cells.
@@ -107,7 +106,7 @@ fn render_table(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewS
         ordered.reverse();
     }
     let max = trace.max_positive_delay_ms.unwrap_or(0);
-    let rows = ordered.iter().map(|hop| hop_row(hop, max));
+    let rows = ordered.iter().map(|hop| table_row(hop, max));
     let header = Row::new(["#", "Time", "From", "By", "With", "Delay", "", "Flags"])
         .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
     let widths = [
@@ -131,45 +130,47 @@ fn render_table(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewS
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
-fn hop_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
-    let h = &hop.hop;
-    let time = h.date.map_or_else(
+fn table_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
+    let row = hop_row(hop);
+    let time = row.time.map_or_else(
         || "--:--:--".to_string(),
-        |d| d.utc.format("%H:%M:%S").to_string(),
+        |t| t.format("%H:%M:%S").to_string(),
     );
-    let mut with = vec![Span::raw(
-        h.with
-            .as_deref()
-            .map(|w| clean(protocol_word(w)))
-            .unwrap_or_default()
-            .chars()
-            .take(8)
-            .collect::<String>(),
-    )];
-    if h.protocol_flags.tls {
-        with.push(Span::styled(" TLS", Style::default().fg(Color::Green)));
+    let mut with = vec![Span::raw(row.protocol.chars().take(8).collect::<String>())];
+    if row.tls.is_some() {
+        with.push(Span::styled(" TLS", tone_style(Tone::Good)));
     }
-    let delay = hop.delay_ms.map(format_delay).unwrap_or_default();
-    let flags: Vec<&str> = hop.flags.iter().map(|f| f.label()).collect();
-    let flag_style = if hop
+    let flags: Vec<&str> = row.flags.iter().map(|f| f.label()).collect();
+    let flag_style = if row
         .flags
         .iter()
         .any(|f| matches!(f, HopFlag::ClockSkew | HopFlag::PrivateIp))
     {
-        Style::default().fg(Color::Red)
+        tone_style(Tone::Bad)
     } else {
-        Style::default().fg(Color::Yellow)
+        tone_style(Tone::Warn)
     };
     Row::new(vec![
-        Cell::from(hop.number.to_string()).style(trust_style(hop.trust)),
+        Cell::from(row.number.to_string()).style(trust_style(row.trust)),
         Cell::from(time),
-        Cell::from(clean(&from_label(h))),
-        Cell::from(clean(&by_label(h))),
+        Cell::from(row.from),
+        Cell::from(row.by),
         Cell::from(Line::from(with)),
-        Cell::from(delay).style(delay_style(hop.delay_ms)),
-        Cell::from(delay_bar(hop.delay_ms, max_positive)),
+        Cell::from(row.delay).style(delay_style(row.delay_ms)),
+        Cell::from(delay_bar(row.delay_ms, max_positive)),
         Cell::from(flags.join(" ")).style(flag_style),
     ])
+}
+
+/// How the chain view shows each tone of the trace model.
+pub(super) fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Plain => Style::default(),
+        Tone::Label => Style::default().add_modifier(Modifier::BOLD),
+        Tone::Good => Style::default().fg(Color::Green),
+        Tone::Bad => Style::default().fg(Color::Red),
+        Tone::Warn => Style::default().fg(Color::Yellow),
+    }
 }
 
 /// Colour thresholds: from a minute amber, from five minutes red, skew magenta.

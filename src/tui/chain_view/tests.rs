@@ -243,3 +243,57 @@ fn control_characters_in_headers_never_reach_the_terminal() {
         assert!(!symbols.chars().any(|c| c.is_control()), "{symbols:?}");
     }
 }
+
+#[test]
+fn auth_panel_shows_the_lines_postie_trace_prints_styled_by_tone() {
+    let raw = b"Received: from mx.sender.example (mx.sender.example [192.0.2.7]) by postie.local.test with ESMTPS id 1; Tue, 1 Apr 2025 10:00:05 +0000\r\n\
+Authentication-Results: postie.local.test; spf=pass smtp.mailfrom=a@sender.example\r\n\
+Authentication-Results: mx.sender.example; dkim=fail header.d=sender.example\r\n\
+Received-SPF: pass (sender.example: 192.0.2.7 is permitted) client-ip=192.0.2.7;\r\n\r\n";
+    let ctx = TraceContext {
+        local_hostnames: vec!["postie.local.test".into()],
+        local_authserv_ids: vec!["postie.local.test".into()],
+    };
+    let t = analyse(raw, &ctx);
+    let state = ChainViewState {
+        auth_open: true,
+        ..ChainViewState::default()
+    };
+    let backend = draw(&t, &state, 100, 30);
+    let buffer = backend.buffer();
+    let rows: Vec<String> = (0..30)
+        .map(|y| {
+            (0..100)
+                .map(|x| buffer[(x, y)].symbol())
+                .collect::<String>()
+        })
+        .collect();
+    let cli = crate::mail::trace::render_text(&t);
+    let auth: Vec<&str> = cli
+        .lines()
+        .skip_while(|l| !l.starts_with("Authentication"))
+        .collect();
+    assert_eq!(auth.len(), 5, "{cli}");
+    for line in &auth {
+        let y = rows
+            .iter()
+            .position(|r| r.trim_end() == *line)
+            .unwrap_or_else(|| panic!("`{line}` not in the panel:\n{}", rows.join("\n")));
+        let colour_of = |needle: &str| buffer[(rows[y].find(needle).unwrap() as u16, y as u16)].fg;
+        match *line {
+            l if l.contains("(verified by this node)") => {
+                assert_eq!(colour_of("(verified"), ratatui::style::Color::Green)
+            }
+            l if l.contains("(claimed") => {
+                assert_eq!(colour_of("(claimed"), ratatui::style::Color::Yellow)
+            }
+            l if l.contains("spf=pass") => {
+                assert_eq!(colour_of("spf=pass"), ratatui::style::Color::Green)
+            }
+            l if l.contains("dkim=fail") => {
+                assert_eq!(colour_of("dkim=fail"), ratatui::style::Color::Red)
+            }
+            _ => {}
+        }
+    }
+}

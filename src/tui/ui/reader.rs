@@ -1,5 +1,6 @@
 //! The reader: header block (or every header), body text, MIME parts and links; raw view.
 
+use crate::mail::address::{format_list, format_mailboxes};
 use crate::tui::app::App;
 use crate::tui::message::ReaderDoc;
 use ratatui::Frame;
@@ -55,12 +56,12 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
             out.push(header(app, k, v));
         }
     } else {
-        out.push(header(app, "From", &doc.from));
-        out.push(header(app, "To", &doc.to));
+        out.push(header(app, "From", &format_mailboxes(&doc.from)));
+        out.push(header(app, "To", &format_list(&doc.to)));
         if !doc.cc.is_empty() {
-            out.push(header(app, "Cc", &doc.cc));
+            out.push(header(app, "Cc", &format_list(&doc.cc)));
         }
-        out.push(header(app, "Date", &doc.date));
+        out.push(header(app, "Date", &doc.date_text));
         out.push(header(app, "Subject", &doc.subject));
     }
     let attachments: Vec<_> = doc

@@ -40,6 +40,19 @@ impl HopFlag {
             HopFlag::Unparsed => "RAW",
         }
     }
+
+    /// What the flag means, for a hop's detail.
+    pub fn description(self) -> &'static str {
+        match self {
+            HopFlag::ClockSkew => "clock skew: dated before the previous hop",
+            HopFlag::Gap => "gap of more than an hour",
+            HopFlag::MissingDate => "no timestamp",
+            HopFlag::PrivateIp => "private or loopback IP on a public hop",
+            HopFlag::HeloMismatch => "HELO differs from reverse DNS",
+            HopFlag::NoTls => "no TLS on this network hop",
+            HopFlag::Unparsed => "line could not be parsed; raw text kept",
+        }
+    }
 }
 
 /// One hour, the threshold for [`HopFlag::Gap`].

@@ -1,13 +1,15 @@
-//! Date parsing for trace fields: RFC 5322 §3.3 date-time, the obsolete forms of §4.3,
-//! asctime order, and the ISO / Go forms that some MTAs write without a `;`.
+//! The one date parser: Date: fields and Received timestamps. RFC 5322 §3.3 date-time,
+//! the obsolete forms of §4.3, asctime order, and the ISO / Go forms that some MTAs write
+//! without a `;`.
 //!
-//! Lenient by design: comments, folding and text after the date are ignored, and a time
-//! with no date (`14:47:44 +0000`) is not a date.
+//! Lenient by design: comments, folding, a wrong weekday and text after the date are
+//! ignored, common zone names are known, and a time with no date (`14:47:44 +0000`) is not
+//! a date.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use serde::Serialize;
 
-use super::tokenizer::strip_comments;
+use super::trace::tokenizer::strip_comments;
 
 /// A parsed trace timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,24 +36,28 @@ impl ParsedDate {
 /// Returns `None` when no day, month, year and time can be found.
 pub fn parse_date(s: &str) -> Option<ParsedDate> {
     let cleaned = strip_comments(s);
-    let words: Vec<&str> = cleaned
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '\0')
-        .filter(|w| !w.is_empty())
-        .flat_map(split_iso)
-        .collect();
+    let words = words(&cleaned);
     (0..words.len()).find_map(|start| parse_at(&words[start..]))
+}
+
+/// A Date: field as unix seconds (what summaries and the reader keep).
+pub fn unix_seconds(s: &str) -> Option<i64> {
+    parse_date(s).map(|d| d.utc.timestamp())
 }
 
 /// Like [`parse_date`] but the date must begin at the first word (after an optional
 /// weekday): used to find where an undelimited date starts in a Received line.
 pub fn parse_date_at_start(s: &str) -> Option<ParsedDate> {
-    let cleaned = strip_comments(s);
-    let words: Vec<&str> = cleaned
+    parse_at(&words(&strip_comments(s)))
+}
+
+/// The words of a comment-free date text; commas and NULs separate like spaces.
+fn words(cleaned: &str) -> Vec<&str> {
+    cleaned
         .split(|c: char| c.is_whitespace() || c == ',' || c == '\0')
         .filter(|w| !w.is_empty())
         .flat_map(split_iso)
-        .collect();
-    parse_at(&words)
+        .collect()
 }
 
 /// Splits `2018-04-22T02:54:17.5+02:00` into date, time and zone words.
