@@ -21,6 +21,29 @@ pub enum AuthError {
     NotUtf8,
 }
 
+/// What a password check concluded. `TryLater` is neither a yes nor a no: the check could
+/// not run now (the node is busy or throttling the client), so the client is told to come
+/// back (SMTP `454 4.7.0`, POP3 `-ERR [SYS/TEMP]`) and no failure is counted against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthOutcome {
+    /// The credentials are right; the account name.
+    Accepted(String),
+    /// Wrong user or password.
+    Rejected,
+    /// Not checked; the reason, for the log.
+    TryLater(String),
+}
+
+impl AuthOutcome {
+    /// The account name when accepted.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Self::Accepted(account) => Some(account),
+            _ => None,
+        }
+    }
+}
+
 /// Hash a password with argon2id and a fresh random salt (PHC string format).
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use postie::auth::AuthOutcome;
 use postie::smtp::session::SessionContext;
 use postie::smtp::{
     AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass, ServerContext, SmtpConfig,
@@ -53,8 +54,12 @@ pub struct MemoryBackend {
 }
 
 impl Backend for MemoryBackend {
-    async fn authenticate(&self, username: &str, password: &str) -> Option<String> {
-        (matches!(username, "alice" | "bob") && password == "secret").then(|| username.to_owned())
+    async fn authenticate(&self, username: &str, password: &str) -> AuthOutcome {
+        if matches!(username, "alice" | "bob") && password == "secret" {
+            AuthOutcome::Accepted(username.to_owned())
+        } else {
+            AuthOutcome::Rejected
+        }
     }
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {

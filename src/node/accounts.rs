@@ -1,6 +1,7 @@
 //! The node's accounts: logins, passwords and Inboxes, shared by SMTP AUTH and POP3; where
 //! mail goes is the [`Router`]'s.
 
+use crate::auth::AuthOutcome;
 use crate::config::{AccountConfig, Config, Resolution};
 use crate::routing::Router;
 use crate::store::{MailboxId, Store, StoreError};
@@ -72,14 +73,22 @@ impl Accounts {
     }
 
     /// Check a login and password against the stored argon2 hash (off the async runtime).
-    pub async fn check_password(&self, login: &str, password: &str) -> Option<String> {
-        let account = self.account_for_login(login)?;
-        let hash = self.store.password_hash(&account).await.ok()??;
+    pub async fn check_password(&self, login: &str, password: &str) -> AuthOutcome {
+        let Some(account) = self.account_for_login(login) else {
+            return AuthOutcome::Rejected;
+        };
+        let hash = match self.store.password_hash(&account).await {
+            Ok(Some(hash)) => hash,
+            Ok(None) => return AuthOutcome::Rejected,
+            Err(e) => return AuthOutcome::TryLater(e.to_string()),
+        };
         let password = password.to_string();
-        let ok =
-            tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
-                .await
-                .unwrap_or(false);
-        ok.then_some(account)
+        match tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
+            .await
+        {
+            Ok(true) => AuthOutcome::Accepted(account),
+            Ok(false) => AuthOutcome::Rejected,
+            Err(e) => AuthOutcome::TryLater(e.to_string()),
+        }
     }
 }

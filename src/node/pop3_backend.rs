@@ -1,6 +1,7 @@
 //! POP3's view of the node: logins from the accounts, maildrops from the store's Inboxes.
 
 use super::accounts::Accounts;
+use crate::auth::AuthOutcome;
 use crate::pop3::backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 use crate::pop3::config::DeletedMessages;
 use crate::pop3::session::{Credentials, Maildrop, MaildropEntry};
@@ -52,7 +53,11 @@ impl Backend for StorePop3Backend {
     ) -> Result<Option<String>, BackendError> {
         Ok(match credentials {
             Credentials::Password { user, password } => {
-                self.accounts.check_password(user, password).await
+                match self.accounts.check_password(user, password).await {
+                    AuthOutcome::Accepted(account) => Some(account),
+                    AuthOutcome::Rejected => None,
+                    AuthOutcome::TryLater(why) => return Err(BackendError::Store(why)),
+                }
             }
             Credentials::Apop {
                 user,

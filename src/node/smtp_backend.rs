@@ -30,7 +30,7 @@ pub struct StoreBackend {
 }
 
 impl Backend for StoreBackend {
-    async fn authenticate(&self, username: &str, password: &str) -> Option<String> {
+    async fn authenticate(&self, username: &str, password: &str) -> crate::auth::AuthOutcome {
         self.accounts.check_password(username, password).await
     }
 

@@ -47,12 +47,12 @@ pub struct DeliveryError(pub String);
 
 /// The async side of the node the driver awaits.
 pub trait Backend: Send + Sync + 'static {
-    /// Check a password; `Some(account)` on success. Never log the password.
+    /// Check a password. Never log the password.
     fn authenticate(
         &self,
         username: &str,
         password: &str,
-    ) -> impl Future<Output = Option<String>> + Send;
+    ) -> impl Future<Output = crate::auth::AuthOutcome> + Send;
 
     /// Store the message; resolve `Ok` only once it is durable (RFC 5321 §6.1).
     fn deliver(

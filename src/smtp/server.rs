@@ -20,6 +20,7 @@ use super::config::SmtpConfig;
 use super::limits::Counter;
 use super::session::{Output, Session, SessionContext, SessionFacts};
 use crate::access_log::{self, SessionRecord};
+use crate::auth::AuthOutcome;
 
 /// Listen queue length for every listener.
 pub const BACKLOG: u32 = 1024;
@@ -353,15 +354,17 @@ async fn perform<B: Backend>(
             }
             Output::Authenticate(credentials) => {
                 flush(&mut io, &mut pending).await?;
-                let account = ctx
+                let outcome = ctx
                     .backend
                     .authenticate(&credentials.username, &credentials.password)
                     .await;
-                match &account {
-                    Some(account) => tracing::info!(%account, "auth ok"),
-                    None => tracing::info!(username = %credentials.username, "auth failed"),
+                let username = &credentials.username;
+                match &outcome {
+                    AuthOutcome::Accepted(account) => tracing::info!(%account, "auth ok"),
+                    AuthOutcome::Rejected => tracing::info!(%username, "auth failed"),
+                    AuthOutcome::TryLater(why) => tracing::info!(%username, %why, "auth deferred"),
                 }
-                queue.extend(session.auth_result(account, now()));
+                queue.extend(session.auth_result(outcome, now()));
             }
             Output::Deliver(message) => {
                 flush(&mut io, &mut pending).await?;

@@ -19,6 +19,7 @@ use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, TlsInfo}
 use super::command::MailParams;
 use super::data::DataReader;
 use super::reply::Reply;
+use crate::auth::AuthOutcome;
 
 /// Wall-clock time as the session sees it (local offset kept for the Received date).
 pub type Timestamp = DateTime<FixedOffset>;
@@ -208,22 +209,31 @@ impl Session {
         out
     }
 
-    /// Result of an [`Output::Authenticate`]: the account name on success.
-    pub fn auth_result(&mut self, account: Option<String>, now: Timestamp) -> Vec<Output> {
+    /// Result of an [`Output::Authenticate`] (RFC 4954 §6: 235, 535, or 454 when the check
+    /// could not run now).
+    pub fn auth_result(&mut self, outcome: AuthOutcome, now: Timestamp) -> Vec<Output> {
         let mut out = Vec::new();
         if !matches!(self.state, State::AwaitingAuth) {
             return out;
         }
         self.state = State::Command;
-        match account {
-            Some(account) => {
+        match outcome {
+            AuthOutcome::Accepted(account) => {
                 self.auth_user = Some(account);
                 self.reply(
                     Reply::new(235, "2.7.0", "Authentication successful"),
                     &mut out,
                 );
             }
-            None => self.auth_failed(&mut out),
+            AuthOutcome::Rejected => self.auth_failed(&mut out),
+            AuthOutcome::TryLater(_) => self.reply(
+                Reply::new(
+                    454,
+                    "4.7.0",
+                    "Temporary authentication failure, try again later",
+                ),
+                &mut out,
+            ),
         }
         self.process(now, &mut out);
         out

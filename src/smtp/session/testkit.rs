@@ -199,12 +199,17 @@ impl Harness {
                     self.session.tls_established(tls_info());
                 }
                 Output::Authenticate(c) => {
-                    let ok =
-                        matches!(c.username.as_str(), "alice" | "bob") && c.password == "secret";
-                    queue.extend(
-                        self.session
-                            .auth_result(ok.then_some(c.username), self.clock),
-                    );
+                    use crate::auth::AuthOutcome;
+                    let outcome = if c.username == "busy" {
+                        AuthOutcome::TryLater("too many checks at once".into())
+                    } else if matches!(c.username.as_str(), "alice" | "bob")
+                        && c.password == "secret"
+                    {
+                        AuthOutcome::Accepted(c.username)
+                    } else {
+                        AuthOutcome::Rejected
+                    };
+                    queue.extend(self.session.auth_result(outcome, self.clock));
                 }
                 Output::Deliver(m) => {
                     let result = if self.fail_delivery {

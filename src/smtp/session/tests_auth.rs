@@ -36,6 +36,22 @@ fn auth_plain_with_initial_response_on_loopback_succeeds_235() {
 }
 
 #[test]
+fn a_check_that_could_not_run_is_454_not_a_failure_and_the_client_may_retry() {
+    let mut h = Harness::loopback();
+    h.ehlo();
+    h.cmd(
+        &format!("AUTH PLAIN {}", plain("", "busy", "x")),
+        "454 4.7.0",
+    );
+    assert_eq!(h.session.auth_user(), None);
+    assert_eq!(
+        h.pauses, 0,
+        "no failed-login delay for a check that did not run"
+    );
+    h.cmd(&format!("AUTH PLAIN {ALICE_PLAIN}"), "235 2.7.0");
+}
+
+#[test]
 fn auth_plain_without_initial_response_uses_an_empty_challenge() {
     let mut h = Harness::loopback();
     h.ehlo();
