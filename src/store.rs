@@ -318,6 +318,44 @@ impl Store {
         Ok(inserted)
     }
 
+    /// Save a draft (read, flagged Draft) and remove the save it replaces, in one write:
+    /// a crash leaves the old save or the new one, never neither.
+    pub async fn save_draft(
+        &self,
+        drafts: MailboxId,
+        raw: Vec<u8>,
+        saved_at: i64,
+        replaces: Option<MessageId>,
+    ) -> Result<Inserted, StoreError> {
+        let prepared = prepare_off_runtime(raw).await?;
+        let subject = prepared.summary.subject.clone();
+        let from = prepared.summary.from_addr.clone();
+        let flags = Flags::DRAFT.union(Flags::SEEN);
+        let (inserted, touched) = self
+            .write(move |c| {
+                let inserted =
+                    ops::insert_message(c, drafts, &prepared, flags, saved_at, None, false)?;
+                let touched = match replaces {
+                    Some(old) => ops::expunge(c, &[old])?,
+                    None => Vec::new(),
+                };
+                Ok((inserted, touched))
+            })
+            .await?;
+        self.announce(StoreEvent::MessageAdded {
+            id: inserted.id,
+            mailbox_id: inserted.mailbox_id,
+            from,
+            subject,
+        });
+        if !touched.is_empty() {
+            self.announce(StoreEvent::MessagesChanged {
+                mailbox_ids: touched,
+            });
+        }
+        Ok(inserted)
+    }
+
     /// Set and clear flags.
     pub async fn update_flags(
         &self,

@@ -134,6 +134,8 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     event::spawn_signals(tx.clone());
 
     let mut pending = app.start();
+    let mut terminal_gone = false;
+    let mut rescued = Vec::new();
     let result = loop {
         let mut quit = false;
         for effect in pending.drain(..) {
@@ -150,10 +152,17 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
                     };
                     let _ = tx.send(Action::Outcome(outcome));
                 }
-                // Leaving: the draft must be on disk before the process ends.
+                // Leaving: the draft must be on disk before the process ends; if the store
+                // cannot take it, a file in the data dir does.
                 Effect::SaveDraft(d) if app.quitting => {
-                    if let Err(e) = runner.run(Effect::SaveDraft(d)).await {
-                        tracing::warn!("saving the draft on exit failed: {e}");
+                    let draft = (*d).clone();
+                    let saved = runner.run(Effect::SaveDraft(d)).await;
+                    if !matches!(saved, Ok(Outcome::DraftSaved(_))) {
+                        tracing::warn!("saving the draft on exit failed: {saved:?}");
+                        match effects::rescue_draft(&paths.data_dir, &draft) {
+                            Ok(path) => rescued.push(path),
+                            Err(e) => tracing::error!("cannot rescue the draft either: {e}"),
+                        }
                     }
                 }
                 other => runner.spawn(other),
@@ -162,8 +171,13 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         if quit {
             break Ok(());
         }
-        if let Err(e) = tty.draw(|f| ui::render(&app, f)) {
-            break Err(TuiError::Io(e));
+        // A terminal that is gone (SIGHUP, a closed window) cannot be drawn on: leave as
+        // on SIGTERM, saving what was being written, instead of dropping it.
+        if !terminal_gone && let Err(e) = tty.draw(|f| ui::render(&app, f)) {
+            tracing::warn!("the terminal is gone ({e}); saving and leaving");
+            terminal_gone = true;
+            pending = app.update(Action::Terminate);
+            continue;
         }
         let Some(action) = rx.recv().await else {
             break Ok(());
@@ -181,6 +195,14 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         }
     };
     terminal::restore();
+    for path in rescued {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "postie: the draft could not be saved in the store; it is in {}",
+            path.display()
+        );
+    }
     if let Some(node) = node {
         node.shutdown().await;
     }

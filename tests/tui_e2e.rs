@@ -65,6 +65,8 @@ fn receive_open_reply_send_and_see_it_delivered() {
     tmux.wait_for("EDITED-BY-VISUAL");
     tmux.literal("Yes, here.");
     tmux.keys(&["C-s"]);
+    // The composer closes once the store has the message.
+    tmux.wait_for("queued for delivery");
     tmux.keys(&["O"]);
     let outbox = tmux.wait_for("Outbox: 1 recipient(s)");
     assert!(outbox.contains("bob@postie.test"), "{outbox}");

@@ -59,8 +59,8 @@ fn new_folders_and_correspondents_appear_without_a_refresh() {
     tmux.literal("zo");
     tmux.wait_for("(tab: Zoe Outside <zoe@outside.test>)");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("discard this message?");
-    tmux.keys(&["y"]);
+    tmux.wait_for("d: discard");
+    tmux.keys(&["d"]);
     tmux.keys(&["q"]);
     tmux.wait_for("POSTIE-EXITED 0");
 }

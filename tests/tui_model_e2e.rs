@@ -39,6 +39,8 @@ fn reply_to_an_encoded_last_first_sender_quotes_the_name_and_queues_it() {
     tmux.keys(&["r"]);
     tmux.wait_for(r#"To: "Müller, Jürgen" <jm@x.test>"#);
     tmux.keys(&["C-s"]);
+    // The composer closes once the store has the message.
+    tmux.wait_for("queued for delivery");
     tmux.keys(&["O"]);
     let outbox = tmux.wait_for("Outbox: 1 recipient(s)");
     assert!(outbox.contains("jm@x.test"), "{outbox}");

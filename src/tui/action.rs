@@ -274,13 +274,21 @@ pub enum Outcome {
     Addresses(Vec<String>),
     PathCandidates(Vec<String>),
     /// A message was submitted: filed in `local` Inboxes here, queued as `queue_id` for the
-    /// rest; `refused` recipients (no such local user) get the sender a bounce.
+    /// rest.
     Sent {
         queue_id: Option<i64>,
         local: usize,
-        refused: Vec<String>,
+    },
+    /// A send did not reach the store: why, and the field (and byte position in it) to put
+    /// the cursor on when the problem is in one.
+    SendFailed {
+        error: String,
+        field: Option<super::app::Field>,
+        position: usize,
     },
     DraftSaved(MessageId),
+    /// Saving a draft failed; the composer keeps the text.
+    DraftFailed(String),
     /// A change went through; say so in the status line.
     Done(String),
     EditorText(String),

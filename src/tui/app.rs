@@ -2,6 +2,7 @@
 //! UI needs from outside is returned as an [`Effect`].
 
 mod commands;
+mod compose_flow;
 mod header;
 pub(crate) mod input;
 mod list;
@@ -12,6 +13,8 @@ mod prompt;
 mod tests;
 #[cfg(test)]
 mod tests_compose;
+#[cfg(test)]
+mod tests_compose_flow;
 #[cfg(test)]
 mod tests_live;
 #[cfg(test)]
@@ -115,6 +118,23 @@ pub struct ComposeState {
     pub last_saved: i64,
     /// The line editor of the header field in focus.
     pub line: HeaderLine,
+    /// What the last send check or attempt found wrong, shown on that field.
+    pub error: Option<(Field, String)>,
+    /// A store operation the composer waits for before it may close.
+    pub waiting: Option<ComposeWait>,
+    /// A draft save is under way (its id is not known yet).
+    pub saving_draft: bool,
+}
+
+/// What the composer waits for (its keys are ignored meanwhile).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComposeWait {
+    /// The message was handed to the store: closes on `Sent`, reopens on `SendFailed`.
+    Send,
+    /// Send once the draft save under way has its id (so the send removes that draft).
+    SendAfterSave,
+    /// Saving a draft so the composer can close: closes on `DraftSaved`.
+    SaveAndClose,
 }
 
 /// The outbox: one row per queued recipient.
@@ -140,7 +160,8 @@ impl OutboxState {
 /// A yes/no question blocking other keys.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Confirm {
-    /// Esc in the composer: y discards, s saves a draft, n keeps editing.
+    /// Esc in a composer with unsaved text: Enter or s saves a draft and closes once it is
+    /// saved, d discards, anything else keeps editing.
     Discard,
     Expunge(Vec<i64>),
     CancelQueued(i64),
@@ -186,6 +207,9 @@ pub struct App {
     /// When the bell last rang: a burst of new mail rings once.
     pub last_bell: i64,
     pub quitting: bool,
+    /// Quit was asked while the store had the composer's text in hand: quit once it
+    /// answers.
+    pub quit_when_done: bool,
 }
 
 impl App {
@@ -223,6 +247,7 @@ impl App {
             loads: Loads::default(),
             last_bell: i64::MIN,
             quitting: false,
+            quit_when_done: false,
         }
     }
 
@@ -341,8 +366,14 @@ impl App {
         }
     }
 
-    /// Leave: save a dirty draft first.
+    /// Leave: save a dirty draft first. While the store still has the composer's text in
+    /// hand (a send or save under way), wait for its answer instead.
     pub(crate) fn quit(&mut self) -> Vec<Effect> {
+        if self.compose_busy() {
+            self.quit_when_done = true;
+            self.say("finishing with the store before quitting…");
+            return Vec::new();
+        }
         self.quitting = true;
         let mut out = Vec::new();
         if let Some(c) = &self.compose
@@ -431,6 +462,9 @@ impl ComposeState {
             dirty: false,
             last_saved: now,
             line: HeaderLine::default(),
+            error: None,
+            waiting: None,
+            saving_draft: false,
         }
     }
 

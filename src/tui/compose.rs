@@ -11,7 +11,7 @@ use crate::mail::address::{self, Mailbox, format_list, format_mailboxes, mailbox
 use crate::store::MessageId;
 use std::path::PathBuf;
 
-pub use build::build_message;
+pub use build::{build_draft, build_message, check};
 
 /// Why a message could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -221,11 +221,26 @@ pub fn draft_from_doc(doc: &ReaderDoc, raw: &[u8]) -> Draft {
             .find(|(k, _)| k.eq_ignore_ascii_case(n))
             .map(|(_, v)| v.clone())
     };
+    // A field that did not parse was kept as typed: it wins over the real header.
+    let typed = |field: Field, parsed: String| {
+        build::DRAFT_FIELDS
+            .iter()
+            .find(|(f, _)| *f == field)
+            .and_then(|(_, name)| header(name))
+            .unwrap_or(parsed)
+    };
+    let unreadable = doc
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(build::DRAFT_ATTACHMENT))
+        .map(|(_, v)| PathBuf::from(v))
+        .collect();
     Draft {
-        from: format_mailboxes(&doc.from),
-        to: format_list(&doc.to),
-        cc: format_list(&doc.cc),
-        bcc: format_list(&doc.bcc),
+        from: typed(Field::From, format_mailboxes(&doc.from)),
+        to: typed(Field::To, format_list(&doc.to)),
+        cc: typed(Field::Cc, format_list(&doc.cc)),
+        bcc: typed(Field::Bcc, format_list(&doc.bcc)),
+        attachments: unreadable,
         subject: doc.subject.clone(),
         body: doc.body.join("\n"),
         in_reply_to: header("In-Reply-To"),

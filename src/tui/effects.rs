@@ -2,8 +2,10 @@
 //! (or the OS) and posts an [`Action::Outcome`](super::action::Action::Outcome) back; none
 //! of them blocks the UI.
 
+mod compose;
 mod run;
 
+pub use compose::rescue_draft;
 pub use run::{Runner, welcome_text};
 
 use super::compose::Draft;

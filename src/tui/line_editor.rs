@@ -70,6 +70,13 @@ impl LineEditor {
         self.area.set_yank_text(yank);
     }
 
+    /// Put the cursor `chars` characters from the start (clamped to the end).
+    pub fn set_cursor(&mut self, chars: usize) {
+        let col = chars.min(self.text().chars().count());
+        self.area
+            .move_cursor(CursorMove::Jump(0, u16::try_from(col).unwrap_or(u16::MAX)));
+    }
+
     /// Insert at the cursor (a paste): line breaks and tabs become spaces, a trailing line
     /// break is dropped, so nothing pasted is lost and the line stays one line.
     pub fn insert(&mut self, text: &str) -> bool {

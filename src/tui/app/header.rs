@@ -85,6 +85,23 @@ impl ComposeState {
         pasted
     }
 
+    /// Put the focus on `field` with the cursor at byte `position` of its text (where a
+    /// check found the text wrong).
+    pub fn focus_at(&mut self, field: Field, position: usize) {
+        self.field = field;
+        let Some(text) = self.header(field).map(str::to_string) else {
+            return;
+        };
+        let mut at = position.min(text.len());
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let chars = text[..at].chars().count();
+        if let Some(editor) = self.header_editor() {
+            editor.set_cursor(chars);
+        }
+    }
+
     fn write_back(&mut self) {
         let text = self.line.editor.text().to_string();
         if let Some(target) = self.header_mut(self.field) {

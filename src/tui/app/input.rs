@@ -59,24 +59,7 @@ impl App {
     fn on_confirm(&mut self, confirm: Confirm, key: KeyEvent) -> Vec<Effect> {
         let yes = matches!(key.code, KeyCode::Char('y') | KeyCode::Char('Y'));
         match confirm {
-            Confirm::Discard => match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    self.compose = None;
-                    self.pane = Pane::Mail;
-                    self.say("draft discarded");
-                    vec![]
-                }
-                KeyCode::Char('s') => {
-                    let out = self
-                        .compose
-                        .take()
-                        .map(|c| vec![Effect::SaveDraft(Box::new(c.snapshot()))])
-                        .unwrap_or_default();
-                    self.pane = Pane::Mail;
-                    out
-                }
-                _ => vec![],
-            },
+            Confirm::Discard => self.on_close_confirm(key),
             Confirm::Expunge(ids) if yes => {
                 self.list.marked.clear();
                 vec![Effect::Expunge { ids }]
@@ -223,17 +206,25 @@ impl App {
             return vec![];
         };
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if c.waiting.is_some() {
+            // The store has the text in hand; its answer decides what happens next.
+            return vec![];
+        }
+        c.error = None;
         match key.code {
             KeyCode::Char('s') if ctrl => return self.send(),
-            KeyCode::Char('e') if ctrl => return vec![Effect::Editor(c.editor.lines().join("\n"))],
+            KeyCode::Char('e') if ctrl => {
+                // The editor owns the terminal for a while: make the text durable first.
+                let text = c.editor.lines().join("\n");
+                let mut out = if c.dirty { self.save_draft() } else { vec![] };
+                out.push(Effect::Editor(text));
+                return out;
+            }
             KeyCode::Char('a') if ctrl => {
                 self.prompt = Some(Prompt::new(PromptKind::Attach, ""));
                 return vec![];
             }
-            KeyCode::Char('p') if ctrl => {
-                c.dirty = false;
-                return vec![Effect::SaveDraft(Box::new(c.snapshot()))];
-            }
+            KeyCode::Char('p') if ctrl => return self.save_draft(),
             KeyCode::Char('x') if ctrl => {
                 if c.draft.attachments.pop().is_none() {
                     c.draft.kept_attachments.pop();
@@ -241,15 +232,7 @@ impl App {
                 c.dirty = true;
                 return vec![];
             }
-            KeyCode::Esc => {
-                if c.dirty {
-                    self.confirm = Some(Confirm::Discard);
-                } else {
-                    self.compose = None;
-                    self.pane = Pane::Mail;
-                }
-                return vec![];
-            }
+            KeyCode::Esc => return self.close_compose(),
             KeyCode::Tab if c.field != Field::Body => {
                 if let Some(full) = address_completion(c, addresses) {
                     complete_address(c, &full);
@@ -300,22 +283,6 @@ impl App {
             },
         }
         vec![]
-    }
-
-    /// Ctrl-S: queue the message and return at once.
-    fn send(&mut self) -> Vec<Effect> {
-        let Some(c) = self.compose.as_ref() else {
-            return vec![];
-        };
-        let draft = c.snapshot();
-        if draft.to.trim().is_empty() && draft.cc.trim().is_empty() && draft.bcc.trim().is_empty() {
-            self.fail("add a recipient first");
-            return vec![];
-        }
-        self.compose = None;
-        self.pane = Pane::Mail;
-        self.say("sending…");
-        vec![Effect::Send(Box::new(draft))]
     }
 
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {

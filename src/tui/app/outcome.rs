@@ -16,11 +16,12 @@ impl App {
         let mut out = self.loads.expire(now);
         if let Some(c) = self.compose.as_mut()
             && c.dirty
+            && !c.saving_draft
+            && c.waiting.is_none()
             && now - c.last_saved >= i64::try_from(self.autosave_secs.max(1)).unwrap_or(5)
         {
             c.last_saved = now;
-            c.dirty = false;
-            out.push(Effect::SaveDraft(Box::new(c.snapshot())));
+            out.extend(self.save_draft());
         }
         out
     }
@@ -177,39 +178,25 @@ impl App {
             }
             Outcome::Addresses(a) => self.addresses = a,
             Outcome::PathCandidates(found) => self.on_candidates(found),
-            Outcome::Sent {
-                queue_id,
-                local,
-                refused,
-            } => {
+            Outcome::Sent { queue_id, local } => {
                 let mut parts = Vec::new();
                 if local > 0 {
                     parts.push(format!("delivered to {local} local mailbox(es)"));
                 }
-                match queue_id {
-                    Some(id) if refused.is_empty() || parts.is_empty() => {
-                        parts.push(format!("queued for delivery (#{id})"))
-                    }
-                    Some(id) => parts.push(format!("the rest queued (#{id})")),
-                    None => {}
+                if let Some(id) = queue_id {
+                    parts.push(format!("queued for delivery (#{id})"));
                 }
                 parts.push("a copy is in Sent".into());
-                if refused.is_empty() {
-                    self.say(parts.join("; "));
-                } else {
-                    self.fail(format!(
-                        "no such local user: {} (bounced); {}",
-                        refused.join(", "),
-                        parts.join("; ")
-                    ));
-                }
+                self.say(parts.join("; "));
+                return self.on_sent();
             }
-            Outcome::DraftSaved(id) => {
-                if let Some(c) = self.compose.as_mut() {
-                    c.draft.draft_id = Some(id);
-                }
-                self.say("draft saved");
-            }
+            Outcome::DraftSaved(id) => return self.on_draft_saved(id),
+            Outcome::DraftFailed(error) => return self.on_draft_failed(error),
+            Outcome::SendFailed {
+                error,
+                field,
+                position,
+            } => return self.on_send_failed(error, field, position),
             Outcome::Done(text) => {
                 if !text.is_empty() {
                     self.say(text);

@@ -8,7 +8,7 @@ use crate::tui::testkit::{NOW, app_with_inbox};
 use crossterm::event::KeyCode;
 
 #[test]
-fn compose_send_queues_and_returns_at_once() {
+fn compose_send_hands_the_message_to_the_store_and_closes_when_it_is_stored() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'c');
     assert_eq!(app.compose.as_ref().unwrap().field, Field::To);
@@ -20,7 +20,13 @@ fn compose_send_queues_and_returns_at_once() {
     key(&mut app, KeyCode::Enter);
     typed(&mut app, "See you");
     let fx = ctrl(&mut app, 's');
-    assert_eq!(app.pane, Pane::Mail);
+    // The composer stays until the store has the message: nothing typed can be lost.
+    assert_eq!(app.pane, Pane::Compose);
+    assert_eq!(
+        app.compose.as_ref().unwrap().waiting,
+        Some(ComposeWait::Send)
+    );
+    assert!(typed_is_ignored(&mut app));
     match fx.as_slice() {
         [Effect::Send(d)] => {
             assert_eq!(
@@ -36,6 +42,24 @@ fn compose_send_queues_and_returns_at_once() {
         }
         other => panic!("expected Send, got {other:?}"),
     }
+    app.update(Action::Outcome(Outcome::Sent {
+        queue_id: Some(3),
+        local: 0,
+    }));
+    assert!(app.compose.is_none());
+    assert_eq!(app.pane, Pane::Mail);
+    assert!(
+        app.status.contains("queued for delivery (#3)"),
+        "{}",
+        app.status
+    );
+}
+
+/// Keys typed while the composer waits for the store change nothing.
+fn typed_is_ignored(app: &mut App) -> bool {
+    let before = app.compose.as_ref().unwrap().snapshot();
+    typed(app, "zz");
+    app.compose.as_ref().unwrap().snapshot() == before
 }
 
 #[test]
@@ -65,19 +89,25 @@ fn tab_completes_an_address_from_the_store() {
 }
 
 #[test]
-fn escape_on_a_changed_draft_asks_and_y_discards() {
+fn escape_on_a_changed_draft_asks_and_d_discards_with_its_autosaved_copy() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'c');
     typed(&mut app, "x");
+    app.update(Action::Outcome(Outcome::DraftSaved(77)));
+    typed(&mut app, "y");
     assert!(key(&mut app, KeyCode::Esc).is_empty());
     assert_eq!(app.confirm, Some(Confirm::Discard));
-    ch(&mut app, 'y');
+    // y is no answer here (discarding takes a deliberate d).
+    assert!(ch(&mut app, 'y').is_empty());
+    assert!(app.compose.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(ch(&mut app, 'd'), vec![Effect::Expunge { ids: vec![77] }]);
     assert!(app.compose.is_none());
     assert_eq!(app.pane, Pane::Mail);
 }
 
 #[test]
-fn escape_then_s_saves_the_draft() {
+fn escape_then_s_saves_the_draft_and_closes_once_it_is_saved() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'c');
     typed(&mut app, "x");
@@ -86,6 +116,10 @@ fn escape_then_s_saves_the_draft() {
         ch(&mut app, 's').as_slice(),
         [Effect::SaveDraft(_)]
     ));
+    assert!(app.compose.is_some(), "open until the store has it");
+    app.update(Action::Outcome(Outcome::DraftSaved(9)));
+    assert!(app.compose.is_none());
+    assert_eq!(app.pane, Pane::Mail);
 }
 
 #[test]
@@ -123,7 +157,8 @@ fn ctrl_e_hands_the_body_to_the_editor_and_takes_it_back() {
     ch(&mut app, 'c');
     assert_eq!(
         ctrl(&mut app, 'e'),
-        vec![Effect::Editor("\n-- \nAlice".into())]
+        vec![Effect::Editor("\n-- \nAlice".into())],
+        "nothing typed yet: nothing to save first"
     );
     app.update(Action::Outcome(Outcome::EditorText("edited\ntext".into())));
     assert_eq!(

@@ -1,5 +1,7 @@
 //! Building the RFC 5322 message of a draft with lettre: the header fields and the
 //! envelope from the same strictly parsed mailboxes, errors naming the field and place.
+//! A saved draft never fails on what the user typed: a field that does not parse is kept
+//! verbatim in an `X-Postie-Draft-*` field and comes back as typed.
 
 use super::{AttachmentData, ComposeError, Draft};
 use crate::mail::address::{self, Address, AddressError, Mailbox};
@@ -63,6 +65,104 @@ fn sender(input: &str) -> Result<lettre::message::Mailbox, ComposeError> {
         });
     }
     Ok(from.remove(0))
+}
+
+/// The header fields whose typed text a draft keeps verbatim when it does not parse.
+pub(super) const DRAFT_FIELDS: [(Field, &str); 4] = [
+    (Field::From, "X-Postie-Draft-From"),
+    (Field::To, "X-Postie-Draft-To"),
+    (Field::Cc, "X-Postie-Draft-Cc"),
+    (Field::Bcc, "X-Postie-Draft-Bcc"),
+];
+
+/// A file attached by path that could not be read when the draft was saved: the draft
+/// keeps the path, so the attachment is not silently dropped.
+pub(super) const DRAFT_ATTACHMENT: &str = "X-Postie-Draft-Attachment";
+
+/// What a send needs from the draft, checked without IO: one sender, address lists that
+/// parse, at least one recipient. The error names the field and where it goes wrong.
+pub fn check(draft: &Draft) -> Result<(), ComposeError> {
+    sender(&draft.from)?;
+    let mut any = false;
+    for (field, text) in [
+        (Field::To, &draft.to),
+        (Field::Cc, &draft.cc),
+        (Field::Bcc, &draft.bcc),
+    ] {
+        any |= !field_mailboxes(field, text)?.is_empty();
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(ComposeError::NoRecipients)
+    }
+}
+
+/// Build a draft for the Drafts folder. Unlike [`build_message`] it cannot fail on the
+/// header fields: a field that does not parse is written verbatim as `X-Postie-Draft-*`
+/// (and left out of the real header), and `unreadable` attachment paths are listed.
+pub fn build_draft(
+    draft: &Draft,
+    attachments: Vec<AttachmentData>,
+    message_id: &str,
+    unreadable: &[std::path::PathBuf],
+) -> Result<Vec<u8>, ComposeError> {
+    let mut clean = draft.clone();
+    let mut verbatim = String::new();
+    for (field, name) in DRAFT_FIELDS {
+        let text = match field {
+            Field::From => &mut clean.from,
+            Field::To => &mut clean.to,
+            Field::Cc => &mut clean.cc,
+            _ => &mut clean.bcc,
+        };
+        let ok = match field {
+            Field::From => sender(text).is_ok(),
+            _ => field_mailboxes(field, text).is_ok(),
+        };
+        if !ok {
+            verbatim.push_str(&unstructured(name, text));
+            *text = match field {
+                Field::From => "postie-draft@localhost.invalid".into(),
+                _ => String::new(),
+            };
+        }
+    }
+    for path in unreadable {
+        verbatim.push_str(&unstructured(DRAFT_ATTACHMENT, &path.to_string_lossy()));
+    }
+    let (raw, _) = build_message(&clean, attachments, message_id, true)?;
+    let mut out = verbatim.into_bytes();
+    out.extend_from_slice(&raw);
+    Ok(out)
+}
+
+/// A header field holding `text` exactly: plain when it is short printable ASCII, else
+/// RFC 2047 encoded words (UTF-8, base64) folded over lines, which decode back to `text`.
+fn unstructured(name: &str, text: &str) -> String {
+    use base64::Engine as _;
+    let plain = text.is_ascii()
+        && text.len() < 900
+        && !text.chars().any(|c| c.is_ascii_control())
+        && !text.contains("=?")
+        && text.trim() == text;
+    if plain {
+        return format!("{name}: {text}\r\n");
+    }
+    let engine = base64::engine::general_purpose::STANDARD;
+    let mut words = Vec::new();
+    let mut chunk = String::new();
+    for c in text.chars() {
+        if chunk.len() + c.len_utf8() > 45 {
+            words.push(format!("=?utf-8?B?{}?=", engine.encode(chunk.as_bytes())));
+            chunk.clear();
+        }
+        chunk.push(c);
+    }
+    if !chunk.is_empty() || words.is_empty() {
+        words.push(format!("=?utf-8?B?{}?=", engine.encode(chunk.as_bytes())));
+    }
+    format!("{name}: {}\r\n", words.join("\r\n "))
 }
 
 /// Build the RFC 5322 message. `keep_bcc` keeps Bcc (drafts); the returned recipients

@@ -2,10 +2,10 @@
 
 use super::{Effect, QueueOp};
 use crate::config::AccountConfig;
-use crate::routing::{LocalMessage, Router, effective_uid, message_id, message_id_domain};
+use crate::routing::Router;
 use crate::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store, StoreError};
 use crate::tui::action::{Action, Outcome};
-use crate::tui::compose::{self, AttachmentData, Draft};
+use crate::tui::compose;
 use crate::tui::message::{ReaderDoc, part_bytes};
 use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
@@ -154,8 +154,8 @@ impl Runner {
                     .map_err(err)?;
                 Outcome::Done(format!("created folder {name}"))
             }
-            Effect::Send(draft) => self.send(*draft).await?,
-            Effect::SaveDraft(draft) => self.save_draft(*draft).await?,
+            Effect::Send(draft) => self.send(*draft).await,
+            Effect::SaveDraft(draft) => self.save_draft(*draft).await,
             Effect::SavePart { id, index, path } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let (bytes, _) = part_bytes(&raw, index).ok_or("no such part")?;
@@ -201,119 +201,6 @@ impl Runner {
     async fn addresses(&self) -> Result<Vec<String>, StoreError> {
         let book = self.store.addresses(self.account_id, 10_000).await?;
         Ok(book.iter().map(|a| a.display()).collect())
-    }
-
-    async fn attachments(&self, draft: &Draft) -> Result<Vec<AttachmentData>, String> {
-        let mut out = draft.kept_attachments.clone();
-        for path in &draft.attachments {
-            let bytes = tokio::fs::read(path)
-                .await
-                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "attachment".into());
-            let mime_type = compose::mime_for(&name).to_string();
-            out.push(AttachmentData {
-                name,
-                bytes,
-                mime_type,
-            });
-        }
-        if let Some(id) = draft.forward_of {
-            let raw = self
-                .store
-                .raw(id)
-                .await
-                .map_err(|e| e.to_string())?
-                .ok_or("the forwarded message is gone")?;
-            out.push(AttachmentData {
-                name: "forwarded.eml".into(),
-                bytes: raw,
-                mime_type: "message/rfc822".into(),
-            });
-        }
-        Ok(out)
-    }
-
-    /// A Message-ID on the node's fully qualified name, else the sender's domain.
-    fn new_message_id(&self, from: &str, now: i64) -> String {
-        let domain = message_id_domain(self.router.hostname(), &compose::bare_address(from));
-        message_id(&domain, now, rand::random())
-    }
-
-    /// Build the message and submit it in one durable write: routed recipients (a local
-    /// address is filed in its Inbox at once), the Sent copy, the draft it replaces and the
-    /// Answered/Forwarded flag on the original.
-    async fn send(&self, draft: Draft) -> Result<Outcome, String> {
-        let attachments = self.attachments(&draft).await?;
-        let now = chrono::Local::now().fixed_offset();
-        let msg_id = self.new_message_id(&draft.from, now.timestamp());
-        let (raw, recipients) = compose::build_message(&draft, attachments, &msg_id, false)
-            .map_err(|e| e.to_string())?;
-        let sent = self
-            .store
-            .mailbox_by_role(self.account_id, Role::Sent)
-            .await
-            .map_err(|e| e.to_string())?;
-        let flag = match (draft.replying_to, draft.forwarding) {
-            (Some(id), _) => Some((id, Flags::ANSWERED)),
-            (None, Some(id)) => Some((id, Flags::FORWARDED)),
-            (None, None) => None,
-        };
-        let submission = self
-            .router
-            .local_submission(LocalMessage {
-                mail_from: compose::bare_address(&draft.from),
-                recipients,
-                raw,
-                source: "tui",
-                userid: Some(effective_uid()),
-                account_id: Some(self.account_id),
-                sent_copy: Some(sent.id),
-                replaces_draft: draft.draft_id,
-                flag,
-                now,
-            })
-            .map_err(|e| e.to_string())?;
-        let refused: Vec<String> = submission.refused.iter().map(|r| r.rcpt.clone()).collect();
-        let done = self
-            .store
-            .submit(submission)
-            .await
-            .map_err(|e| e.to_string())?;
-        Ok(Outcome::Sent {
-            queue_id: done.queue_id,
-            local: done.local.len(),
-            refused,
-        })
-    }
-
-    async fn save_draft(&self, draft: Draft) -> Result<Outcome, String> {
-        let now = chrono::Utc::now().timestamp();
-        let msg_id = self.new_message_id(&draft.from, now);
-        // Attachments go into the draft itself, so resuming it later needs none of the files.
-        let attachments = self.attachments(&draft).await?;
-        let (raw, _) = compose::build_message(&draft, attachments, &msg_id, true)
-            .map_err(|e| e.to_string())?;
-        let s = &self.store;
-        let drafts = s
-            .mailbox_by_role(self.account_id, Role::Drafts)
-            .await
-            .map_err(|e| e.to_string())?;
-        let flags = Flags::DRAFT.union(Flags::SEEN);
-        let new = NewMessage {
-            mailbox_id: drafts.id,
-            raw,
-            flags,
-            received_at: now,
-            envelope: None,
-        };
-        let inserted = s.insert(new, false).await.map_err(|e| e.to_string())?;
-        if let Some(old) = draft.draft_id {
-            s.expunge(vec![old]).await.map_err(|e| e.to_string())?;
-        }
-        Ok(Outcome::DraftSaved(inserted.id))
     }
 
     async fn welcome(&self) -> Result<Outcome, StoreError> {

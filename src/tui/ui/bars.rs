@@ -78,7 +78,7 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     if let Some(c) = &app.confirm {
         let text = match c {
             Confirm::Discard => {
-                "discard this message? y: discard  s: save as draft  n: keep editing".to_string()
+                "close: enter/s save as draft  d: discard  other keys: keep editing".to_string()
             }
             Confirm::Expunge(ids) => format!("delete {} message(s) for good? y/n", ids.len()),
             Confirm::CancelQueued(q) => format!("cancel delivery of #{q}? y/n"),

@@ -37,6 +37,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         if active && let Some(hint) = address_completion(c, &app.addresses) {
             spans.push(Span::styled(format!("  (tab: {hint})"), app.theme.dim));
         }
+        if let Some((_, error)) = c.error.as_ref().filter(|(f, _)| *f == field) {
+            spans.push(Span::styled(format!("  <- {error}"), app.theme.error));
+        }
         if active && field == Field::From && c.identities.len() > 1 {
             spans.push(Span::styled("  (left/right: identity)", app.theme.dim));
         }

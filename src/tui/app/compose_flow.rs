@@ -1,0 +1,205 @@
+//! The composer's lifecycle and its invariant: what the user typed is never lost. The
+//! composer closes only once its text is durable, handed to the store as a submission
+//! (`Sent`) or saved as a draft (`DraftSaved`); a send that fails a check or the store
+//! keeps it open with the error on the field and the cursor there. Quitting while the
+//! store is still busy with the composer's text waits for it.
+
+use super::{App, ComposeWait, Confirm, Field, Pane};
+use crate::tui::compose::{self, ComposeError};
+use crate::tui::effects::Effect;
+use crossterm::event::{KeyCode, KeyEvent};
+
+impl App {
+    /// Ctrl-S: check the fields without IO; a wrong field keeps the composer open with the
+    /// cursor on the mistake. Otherwise the message goes to the store and the composer
+    /// waits for the store's answer (after a draft save already under way, if any).
+    pub(super) fn send(&mut self) -> Vec<Effect> {
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        let draft = c.snapshot();
+        if let Err(e) = compose::check(&draft) {
+            let (field, position) = match &e {
+                ComposeError::BadAddress {
+                    field, position, ..
+                } => (*field, *position),
+                _ => (Field::To, usize::MAX),
+            };
+            let message = describe(&e);
+            c.focus_at(field, position);
+            c.error = Some((field, message.clone()));
+            self.fail(message);
+            return vec![];
+        }
+        c.error = None;
+        let out = if c.saving_draft {
+            // The draft being saved replaces the one the send would remove: send after it.
+            c.waiting = Some(ComposeWait::SendAfterSave);
+            vec![]
+        } else {
+            c.waiting = Some(ComposeWait::Send);
+            vec![Effect::Send(Box::new(draft))]
+        };
+        self.say("sending…");
+        out
+    }
+
+    /// Save the composer's text as a draft (ctrl-p, autosave, before `$EDITOR`).
+    pub(super) fn save_draft(&mut self) -> Vec<Effect> {
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        c.dirty = false;
+        c.saving_draft = true;
+        vec![Effect::SaveDraft(Box::new(c.snapshot()))]
+    }
+
+    /// Esc: an untouched composer closes; one with unsaved text asks first.
+    pub(super) fn close_compose(&mut self) -> Vec<Effect> {
+        let Some(c) = self.compose.as_ref() else {
+            return vec![];
+        };
+        if c.dirty {
+            self.confirm = Some(Confirm::Discard);
+        } else {
+            self.compose = None;
+            self.pane = Pane::Mail;
+        }
+        vec![]
+    }
+
+    /// The answer to "save as draft?": Enter/s saves and closes once saved, d discards
+    /// (with any draft autosaved before), anything else keeps editing.
+    pub(super) fn on_close_confirm(&mut self, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Enter | KeyCode::Char('s') | KeyCode::Char('S') => {
+                let mut out = self.save_draft();
+                if let Some(c) = self.compose.as_mut() {
+                    c.waiting = Some(ComposeWait::SaveAndClose);
+                }
+                self.say("saving the draft…");
+                if out.is_empty() {
+                    out.extend(self.close_now());
+                }
+                out
+            }
+            KeyCode::Char('d') | KeyCode::Char('D') => {
+                let autosaved = self.compose.as_ref().and_then(|c| c.draft.draft_id);
+                self.compose = None;
+                self.pane = Pane::Mail;
+                self.say("message discarded");
+                autosaved
+                    .map(|id| vec![Effect::Expunge { ids: vec![id] }])
+                    .unwrap_or_default()
+            }
+            _ => vec![],
+        }
+    }
+
+    fn close_now(&mut self) -> Vec<Effect> {
+        self.compose = None;
+        if self.pane == Pane::Compose {
+            self.pane = Pane::Mail;
+        }
+        if self.quit_when_done {
+            return self.quit();
+        }
+        vec![]
+    }
+
+    /// The store filed the message: now the composer may close.
+    pub(super) fn on_sent(&mut self) -> Vec<Effect> {
+        match self.compose.as_ref().map(|c| c.waiting) {
+            Some(Some(ComposeWait::Send)) => self.close_now(),
+            _ => vec![],
+        }
+    }
+
+    /// The send did not reach the store (an unreadable attachment, an unknown local user,
+    /// the store): the composer stays, the error on the field, the text to be saved.
+    pub(super) fn on_send_failed(
+        &mut self,
+        error: String,
+        field: Option<Field>,
+        position: usize,
+    ) -> Vec<Effect> {
+        self.fail(format!("not sent: {error}"));
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        c.waiting = None;
+        c.dirty = true;
+        if let Some(field) = field {
+            c.focus_at(field, position);
+            c.error = Some((field, error));
+        }
+        if self.quit_when_done {
+            return self.quit();
+        }
+        vec![]
+    }
+
+    /// A draft save finished: remember its id; a close or send waiting for it goes on.
+    pub(super) fn on_draft_saved(&mut self, id: crate::store::MessageId) -> Vec<Effect> {
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        c.draft.draft_id = Some(id);
+        c.saving_draft = false;
+        match c.waiting {
+            Some(ComposeWait::SaveAndClose) => {
+                self.say("draft saved");
+                self.close_now()
+            }
+            Some(ComposeWait::SendAfterSave) => {
+                c.waiting = Some(ComposeWait::Send);
+                vec![Effect::Send(Box::new(c.snapshot()))]
+            }
+            _ => {
+                self.say("draft saved");
+                if self.quit_when_done {
+                    return self.quit();
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// A draft save failed: the text is still only here, so it stays dirty (autosave and
+    /// quitting try again) and nothing waiting for the save may close the composer.
+    pub(super) fn on_draft_failed(&mut self, error: String) -> Vec<Effect> {
+        self.fail(format!("draft not saved: {error}"));
+        let Some(c) = self.compose.as_mut() else {
+            return vec![];
+        };
+        c.dirty = true;
+        c.saving_draft = false;
+        match c.waiting {
+            Some(ComposeWait::SendAfterSave) => {
+                c.waiting = Some(ComposeWait::Send);
+                vec![Effect::Send(Box::new(c.snapshot()))]
+            }
+            _ => {
+                c.waiting = None;
+                vec![]
+            }
+        }
+    }
+
+    /// Whether the store still has the composer's text in hand (a send or draft save under
+    /// way): quitting now could leave a half-known state, so quitting waits.
+    pub(crate) fn compose_busy(&self) -> bool {
+        self.compose
+            .as_ref()
+            .is_some_and(|c| c.saving_draft || c.waiting.is_some())
+    }
+}
+
+/// The error as the status line says it: the field and the reason.
+fn describe(e: &ComposeError) -> String {
+    match e {
+        ComposeError::BadAddress { field, reason, .. } => format!("{field:?}: {reason}"),
+        ComposeError::NoRecipients => "add a recipient first".to_string(),
+        other => other.to_string(),
+    }
+}
