@@ -15,7 +15,7 @@ mod receivers;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use node::postie;
+use node::{postie, queued_rcpts};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tmux::{Tmux, start, write_config};
@@ -194,16 +194,8 @@ fn sending_to_yourself_and_a_remote_address_files_one_and_delivers_the_other() {
         raw.starts_with("Return-Path: <me@home.test>\r\nDelivered-To: me@home.test\r\nReceived: by node.home.test (postie, from userid "),
         "{raw}"
     );
-    let queue: serde_json::Value =
-        serde_json::from_str(&postie(home.path(), &["queue", "--json"])).unwrap();
-    let rcpts: Vec<&str> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["rcpt"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        rcpts,
+        queued_rcpts(home.path()),
         ["alice@postie.test"],
         "nothing queued for me@home.test"
     );

@@ -9,7 +9,7 @@ mod node;
 #[path = "support/tmux.rs"]
 mod tmux;
 
-use node::postie;
+use node::{postie, queued_rcpts};
 use tmux::{Tmux, start_in, write_config};
 
 /// A home whose Inbox holds `message` (imported before the TUI starts).
@@ -48,15 +48,7 @@ fn reply_to_an_encoded_last_first_sender_quotes_the_name_and_queues_it() {
     tmux.keys(&["q"]);
     tmux.wait_for("POSTIE-EXITED 0");
 
-    let queue: serde_json::Value =
-        serde_json::from_str(&postie(home.path(), &["queue", "--json"])).unwrap();
-    let rcpts: Vec<&str> = queue
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["rcpt"].as_str().unwrap())
-        .collect();
-    assert_eq!(rcpts, ["jm@x.test"], "{queue}");
+    assert_eq!(queued_rcpts(home.path()), ["jm@x.test"]);
     let sent: serde_json::Value = serde_json::from_str(&postie(
         home.path(),
         &["list", "--mailbox", "Sent", "--json"],

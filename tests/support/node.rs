@@ -152,6 +152,18 @@ pub fn postie_ok_with_stdin(home: &Path, args: &[&str], stdin: &[u8]) {
     );
 }
 
+/// The recipients of every queue entry, as `postie queue --json` lists them.
+pub fn queued_rcpts(home: &Path) -> Vec<String> {
+    let queue: serde_json::Value =
+        serde_json::from_str(&postie(home, &["queue", "--json"])).unwrap();
+    queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["rcpt"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// Message-IDs of everything in the account's Inbox.
 pub fn stored_message_ids(home: &Path) -> Vec<String> {
     let json = postie(home, &["list", "--json", "--limit", "1000000"]);
