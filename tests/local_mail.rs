@@ -10,6 +10,8 @@
 mod dns;
 #[path = "support/local_rig.rs"]
 mod local_rig;
+#[path = "support/node.rs"]
+mod node;
 #[path = "support/peers.rs"]
 mod peers;
 #[path = "support/receivers.rs"]

@@ -1,6 +1,7 @@
 //! Test support for local mail: a node for `me@home.test` (in-process, with its real
 //! store), a receiving node for `alice@postie.test` found by MX on a loopback DNS server,
-//! and checks that a message reached exactly the places its recipients say.
+//! and checks that a message reached exactly the places its recipients say. Test files
+//! that include it also include `support/node.rs` as `node`.
 
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
@@ -10,7 +11,7 @@ use postie::config::{Config, Paths};
 use postie::node::Node;
 use postie::store::{Role, Store};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 /// How long a remote delivery may take before the test fails (the node polls every 1 s).
@@ -108,18 +109,9 @@ impl Rig {
 
     /// `postie sendmail ARGS` with `stdin`, as a local program would run it.
     pub fn sendmail(&self, args: &[&str], stdin: &[u8]) -> Output {
-        use std::io::Write;
-        let mut child = Command::new(self.postie_bin())
-            .arg("sendmail")
-            .args(args)
-            .env("POSTIE_HOME", self.home())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let _ = child.stdin.take().unwrap().write_all(stdin);
-        child.wait_with_output().unwrap()
+        let mut all = vec!["sendmail"];
+        all.extend_from_slice(args);
+        super::node::postie_with_stdin(self.home(), &all, stdin)
     }
 
     /// The raw messages in `me`'s Inbox whose Subject is `subject`.
