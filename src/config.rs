@@ -34,6 +34,8 @@ pub struct Config {
     /// elsewhere, e.g. a Gmail address you send through a smarthost.
     pub local_domains: Option<Vec<String>>,
     pub smtp: crate::smtp::SmtpConfig,
+    /// Password checks for SMTP AUTH and POP3 (`[auth]`).
+    pub auth: crate::auth::AuthConfig,
     pub pop3: crate::pop3::Pop3Config,
     pub outbound: OutboundConfig,
     pub dns: DnsConfig,

@@ -42,7 +42,7 @@ pub fn init(ctx: &Context, force: bool, out: &mut dyn Write) -> anyhow::Result<E
     Ok(ExitCode::SUCCESS)
 }
 
-/// Set the account's password (argon2id hash in the store).
+/// Set the account's password (an argon2id hash with the node's policy, in the store).
 pub async fn passwd(
     ctx: &Context,
     account: Option<&str>,
@@ -65,7 +65,10 @@ pub async fn passwd(
     if password.is_empty() {
         bail!("an empty password is not allowed");
     }
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await??;
+    // The node's own pool and policy, so the node checks this hash in a worker's block.
+    let hash = crate::auth::PasswordChecks::with_workers(1, 0)
+        .hash(&password)
+        .await?;
     let store = ctx.open_store().await?;
     store.set_password_hash(&account.name, &hash).await?;
     writeln!(out, "password set for {}", account.name)?;

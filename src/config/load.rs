@@ -132,6 +132,7 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
         let key = text.split_whitespace().next().unwrap_or("pop3").to_string();
         (key, text)
     })?;
+    config.auth.validate()?;
     let smtp = &config.smtp;
     for net in &smtp.rate_limits.exempt {
         net.parse::<crate::smtp::cidr::Cidr>()
