@@ -7,7 +7,7 @@ pub mod argon;
 mod checks;
 mod config;
 
-pub use checks::{CheckError, KEEP_BLOCK, PasswordChecks};
+pub use checks::{CheckError, PasswordChecks};
 pub use config::AuthConfig;
 
 use base64::Engine;

@@ -2,8 +2,8 @@
 //! hash costs to check, and hashing and verifying into a worker's block.
 //!
 //! The argon2 crate's `PasswordHasher`/`PasswordVerifier` allocate a fresh block per call;
-//! these functions take the block instead, so the pool in [`super::checks`] decides how
-//! much memory password checks may hold.
+//! these functions take the block instead, so the pool in `auth::checks` decides how much
+//! memory password checks may hold.
 
 use super::AuthError;
 use argon2::password_hash::rand_core::OsRng;
@@ -129,6 +129,11 @@ pub fn hash(password: &[u8], memory: &mut [Block]) -> Result<String, AuthError> 
         hash: Some(Output::new(&out).map_err(|e| err(&e))?),
     };
     Ok(phc.to_string())
+}
+
+/// Blocks the costliest hash that may verify needs ([`MAX_MEMORY_KIB`]).
+pub fn max_blocks() -> usize {
+    MAX_MEMORY_KIB as usize
 }
 
 /// A block buffer of `blocks` KiB, touched now so its cost shows at once.

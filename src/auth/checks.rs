@@ -1,22 +1,22 @@
-//! The password check pool: a few worker threads, each owning one argon2 memory block it
-//! reuses, and a bounded queue in front; a check that finds the queue full is told "busy"
-//! at once instead of waiting or allocating.
+//! The password check pool: a few worker threads, each owning one argon2 memory block for
+//! its whole life, and a bounded queue in front; a check that finds the queue full is told
+//! "busy" at once instead of waiting or allocating.
 //!
-//! Memory held by checks is at most `workers x 19 MiB` (the block each worker keeps while
-//! busy, dropped after [`KEEP_BLOCK`] without work) plus one stored hash above the policy
-//! at a time (at most [`argon::MAX_MEMORY_KIB`], allocated for that check alone), whatever
-//! the number of connections and whatever the allocator does with freed memory.
+//! Memory is bounded by design: a worker fills its 19 MiB block on its first check and
+//! reuses it for every later one without ever freeing it, so the allocator has nothing to
+//! keep or fragment. (Freeing does not give memory back: glibc, handed a freed aligned
+//! 19 MiB block, places the next one elsewhere, and a fresh block per check grew a thread's
+//! heap by 19 MiB each time.) A stored hash above the policy is checked in one spill block
+//! reserved at [`argon::MAX_MEMORY_KIB`] on first need and filled only as far as a hash
+//! asks, one such check at a time. In all: at most `workers x 19 MiB + 64 MiB`, whatever
+//! the number of connections.
 
 use super::argon::{self, Cost};
 use super::config::AuthConfig;
 use argon2::Block;
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
 use tokio::sync::oneshot;
-
-/// How long an idle worker keeps its block before giving it back.
-pub const KEEP_BLOCK: Duration = Duration::from_secs(2);
 
 /// Why a check gave no answer. The login is told to try later.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,8 +44,8 @@ struct Shared {
     ready: Condvar,
     workers: usize,
     queue: usize,
-    /// Held while a check runs in memory of its own (a hash above the policy).
-    spill: Mutex<()>,
+    /// The block for hashes above the policy; its lock lets one such check run at a time.
+    spill: Mutex<Vec<Block>>,
 }
 
 struct State {
@@ -93,7 +93,7 @@ impl PasswordChecks {
             ready: Condvar::new(),
             workers,
             queue,
-            spill: Mutex::new(()),
+            spill: Mutex::new(Vec::new()),
         });
         let mut started = 0;
         for n in 0..workers {
@@ -170,33 +170,21 @@ impl Shared {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The next job; `None` when the pool is closed. A worker holding a block waits at
-    /// most [`KEEP_BLOCK`] and then gets `Idle`.
-    fn next(&self, holding: bool) -> Next {
+    /// The next job, waiting for one; `None` once the pool is closed and drained.
+    fn next(&self) -> Option<Job> {
         let mut state = self.lock();
         loop {
             if let Some(job) = state.jobs.pop_front() {
                 state.running += 1;
-                return Next::Job(job);
+                return Some(job);
             }
             if !state.open {
-                return Next::Closed;
+                return None;
             }
-            if holding {
-                let (guard, waited) = self
-                    .ready
-                    .wait_timeout(state, KEEP_BLOCK)
-                    .unwrap_or_else(PoisonError::into_inner);
-                state = guard;
-                if waited.timed_out() && state.jobs.is_empty() {
-                    return Next::Idle;
-                }
-            } else {
-                state = self
-                    .ready
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
         }
     }
 
@@ -206,38 +194,29 @@ impl Shared {
     }
 }
 
-enum Next {
-    Job(Job),
-    Idle,
-    Closed,
-}
-
 fn worker(shared: &Shared) {
-    let mut block: Option<Vec<Block>> = None;
-    loop {
-        match shared.next(block.is_some()) {
-            Next::Closed => return,
-            Next::Idle => block = None,
-            Next::Job(job) => {
-                // A client that went away while its check waited costs nothing.
-                if job.reply.is_closed() {
-                    shared.done();
-                    continue;
-                }
-                let memory = block.get_or_insert_with(|| argon::memory(argon::policy_blocks()));
-                let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    run(job.work, memory, &shared.spill)
-                }))
-                .unwrap_or(Err(CheckError::Stopped));
-                // Free the place before answering: the client may ask again at once.
-                shared.done();
-                let _ = job.reply.send(answer);
-            }
+    // Filled on the first check, then reused until the pool closes.
+    let mut block: Vec<Block> = Vec::new();
+    while let Some(job) = shared.next() {
+        // A client that went away while its check waited costs nothing.
+        if job.reply.is_closed() {
+            shared.done();
+            continue;
         }
+        if block.is_empty() {
+            block = argon::memory(argon::policy_blocks());
+        }
+        let answer = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(job.work, &mut block, &shared.spill)
+        }))
+        .unwrap_or(Err(CheckError::Stopped));
+        // Free the place before answering: the client may ask again at once.
+        shared.done();
+        let _ = job.reply.send(answer);
     }
 }
 
-fn run(work: Work, memory: &mut [Block], spill: &Mutex<()>) -> Result<Answer, CheckError> {
+fn run(work: Work, memory: &mut [Block], spill: &Mutex<Vec<Block>>) -> Result<Answer, CheckError> {
     match work {
         Work::Hash { password } => Ok(Answer::Hashed(argon::hash(password.as_bytes(), memory)?)),
         Work::Verify {
@@ -262,10 +241,17 @@ fn run(work: Work, memory: &mut [Block], spill: &Mutex<()>) -> Result<Answer, Ch
                 argon::verify(password.as_bytes(), &hash, memory)
             }
             Cost::Blocks(hash, needed) => {
-                // Above the policy: one such check at a time, in memory of its own that is
-                // freed after it. `postie passwd` rewrites the hash with the policy.
-                let _one = spill.lock().unwrap_or_else(PoisonError::into_inner);
-                argon::verify(password.as_bytes(), &hash, &mut argon::memory(needed))
+                // Above the policy: one at a time, in the spill block. Reserved once at the
+                // ceiling so it never moves; pages are touched only as far as hashes ask.
+                // `postie passwd` rewrites such a hash with the policy.
+                let mut spill = spill.lock().unwrap_or_else(PoisonError::into_inner);
+                if spill.capacity() == 0 {
+                    *spill = Vec::with_capacity(argon::max_blocks());
+                }
+                if spill.len() < needed {
+                    spill.resize(needed, Block::new());
+                }
+                argon::verify(password.as_bytes(), &hash, &mut spill)
             }
         })),
     }
