@@ -5,8 +5,10 @@
 
 mod directory;
 mod load;
+mod locate;
 mod paths;
 mod routes;
+mod secrets;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +16,7 @@ pub use directory::{Directory, Resolution};
 pub use load::{ConfigError, example_config, load, load_from_str, parse_nameserver};
 pub use paths::Paths;
 pub use routes::{ForwardConfig, ListConfig};
+pub use secrets::{ExposedSecrets, exposed_secrets, secret_keys};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

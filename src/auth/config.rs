@@ -2,8 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Most workers `check_workers = 0` picks, however many cores: each holds 19 MiB while busy.
-pub const AUTO_MAX_WORKERS: usize = 4;
+/// Most workers `check_workers = 0` picks, however many cores: each keeps 19 MiB once it
+/// has checked a password, and two keep a node under a flood below 100 MB.
+pub const AUTO_MAX_WORKERS: usize = 2;
 
 /// Most workers a configuration may ask for.
 pub const MAX_WORKERS: usize = 64;
@@ -13,7 +14,7 @@ pub const MAX_WORKERS: usize = 64;
 #[serde(default, deny_unknown_fields)]
 pub struct AuthConfig {
     /// Checks running at once, each on its own thread with its own 19 MiB argon2 block.
-    /// 0 = one per CPU core, at most 4.
+    /// 0 = one per CPU core, at most 2.
     pub check_workers: usize,
     /// Checks that may wait for a worker; a login beyond that is told to try later
     /// (SMTP `454 4.7.0`, POP3 `-ERR [SYS/TEMP]`).
@@ -46,7 +47,7 @@ impl AuthConfig {
             return Err((
                 "auth.check_workers".into(),
                 format!(
-                    "{} is more than {MAX_WORKERS} (each worker may hold 19 MiB)",
+                    "{} is more than {MAX_WORKERS} (each worker keeps 19 MiB)",
                     self.check_workers
                 ),
             ));
@@ -61,7 +62,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn automatic_workers_are_one_per_core_between_1_and_4() {
+    fn automatic_workers_are_one_per_core_between_1_and_2() {
         let auto = AuthConfig::default().workers();
         assert!((1..=AUTO_MAX_WORKERS).contains(&auto), "{auto}");
         let three = AuthConfig {

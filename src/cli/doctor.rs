@@ -90,6 +90,14 @@ async fn checks(ctx: &Context, offline: bool) -> Vec<Finding> {
             "no config file; defaults apply (`postie init` writes one)".into()
         },
     )];
+    if let Some(exposed) = crate::config::exposed_secrets(&ctx.paths.config_file, &ctx.config) {
+        findings.push(bad(
+            Level::Warn,
+            "config",
+            exposed.to_string(),
+            exposed.fix(),
+        ));
+    }
     findings.extend(port_checks(ctx));
     findings.push(certificate_check(ctx));
     findings.push(store_check(ctx).await);
