@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/node.rs"]
 mod support;
 #[path = "support/tmux.rs"]
