@@ -13,36 +13,32 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-use support::{ServeProcess, postie_ok_with_stdin};
+use support::{ServeProcess, TEST_CONFIG, postie_ok_with_stdin};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpSocket;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 
-/// Two workers and a short queue, so 200 logins certainly overflow it; connection caps
-/// above the flood so every flood connection reaches its login.
-const CONFIG: &str = r#"
-[[accounts]]
-name = "alice"
-addresses = ["alice@postie.test"]
-
-[smtp]
-listen = ["127.0.0.1:0"]
-hostname = "mail.postie.test"
-max_connections = 250
-
-[pop3]
-listen = ["127.0.0.1:0"]
-max_connections = 250
-
-[auth]
-check_workers = 2
-check_queue = 4
-
-[dns]
-reverse_lookups = false
-nameservers = ["127.0.0.1:9"]
-"#;
+/// The test node's config with two workers and a short queue, so 200 logins certainly
+/// overflow it, and connection caps above the flood so every flood connection reaches its
+/// login.
+fn config() -> String {
+    let mut config = TEST_CONFIG.to_owned();
+    for (after, add) in [
+        (
+            "hostname = \"mail.postie.test\"\n",
+            "max_connections = 250\n",
+        ),
+        (
+            "[pop3]\nlisten = [\"127.0.0.1:0\"]\n",
+            "max_connections = 250\n",
+        ),
+    ] {
+        assert!(config.contains(after), "TEST_CONFIG changed: {after}");
+        config = config.replace(after, &format!("{after}{add}"));
+    }
+    config + "\n[auth]\ncheck_workers = 2\ncheck_queue = 4\n"
+}
 
 const FLOOD_PER_PROTOCOL: usize = 100;
 const LIMIT_MB: u64 = 100;
@@ -284,7 +280,7 @@ fn check_wave(wave: &Wave, name: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_password_flood_stays_under_100_mb_and_a_correct_login_gets_in() {
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("config.toml"), CONFIG).unwrap();
+    std::fs::write(home.path().join("config.toml"), config()).unwrap();
     postie_ok_with_stdin(home.path(), &["passwd", "alice", "--stdin"], b"right one\n");
     let node = ServeProcess::start(home.path());
     let pid = node.child.id();
