@@ -5,8 +5,10 @@
 
 mod directory;
 mod load;
+mod locate;
 mod paths;
 mod routes;
+mod secrets;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +16,7 @@ pub use directory::{Directory, Resolution};
 pub use load::{ConfigError, example_config, load, load_from_str, parse_nameserver};
 pub use paths::Paths;
 pub use routes::{ForwardConfig, ListConfig};
+pub use secrets::{ExposedSecrets, exposed_secrets, secret_keys};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -34,6 +37,8 @@ pub struct Config {
     /// elsewhere, e.g. a Gmail address you send through a smarthost.
     pub local_domains: Option<Vec<String>>,
     pub smtp: crate::smtp::SmtpConfig,
+    /// Password checks for SMTP AUTH and POP3 (`[auth]`).
+    pub auth: crate::auth::AuthConfig,
     pub pop3: crate::pop3::Pop3Config,
     pub outbound: OutboundConfig,
     pub dns: DnsConfig,

@@ -103,9 +103,13 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();
-    if !key_errors.is_empty() {
-        let text: Vec<String> = key_errors.iter().map(|e| e.to_string()).collect();
-        app.fail(text.join("; "));
+    let mut warnings: Vec<String> = key_errors.iter().map(|e| e.to_string()).collect();
+    if let Some(exposed) = crate::config::exposed_secrets(&paths.config_file, config) {
+        tracing::warn!("{exposed}; fix: {}", exposed.fix());
+        warnings.push(exposed.brief());
+    }
+    if !warnings.is_empty() {
+        app.fail(warnings.join("; "));
     }
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();

@@ -2,6 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/node.rs"]
 mod support;
 
@@ -18,13 +22,7 @@ fn stdout(o: &Output) -> String {
 }
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!("SKIP: ../shared/corpus not found");
-        None
-    }
+    corpus::corpus_dir()
 }
 
 fn list_json(home: &Path) -> Vec<serde_json::Value> {

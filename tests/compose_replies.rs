@@ -6,6 +6,8 @@
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/peers.rs"]
+mod peers;
 
 use postie::mail::address::{Mailbox, mailboxes, parse_list_strict};
 use postie::mail::fields::Fields;

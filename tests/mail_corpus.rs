@@ -12,6 +12,8 @@ use postie::mailbox_io::{MboxReader, write_mbox};
 
 #[path = "support/corpus.rs"]
 mod corpus;
+#[path = "support/peers.rs"]
+mod peers;
 
 use corpus::corpus_messages;
 

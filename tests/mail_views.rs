@@ -8,6 +8,8 @@
 mod corpus;
 #[path = "support/effects.rs"]
 mod effects;
+#[path = "support/peers.rs"]
+mod peers;
 
 use postie::cli::messages::{SHOW_WIDTH, show_json};
 use postie::mail::body::DEFAULT_WIDTH;

@@ -8,6 +8,8 @@
 mod dns;
 #[path = "support/node.rs"]
 mod node;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/receivers.rs"]
 mod receivers;
 
@@ -18,8 +20,7 @@ use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn serve_receive_fetch_send_restart_keeps_the_same_state() {
-    if node::which("python3").is_none() {
-        eprintln!("SKIP: python3 not installed");
+    if peers::require("python3").is_none() {
         return;
     }
     let (_rh, receiver) = receivers::postie_receiver("127.0.0.2:0", "").await;

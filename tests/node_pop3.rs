@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/node.rs"]
 mod support;
 
@@ -60,8 +62,7 @@ impl Pop3 {
 
 #[test]
 fn poplib_fetches_smtp_delivered_mail_byte_for_byte_plain_and_stls() {
-    if which("python3").is_none() {
-        eprintln!("SKIP: python3 not installed");
+    if peers::require("python3").is_none() {
         return;
     }
     let home = test_home();

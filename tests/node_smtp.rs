@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/node.rs"]
 mod support;
 
@@ -136,8 +138,7 @@ fn messages_acknowledged_with_250_survive_sigkill() {
 
 #[test]
 fn smtp_source_load_of_5000_messages_stores_exactly_5000() {
-    let Some(smtp_source) = which("smtp-source") else {
-        eprintln!("SKIP: smtp-source (Postfix) not installed");
+    let Some(smtp_source) = peers::require("smtp-source") else {
         return;
     };
     let home = test_home();

@@ -8,6 +8,8 @@
 mod dns;
 #[path = "support/node.rs"]
 mod node;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/receivers.rs"]
 mod receivers;
 

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/receivers.rs"]
 mod receivers;
 

@@ -1,10 +1,12 @@
 //! Interoperability with real POP3 clients (Python poplib, fetchmail, mpop, getmail6):
 //! each retrieves the fixtures from a server on 127.0.0.1:0 and the delivered bytes are
 //! compared with the canonical messages. A missing tool prints `SKIP: <tool> not
-//! installed` and the test passes. Every tool runs with a temporary HOME and explicit
+//! installed` and the test passes (fails with `POSTIE_REQUIRE_PEERS=1`). Every tool runs with a temporary HOME and explicit
 //! configuration naming 127.0.0.1, so nothing consults DNS.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
 mod pop3_common;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ async fn run(program: &str, args: &[&str], home: &Path) -> Option<Output> {
     match spawned {
         Ok(output) => Some(output),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-            eprintln!("SKIP: {program} not installed");
+            peers::skip(&format!("{program} not installed"));
             None
         }
         Err(error) => panic!("{program}: {error}"),

@@ -3,6 +3,9 @@
 //! certificate in a temporary directory and a server on 127.0.0.1:0.
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/peers.rs"]
+mod peers;
+
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -157,16 +160,10 @@ impl Running {
     }
 }
 
-/// Is an external program installed? Prints the SKIP line when it is not.
+/// Is an external program installed? Prints the SKIP line when it is not (a failure
+/// with `POSTIE_REQUIRE_PEERS=1`).
 pub fn have(tool: &str) -> bool {
-    let found = std::process::Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("SKIP: {tool} not installed");
-    }
-    found
+    peers::require(tool).is_some()
 }
 
 /// swaks needs Net::SSLeay for STARTTLS; prints the SKIP line when it is missing.
@@ -176,7 +173,7 @@ pub fn have_perl_ssleay() -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     if !found {
-        eprintln!("SKIP: swaks TLS cases: libnet-ssleay-perl not installed");
+        peers::skip("swaks TLS cases: libnet-ssleay-perl not installed");
     }
     found
 }

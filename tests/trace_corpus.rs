@@ -3,19 +3,16 @@
 //! held to at least 99.5%.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "support/corpus.rs"]
+mod corpus;
+#[path = "support/peers.rs"]
+mod peers;
+
 use std::path::{Path, PathBuf};
 
 use postie::mail::trace::headers::{header_fields, values};
 use postie::mail::trace::tokenizer::{TokenKind, tokenize};
 use postie::mail::trace::{HopFlag, Trace, TraceContext, analyse, parse_received, render_text};
-
-/// `../shared/corpus`, or the folder `POSTIE_CORPUS` names (a worktree without `../shared`).
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("POSTIE_CORPUS").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")),
-        PathBuf::from,
-    )
-}
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -60,11 +57,9 @@ fn after_last_semicolon(value: &str) -> Option<String> {
 
 #[test]
 fn every_corpus_message_is_analysed_and_dates_are_parsed() {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("SKIP: ../shared/corpus not found");
+    let Some(dir) = corpus::corpus_dir() else {
         return;
-    }
+    };
     let mut paths = Vec::new();
     files(&dir, &mut paths);
     paths.sort();
@@ -121,11 +116,7 @@ fn every_corpus_message_is_analysed_and_dates_are_parsed() {
 
 /// The `index`-th message of a corpus file, analysed; `None` when the corpus is absent.
 fn corpus_trace(path: &str, index: usize) -> Option<Trace> {
-    let dir = corpus_dir();
-    if !dir.is_dir() {
-        eprintln!("SKIP: ../shared/corpus not found");
-        return None;
-    }
+    let dir = corpus::corpus_dir()?;
     let raw = std::fs::read(dir.join(path)).unwrap();
     let message = messages(&raw)[index];
     Some(analyse(message, &TraceContext::default()))

@@ -6,6 +6,8 @@
 
 #[path = "support/node.rs"]
 mod node;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/tmux.rs"]
 mod tmux;
 

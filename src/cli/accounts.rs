@@ -1,4 +1,4 @@
-//! `postie init` (write a commented configuration) and `postie passwd`.
+//! `postie init` (write a commented configuration, owner-only) and `postie passwd`.
 
 use super::Context;
 use crate::config::{self, host_name, login_name};
@@ -37,12 +37,33 @@ pub fn init(ctx: &Context, force: bool, out: &mut dyn Write) -> anyhow::Result<E
         );
     // What we write must load: never leave the user a config postie itself rejects.
     config::load_from_str(&text, file)?;
-    std::fs::write(file, text).with_context(|| format!("cannot write {}", file.display()))?;
+    write_owner_only(file, &text).with_context(|| format!("cannot write {}", file.display()))?;
     writeln!(out, "wrote {}", file.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Set the account's password (argon2id hash in the store).
+/// Write `text` to `file` readable by its owner only (0600), whatever the umask and
+/// whatever mode a file being replaced had: the configuration may hold passwords. The
+/// mode is set before anything is written, so the text is never readable by others.
+fn write_owner_only(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut handle = options.open(file)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        handle.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    handle.write_all(text.as_bytes())?;
+    handle.sync_all()
+}
+
+/// Set the account's password (an argon2id hash with the node's policy, in the store).
 pub async fn passwd(
     ctx: &Context,
     account: Option<&str>,
@@ -65,7 +86,10 @@ pub async fn passwd(
     if password.is_empty() {
         bail!("an empty password is not allowed");
     }
-    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password)).await??;
+    // The node's own pool and policy, so the node checks this hash in a worker's block.
+    let hash = crate::auth::PasswordChecks::with_workers(1, 0)
+        .hash(&password)
+        .await?;
     let store = ctx.open_store().await?;
     store.set_password_hash(&account.name, &hash).await?;
     writeln!(out, "password set for {}", account.name)?;

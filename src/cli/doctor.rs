@@ -90,9 +90,18 @@ async fn checks(ctx: &Context, offline: bool) -> Vec<Finding> {
             "no config file; defaults apply (`postie init` writes one)".into()
         },
     )];
+    if let Some(exposed) = crate::config::exposed_secrets(&ctx.paths.config_file, &ctx.config) {
+        findings.push(bad(
+            Level::Warn,
+            "config",
+            exposed.to_string(),
+            exposed.fix(),
+        ));
+    }
     findings.extend(port_checks(ctx));
     findings.push(certificate_check(ctx));
     findings.push(store_check(ctx).await);
+    findings.extend(password_checks(ctx).await);
     if offline {
         findings.push(ok("network", "skipped (--offline)"));
     } else {
@@ -181,6 +190,43 @@ fn certificate_check(ctx: &Context) -> Finding {
         ),
         Some(t) => ok("tls", format!("{} valid until {t}", cert.display())),
     }
+}
+
+/// Stored password hashes the node cannot check in a worker's block: those above the
+/// policy are checked one at a time, those beyond the ceiling never verify.
+async fn password_checks(ctx: &Context) -> Vec<Finding> {
+    use crate::auth::argon::{self, Cost};
+    let Ok(store) = ctx.open_store().await else {
+        return Vec::new(); // store_check has said why
+    };
+    let mut findings = Vec::new();
+    for account in ctx.config.effective_accounts() {
+        let Ok(Some(stored)) = store.password_hash(&account.name).await else {
+            continue;
+        };
+        let fix = format!("postie passwd {}", account.name);
+        match argon::cost(&stored) {
+            Cost::Blocks(_, blocks) if blocks <= argon::policy_blocks() => {}
+            Cost::Blocks(_, blocks) => findings.push(bad(
+                Level::Warn,
+                "auth",
+                format!(
+                    "{}'s password hash needs {} MiB, more than a worker's {} MiB: its logins are checked one at a time",
+                    account.name,
+                    blocks / 1024,
+                    argon::policy_blocks() / 1024
+                ),
+                fix,
+            )),
+            Cost::Unusable(why) => findings.push(bad(
+                Level::Fail,
+                "auth",
+                format!("{}'s password hash cannot be checked: {why}", account.name),
+                fix,
+            )),
+        }
+    }
+    findings
 }
 
 async fn store_check(ctx: &Context) -> Finding {

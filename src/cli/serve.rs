@@ -9,6 +9,14 @@ use std::process::ExitCode;
 pub async fn serve(ctx: &Context, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let _guard = crate::logging::init(&ctx.paths, &ctx.config.log.filter, true)
         .context("cannot open the log file")?;
+    if let Some(exposed) = crate::config::exposed_secrets(&ctx.paths.config_file, &ctx.config) {
+        tracing::warn!("{exposed}; fix: {}", exposed.fix());
+        writeln!(
+            std::io::stderr(),
+            "postie: warning: {exposed}; fix: {}",
+            exposed.fix()
+        )?;
+    }
     // Listen for signals before saying "ready": a SIGTERM right after must stop us cleanly.
     let mut signals = Signals::install()?;
     let node = Node::start(&ctx.paths, &ctx.config).await?;

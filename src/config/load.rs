@@ -1,6 +1,7 @@
 //! Reading and validating the configuration file, with errors that name file, line and key.
 
 use super::Config;
+use super::locate::{line_of_problem, locate, section_of, unknown_field};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
@@ -60,14 +61,15 @@ pub fn load_from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
     })?;
     validate(&config).map_err(|(key, message)| ConfigError::Invalid {
         path: path.to_path_buf(),
-        line: line_of_key(text, &key),
+        line: line_of_problem(text, &key, &message),
         key,
         message,
     })?;
     Ok(config)
 }
 
-/// Semantic checks serde cannot express; returns the dotted key and the problem.
+/// Semantic checks serde cannot express; returns the dotted key and the problem. Name the
+/// offending value in backticks: the error's line is the one where that value is written.
 fn validate(config: &Config) -> Result<(), (String, String)> {
     let mut names = std::collections::HashSet::new();
     let mut seen = std::collections::HashMap::new();
@@ -132,11 +134,22 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
         let key = text.split_whitespace().next().unwrap_or("pop3").to_string();
         (key, text)
     })?;
+    config.auth.validate()?;
     let smtp = &config.smtp;
-    for net in &smtp.rate_limits.exempt {
-        net.parse::<crate::smtp::cidr::Cidr>()
-            .map_err(|e| ("smtp.rate_limits.exempt".to_string(), e.to_string()))?;
+    for (key, list) in [
+        ("smtp.trusted_networks", &smtp.trusted_networks),
+        ("smtp.rate_limits.exempt", &smtp.rate_limits.exempt),
+    ] {
+        for net in list {
+            net.parse::<crate::smtp::cidr::Cidr>().map_err(|_| {
+                (
+                    key.to_string(),
+                    format!("`{net}` is not a network such as 127.0.0.0/8 or ::1/128"),
+                )
+            })?;
+        }
     }
+    validate_files_and_durations(config)?;
     if smtp.pop_before_smtp && smtp.pop_before_smtp_minutes == 0 {
         return Err((
             "smtp.pop_before_smtp_minutes".into(),
@@ -156,6 +169,43 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
                 format!("`{server}` is not an ip or ip:port"),
             )
         })?;
+    }
+    Ok(())
+}
+
+/// Paths that must be given in pairs or not empty, and timeouts that must not be zero.
+fn validate_files_and_durations(config: &Config) -> Result<(), (String, String)> {
+    let tls = &config.smtp.tls;
+    match (&tls.cert, &tls.key) {
+        (Some(_), None) => return Err(("smtp.tls.key".into(), "needed with `cert`".into())),
+        (None, Some(_)) => return Err(("smtp.tls.cert".into(), "needed with `key`".into())),
+        _ => {}
+    }
+    for (key, path) in [
+        ("smtp.tls.cert", &tls.cert),
+        ("smtp.tls.key", &tls.key),
+        (
+            "outbound.smarthost.ca_file",
+            &config.outbound.smarthost.ca_file,
+        ),
+    ] {
+        if path.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
+            return Err((key.into(), "an empty path names no file".into()));
+        }
+    }
+    for (key, secs) in [
+        (
+            "smtp.command_timeout_secs",
+            config.smtp.command_timeout_secs,
+        ),
+        ("smtp.data_timeout_secs", config.smtp.data_timeout_secs),
+    ] {
+        if secs == 0 {
+            return Err((
+                key.into(),
+                "`0` would end every session at once; give seconds, at least 1".into(),
+            ));
+        }
     }
     Ok(())
 }
@@ -180,64 +230,4 @@ fn is_plausible_address(address: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// The 1-based line of a byte offset and the dotted key written there.
-fn locate(text: &str, offset: usize) -> (usize, String) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let mut section = String::new();
-    for l in before.lines() {
-        if let Some(name) = section_header(l) {
-            section = name;
-        }
-    }
-    let current = text.lines().nth(line - 1).unwrap_or("");
-    if let Some(name) = section_header(current) {
-        return (line, name);
-    }
-    let key = current
-        .split_once('=')
-        .map(|(k, _)| k.trim().trim_matches('"').to_string())
-        .unwrap_or_default();
-    let dotted = match (section.is_empty(), key.is_empty()) {
-        (true, _) => key,
-        (false, true) => section,
-        (false, false) => format!("{section}.{key}"),
-    };
-    (line, dotted)
-}
-
-fn section_header(line: &str) -> Option<String> {
-    let t = line.trim();
-    let inner = t.strip_prefix("[[").and_then(|r| r.strip_suffix("]]"));
-    let inner = inner.or_else(|| t.strip_prefix('[').and_then(|r| r.strip_suffix(']')))?;
-    Some(inner.trim().to_string())
-}
-
-fn section_of(key: &str) -> &str {
-    key.rsplit_once('.').map_or("", |(s, _)| s)
-}
-
-fn unknown_field(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    rest.split_once('`').map(|(f, _)| f.to_string())
-}
-
-/// Best-effort line of a dotted key, for semantic errors found after parsing.
-fn line_of_key(text: &str, key: &str) -> usize {
-    let (section, field) = key.rsplit_once('.').unwrap_or(("", key));
-    let mut current = String::new();
-    for (i, l) in text.lines().enumerate() {
-        if let Some(name) = section_header(l) {
-            current = name;
-            continue;
-        }
-        let written = l.split_once('=').map(|(k, _)| k.trim()).unwrap_or("");
-        if current == section && written == field {
-            return i + 1;
-        }
-    }
-    0
 }

@@ -31,6 +31,7 @@ fn shipped_example_parses_and_documents_every_section() {
     for section in [
         "[smtp]",
         "[pop3]",
+        "[auth]",
         "[outbound]",
         "[outbound.smarthost]",
         "[dns]",
@@ -74,6 +75,66 @@ fn bad_listen_address_is_reported_after_parsing() {
     assert!(
         err.to_string()
             .starts_with("/etc/postie.toml:2: key `pop3.listen`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn bad_trusted_network_names_file_line_and_key() {
+    let text = "[smtp]\ntrusted_networks = [\n  \"127.0.0.0/8\",\n  \"10.0.0.0/33\",\n]\n";
+    assert_eq!(
+        parse(text).unwrap_err().to_string(),
+        "/etc/postie.toml:4: key `smtp.trusted_networks`: `10.0.0.0/33` is not a network \
+         such as 127.0.0.0/8 or ::1/128"
+    );
+    let err = parse("[smtp.rate_limits]\nexempt = [\"localhost\"]\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:2: key `smtp.rate_limits.exempt`: `localhost`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_value_in_the_second_table_of_an_array_is_found_on_its_own_line() {
+    let text = "[[accounts]]\nname = \"a\"\naddresses = [\"a@x.test\"]\n\n\
+                [[accounts]]\nname = \"b\"\naddresses = [\"b@x.test\", \"broken\"]\n";
+    let err = parse(text).unwrap_err().to_string();
+    assert!(
+        err.starts_with("/etc/postie.toml:7: key `accounts.addresses`: `broken`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn half_a_tls_pair_empty_paths_and_zero_timeouts_name_their_keys() {
+    let err = parse("[smtp]\nhostname = \"h\"\n[smtp.tls]\ncert = \"/c.pem\"\n").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/etc/postie.toml:3: key `smtp.tls.key`: needed with `cert`"
+    );
+    let err = parse("[outbound.smarthost]\nca_file = \"\"\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:2: key `outbound.smarthost.ca_file`"),
+        "{err}"
+    );
+    let err = parse("[smtp]\n# idle\ncommand_timeout_secs = 0\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:3: key `smtp.command_timeout_secs`"),
+        "{err}"
+    );
+    let err = parse("smtp.data_timeout_secs = 0\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:1: key `smtp.data_timeout_secs`"),
+        "{err}"
+    );
+    let err = parse("[auth]\ncheck_workers = 1000\n").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("/etc/postie.toml:2: key `auth.check_workers`"),
         "{err}"
     );
 }

@@ -1,7 +1,7 @@
 //! The node's accounts: logins, passwords and Inboxes, shared by SMTP AUTH and POP3; where
 //! mail goes is the [`Router`]'s.
 
-use crate::auth::AuthOutcome;
+use crate::auth::{AuthOutcome, PasswordChecks};
 use crate::config::{AccountConfig, Config, Resolution};
 use crate::routing::Router;
 use crate::store::{MailboxId, Store, StoreError};
@@ -14,6 +14,8 @@ pub struct Accounts {
     pub router: Arc<Router>,
     /// Account name (lowercase) -> POP3 APOP secret.
     apop_secrets: HashMap<String, String>,
+    /// The bounded argon2 pool every password check goes through.
+    checks: PasswordChecks,
 }
 
 impl Accounts {
@@ -24,11 +26,17 @@ impl Accounts {
             store,
             router,
             &config.effective_accounts(),
+            PasswordChecks::start(&config.auth),
         ))
     }
 
-    /// Accounts over an already built router.
-    pub fn with_router(store: Store, router: Arc<Router>, accounts: &[AccountConfig]) -> Self {
+    /// Accounts over an already built router, checking passwords in `checks`.
+    pub fn with_router(
+        store: Store,
+        router: Arc<Router>,
+        accounts: &[AccountConfig],
+        checks: PasswordChecks,
+    ) -> Self {
         let apop_secrets = accounts
             .iter()
             .filter_map(|a| {
@@ -40,6 +48,7 @@ impl Accounts {
             store,
             router,
             apop_secrets,
+            checks,
         }
     }
 
@@ -72,23 +81,26 @@ impl Accounts {
         !self.apop_secrets.is_empty()
     }
 
-    /// Check a login and password against the stored argon2 hash (off the async runtime).
+    /// Check a login and password against the stored argon2 hash, in the bounded pool: a
+    /// full pool answers [`AuthOutcome::TryLater`] at once. An unknown login or an account
+    /// without a password costs a check too, so the answer's timing does not tell which
+    /// logins exist.
     pub async fn check_password(&self, login: &str, password: &str) -> AuthOutcome {
-        let Some(account) = self.account_for_login(login) else {
-            return AuthOutcome::Rejected;
+        let account = self.account_for_login(login);
+        let stored = match &account {
+            Some(account) => match self.store.password_hash(account).await {
+                Ok(stored) => stored,
+                Err(e) => return AuthOutcome::TryLater(e.to_string()),
+            },
+            None => None,
         };
-        let hash = match self.store.password_hash(&account).await {
-            Ok(Some(hash)) => hash,
-            Ok(None) => return AuthOutcome::Rejected,
-            Err(e) => return AuthOutcome::TryLater(e.to_string()),
-        };
-        let password = password.to_string();
-        match tokio::task::spawn_blocking(move || crate::auth::verify_password(&password, &hash))
-            .await
-        {
-            Ok(true) => AuthOutcome::Accepted(account),
-            Ok(false) => AuthOutcome::Rejected,
-            Err(e) => AuthOutcome::TryLater(e.to_string()),
+        match (
+            self.checks.verify(password, stored.as_deref()).await,
+            account,
+        ) {
+            (Ok(true), Some(account)) => AuthOutcome::Accepted(account),
+            (Ok(_), _) => AuthOutcome::Rejected,
+            (Err(e), _) => AuthOutcome::TryLater(e.to_string()),
         }
     }
 }

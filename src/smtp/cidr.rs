@@ -1,14 +1,14 @@
-//! CIDR network blocks (`127.0.0.0/8`, `::1/128`) for the trusted-networks relay check.
+//! CIDR network blocks (`127.0.0.0/8`, `::1/128`) for the trusted-networks relay check: a
+//! thin layer over `ipnet` that adds bare addresses as host blocks and IPv4-mapped IPv6
+//! clients matching IPv4 networks.
 
+use ipnet::IpNet;
 use std::net::IpAddr;
 use std::str::FromStr;
 
 /// An IP network: address plus prefix length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct Cidr(IpNet);
 
 /// A trusted-networks entry that is not `ADDRESS/PREFIX`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,50 +18,25 @@ pub struct CidrError(pub String);
 impl Cidr {
     /// Does `ip` lie in this network? IPv4-mapped IPv6 addresses match IPv4 networks.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        match (self.network, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                prefix_eq(&net.octets(), &ip.octets(), self.prefix)
-            }
-            _ => false,
-        }
+        self.0.contains(&ip.to_canonical())
     }
-}
-
-fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
-    let full = usize::from(prefix / 8);
-    let rest = prefix % 8;
-    if a[..full] != b[..full] {
-        return false;
-    }
-    if rest == 0 {
-        return true;
-    }
-    let mask = 0xffu8 << (8 - rest);
-    (a[full] & mask) == (b[full] & mask)
 }
 
 impl FromStr for Cidr {
     type Err = CidrError;
 
+    /// `ADDRESS/PREFIX`, or a bare address meaning that one host.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = || CidrError(s.to_owned());
-        let (addr, prefix) = match s.trim().split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s.trim(), None),
+        let text = s.trim();
+        let net = match text.parse::<IpNet>() {
+            Ok(net) => net,
+            Err(_) if !text.contains('/') => text
+                .parse::<IpAddr>()
+                .map(IpNet::from)
+                .map_err(|_| CidrError(s.to_owned()))?,
+            Err(_) => return Err(CidrError(s.to_owned())),
         };
-        let network: IpAddr = addr.parse().map_err(|_| err())?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            Some(p) => p.parse::<u8>().map_err(|_| err())?,
-            None => max,
-        };
-        if prefix > max {
-            return Err(err());
-        }
-        Ok(Self { network, prefix })
+        Ok(Self(net))
     }
 }
 
@@ -95,11 +70,22 @@ mod tests {
         assert!(all.contains(ip("8.8.8.8")));
         let host: Cidr = "::1".parse().unwrap();
         assert!(host.contains(ip("::1")));
+        assert!(!host.contains(ip("::2")));
+        let untidy: Cidr = " 10.1.2.3/8 ".parse().unwrap();
+        assert!(untidy.contains(ip("10.200.0.1")));
     }
 
     #[test]
     fn malformed_networks_are_errors() {
-        for bad in ["", "127.0.0.1/33", "::1/129", "localhost/8", "10.0.0.0/x"] {
+        for bad in [
+            "",
+            "127.0.0.1/33",
+            "::1/129",
+            "localhost/8",
+            "10.0.0.0/x",
+            "10.0.0.0/",
+            "/8",
+        ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
     }

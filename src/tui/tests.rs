@@ -2,6 +2,9 @@
 //! snapshots (fixed clock, UTC, plain theme), plus a few styled-cell assertions.
 #![allow(clippy::unwrap_used)]
 
+#[path = "../../tests/support/peers.rs"]
+mod peers;
+
 use super::action::{Action, Outcome};
 use super::app::{App, Focus};
 use super::testkit::{NOW, app_with_inbox, doc};
@@ -167,11 +170,14 @@ fn reader_raw_source() {
 
 #[test]
 fn reader_corpus_message_with_attachment() {
-    let path = std::path::Path::new(
-        "/work/shared/corpus/mikel-mail/emails/attachment_emails/attachment_content_disposition.eml",
+    // The shared corpus as tests/support/corpus.rs finds it: POSTIE_CORPUS or beside the crate.
+    let root = std::env::var_os("POSTIE_CORPUS").map_or_else(
+        || std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus")),
+        std::path::PathBuf::from,
     );
-    let Ok(raw) = std::fs::read(path) else {
-        eprintln!("SKIP: corpus message {} not present", path.display());
+    let path = root.join("mikel-mail/emails/attachment_emails/attachment_content_disposition.eml");
+    let Ok(raw) = std::fs::read(&path) else {
+        peers::skip(&format!("corpus message {} not present", path.display()));
         return;
     };
     for (w, h) in SIZES {

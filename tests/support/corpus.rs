@@ -1,6 +1,6 @@
 //! The shared real-world corpus as (name, raw bytes) pairs: `../shared/corpus` beside the
 //! crate, or the folder `POSTIE_CORPUS` names (a worktree that has no `../shared`).
-//! Absent, tests skip visibly.
+//! Absent, tests skip visibly (fail with `POSTIE_REQUIRE_PEERS=1`, see `peers.rs`).
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
 use std::path::{Path, PathBuf};
@@ -15,7 +15,7 @@ pub fn corpus_dir() -> Option<PathBuf> {
     if root.is_dir() {
         Some(root)
     } else {
-        eprintln!("SKIP: ../shared/corpus not found (set POSTIE_CORPUS to its folder)");
+        crate::peers::skip("../shared/corpus not found (set POSTIE_CORPUS to its folder)");
         None
     }
 }

@@ -83,7 +83,7 @@ impl PySink {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("SKIP: python3 module aiosmtpd not installed");
+            crate::peers::skip("python3 module aiosmtpd not installed (pip install aiosmtpd)");
             return None;
         }
         let dir = tempfile::tempdir().unwrap();

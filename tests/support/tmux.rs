@@ -28,11 +28,7 @@ impl Tmux {
         if Self::available() {
             return true;
         }
-        assert!(
-            std::env::var_os("POSTIE_REQUIRE_PEERS").is_none_or(|v| v != "1"),
-            "tmux is required (POSTIE_REQUIRE_PEERS=1) but not installed"
-        );
-        eprintln!("SKIP: tmux not installed");
+        crate::peers::skip("tmux not installed");
         false
     }
 
