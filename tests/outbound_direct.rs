@@ -249,7 +249,7 @@ async fn servfail_defers_on_schedule_then_expires_with_one_delay_notice_and_a_bo
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn unreachable_dns_defers_without_using_up_the_schedule() {
+async fn unreachable_dns_retries_every_poll_without_using_up_the_schedule_or_the_log() {
     let dead = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let config = postie::config::DnsConfig {
         nameservers: vec![dead.local_addr().unwrap().to_string()],
@@ -259,6 +259,8 @@ async fn unreachable_dns_defers_without_using_up_the_schedule() {
     drop(dead);
     let sender = Sender::new(direct(9), config).await;
     let id = sender.enqueue(&message("m8"), &["x@postie.test"]).await;
+    let poll = i64::try_from(direct(9).poll_secs).unwrap();
+    let first = sender.clock.now();
     for _ in 0..3 {
         let now = sender.clock.now();
         sender.runner.run_once().await.unwrap();
@@ -266,14 +268,17 @@ async fn unreachable_dns_defers_without_using_up_the_schedule() {
         assert_eq!(e.state, RecipientState::Deferred);
         assert_eq!(
             e.next_attempt_at,
-            Some(now + 60),
-            "offline attempts stay on step one"
+            Some(now + poll),
+            "offline: tried again at the next poll, so it leaves as soon as the network is back"
         );
-        sender.clock.advance(60);
+        assert_eq!(e.attempts, 1, "offline retries are not counted");
+        sender.clock.advance(poll);
     }
+    // One row says offline since the first try, last tried at the third.
     let attempts = sender.store.queue_attempts(id).await.unwrap();
-    assert_eq!(attempts.len(), 3);
-    assert!(attempts.iter().all(|a| a.log.offline), "{attempts:?}");
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert!(attempts[0].log.offline);
+    assert_eq!(attempts[0].at, first + 2 * poll);
 }
 
 #[tokio::test(flavor = "multi_thread")]

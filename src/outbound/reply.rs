@@ -96,6 +96,15 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A connection that could not be made (refused, timed out, no route).
+    pub fn from_io(what: &str, e: &std::io::Error) -> Self {
+        let mut failure = Self::transient(format!("{what}: {e}"));
+        failure.offline = is_unreachable(e);
+        failure
+    }
+}
+
 /// The error and its causes on one line.
 fn flatten(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();

@@ -14,12 +14,13 @@ use crate::config::{OutboundConfig, OutboundMode};
 use crate::dns::Dns;
 use crate::routing::Router;
 use crate::store::{ClaimedRecipient, Store, StoreEvent};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinSet;
 
 /// Recipients claimed per round of a pass.
 const CLAIM_BATCH: usize = 1000;
@@ -29,6 +30,22 @@ const SHUTDOWN_GRACE_SECS: u64 = 10;
 
 /// Outcome writes a connection may have in flight while it sends the next message.
 const MAX_RECORDING: usize = 32;
+
+/// How often a pass looks for newly due work while destinations are still being worked.
+const CLAIM_INTERVAL: Duration = Duration::from_secs(1);
+
+/// The queue of a destination; a poisoned lock (a panicked worker) is still usable.
+fn lock(jobs: &Mutex<VecDeque<Job>>) -> std::sync::MutexGuard<'_, VecDeque<Job>> {
+    jobs.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Add a part's counts to `report`.
+fn add(report: &mut PassReport, part: &PassReport) {
+    report.delivered += part.delivered;
+    report.deferred += part.deferred;
+    report.bounced += part.bounced;
+}
 
 /// What one pass over the queue did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -130,37 +147,88 @@ impl Runner {
 
     /// Deliver everything due now, then write the notices owed; returns when every claimed
     /// recipient has an outcome and every owed notice is filed.
+    ///
+    /// Destinations are worked independently: whenever one finishes, and at least every
+    /// [`CLAIM_INTERVAL`], newly due recipients are claimed and handed to their
+    /// destination's running workers or to new ones, so a destination that stalls holds up
+    /// only its own messages (its leases keep them from being claimed twice).
     pub async fn run_once(&self) -> Result<PassReport, OutboundError> {
         let mut report = PassReport::default();
+        let mut running: HashMap<String, Arc<Mutex<VecDeque<Job>>>> = HashMap::new();
+        let mut tasks: JoinSet<(String, Result<PassReport, OutboundError>)> = JoinSet::new();
         loop {
             let now = self.inner.clock.now();
             let lease = now + self.lease_secs();
             let claimed = self.inner.store.claim_due(now, lease, CLAIM_BATCH).await?;
-            if claimed.is_empty() {
+            report.claimed += claimed.len();
+            for (destination, jobs) in self.group(claimed) {
+                match running.get(&destination) {
+                    Some(queue) => lock(queue).extend(jobs),
+                    None => {
+                        let queue = Arc::new(Mutex::new(jobs));
+                        running.insert(destination.clone(), queue.clone());
+                        self.spawn_destination(&mut tasks, destination, queue);
+                    }
+                }
+            }
+            if tasks.is_empty() {
                 report.notices = self.send_notices().await?;
                 return Ok(report);
             }
-            report.claimed += claimed.len();
-            let mut destinations: BTreeMap<String, Vec<ClaimedRecipient>> = BTreeMap::new();
-            for r in claimed {
-                let key = match self.inner.config.mode {
-                    OutboundMode::Direct => r.domain.clone(),
-                    OutboundMode::Smarthost => String::new(),
-                };
-                destinations.entry(key).or_default().push(r);
-            }
-            let mut tasks = tokio::task::JoinSet::new();
-            for (domain, recipients) in destinations {
-                let runner = self.clone();
-                tasks.spawn(async move { runner.deliver_destination(domain, recipients).await });
-            }
-            while let Some(done) = tasks.join_next().await {
-                let part = done.map_err(|e| OutboundError::Task(e.to_string()))??;
-                report.delivered += part.delivered;
-                report.deferred += part.deferred;
-                report.bounced += part.bounced;
+            tokio::select! {
+                done = tasks.join_next() => {
+                    let Some(done) = done else { continue };
+                    let (destination, part) =
+                        done.map_err(|e| OutboundError::Task(e.to_string()))?;
+                    add(&mut report, &part?);
+                    // Work handed over after its workers left gets workers of its own.
+                    if let Some(queue) = running.remove(&destination)
+                        && !lock(&queue).is_empty()
+                    {
+                        running.insert(destination.clone(), queue.clone());
+                        self.spawn_destination(&mut tasks, destination, queue);
+                    }
+                }
+                () = tokio::time::sleep(CLAIM_INTERVAL) => {}
             }
         }
+    }
+
+    /// Claimed recipients by destination (the domain, or the one smarthost), one job per
+    /// message and destination.
+    fn group(&self, claimed: Vec<ClaimedRecipient>) -> BTreeMap<String, VecDeque<Job>> {
+        let mut by_message: BTreeMap<(String, i64), Vec<ClaimedRecipient>> = BTreeMap::new();
+        for r in claimed {
+            let destination = match self.inner.config.mode {
+                OutboundMode::Direct => r.domain.clone(),
+                OutboundMode::Smarthost => String::new(),
+            };
+            by_message
+                .entry((destination, r.queue_id))
+                .or_default()
+                .push(r);
+        }
+        let mut out: BTreeMap<String, VecDeque<Job>> = BTreeMap::new();
+        for ((destination, queue_id), recipients) in by_message {
+            out.entry(destination).or_default().push_back(Job {
+                queue_id,
+                recipients,
+            });
+        }
+        out
+    }
+
+    fn spawn_destination(
+        &self,
+        tasks: &mut JoinSet<(String, Result<PassReport, OutboundError>)>,
+        destination: String,
+        queue: Arc<Mutex<VecDeque<Job>>>,
+    ) {
+        let runner = self.clone();
+        tasks.spawn(async move {
+            let part = runner.deliver_destination(&destination, queue).await;
+            (destination, part)
+        });
     }
 
     /// Run until `shutdown` resolves: wake on new submissions, on `wake` (a flush request),
@@ -230,42 +298,36 @@ impl Runner {
         Duration::from_secs(self.inner.config.timeout_secs.max(1))
     }
 
-    /// All claimed recipients for one destination: resolve once, then up to
-    /// `per_destination` connections take messages from a shared list.
+    /// One destination's jobs: resolve once, then up to `per_destination` connections take
+    /// messages from the shared queue (which the dispatcher may keep filling).
     async fn deliver_destination(
         &self,
-        domain: String,
-        recipients: Vec<ClaimedRecipient>,
+        domain: &str,
+        jobs: Arc<Mutex<VecDeque<Job>>>,
     ) -> Result<PassReport, OutboundError> {
-        let mut jobs: BTreeMap<i64, Vec<ClaimedRecipient>> = BTreeMap::new();
-        for r in recipients {
-            jobs.entry(r.queue_id).or_default().push(r);
-        }
-        let jobs: VecDeque<Job> = jobs
-            .into_iter()
-            .map(|(queue_id, recipients)| Job {
-                queue_id,
-                recipients,
-            })
-            .collect();
         let route = match self.inner.config.mode {
-            OutboundMode::Direct => mx::resolve(&self.inner.dns, &domain).await,
+            OutboundMode::Direct => mx::resolve(&self.inner.dns, domain).await,
             OutboundMode::Smarthost => Ok(Vec::new()),
         };
         let route = match route {
             Ok(route) => Arc::new(route),
             Err(failure) => {
                 let mut report = PassReport::default();
-                for job in jobs {
+                let failed: Vec<Job> = lock(&jobs).drain(..).collect();
+                for job in failed {
                     let results = vec![RcptResult::Failed(failure.clone()); job.recipients.len()];
                     self.finish(&job, &results, None, &mut report).await?;
                 }
                 return Ok(report);
             }
         };
-        let workers = self.inner.config.per_destination.max(1).min(jobs.len());
-        let jobs = Arc::new(Mutex::new(jobs));
-        let mut tasks = tokio::task::JoinSet::new();
+        let workers = self
+            .inner
+            .config
+            .per_destination
+            .max(1)
+            .min(lock(&jobs).len().max(1));
+        let mut tasks = JoinSet::new();
         for _ in 0..workers {
             let (runner, jobs, route) = (self.clone(), jobs.clone(), route.clone());
             tasks.spawn(async move { runner.worker(jobs, route).await });
@@ -273,9 +335,7 @@ impl Runner {
         let mut report = PassReport::default();
         while let Some(done) = tasks.join_next().await {
             let part = done.map_err(|e| OutboundError::Task(e.to_string()))??;
-            report.delivered += part.delivered;
-            report.deferred += part.deferred;
-            report.bounced += part.bounced;
+            add(&mut report, &part);
         }
         Ok(report)
     }

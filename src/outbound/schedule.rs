@@ -47,6 +47,9 @@ pub struct Schedule {
     steps: Vec<i64>,
     max_age: i64,
     delay_notice: Option<i64>,
+    /// While the network is down: try again at the next poll, so delivery resumes within
+    /// one poll of it coming back.
+    offline_retry: i64,
 }
 
 impl Schedule {
@@ -68,6 +71,7 @@ impl Schedule {
             steps,
             max_age: hours(config.max_age_hours),
             delay_notice: (config.delay_notice_hours > 0).then(|| hours(config.delay_notice_hours)),
+            offline_retry: i64::try_from(config.poll_secs.max(1)).unwrap_or(i64::MAX),
         }
     }
 
@@ -82,14 +86,15 @@ impl Schedule {
         now.saturating_sub(created_at) >= self.max_age
     }
 
-    /// After a transient failure: defer (offline attempts restart at the first step without
-    /// using up the schedule), or bounce once the message is too old.
+    /// After a transient failure: defer, or bounce once the message is too old. An attempt
+    /// made while the network was down does not use up the schedule and is tried again at
+    /// the next poll: the network coming back is not the receiver's doing.
     pub fn after_transient(&self, r: &ClaimedRecipient, now: i64, offline: bool) -> NextState {
         if self.expired(r.created_at, now) {
             NextState::Bounced
         } else if offline {
             NextState::Deferred {
-                at: now + self.steps[0],
+                at: now.saturating_add(self.offline_retry),
                 counts: false,
             }
         } else {
@@ -100,9 +105,12 @@ impl Schedule {
         }
     }
 
-    /// Whether a deferral now should tell the sender about the delay.
-    pub fn delay_notice_due(&self, r: &ClaimedRecipient, now: i64) -> bool {
-        self.delay_notice
-            .is_some_and(|after| !r.delay_notified && now.saturating_sub(r.created_at) >= after)
+    /// Whether a deferral now should tell the sender about the delay. Not while this
+    /// machine is offline: the delay is ours, and a notice could not leave anyway.
+    pub fn delay_notice_due(&self, r: &ClaimedRecipient, now: i64, offline: bool) -> bool {
+        !offline
+            && self
+                .delay_notice
+                .is_some_and(|after| !r.delay_notified && now.saturating_sub(r.created_at) >= after)
     }
 }

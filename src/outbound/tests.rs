@@ -63,9 +63,10 @@ fn schedule_backs_off_then_repeats_the_last_step_and_expires_after_max_age() {
     assert_eq!(
         s.after_transient(&claimed(0, 4), 1000, true),
         NextState::Deferred {
-            at: 1060,
+            at: 1005,
             counts: false
-        }
+        },
+        "offline: the next poll, the schedule untouched"
     );
     assert_eq!(
         s.after_transient(&claimed(0, 0), 5 * 86400, false),
@@ -76,16 +77,20 @@ fn schedule_backs_off_then_repeats_the_last_step_and_expires_after_max_age() {
 #[test]
 fn delay_notice_is_due_once_after_the_threshold_and_never_when_off() {
     let s = Schedule::from_config(&OutboundConfig::default());
-    assert!(!s.delay_notice_due(&claimed(0, 1), 4 * 3600 - 1));
-    assert!(s.delay_notice_due(&claimed(0, 1), 4 * 3600));
+    assert!(!s.delay_notice_due(&claimed(0, 1), 4 * 3600 - 1, false));
+    assert!(s.delay_notice_due(&claimed(0, 1), 4 * 3600, false));
+    assert!(
+        !s.delay_notice_due(&claimed(0, 1), 4 * 3600, true),
+        "no notice while this machine is offline"
+    );
     let mut done = claimed(0, 1);
     done.delay_notified = true;
-    assert!(!s.delay_notice_due(&done, 5 * 3600));
+    assert!(!s.delay_notice_due(&done, 5 * 3600, false));
     let off = Schedule::from_config(&OutboundConfig {
         delay_notice_hours: 0,
         ..OutboundConfig::default()
     });
-    assert!(!off.delay_notice_due(&claimed(0, 1), 100 * 3600));
+    assert!(!off.delay_notice_due(&claimed(0, 1), 100 * 3600, false));
 }
 
 #[test]

@@ -4,7 +4,9 @@
 //!
 //! lettre's `send` fails the whole transaction on the first rejected RCPT, so the
 //! transaction is driven command by command; lettre still does EHLO, STARTTLS, AUTH and the
-//! dot-stuffing of DATA.
+//! dot-stuffing of DATA. The connections themselves are made in [`stream`], with Nagle off.
+
+mod stream;
 
 use super::reply::{Failure, Reply};
 use lettre::Address;
@@ -45,11 +47,7 @@ pub async fn connect_direct(
     let hello = ClientId::Domain(helo.to_string());
     // A host that does not answer should not hold up the next MX for long.
     let connect = step.min(Duration::from_secs(30));
-    let conn = bounded(
-        step,
-        AsyncSmtpConnection::connect_tokio1(addr, Some(connect), &hello, None, None),
-    )
-    .await?;
+    let conn = greet(addr, connect, step, &hello).await?;
     let mut session = Session {
         conn,
         host: host.to_string(),
@@ -68,12 +66,7 @@ pub async fn connect_direct(
             Ok(()) => session.tls = true,
             Err(_) => {
                 // A broken STARTTLS leaves the stream unusable: start again in plain text.
-                let conn = bounded(
-                    step,
-                    AsyncSmtpConnection::connect_tokio1(addr, Some(step), &hello, None, None),
-                )
-                .await?;
-                session.conn = conn;
+                session.conn = greet(addr, connect, step, &hello).await?;
             }
         }
     }
@@ -111,10 +104,6 @@ pub async fn connect_smarthost(
             .build_rustls()
             .map_err(|e| Failure::local(format!("TLS setup: {e}")))
     };
-    let implicit = match p.tls {
-        SmarthostTls::Tls => Some(params()?),
-        _ => None,
-    };
     let addrs: Vec<SocketAddr> = dns
         .addresses(p.host)
         .await
@@ -125,9 +114,11 @@ pub async fn connect_smarthost(
     let mut last = Failure::transient(format!("no address for {}", p.host));
     let mut connected = None;
     for addr in addrs {
-        let attempt =
-            AsyncSmtpConnection::connect_tokio1(addr, Some(step), &hello, implicit.clone(), None);
-        match bounded(step, attempt).await {
+        let attempt = match p.tls {
+            SmarthostTls::Tls => greet_tls(addr, p, step, &hello).await,
+            _ => greet(addr, step, step, &hello).await,
+        };
+        match attempt {
             Ok(conn) => {
                 connected = Some((conn, addr));
                 break;
@@ -167,6 +158,37 @@ pub async fn connect_smarthost(
         })?;
     }
     Ok(session)
+}
+
+/// A plain connection to `addr` (Nagle off) and the server's greeting and EHLO.
+async fn greet(
+    addr: SocketAddr,
+    connect: Duration,
+    step: Duration,
+    hello: &ClientId,
+) -> Result<AsyncSmtpConnection, Failure> {
+    let tcp = stream::tcp(addr, connect).await?;
+    bounded(
+        step,
+        AsyncSmtpConnection::connect_with_transport(Box::new(tcp), hello),
+    )
+    .await
+}
+
+/// An implicit-TLS connection to the smarthost at `addr`, then its greeting and EHLO.
+async fn greet_tls(
+    addr: SocketAddr,
+    p: &SmarthostParams<'_>,
+    step: Duration,
+    hello: &ClientId,
+) -> Result<AsyncSmtpConnection, Failure> {
+    let tcp = stream::tcp(addr, step).await?;
+    let tls = stream::implicit_tls(tcp, p.host, p.extra_root, step).await?;
+    bounded(
+        step,
+        AsyncSmtpConnection::connect_with_transport(Box::new(tls), hello),
+    )
+    .await
 }
 
 impl Session {

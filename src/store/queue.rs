@@ -355,10 +355,27 @@ fn claim_due(
 
 fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> {
     let l = &o.log;
-    c.execute(
-        "INSERT INTO queue_attempts (recipient_id, at, host, ip, tls, code, enhanced, reply,
-            remote_id, offline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
+    // While the network is down the runner retries every poll: one row says "offline since
+    // then, last tried now" instead of a row per poll, and the count does not grow.
+    let still_offline = l.offline
+        && c.prepare_cached(
+            "SELECT offline FROM queue_attempts WHERE recipient_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([o.recipient_id], |r| r.get::<_, bool>(0))
+        .optional()?
+        .unwrap_or(false);
+    if still_offline {
+        c.prepare_cached(
+            "UPDATE queue_attempts SET at = ?2, reply = ?3 WHERE id =
+                (SELECT max(id) FROM queue_attempts WHERE recipient_id = ?1)",
+        )?
+        .execute(params![o.recipient_id, o.at, l.reply])?;
+    } else {
+        c.prepare_cached(
+            "INSERT INTO queue_attempts (recipient_id, at, host, ip, tls, code, enhanced, reply,
+                remote_id, offline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        )?
+        .execute(params![
             o.recipient_id,
             o.at,
             l.host,
@@ -369,8 +386,8 @@ fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> 
             l.reply,
             l.remote_id,
             l.offline
-        ],
-    )?;
+        ])?;
+    }
     let summary = reply_summary(l);
     let (state, next_at, step) = match o.next {
         NextState::Delivered => (RecipientState::Delivered, None, 0),
@@ -385,7 +402,7 @@ fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> 
             state = CASE WHEN state IN ('held', 'cancelled') AND ?2 = 'deferred' THEN state
                 ELSE ?2 END,
             next_attempt_at = coalesce(?3, next_attempt_at), schedule_step = schedule_step + ?4,
-            attempts = attempts + 1, last_reply = ?5, status = coalesce(?6, status),
+            attempts = attempts + ?11, last_reply = ?5, status = coalesce(?6, status),
             lease_until = NULL, updated_at = ?7,
             notice = CASE WHEN ?2 = 'delivered' THEN NULL ELSE coalesce(?8, notice) END,
             notice_mta = coalesce(?9, notice_mta),
@@ -403,6 +420,7 @@ fn record_outcome(c: &Connection, o: &AttemptOutcome) -> Result<(), StoreError> 
             o.notice.as_ref().map(|n| n.action.as_db()),
             o.notice.as_ref().and_then(|n| n.remote_mta.clone()),
             o.notice.as_ref().map(|n| n.diagnostic.clone()),
+            i64::from(!still_offline),
         ],
     )?;
     Ok(())

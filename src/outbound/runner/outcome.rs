@@ -70,7 +70,7 @@ impl Runner {
                             report.deferred += 1;
                             self.inner
                                 .schedule
-                                .delay_notice_due(r, now)
+                                .delay_notice_due(r, now, f.offline)
                                 .then_some(NoticeAction::Delayed)
                         }
                     };
