@@ -6,6 +6,8 @@
 
 #[path = "support/dns.rs"]
 mod dns;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/receivers.rs"]
 mod receivers;
 

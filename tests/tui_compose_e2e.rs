@@ -10,6 +10,8 @@ mod dns;
 mod local_rig;
 #[path = "support/node.rs"]
 mod node;
+#[path = "support/peers.rs"]
+mod peers;
 #[path = "support/receivers.rs"]
 mod receivers;
 #[path = "support/tmux.rs"]
