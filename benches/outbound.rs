@@ -7,22 +7,16 @@
 
 #[path = "../tests/support/dns.rs"]
 mod dns;
+#[path = "support/sink.rs"]
+mod sink;
 
 use postie::config::{Directory, OutboundConfig};
 use postie::outbound::Runner;
 use postie::routing::Router;
 use postie::store::{RecipientState, Store};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-fn find(tool: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/sbin"]
-        .iter()
-        .map(|d| PathBuf::from(d).join(tool))
-        .find(|p| p.is_file())
-}
+use std::time::Instant;
 
 fn message(i: usize) -> Vec<u8> {
     let mut raw = format!(
@@ -41,22 +35,11 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
-    let Some(sink_bin) = find("smtp-sink") else {
+    let Some(sink) = sink::Sink::start("127.0.0.2") else {
         println!("outbound: smtp-sink not installed (Postfix); skipped");
         return;
     };
-    let probe = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    let mut sink = std::process::Command::new(sink_bin)
-        .args(["-u", "root", &format!("127.0.0.2:{port}"), "256"])
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.2", port)).is_err() {
-        assert!(Instant::now() < deadline, "smtp-sink did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let port = sink.port;
 
     let zone = dns::Zone::default()
         .mx("bench.test", 10, "mx.bench.test")
@@ -115,8 +98,7 @@ async fn main() {
         .iter()
         .filter(|e| e.state == RecipientState::Delivered)
         .count();
-    let _ = sink.kill();
-    let _ = sink.wait();
+    drop(sink);
 
     println!(
         "outbound: {total} x 4 KiB messages, MX lookup -> smtp-sink on 127.0.0.2, 8 connections"

@@ -9,22 +9,16 @@
 
 #[path = "../tests/support/dns.rs"]
 mod dns;
+#[path = "support/sink.rs"]
+mod sink;
 
 use postie::config::{Directory, OutboundConfig};
 use postie::outbound::Runner;
 use postie::routing::Router;
 use postie::store::Store;
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn find(tool: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/usr/local/sbin", "/sbin"]
-        .iter()
-        .map(|d| PathBuf::from(d).join(tool))
-        .find(|p| p.is_file())
-}
 
 /// A 4 KiB message; `latin1` puts bytes that are not UTF-8 in the body.
 fn message(i: usize, latin1: bool) -> Vec<u8> {
@@ -128,23 +122,12 @@ async fn run(
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let Some(sink_bin) = find("smtp-sink") else {
+    let Some(sink) = sink::Sink::start("127.0.0.2") else {
         println!("outbound_conditions: smtp-sink not installed (Postfix); skipped");
         return;
     };
-    let probe = std::net::TcpListener::bind("127.0.0.2:0").unwrap();
-    let port = probe.local_addr().unwrap().port();
-    drop(probe);
-    let mut sink = std::process::Command::new(sink_bin)
-        .args(["-u", "root", &format!("127.0.0.2:{port}"), "256"])
-        .spawn()
-        .unwrap();
+    let port = sink.port;
     let stall = std::net::TcpListener::bind(("127.0.0.5", port)).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.2", port)).is_err() {
-        assert!(Instant::now() < deadline, "smtp-sink did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let dns = dns::TestDns::start(
         dns::Zone::default()
             .mx("ok.test", 10, "mx.ok.test")
@@ -178,6 +161,5 @@ async fn main() {
     );
     println!("  not UTF-8 / UTF-8 = {:.2}", latin1 / utf8);
     drop(stall);
-    let _ = sink.kill();
-    let _ = sink.wait();
+    drop(sink);
 }

@@ -122,10 +122,11 @@ async fn smarthost_localhost_resolves_without_asking_the_dns_server() {
     rig.node.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn implicit_tls_smarthost_is_verified_and_delivers() {
+/// A receiver named `smarthost.test` with an implicit-TLS listener, a sender relaying to it
+/// (trusting its certificate when `trusted`), and one message queued for alice.
+async fn implicit_tls(trusted: bool) -> (TestDns, tempfile::TempDir, Node, Sender, i64) {
     let dns = TestDns::start(Zone::default().addr("smarthost.test", "127.0.0.1"));
-    let (_home, node) = postie_receiver_named(
+    let (home, node) = postie_receiver_named(
         "127.0.0.1:0",
         "smarthost.test",
         r#"implicit_tls_listen = ["127.0.0.1:0"]"#,
@@ -138,7 +139,7 @@ async fn implicit_tls_smarthost_is_verified_and_delivers() {
             host: "smarthost.test".into(),
             port: Some(node.smtps_addrs[0].port()),
             tls: SmarthostTls::Tls,
-            ca_file: Some(node.tls_cert.clone()),
+            ca_file: trusted.then(|| node.tls_cert.clone()),
             ..Default::default()
         },
         ..Default::default()
@@ -147,6 +148,12 @@ async fn implicit_tls_smarthost_is_verified_and_delivers() {
     let id = sender
         .enqueue(&message("implicit"), &["alice@postie.test"])
         .await;
+    (dns, home, node, sender, id)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn implicit_tls_smarthost_is_verified_and_delivers() {
+    let (_dns, _home, node, sender, id) = implicit_tls(true).await;
     let report = sender.runner.run_once().await.unwrap();
     let attempts = sender.store.queue_attempts(id).await.unwrap();
     assert_eq!(report.delivered, 1, "{attempts:?}");
@@ -157,28 +164,7 @@ async fn implicit_tls_smarthost_is_verified_and_delivers() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn implicit_tls_smarthost_with_an_untrusted_certificate_is_refused() {
-    let dns = TestDns::start(Zone::default().addr("smarthost.test", "127.0.0.1"));
-    let (_home, node) = postie_receiver_named(
-        "127.0.0.1:0",
-        "smarthost.test",
-        r#"implicit_tls_listen = ["127.0.0.1:0"]"#,
-    )
-    .await;
-    let outbound = OutboundConfig {
-        mode: OutboundMode::Smarthost,
-        timeout_secs: 10,
-        smarthost: SmarthostConfig {
-            host: "smarthost.test".into(),
-            port: Some(node.smtps_addrs[0].port()),
-            tls: SmarthostTls::Tls,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
-    let sender = Sender::new(outbound, dns.config()).await;
-    let id = sender
-        .enqueue(&message("untrusted"), &["alice@postie.test"])
-        .await;
+    let (_dns, _home, node, sender, id) = implicit_tls(false).await;
     sender.runner.run_once().await.unwrap();
     assert_eq!(sender.states(id).await[0].state, RecipientState::Deferred);
     assert!(inbox(&node.store, "alice").await.is_empty());
