@@ -144,13 +144,11 @@ async fn refuse(
     proto: &'static str,
     why: Refusal,
 ) {
-    tracing::info!(%peer, proto, reason = why.as_str(), "connection refused");
-    let _ = tokio::time::timeout(REFUSAL_DEADLINE, async {
-        if let Some(line) = line {
-            stream.write_all(&line).await?;
-        }
-        stream.shutdown().await
-    })
-    .await;
+    tracing::debug!(%peer, proto, reason = why.as_str(), "connection refused");
+    if let Some(line) = line {
+        let _ = tokio::time::timeout(REFUSAL_DEADLINE, stream.write_all(&line)).await;
+    }
+    // Logged before the close, so a client that sees the close finds the line.
     access_log::record(&SessionRecord::refused(proto, peer, why.as_str()));
+    let _ = tokio::time::timeout(REFUSAL_DEADLINE, stream.shutdown()).await;
 }
