@@ -28,6 +28,8 @@ pub use listener::{BACKLOG, Listener, Service, bind, serve};
 pub use login::{Credentials, LoginGuard};
 pub use throttle::{Admission, LoginThrottle, ThrottleConfig};
 
+use std::net::{IpAddr, Ipv6Addr};
+
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::watch;
 
@@ -57,5 +59,35 @@ impl Stop {
 impl From<watch::Receiver<bool>> for Stop {
     fn from(stopped: watch::Receiver<bool>) -> Self {
         Self(stopped)
+    }
+}
+
+/// The key a peer is counted under by the per-address limits and the login throttle: an
+/// IPv4 address (also when mapped into IPv6) as it is, an IPv6 address by its /64, since
+/// one subscriber is routinely given a whole /64 and could otherwise pick a fresh address
+/// for every connection.
+pub fn peer_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(Ipv6Addr::from(bits))
+        }
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::peer_key;
+
+    #[test]
+    fn ipv6_peers_count_by_their_64_and_ipv4_by_address() {
+        let key = |text: &str| peer_key(text.parse().unwrap()).to_string();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2:bbbb::9"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:3::1"), "2001:db8:1:3::");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
     }
 }

@@ -4,13 +4,12 @@
 //! that outlives the lifetime because its messages earn the time they need.
 #![allow(clippy::unwrap_used)]
 
-#[path = "smtp_support.rs"]
-mod smtp_support;
 #[path = "support/net.rs"]
 mod net_support;
-#[path = "support/peers.rs"]
-mod peers;
+#[path = "smtp_support.rs"]
+mod smtp_support;
 
+use smtp_support::peers;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,7 +58,13 @@ async fn smtp(config: SmtpConfig) -> (Reader, Writer, smtp_support::Fixture) {
     let f = smtp_support::fixture(config);
     let (client, server) = tokio::io::duplex(64 * 1024);
     let (_stop, stopped) = tokio::sync::watch::channel(false);
-    tokio::spawn(run_connection(server, peer(), Arc::clone(&f.ctx), false, stopped));
+    tokio::spawn(run_connection(
+        server,
+        peer(),
+        Arc::clone(&f.ctx),
+        false,
+        stopped,
+    ));
     let (read, write) = tokio::io::split(client);
     let mut reader = Lines::new(read);
     assert!(reader.reply().await.starts_with("220"));
@@ -67,7 +72,10 @@ async fn smtp(config: SmtpConfig) -> (Reader, Writer, smtp_support::Fixture) {
 }
 
 async fn cmd(reader: &mut Reader, writer: &mut Writer, line: &str, expect: &str) {
-    writer.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+    writer
+        .write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .unwrap();
     let reply = reader.reply().await;
     assert!(reply.starts_with(expect), "{line}: {reply}");
 }
@@ -100,7 +108,13 @@ async fn smtp_data_below_the_minimum_rate_ends_after_the_grace() {
     })
     .await;
     cmd(&mut reader, &mut writer, "EHLO slow.example", "250").await;
-    cmd(&mut reader, &mut writer, "MAIL FROM:<a@remote.example>", "250").await;
+    cmd(
+        &mut reader,
+        &mut writer,
+        "MAIL FROM:<a@remote.example>",
+        "250",
+    )
+    .await;
     cmd(&mut reader, &mut writer, "RCPT TO:<bob@example.org>", "250").await;
     cmd(&mut reader, &mut writer, "DATA", "354").await;
     let data = Instant::now();
@@ -123,7 +137,13 @@ async fn smtp_data_slow_but_above_the_rate_is_accepted() {
     })
     .await;
     cmd(&mut reader, &mut writer, "EHLO slow.example", "250").await;
-    cmd(&mut reader, &mut writer, "MAIL FROM:<a@remote.example>", "250").await;
+    cmd(
+        &mut reader,
+        &mut writer,
+        "MAIL FROM:<a@remote.example>",
+        "250",
+    )
+    .await;
     cmd(&mut reader, &mut writer, "RCPT TO:<bob@example.org>", "250").await;
     cmd(&mut reader, &mut writer, "DATA", "354").await;
     writer.write_all(b"Subject: slow\r\n\r\n").await.unwrap();
@@ -190,7 +210,8 @@ async fn pop3(
     }
     let ctx = Arc::new(Pop3Context::new(backend, config, "mx.test"));
     let (client, server) = tokio::io::duplex(capacity);
-    let task = tokio::spawn(async move { serve_connection(&ctx, server, peer(), None, None).await });
+    let task =
+        tokio::spawn(async move { serve_connection(&ctx, server, peer(), None, None).await });
     let (read, write) = tokio::io::split(client);
     let mut reader = Lines::new(read);
     assert!(reader.line().await.starts_with("+OK"));
@@ -198,7 +219,10 @@ async fn pop3(
 }
 
 async fn pop3_cmd(reader: &mut Reader, writer: &mut Writer, line: &str, expect: &str) {
-    writer.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+    writer
+        .write_all(format!("{line}\r\n").as_bytes())
+        .await
+        .unwrap();
     let reply = reader.line().await;
     assert!(reply.starts_with(expect), "{line}: {reply}");
 }

@@ -3,14 +3,13 @@
 //! while a client from 127.0.0.2 (another loopback address on Linux) is served normally.
 #![allow(clippy::unwrap_used)]
 
-#[path = "smtp_support.rs"]
-mod smtp_support;
 #[path = "support/net.rs"]
 mod net_support;
-#[path = "support/peers.rs"]
-mod peers;
 mod pop3_common;
+#[path = "smtp_support.rs"]
+mod smtp_support;
 
+use smtp_support::peers;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -45,7 +44,8 @@ fn count(lines: &[String], prefix: &str) -> usize {
 
 #[tokio::test]
 async fn smtp_flood_from_one_address_leaves_room_for_another() {
-    let (log, _guard) = capture();
+    // Only this test refuses for the per-address limit, so its lines can be counted.
+    let log = capture();
     let mut server = smtp_support::start(SmtpConfig {
         per_address_exempt: Vec::new(),
         ..SmtpConfig::default()
@@ -60,8 +60,6 @@ async fn smtp_flood_from_one_address_leaves_room_for_another() {
             assert_eq!(client.line().await, "");
         }
     }
-    eprintln!("{:?}", &log.access_lines()[..2.min(log.access_lines().len())]);
-    eprintln!("{}", String::from_utf8_lossy(&log.0.lock().unwrap()[..2000.min(log.0.lock().unwrap().len())]));
     let refusals = log
         .access_lines()
         .iter()
@@ -74,7 +72,10 @@ async fn smtp_flood_from_one_address_leaves_room_for_another() {
     };
     let (read, mut write) = other.into_split();
     let mut other = Lines::new(read);
-    assert!(other.reply().await.starts_with("220 "), "the other address is served");
+    assert!(
+        other.reply().await.starts_with("220 "),
+        "the other address is served"
+    );
     for (line, expect) in [
         ("EHLO other.example", "250"),
         ("MAIL FROM:<a@remote.example>", "250"),
@@ -82,7 +83,10 @@ async fn smtp_flood_from_one_address_leaves_room_for_another() {
         ("DATA", "354"),
         ("Subject: still here\r\n\r\nhello\r\n.", "250 2.0.0"),
     ] {
-        write.write_all(format!("{line}\r\n").as_bytes()).await.unwrap();
+        write
+            .write_all(format!("{line}\r\n").as_bytes())
+            .await
+            .unwrap();
         let reply = other.reply().await;
         assert!(reply.starts_with(expect), "{line}: {reply}");
     }

@@ -3,13 +3,12 @@
 //! and a POP3 RETR to a reader that stops reading all end at their configured deadline.
 #![allow(clippy::unwrap_used)]
 
-#[path = "smtp_support.rs"]
-mod smtp_support;
 #[path = "support/net.rs"]
 mod net_support;
-#[path = "support/peers.rs"]
-mod peers;
+#[path = "smtp_support.rs"]
+mod smtp_support;
 
+use smtp_support::peers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -107,10 +106,12 @@ async fn pop3_over_tcp(
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let socket = TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
-    let client = socket.connect(listener.local_addr().unwrap()).await.unwrap();
+    let client = socket
+        .connect(listener.local_addr().unwrap())
+        .await
+        .unwrap();
     let (server, peer) = listener.accept().await.unwrap();
-    let task =
-        tokio::spawn(async move { serve_connection(&ctx, server, peer, None, None).await });
+    let task = tokio::spawn(async move { serve_connection(&ctx, server, peer, None, None).await });
     (client, task)
 }
 

@@ -1,5 +1,6 @@
 //! Admission of accepted connections: a global limit and a per-address limit, so one
-//! address cannot take every slot. A [`Permit`] holds both counts until it is dropped.
+//! address (an IPv6 /64, see [`super::peer_key`]) cannot take every slot. A [`Permit`]
+//! holds both counts until it is dropped.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -65,8 +66,12 @@ impl Gate {
 
     /// Admit a connection from `ip`, or say why not.
     pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Permit, Refusal> {
-        let ip = ip.to_canonical();
-        let limited = self.per_address > 0 && !self.exempt.iter().any(|net| net.contains(ip));
+        let exempt = self
+            .exempt
+            .iter()
+            .any(|net| net.contains(ip.to_canonical()));
+        let limited = self.per_address > 0 && !exempt;
+        let ip = super::peer_key(ip);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if limited && counts.by_address.get(&ip).copied().unwrap_or(0) >= self.per_address {
             return Err(Refusal::PerAddress);

@@ -108,7 +108,7 @@ impl LoginThrottle {
     /// May a password check for `ip` run at `now`?
     pub fn admit(&self, ip: IpAddr, now: Instant) -> Admission {
         let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(entry) = entries.get(&ip.to_canonical()) else {
+        let Some(entry) = entries.get(&super::peer_key(ip)) else {
             return Admission::Now;
         };
         if now >= entry.window_end {
@@ -130,7 +130,7 @@ impl LoginThrottle {
 
     /// A wrong password from `ip` at `now`.
     pub fn failed(&self, ip: IpAddr, now: Instant) {
-        let ip = ip.to_canonical();
+        let ip = super::peer_key(ip);
         let window = Duration::from_secs(self.config.window_secs);
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
         if !entries.contains_key(&ip) && entries.len() >= MAX_TRACKED_ADDRESSES {
@@ -158,7 +158,7 @@ impl LoginThrottle {
     /// A correct password from `ip`: its failures are forgotten.
     pub fn succeeded(&self, ip: IpAddr) {
         let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries.remove(&ip.to_canonical());
+        entries.remove(&super::peer_key(ip));
     }
 
     /// Addresses tracked now (for tests and diagnostics).

@@ -62,7 +62,9 @@ pub async fn connect_from(local: &str, server: SocketAddr) -> Option<TcpStream> 
     match bound {
         Ok(()) => Some(socket.connect(server).await.unwrap()),
         Err(error) => {
-            super::peers::skip(&format!("{local} is not a usable loopback address: {error}"));
+            super::peers::skip(&format!(
+                "{local} is not a usable loopback address: {error}"
+            ));
             None
         }
     }
@@ -77,7 +79,7 @@ pub fn raise_open_files(wanted: u64) {
     }
 }
 
-/// The log lines written while the guard from [`capture`] lives (on this thread).
+/// The log lines written since [`capture`] was first called in this process.
 #[derive(Clone, Default)]
 pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
 
@@ -103,14 +105,22 @@ impl Captured {
     }
 }
 
-/// Capture INFO logs of this thread (a current-thread runtime runs every task here).
-pub fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || writer.clone())
-        .finish();
-    (captured, tracing::subscriber::set_default(subscriber))
+/// Capture the INFO logs of this whole test process. The subscriber is global because
+/// tracing caches per call site whether anyone listens: a thread-local subscriber misses
+/// events when tests on other threads ran the same call sites first.
+pub fn capture() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let writer = captured.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_max_level(tracing::Level::INFO)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            captured
+        })
+        .clone()
 }
