@@ -29,10 +29,34 @@ pub struct SessionRecord {
     pub auth_user: Option<String>,
     /// Command lines read.
     pub commands: usize,
-    /// How it ended: quit, timeout, shutdown, rate-limited, error, ...
+    /// How it ended: quit, timeout, line-timeout, too-slow, lifetime, shutdown, error, or
+    /// for a connection refused before any dialogue too-many-connections,
+    /// too-many-from-address or rate-limited.
     pub result: String,
     /// Queue ids of accepted messages (SMTP) or ids of messages retrieved (POP3).
     pub message_ids: Vec<String>,
+    /// Limits that acted during the session, e.g. `auth-delayed:2000ms`, `auth-refused`
+    /// (the per-address login throttle).
+    pub limits: Vec<String>,
+}
+
+impl SessionRecord {
+    /// A connection turned away before any dialogue; `result` says why.
+    pub fn refused(proto: &'static str, peer: SocketAddr, result: &str) -> Self {
+        Self {
+            proto,
+            peer,
+            started: Utc::now(),
+            duration: Duration::ZERO,
+            helo: None,
+            tls: None,
+            auth_user: None,
+            commands: 0,
+            result: result.to_owned(),
+            message_ids: Vec::new(),
+            limits: Vec::new(),
+        }
+    }
 }
 
 /// Emit `record` as one access line (level INFO, target [`TARGET`]).
@@ -51,6 +75,11 @@ pub fn record(record: &SessionRecord) {
             "-".to_owned()
         } else {
             record.message_ids.join(",")
+        },
+        limits = %if record.limits.is_empty() {
+            "-".to_owned()
+        } else {
+            record.limits.join(",")
         },
         duration_ms = u64::try_from(record.duration.as_millis()).unwrap_or(u64::MAX),
         "session"

@@ -40,6 +40,8 @@ pub struct Config {
     /// Password checks for SMTP AUTH and POP3 (`[auth]`).
     pub auth: crate::auth::AuthConfig,
     pub pop3: crate::pop3::Pop3Config,
+    /// Failed-login throttling per client address, for SMTP AUTH and POP3 together.
+    pub login_throttle: crate::net::ThrottleConfig,
     pub outbound: OutboundConfig,
     pub dns: DnsConfig,
     pub ui: UiConfig,

@@ -9,6 +9,9 @@
 //!   authentication results. The store, the CLI and the TUI all read mail through it.
 //! - [`auth`]: account passwords (argon2) and SASL PLAIN/LOGIN decoding, shared by SMTP and POP3.
 //! - [`smtp`], [`pop3`]: sans-IO protocol cores plus small tokio drivers.
+//! - [`net`]: the one network layer under both drivers: bind, accept with global and
+//!   per-address limits, deadlines that bytes cannot reset, TLS, the line buffer, the
+//!   failed-login throttle and the stop/drain rule.
 //! - [`routing`]: the one routing decision every door makes (local Inbox, forward, list or
 //!   queue), and what locally written mail carries (Received line, Message-ID).
 //! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
@@ -38,6 +41,7 @@ pub mod dns;
 pub mod logging;
 pub mod mail;
 pub mod mailbox_io;
+pub mod net;
 pub mod node;
 pub mod outbound;
 pub mod pop3;

@@ -17,6 +17,7 @@ pub use state::NodeState;
 
 use crate::config::{Config, Paths};
 use crate::dns::Dns;
+use crate::net::LoginThrottle;
 use crate::pop3::{MaildropLocks, Pop3Context, Pop3Listeners};
 use crate::smtp::{self, RelayGrants, ServerContext, SessionContext};
 use crate::store::Store;
@@ -121,6 +122,7 @@ impl Node {
             Some(grants) => session.with_relay_grants(Arc::clone(grants)),
             None => session,
         };
+        let throttle = Arc::new(LoginThrottle::new(config.login_throttle.clone()));
         let listeners =
             smtp::bind_listeners(&config.smtp).map_err(|e| NodeError::Smtp(e.to_string()))?;
         let mut smtp_addrs = Vec::new();
@@ -136,7 +138,9 @@ impl Node {
                 smtp_addrs.push(addr);
             }
         }
-        let ctx = Arc::new(ServerContext::new(session, backend, Some(acceptor.clone())));
+        let ctx = ServerContext::new(session, backend, Some(acceptor.clone()))
+            .with_login_throttle(Arc::clone(&throttle));
+        let ctx = Arc::new(ctx);
         tasks.spawn(smtp::serve(listeners, ctx, stopped_signal(stopped.clone())));
 
         let pop3_listeners = Pop3Listeners::bind(&config.pop3, true)
@@ -144,15 +148,18 @@ impl Node {
             .map_err(|e| NodeError::Pop3(e.to_string()))?;
         let pop3_addrs = pop3_listeners.plain_addrs();
         let pop3s_addrs = pop3_listeners.implicit_tls_addrs();
-        let pop3_ctx = Arc::new(Pop3Context::new(
-            StorePop3Backend {
-                accounts: accounts.clone(),
-                locks: MaildropLocks::new(),
-                relay_grants: relay_grants.clone(),
-            },
-            config.pop3.clone(),
-            config.hostname(),
-        ));
+        let pop3_ctx = Arc::new(
+            Pop3Context::new(
+                StorePop3Backend {
+                    accounts: accounts.clone(),
+                    locks: MaildropLocks::new(),
+                    relay_grants: relay_grants.clone(),
+                },
+                config.pop3.clone(),
+                config.hostname(),
+            )
+            .with_login_throttle(throttle),
+        );
         let pop3_stop = stopped_signal(stopped);
         tasks.spawn(async move {
             if let Err(e) = pop3_listeners

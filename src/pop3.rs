@@ -6,7 +6,8 @@
 //!   touches sockets or the store, it emits [`Output`]s and is fed their results.
 //! - [`backend`] is the trait the driver awaits for accounts and maildrops; the store
 //!   implements it, [`memory`] is an in-memory implementation for tests and benchmarks.
-//! - [`server`] is the tokio driver: listeners, STLS/implicit TLS, autologout, streaming.
+//! - [`server`] is the tokio driver over [`crate::net`] (which accepts, limits, times and
+//!   stops connections): throttled logins, STLS/implicit TLS, streaming, UPDATE.
 //! - [`listeners`] binds the addresses of [`config`] (the `[pop3]` section) and serves them.
 
 pub mod apop;
@@ -23,7 +24,11 @@ pub mod session;
 pub use backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 pub use config::{DeletedMessages, PlaintextAuthPolicy, Pop3Config, Pop3ConfigError};
 pub use listeners::Pop3Listeners;
-pub use server::{Pop3Context, Pop3Error, serve, serve_connection, serve_implicit_tls};
+pub use server::{
+    Pop3Context, Pop3Error, run_connection, serve, serve_connection, serve_implicit_tls,
+    serve_listeners,
+};
 pub use session::{
-    Credentials, LoginResult, Maildrop, MaildropEntry, Output, Session, SessionSettings, State,
+    Credentials, Login, LoginResult, Maildrop, MaildropEntry, Output, Session, SessionSettings,
+    State,
 };

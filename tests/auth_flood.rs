@@ -20,8 +20,8 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::watch;
 
 /// The test node's config with two workers and a short queue, so 200 logins certainly
-/// overflow it, and connection caps above the flood so every flood connection reaches its
-/// login.
+/// overflow it, connection caps above the flood so every flood connection reaches its
+/// login, and no failed-login throttle.
 fn config() -> String {
     let mut config = TEST_CONFIG.to_owned();
     for (after, add) in [
@@ -37,7 +37,12 @@ fn config() -> String {
         assert!(config.contains(after), "TEST_CONFIG changed: {after}");
         config = config.replace(after, &format!("{after}{add}"));
     }
-    config + "\n[auth]\ncheck_workers = 2\ncheck_queue = 4\n"
+    // The failed-login throttle is off here: this test is about the checks' memory, and
+    // the throttle would stop checking the flood's passwords after a few (net_throttle.rs
+    // tests it).
+    config
+        + "\n[auth]\ncheck_workers = 2\ncheck_queue = 4\n"
+        + "\n[login_throttle]\nfree_failures = 1000000\nrefuse_after = 0\n"
 }
 
 const FLOOD_PER_PROTOCOL: usize = 100;

@@ -113,7 +113,7 @@ async fn non_loopback_client_is_refused_credentials_over_plaintext() {
     let server_ctx = Arc::clone(&ctx);
     let task =
         tokio::spawn(
-            async move { serve_connection(&server_ctx, server_end, peer, false, None).await },
+            async move { serve_connection(&server_ctx, server_end, peer, None, None).await },
         );
     let mut client = Client::new(client_end);
     client.line().await;
@@ -141,7 +141,7 @@ async fn non_loopback_client_may_log_in_after_stls_over_duplex() {
     let acceptor = tls.acceptor.clone();
     let server_ctx = Arc::clone(&ctx);
     let task = tokio::spawn(async move {
-        serve_connection(&server_ctx, server_end, peer, false, Some(&acceptor)).await
+        serve_connection(&server_ctx, server_end, peer, None, Some(&acceptor)).await
     });
     let mut client = Client::new(client_end);
     client.line().await;

@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::print_stderr)]
 
 #[path = "support/peers.rs"]
-mod peers;
+pub mod peers;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use postie::auth::AuthOutcome;
+use postie::net::LoginThrottle;
 use postie::smtp::session::SessionContext;
 use postie::smtp::{
     AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass, ServerContext, SmtpConfig,
@@ -91,6 +92,11 @@ pub struct Fixture {
 
 /// A server context with a self-signed certificate for localhost/127.0.0.1.
 pub fn fixture(config: SmtpConfig) -> Fixture {
+    fixture_with_throttle(config, Arc::default())
+}
+
+/// [`fixture`], counting failed logins in `throttle` (shared with other servers).
+pub fn fixture_with_throttle(config: SmtpConfig, throttle: Arc<LoginThrottle>) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let material = tls::load_or_create(dir.path(), "localhost", None, None).unwrap();
     let acceptor = tls::acceptor(&material).unwrap();
@@ -108,7 +114,9 @@ pub fn fixture(config: SmtpConfig) -> Fixture {
         gate: Mutex::new(None),
     };
     Fixture {
-        ctx: Arc::new(ServerContext::new(session, backend, Some(acceptor))),
+        ctx: Arc::new(
+            ServerContext::new(session, backend, Some(acceptor)).with_login_throttle(throttle),
+        ),
         delivered: rx,
         cert_pem: material.cert_path.clone(),
         dir,

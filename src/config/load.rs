@@ -135,6 +135,8 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
         (key, text)
     })?;
     config.auth.validate()?;
+    config.smtp.validate()?;
+    config.login_throttle.validate()?;
     let smtp = &config.smtp;
     for (key, list) in [
         ("smtp.trusted_networks", &smtp.trusted_networks),

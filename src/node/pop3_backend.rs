@@ -4,7 +4,7 @@ use super::accounts::Accounts;
 use crate::auth::AuthOutcome;
 use crate::pop3::backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 use crate::pop3::config::DeletedMessages;
-use crate::pop3::session::{Credentials, Maildrop, MaildropEntry};
+use crate::pop3::session::{Login, Maildrop, MaildropEntry};
 use crate::smtp::RelayGrants;
 use crate::store::{Mailbox, Role};
 use std::sync::Arc;
@@ -47,19 +47,17 @@ impl Backend for StorePop3Backend {
         self.accounts.any_apop()
     }
 
-    async fn authenticate(
-        &self,
-        credentials: &Credentials,
-    ) -> Result<Option<String>, BackendError> {
-        Ok(match credentials {
-            Credentials::Password { user, password } => {
+    async fn authenticate(&self, login: &Login) -> Result<Option<String>, BackendError> {
+        Ok(match login {
+            Login::Password(credentials) => {
+                let (user, password) = (&credentials.username, &credentials.password);
                 match self.accounts.check_password(user, password).await {
                     AuthOutcome::Accepted(account) => Some(account),
                     AuthOutcome::Rejected => None,
                     AuthOutcome::TryLater(why) => return Err(BackendError::Store(why)),
                 }
             }
-            Credentials::Apop {
+            Login::Apop {
                 user,
                 timestamp,
                 digest,
@@ -71,9 +69,10 @@ impl Backend for StorePop3Backend {
         })
     }
 
-    fn logged_in(&self, _account: &String, peer: std::net::SocketAddr) {
+    async fn logged_in(&self, _account: &String, peer: std::net::SocketAddr) {
         if let Some(grants) = &self.relay_grants {
-            grants.grant(peer.ip(), chrono::Utc::now().fixed_offset());
+            let now = chrono::Utc::now().fixed_offset();
+            grants.record_login(peer.ip(), now).await;
         }
     }
 

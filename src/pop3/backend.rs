@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::config::DeletedMessages;
-use super::session::{Credentials, Maildrop};
+use super::session::{Login, Maildrop};
 
 /// Why the store could not answer; the session turns it into `-ERR [SYS/TEMP]`.
 #[derive(Debug, thiserror::Error)]
@@ -38,7 +38,7 @@ pub trait Backend: Send + Sync + 'static {
     /// `Ok(None)` for an unknown user or a wrong secret.
     fn authenticate(
         &self,
-        credentials: &Credentials,
+        login: &Login,
     ) -> impl Future<Output = Result<Option<Self::Account>, BackendError>> + Send;
 
     /// Take the maildrop lock; `Ok(None)` when another session holds it (RFC 1939 §4).
@@ -47,8 +47,15 @@ pub trait Backend: Send + Sync + 'static {
         account: &Self::Account,
     ) -> impl Future<Output = Result<Option<Self::Lock>, BackendError>> + Send;
 
-    /// Told after a successful login from `peer` (e.g. to open a POP-before-SMTP window).
-    fn logged_in(&self, _account: &Self::Account, _peer: std::net::SocketAddr) {}
+    /// Told after a successful login from `peer` (e.g. to open a POP-before-SMTP window);
+    /// the login is answered once this has finished.
+    fn logged_in(
+        &self,
+        _account: &Self::Account,
+        _peer: std::net::SocketAddr,
+    ) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 
     /// The account's Inbox at this moment, in a stable order; sizes must be
     /// [`super::message::canonical_size`] of the bytes [`Backend::fetch`] returns.

@@ -5,6 +5,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::net::Deadlines;
+use crate::smtp::cidr::{Cidr, CidrError};
+
 /// Settings of the POP3 listener (embedded by the node configuration as `[pop3]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -22,8 +25,23 @@ pub struct Pop3Config {
     /// Trash folder, "expunge" removes them for good.
     pub deleted: DeletedMessages,
     /// Idle seconds before a session is logged out without deleting anything
-    /// (RFC 1939 §3 asks for at least 600).
+    /// (RFC 1939 §3 asks for at least 600): the wait for the first byte of a command; only
+    /// a complete command starts a new wait.
     pub autologout_secs: u64,
+    /// Seconds a command line may take from its first byte to its end (bytes trickled in
+    /// do not extend it). Also bounds the TLS handshake.
+    pub command_line_timeout_secs: u64,
+    /// Minimum average rate, in octets per second, at which the client must take a reply
+    /// (a RETR or TOP message, a long LIST) after `transfer_grace_secs`; a reply of n
+    /// octets may take `transfer_grace_secs + n / min_transfer_rate` seconds. 0 turns the
+    /// rate off (each reply then has `autologout_secs`).
+    pub min_transfer_rate: u64,
+    /// Seconds a reply may take before `min_transfer_rate` applies.
+    pub transfer_grace_secs: u64,
+    /// Seconds a session may last, plus one second per `min_transfer_rate` octets of
+    /// messages it retrieved, so a large maildrop over a slow link still gets the time its
+    /// messages need.
+    pub session_lifetime_secs: u64,
     /// Longest accepted command line in octets, CRLF included (RFC 2449 §4 allows 255;
     /// more leaves room for long AUTH PLAIN responses). Between 255 and 8192.
     pub max_line: usize,
@@ -31,8 +49,14 @@ pub struct Pop3Config {
     pub failed_login_delay_ms: u64,
     /// Failed logins after which the connection is closed.
     pub max_auth_failures: u32,
-    /// Simultaneous connections per listener; further clients get `-ERR [SYS/TEMP]`.
+    /// Simultaneous connections over all POP3 listeners; further clients get
+    /// `-ERR [SYS/TEMP]` and are closed.
     pub max_connections: usize,
+    /// Simultaneous connections from one address; more get `-ERR [SYS/TEMP] too many
+    /// connections from your address` and are closed. 0 = no per-address limit.
+    pub max_connections_per_address: usize,
+    /// Networks (CIDR) `max_connections_per_address` does not apply to (loopback by default).
+    pub per_address_exempt: Vec<String>,
 }
 
 impl Default for Pop3Config {
@@ -43,10 +67,16 @@ impl Default for Pop3Config {
             allow_plaintext_auth_from: PlaintextAuthPolicy::Loopback,
             deleted: DeletedMessages::Trash,
             autologout_secs: 600,
+            command_line_timeout_secs: 60,
+            min_transfer_rate: 1024,
+            transfer_grace_secs: 30,
+            session_lifetime_secs: 3600,
             max_line: 512,
             failed_login_delay_ms: 2000,
             max_auth_failures: 3,
             max_connections: 64,
+            max_connections_per_address: 10,
+            per_address_exempt: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
         }
     }
 }
@@ -102,6 +132,10 @@ pub enum Pop3ConfigError {
     MaxConnections,
     #[error("pop3.max_auth_failures must be positive")]
     MaxAuthFailures,
+    #[error("pop3.{0} must be positive")]
+    Zero(&'static str),
+    #[error("pop3.per_address_exempt {0}")]
+    Exempt(String),
 }
 
 impl Pop3Config {
@@ -119,7 +153,32 @@ impl Pop3Config {
         if self.max_auth_failures == 0 {
             return Err(Pop3ConfigError::MaxAuthFailures);
         }
+        if self.command_line_timeout_secs == 0 {
+            return Err(Pop3ConfigError::Zero("command_line_timeout_secs"));
+        }
+        if self.session_lifetime_secs == 0 {
+            return Err(Pop3ConfigError::Zero("session_lifetime_secs"));
+        }
+        self.per_address_exempt_cidrs()
+            .map_err(|e| Pop3ConfigError::Exempt(e.to_string()))?;
         Ok(())
+    }
+
+    /// Parse `per_address_exempt`; the error names the offending entry.
+    pub fn per_address_exempt_cidrs(&self) -> Result<Vec<Cidr>, CidrError> {
+        self.per_address_exempt.iter().map(|s| s.parse()).collect()
+    }
+
+    /// The connection deadlines these settings ask for.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            idle: self.autologout(),
+            line: Duration::from_secs(self.command_line_timeout_secs),
+            transfer_idle: self.autologout(),
+            transfer_grace: Duration::from_secs(self.transfer_grace_secs),
+            min_rate: self.min_transfer_rate,
+            lifetime: Duration::from_secs(self.session_lifetime_secs),
+        }
     }
 
     /// The idle time after which a session is dropped.
@@ -170,6 +229,21 @@ mod tests {
             ..Pop3Config::default()
         };
         assert_eq!(config.validate(), Err(Pop3ConfigError::MaxLine(100)));
+        let config = Pop3Config {
+            per_address_exempt: vec!["10.0.0.0/99".into()],
+            ..Pop3Config::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.starts_with("pop3.per_address_exempt ") && err.contains("10.0.0.0/99"),
+            "{err}"
+        );
+        let config = Pop3Config {
+            session_lifetime_secs: 0,
+            ..Pop3Config::default()
+        };
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.starts_with("pop3.session_lifetime_secs "), "{err}");
     }
 
     #[test]

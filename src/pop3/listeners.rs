@@ -5,13 +5,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use super::backend::Backend;
 use super::config::Pop3Config;
-use super::server::{Pop3Context, Pop3Error, serve, serve_implicit_tls};
+use super::server::{Pop3Context, Pop3Error, serve_listeners};
+use crate::net::{self, Listener};
 
 /// Bound but not yet serving POP3 sockets: binding first lets the node report a busy
 /// port before it starts anything else.
@@ -42,8 +41,7 @@ impl Pop3Listeners {
         })
     }
 
-    /// The bound addresses (with real ports when 0 was asked): plain ones, then TLS ones.
-    /// Bound addresses of the plain (STLS-capable) listeners.
+    /// Bound addresses (real ports when 0 was asked) of the plain (STLS-capable) listeners.
     pub fn plain_addrs(&self) -> Vec<SocketAddr> {
         self.plain
             .iter()
@@ -59,6 +57,7 @@ impl Pop3Listeners {
             .collect()
     }
 
+    /// The bound addresses: plain ones, then TLS ones.
     pub fn local_addrs(&self) -> Vec<SocketAddr> {
         self.plain
             .iter()
@@ -67,43 +66,33 @@ impl Pop3Listeners {
             .collect()
     }
 
-    /// Serve every listener until `shutdown` completes. STLS is offered when `tls` is set.
+    /// Serve every listener until `shutdown` completes, then drain (see
+    /// [`serve_listeners`]). STLS is offered when `tls` is set; without it the implicit-TLS
+    /// listeners are not served.
     pub async fn serve<B: Backend>(
         self,
         ctx: Arc<Pop3Context<B>>,
         tls: Option<TlsAcceptor>,
         shutdown: impl Future<Output = ()> + Send,
     ) -> Result<(), Pop3Error> {
-        let (stop, stopped) = watch::channel(false);
-        let mut tasks = JoinSet::new();
-        for listener in self.plain {
-            let wait = wait_for_stop(stopped.clone());
-            tasks.spawn(serve(listener, Arc::clone(&ctx), tls.clone(), wait));
-        }
-        if let Some(acceptor) = &tls {
-            for listener in self.implicit_tls {
-                let wait = wait_for_stop(stopped.clone());
-                let ctx = Arc::clone(&ctx);
-                tasks.spawn(serve_implicit_tls(listener, ctx, acceptor.clone(), wait));
-            }
-        }
-        shutdown.await;
-        let _ = stop.send(true);
-        while let Some(joined) = tasks.join_next().await {
-            if let Ok(Err(error)) = joined {
-                tracing::warn!(%error, "POP3 listener stopped with an error");
-            }
-        }
+        let plain = self.plain.into_iter().map(|tcp| Listener {
+            tcp,
+            implicit_tls: false,
+        });
+        let implicit = tls
+            .is_some()
+            .then_some(self.implicit_tls)
+            .into_iter()
+            .flatten();
+        let implicit = implicit.map(|tcp| Listener {
+            tcp,
+            implicit_tls: true,
+        });
+        serve_listeners(plain.chain(implicit).collect(), ctx, tls, shutdown).await;
         Ok(())
     }
 }
 
 async fn bind(addr: SocketAddr) -> Result<TcpListener, Pop3Error> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| Pop3Error::Bind { addr, source })
-}
-
-async fn wait_for_stop(mut stopped: watch::Receiver<bool>) {
-    let _ = stopped.wait_for(|stop| *stop).await;
+    net::bind(addr).map_err(|source| Pop3Error::Bind { addr, source })
 }

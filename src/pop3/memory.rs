@@ -8,7 +8,7 @@ use super::apop::apop_matches;
 use super::backend::{Backend, BackendError, MaildropLock, MaildropLocks};
 use super::config::DeletedMessages;
 use super::message::canonical_size;
-use super::session::{Credentials, Maildrop, MaildropEntry};
+use super::session::{Login, Maildrop, MaildropEntry};
 
 #[derive(Debug, Clone)]
 struct StoredMessage {
@@ -117,24 +117,21 @@ impl Backend for MemoryBackend {
             .any(|a| a.apop_secret.is_some())
     }
 
-    async fn authenticate(
-        &self,
-        credentials: &Credentials,
-    ) -> Result<Option<String>, BackendError> {
+    async fn authenticate(&self, login: &Login) -> Result<Option<String>, BackendError> {
         let inner = self.inner();
-        let Some(account) = inner.accounts.get(credentials.user()) else {
+        let Some(account) = inner.accounts.get(login.user()) else {
             return Ok(None);
         };
-        let valid = match credentials {
-            Credentials::Password { password, .. } => *password == account.password,
-            Credentials::Apop {
+        let valid = match login {
+            Login::Password(credentials) => credentials.password == account.password,
+            Login::Apop {
                 timestamp, digest, ..
             } => account
                 .apop_secret
                 .as_deref()
                 .is_some_and(|secret| apop_matches(timestamp, secret, digest)),
         };
-        Ok(valid.then(|| credentials.user().to_owned()))
+        Ok(valid.then(|| login.user().to_owned()))
     }
 
     async fn lock(&self, account: &String) -> Result<Option<Self::Lock>, BackendError> {

@@ -1,5 +1,7 @@
-//! The tokio driver: accepts connections, runs a [`Session`] per connection, performs its
-//! effects against the [`Backend`], upgrades to TLS on STLS and enforces the autologout.
+//! The tokio driver around [`Session`]: the [`crate::net`] layer binds, admits, times and
+//! stops connections; this file speaks POP3's refusals and performs the session's effects
+//! (throttled logins, the maildrop lock and snapshot, RETR/TOP streamed within the
+//! minimum rate, UPDATE) against the [`Backend`].
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -8,11 +10,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use tokio::time::timeout;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
@@ -20,7 +20,11 @@ use super::backend::Backend;
 use super::config::Pop3Config;
 use super::message::{self, DotStuffer};
 use super::response::{self, RespCode};
-use super::session::{Credentials, LoginResult, Output, Session, SessionSettings};
+use super::session::{Login, LoginResult, Output, Session, SessionSettings};
+use crate::net::{
+    self, Conn, ConnError, Deadlines, Gate, Input, Listener, LoginGuard, LoginThrottle, Refusal,
+    Service, Stop, TlsInfo,
+};
 
 /// Buffered reply bytes are written out once they reach this size.
 const FLUSH_AT: usize = 64 * 1024;
@@ -30,45 +34,115 @@ const CHUNK: usize = 64 * 1024;
 /// Why a listener or connection stopped with an error.
 #[derive(Debug, thiserror::Error)]
 pub enum Pop3Error {
+    #[error("POP3 connection: {0}")]
+    Conn(#[from] ConnError),
     #[error("POP3 connection I/O: {0}")]
     Io(#[from] io::Error),
-    #[error("TLS handshake failed: {0}")]
-    Tls(io::Error),
-    #[error("client stopped reading replies")]
-    WriteTimeout,
     #[error("cannot listen for POP3 on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
     #[error("pop3.implicit_tls_listen needs a TLS certificate")]
     ImplicitTlsWithoutCertificate,
 }
 
-/// What every connection shares: the store, the `[pop3]` section and the host name.
+/// What every connection shares: the store, the `[pop3]` section, the host name, the
+/// connection limits and the failed-login throttle.
 #[derive(Debug)]
 pub struct Pop3Context<B> {
     pub backend: B,
     pub config: Pop3Config,
     pub hostname: String,
+    /// Failed logins per address (shared with SMTP in a node).
+    pub throttle: Arc<LoginThrottle>,
+    gate: Arc<Gate>,
 }
 
 impl<B: Backend> Pop3Context<B> {
+    /// The login throttle has default settings until [`Self::with_login_throttle`].
     pub fn new(backend: B, config: Pop3Config, hostname: impl Into<String>) -> Self {
+        // `validate` refuses a bad entry at load time; here one would only exempt less.
+        let exempt = config.per_address_exempt_cidrs().unwrap_or_default();
+        let gate = Gate::new(
+            config.max_connections,
+            config.max_connections_per_address,
+            exempt,
+        );
         Self {
             backend,
             config,
             hostname: hostname.into(),
+            throttle: Arc::new(LoginThrottle::default()),
+            gate,
+        }
+    }
+
+    /// Count failed logins in `throttle` (a node shares one between SMTP and POP3).
+    pub fn with_login_throttle(mut self, throttle: Arc<LoginThrottle>) -> Self {
+        self.throttle = throttle;
+        self
+    }
+}
+
+/// The POP3 side of the shared accept loop.
+struct Pop3Service<B> {
+    ctx: Arc<Pop3Context<B>>,
+    tls: Option<TlsAcceptor>,
+}
+
+impl<B: Backend> Service for Pop3Service<B> {
+    const PROTO: &'static str = "pop3";
+
+    fn gate(&self) -> &Arc<Gate> {
+        &self.ctx.gate
+    }
+
+    fn refusal(&self, why: Refusal) -> Vec<u8> {
+        let text = match why {
+            Refusal::Busy => "too many connections, try later",
+            Refusal::PerAddress | Refusal::RateLimited => "too many connections from your address",
+        };
+        response::err(Some(RespCode::SysTemp), text)
+    }
+
+    fn deadlines(&self) -> Deadlines {
+        self.ctx.config.deadlines()
+    }
+
+    async fn connection(self: Arc<Self>, conn: Conn, implicit_tls: bool) {
+        let span = tracing::info_span!("pop3", peer = %conn.peer(), implicit_tls);
+        let result = run_connection(&self.ctx, conn, implicit_tls, self.tls.as_ref())
+            .instrument(span)
+            .await;
+        if let Err(error) = result {
+            tracing::info!(%error, "POP3 connection ended with an error");
         }
     }
 }
 
+/// Serve `listeners` until `shutdown` completes, then drain: idle sessions are told
+/// `-ERR [SYS/TEMP]` and closed without UPDATE, which deletes nothing (RFC 1939 §6).
+/// STLS is offered on plain listeners when `tls` is given; implicit-TLS ones need it.
+pub async fn serve_listeners<B: Backend>(
+    listeners: Vec<Listener>,
+    ctx: Arc<Pop3Context<B>>,
+    tls: Option<TlsAcceptor>,
+    shutdown: impl Future<Output = ()> + Send,
+) {
+    net::serve(listeners, Arc::new(Pop3Service { ctx, tls }), shutdown).await;
+}
+
 /// Serve POP3 on `listener` until `shutdown` completes, offering STLS when `tls` is given.
-/// Open sessions are dropped at shutdown, which deletes nothing (RFC 1939 §6).
 pub async fn serve<B: Backend>(
     listener: TcpListener,
     ctx: Arc<Pop3Context<B>>,
     tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Pop3Error> {
-    accept_loop(listener, ctx, tls, false, shutdown).await
+    let listeners = vec![Listener {
+        tcp: listener,
+        implicit_tls: false,
+    }];
+    serve_listeners(listeners, ctx, tls, shutdown).await;
+    Ok(())
 }
 
 /// Serve POP3 over implicit TLS (the port-995 style) until `shutdown` completes.
@@ -78,172 +152,72 @@ pub async fn serve_implicit_tls<B: Backend>(
     tls: TlsAcceptor,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), Pop3Error> {
-    accept_loop(listener, ctx, Some(tls), true, shutdown).await
-}
-
-async fn accept_loop<B: Backend>(
-    listener: TcpListener,
-    ctx: Arc<Pop3Context<B>>,
-    tls: Option<TlsAcceptor>,
-    implicit_tls: bool,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), Pop3Error> {
-    let slots = Arc::new(Semaphore::new(ctx.config.max_connections));
-    let mut connections = JoinSet::new();
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            accepted = listener.accept() => {
-                let (stream, peer) = match accepted {
-                    Ok(pair) => pair,
-                    Err(error) => {
-                        tracing::warn!(%error, "POP3 accept failed");
-                        continue;
-                    }
-                };
-                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                    connections.spawn(refuse_busy(stream));
-                    continue;
-                };
-                let ctx = Arc::clone(&ctx);
-                let tls = tls.clone();
-                let span = tracing::info_span!("pop3", %peer, implicit_tls);
-                connections.spawn(
-                    async move {
-                        let result = accept_one(&ctx, stream, peer, tls, implicit_tls).await;
-                        if let Err(error) = result {
-                            tracing::info!(%error, "POP3 connection ended with an error");
-                        }
-                        drop(slot);
-                    }
-                    .instrument(span),
-                );
-            }
-        }
-    }
-    connections.abort_all();
+    let listeners = vec![Listener {
+        tcp: listener,
+        implicit_tls: true,
+    }];
+    serve_listeners(listeners, ctx, Some(tls), shutdown).await;
     Ok(())
 }
 
-async fn refuse_busy(mut stream: TcpStream) {
-    let reply = response::err(Some(RespCode::SysTemp), "too many connections, try later");
-    let _ = stream.write_all(&reply).await;
-    let _ = stream.shutdown().await;
-}
-
-async fn accept_one<B: Backend>(
-    ctx: &Pop3Context<B>,
-    stream: TcpStream,
-    peer: SocketAddr,
-    tls: Option<TlsAcceptor>,
-    implicit_tls: bool,
-) -> Result<(), Pop3Error> {
-    match (implicit_tls, tls) {
-        (true, Some(acceptor)) => {
-            let handshake = timeout(ctx.config.autologout(), acceptor.accept(stream));
-            let stream = handshake
-                .await
-                .map_err(|_| Pop3Error::Tls(io::ErrorKind::TimedOut.into()))?
-                .map_err(Pop3Error::Tls)?;
-            serve_connection(ctx, stream, peer, true, None).await
-        }
-        (_, tls) => serve_connection(ctx, stream, peer, false, tls.as_ref()).await,
-    }
-}
-
 /// Run one POP3 session over `stream` (a socket, a TLS stream or a `tokio::io::duplex`
-/// half). `tls_active` says the stream is already encrypted; `stls` enables STLS.
+/// half) that never sees a shutdown. `tls` is what was negotiated when the stream is
+/// already encrypted; `stls` enables STLS.
 pub async fn serve_connection<B, S>(
     ctx: &Pop3Context<B>,
     stream: S,
     peer: SocketAddr,
-    tls_active: bool,
+    tls: Option<TlsInfo>,
     stls: Option<&TlsAcceptor>,
 ) -> Result<(), Pop3Error>
 where
     B: Backend,
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let config = &ctx.config;
-    let apop_timestamp = ctx.backend.apop_available().then(|| {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let nonce: u64 = rand::random();
-        format!("<{nonce:x}.{nanos}@{}>", ctx.hostname)
-    });
-    let session = Session::new(SessionSettings {
-        hostname: ctx.hostname.clone(),
-        plaintext_auth_allowed: config.allow_plaintext_auth_from.permits(peer.ip()),
-        tls_active,
-        stls_available: stls.is_some() && !tls_active,
-        apop_timestamp,
-        failed_login_delay: config.failed_login_delay(),
-        max_auth_failures: config.max_auth_failures,
-        max_line: config.max_line,
-    });
-    let mut conn = Connection {
-        ctx,
+    let conn = Conn::new(
+        Box::new(stream),
         peer,
-        account: None,
-        lock: None,
-        out: session.greeting(),
-        session,
-        facts: Facts::default(),
-    };
-    let started = chrono::Utc::now();
-    let outcome = run(&mut conn, stream, stls, tls_active).await;
-    let facts = &conn.facts;
-    crate::access_log::record(&crate::access_log::SessionRecord {
-        proto: "pop3",
-        peer,
-        started,
-        duration: (chrono::Utc::now() - started).to_std().unwrap_or_default(),
-        helo: None,
-        tls: facts.tls.then(|| "TLS".to_string()),
-        auth_user: facts.user.clone(),
-        commands: facts.commands,
-        result: match &outcome {
-            Ok(()) => facts.result.to_string(),
-            Err(_) => "error".to_string(),
-        },
-        message_ids: facts.retrieved.clone(),
-    });
-    outcome
+        ctx.config.deadlines(),
+        Stop::never(),
+    );
+    let stls = if tls.is_some() { None } else { stls };
+    let mut connection = Connection::new(ctx, conn, stls, tls);
+    let result = connection.drive().await;
+    connection.record(&result);
+    result
 }
 
-/// Drive the session, upgrading to TLS when it asks (RFC 2595).
-async fn run<B, S>(
-    conn: &mut Connection<'_, B>,
-    mut stream: S,
-    stls: Option<&TlsAcceptor>,
-    tls_active: bool,
-) -> Result<(), Pop3Error>
-where
-    B: Backend,
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
-    conn.facts.tls = tls_active;
-    match conn.drive(&mut stream, Vec::new()).await? {
-        Next::Closed => Ok(()),
-        Next::StartTls => {
-            let Some(acceptor) = stls else {
-                return Ok(());
-            };
-            let handshake = timeout(conn.ctx.config.autologout(), acceptor.accept(stream));
-            let mut stream = handshake
-                .await
-                .map_err(|_| Pop3Error::Tls(io::ErrorKind::TimedOut.into()))?
-                .map_err(Pop3Error::Tls)?;
-            conn.facts.tls = true;
-            let resumed = conn.session.tls_established();
-            match conn.drive(&mut stream, resumed).await? {
-                Next::Closed | Next::StartTls => Ok(()),
+/// Run one admitted connection: the implicit-TLS handshake first when `implicit_tls`
+/// (with `acceptor`), otherwise STLS offered when `acceptor` is given.
+pub async fn run_connection<B: Backend>(
+    ctx: &Pop3Context<B>,
+    mut conn: Conn,
+    implicit_tls: bool,
+    acceptor: Option<&TlsAcceptor>,
+) -> Result<(), Pop3Error> {
+    let mut tls = None;
+    if implicit_tls {
+        let handshake = match acceptor {
+            Some(acceptor) => conn.start_tls(acceptor).await,
+            None => Err(ConnError::Tls(io::ErrorKind::Unsupported.into())),
+        };
+        match handshake {
+            Ok(info) => tls = Some(info),
+            Err(error) => {
+                let peer = conn.peer();
+                let result = error.as_str();
+                crate::access_log::record(&crate::access_log::SessionRecord::refused(
+                    "pop3", peer, result,
+                ));
+                return Err(error.into());
             }
         }
     }
+    let stls = if tls.is_some() { None } else { acceptor };
+    let mut connection = Connection::new(ctx, conn, stls, tls);
+    let result = connection.drive().await;
+    connection.record(&result);
+    result
 }
 
 /// What the access log line says about a session.
@@ -252,110 +226,190 @@ struct Facts {
     commands: usize,
     user: Option<String>,
     retrieved: Vec<String>,
-    tls: bool,
+    tls: Option<TlsInfo>,
     result: &'static str,
-}
-
-enum Next {
-    Closed,
-    StartTls,
+    limits: Vec<String>,
 }
 
 /// One connection's session plus what it owns in the store.
 struct Connection<'a, B: Backend> {
     ctx: &'a Pop3Context<B>,
-    peer: SocketAddr,
+    conn: Conn,
+    stls: Option<&'a TlsAcceptor>,
     session: Session,
     account: Option<B::Account>,
     /// Held for the session's lifetime; dropping it (QUIT, drop, timeout) releases.
     lock: Option<B::Lock>,
     out: Vec<u8>,
+    started: chrono::DateTime<chrono::Utc>,
     facts: Facts,
 }
 
-impl<B: Backend> Connection<'_, B> {
-    /// Perform outputs and read commands until the session closes or asks for TLS.
-    async fn drive<S>(&mut self, stream: &mut S, pending: Vec<Output>) -> Result<Next, Pop3Error>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send,
-    {
-        let mut queue: VecDeque<Output> = pending.into();
+impl<'a, B: Backend> Connection<'a, B> {
+    fn new(
+        ctx: &'a Pop3Context<B>,
+        conn: Conn,
+        stls: Option<&'a TlsAcceptor>,
+        tls: Option<TlsInfo>,
+    ) -> Self {
+        let config = &ctx.config;
+        let apop_timestamp = ctx.backend.apop_available().then(|| {
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let nonce: u64 = rand::random();
+            format!("<{nonce:x}.{nanos}@{}>", ctx.hostname)
+        });
+        let session = Session::new(SessionSettings {
+            hostname: ctx.hostname.clone(),
+            plaintext_auth_allowed: config.allow_plaintext_auth_from.permits(conn.peer().ip()),
+            tls_active: tls.is_some(),
+            stls_available: stls.is_some(),
+            apop_timestamp,
+            failed_login_delay: config.failed_login_delay(),
+            max_auth_failures: config.max_auth_failures,
+            max_line: config.max_line,
+        });
+        Self {
+            ctx,
+            conn,
+            stls,
+            account: None,
+            lock: None,
+            out: session.greeting(),
+            session,
+            started: chrono::Utc::now(),
+            facts: Facts {
+                tls,
+                ..Facts::default()
+            },
+        }
+    }
+
+    /// One access-log line for the session.
+    fn record(&mut self, outcome: &Result<(), Pop3Error>) {
+        let facts = &mut self.facts;
+        crate::access_log::record(&crate::access_log::SessionRecord {
+            proto: "pop3",
+            peer: self.conn.peer(),
+            started: self.started,
+            duration: (chrono::Utc::now() - self.started)
+                .to_std()
+                .unwrap_or_default(),
+            helo: None,
+            tls: facts.tls.as_ref().map(TlsInfo::to_string),
+            auth_user: facts.user.take(),
+            commands: facts.commands,
+            result: match outcome {
+                Ok(()) => facts.result.to_owned(),
+                Err(Pop3Error::Conn(error)) => error.as_str().to_owned(),
+                Err(_) => "error".to_owned(),
+            },
+            message_ids: std::mem::take(&mut facts.retrieved),
+            limits: std::mem::take(&mut facts.limits),
+        });
+    }
+
+    /// Perform outputs and read commands until the session or the connection ends.
+    async fn drive(&mut self) -> Result<(), Pop3Error> {
+        let mut queue: VecDeque<Output> = VecDeque::new();
         let mut buf = vec![0u8; 8192];
         loop {
             while let Some(output) = queue.pop_front() {
                 match output {
                     Output::Reply(bytes) => self.out.extend_from_slice(&bytes),
                     Output::Pause(delay) => {
-                        self.flush(stream).await?;
+                        self.flush().await?;
                         tokio::time::sleep(delay).await;
                     }
-                    Output::Authenticate(credentials) => {
-                        let result = self.login(&credentials).await;
+                    Output::Authenticate(login) => {
+                        self.flush().await?;
+                        let result = self.login(&login).await;
                         queue.extend(self.session.login_result(result));
                     }
                     Output::SendMessage { id, top, status } => {
                         if top.is_none() {
                             self.facts.retrieved.push(id.to_string());
                         }
-                        self.send_message(stream, id, top, &status).await?;
+                        self.send_message(id, top, &status).await?;
                     }
                     Output::Commit { ids } => {
                         let committed = self.commit(&ids).await;
                         queue.extend(self.session.commit_result(committed));
                     }
                     Output::StartTls => {
-                        self.flush(stream).await?;
-                        return Ok(Next::StartTls);
+                        self.flush().await?;
+                        let Some(acceptor) = self.stls else {
+                            return Ok(());
+                        };
+                        self.facts.tls = Some(self.conn.start_tls(acceptor).await?);
+                        queue.extend(self.session.tls_established());
                     }
                     Output::Close => {
-                        self.flush(stream).await?;
-                        let _ = stream.shutdown().await;
-                        self.facts.result = "quit";
-                        return Ok(Next::Closed);
+                        self.flush().await?;
+                        self.conn.shutdown().await;
+                        if self.facts.result.is_empty() {
+                            self.facts.result = "quit";
+                        }
+                        return Ok(());
                     }
                 }
                 if self.out.len() >= FLUSH_AT {
-                    self.flush(stream).await?;
+                    self.flush().await?;
                 }
             }
-            self.flush(stream).await?;
-            // RFC 1939 §3: on autologout close without a response and without UPDATE.
-            let Ok(read) = timeout(self.ctx.config.autologout(), stream.read(&mut buf)).await
-            else {
-                tracing::info!("POP3 autologout");
-                self.facts.result = "timeout";
-                return Ok(Next::Closed);
-            };
-            let n = read?;
-            if n == 0 {
-                self.facts.result = "disconnected";
-                return Ok(Next::Closed);
+            self.flush().await?;
+            match self.conn.read(&mut buf, self.session.phase()).await? {
+                Input::Data(n) => {
+                    self.facts.commands += buf[..n].iter().filter(|b| **b == b'\n').count();
+                    queue.extend(self.session.handle(&buf[..n]));
+                }
+                Input::Eof => {
+                    self.facts.result = "disconnected";
+                    return Ok(());
+                }
+                Input::Expired(what) => {
+                    // RFC 1939 §3: close without a response and without UPDATE.
+                    tracing::info!(deadline = what.as_str(), "POP3 autologout");
+                    self.facts.result = what.as_str();
+                    self.conn.shutdown().await;
+                    return Ok(());
+                }
+                Input::Stopped => {
+                    self.facts.result = "shutdown";
+                    queue.extend(self.session.shutdown());
+                }
             }
-            self.facts.commands += buf[..n].iter().filter(|b| **b == b'\n').count();
-            queue.extend(self.session.handle(&buf[..n]));
         }
     }
 
-    async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> Result<(), Pop3Error> {
-        if self.out.is_empty() {
-            return Ok(());
+    async fn flush(&mut self) -> Result<(), Pop3Error> {
+        let deadline = self.conn.write_deadline(self.out.len() as u64);
+        self.flush_before(deadline).await
+    }
+
+    async fn flush_before(&mut self, deadline: Instant) -> Result<(), Pop3Error> {
+        if !self.out.is_empty() {
+            self.conn.write_before(&self.out, deadline).await?;
+            self.out.clear();
         }
-        let write = async {
-            stream.write_all(&self.out).await?;
-            stream.flush().await
-        };
-        timeout(self.ctx.config.autologout(), write)
-            .await
-            .map_err(|_| Pop3Error::WriteTimeout)??;
-        self.out.clear();
         Ok(())
     }
 
-    /// Check credentials, lock and snapshot the maildrop (RFC 1939 §4).
-    async fn login(&mut self, credentials: &Credentials) -> LoginResult {
-        let backend = &self.ctx.backend;
-        let user = credentials.user();
-        let account = match backend.authenticate(credentials).await {
+    /// Check credentials (after the throttle allows it), lock and snapshot the maildrop
+    /// (RFC 1939 §4).
+    async fn login(&mut self, login: &Login) -> LoginResult {
+        let ctx = self.ctx;
+        let backend = &ctx.backend;
+        let peer = self.conn.peer();
+        let user = login.user();
+        let guard = LoginGuard::new(&ctx.throttle, peer.ip());
+        if !guard.admit(&mut self.facts.limits).await {
+            return LoginResult::Throttled;
+        }
+        let account = backend.authenticate(login).await;
+        guard.outcome(account.as_ref().ok().map(Option::is_some));
+        let account = match account {
             Ok(Some(account)) => account,
             Ok(None) => {
                 tracing::info!(user, "POP3 login rejected");
@@ -378,7 +432,7 @@ impl<B: Backend> Connection<'_, B> {
             Ok(maildrop) => {
                 tracing::info!(user, messages = maildrop.messages.len(), "POP3 login");
                 self.facts.user = Some(user.to_string());
-                backend.logged_in(&account, self.peer);
+                backend.logged_in(&account, peer).await;
                 self.account = Some(account);
                 self.lock = Some(lock);
                 LoginResult::Granted(maildrop)
@@ -390,10 +444,10 @@ impl<B: Backend> Connection<'_, B> {
         }
     }
 
-    /// RETR / TOP: fetch one message and stream it byte-stuffed in chunks.
-    async fn send_message<S: AsyncWrite + Unpin>(
+    /// RETR / TOP: fetch one message and stream it byte-stuffed in chunks, all of it
+    /// within one deadline: the grace plus its size at the minimum rate.
+    async fn send_message(
         &mut self,
-        stream: &mut S,
         id: i64,
         top: Option<u32>,
         status: &[u8],
@@ -412,14 +466,18 @@ impl<B: Backend> Connection<'_, B> {
         };
         let body = top.map_or(&raw[..], |lines| message::top(&raw, lines));
         self.out.extend_from_slice(status);
+        let size = (self.out.len() + body.len()) as u64;
+        let deadline = self.conn.write_deadline(size);
         let mut stuffer = DotStuffer::new();
         for chunk in body.chunks(CHUNK) {
             stuffer.push(chunk, &mut self.out);
             if self.out.len() >= FLUSH_AT {
-                self.flush(stream).await?;
+                self.flush_before(deadline).await?;
             }
         }
         stuffer.finish(&mut self.out);
+        self.flush_before(deadline).await?;
+        self.conn.clock().credit(body.len() as u64);
         Ok(())
     }
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 use super::command::{Command, CommandError};
 use super::response::{self, RespCode};
 use crate::auth;
+pub use crate::net::Credentials;
+use crate::net::{Line, LineBuffer, Phase};
 
 /// After this many malformed or misplaced commands the session is closed.
 const MAX_PROTOCOL_ERRORS: u32 = 25;
@@ -68,11 +70,11 @@ pub struct Maildrop {
     pub messages: Vec<MaildropEntry>,
 }
 
-/// Credentials handed to the driver for checking.
+/// A login handed to the driver for checking.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Credentials {
+pub enum Login {
     /// USER/PASS or AUTH PLAIN.
-    Password { user: String, password: String },
+    Password(Credentials),
     /// APOP: `digest` is MD5(timestamp + secret) in hex, per the greeting's timestamp.
     Apop {
         user: String,
@@ -81,18 +83,19 @@ pub enum Credentials {
     },
 }
 
-impl Credentials {
+impl Login {
     /// The user name the client claims.
     pub fn user(&self) -> &str {
         match self {
-            Self::Password { user, .. } | Self::Apop { user, .. } => user,
+            Self::Password(credentials) => &credentials.username,
+            Self::Apop { user, .. } => user,
         }
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Credentials({:?}, <redacted>)", self.user())
+        write!(f, "Login({:?}, <redacted>)", self.user())
     }
 }
 
@@ -105,7 +108,7 @@ pub enum Output {
     Pause(Duration),
     /// Check the credentials, lock and snapshot the maildrop, then call
     /// [`Session::login_result`].
-    Authenticate(Credentials),
+    Authenticate(Login),
     /// Fetch message `id`; on success write `status`, the message (or its TOP prefix of
     /// `top` body lines) byte-stuffed and `.CRLF`; on failure write
     /// [`response::message_unavailable`].
@@ -133,6 +136,8 @@ pub enum LoginResult {
     InUse,
     /// The store could not be consulted.
     Unavailable,
+    /// Not checked: too many failed logins from the client's address lately.
+    Throttled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,8 +162,7 @@ pub struct Session {
     user: Option<String>,
     sasl_pending: bool,
     transaction: Option<Transaction>,
-    input: Vec<u8>,
-    discarding: bool,
+    input: LineBuffer,
     awaiting: Option<Awaiting>,
     auth_failures: u32,
     protocol_errors: u32,
@@ -167,13 +171,12 @@ pub struct Session {
 impl Session {
     pub fn new(settings: SessionSettings) -> Self {
         Self {
+            input: LineBuffer::new(settings.max_line),
             settings,
             state: State::Authorization,
             user: None,
             sasl_pending: false,
             transaction: None,
-            input: Vec::new(),
-            discarding: false,
             awaiting: None,
             auth_failures: 0,
             protocol_errors: 0,
@@ -203,23 +206,37 @@ impl Session {
         self.settings.tls_active
     }
 
+    /// What the driver is waiting for, so it can apply that phase's deadline.
+    pub fn phase(&self) -> Phase {
+        let lines = self.input.lines();
+        if self.input.has_partial() {
+            Phase::Line(lines)
+        } else {
+            Phase::Idle(lines)
+        }
+    }
+
     /// Feed bytes read from the client; complete lines are processed in order.
-    pub fn handle(&mut self, mut input: &[u8]) -> Vec<Output> {
+    pub fn handle(&mut self, input: &[u8]) -> Vec<Output> {
         if self.state == State::Closed {
             return Vec::new();
         }
-        if self.discarding {
-            match input.iter().position(|&b| b == b'\n') {
-                Some(end) => {
-                    self.discarding = false;
-                    input = &input[end + 1..];
-                }
-                None => return Vec::new(),
-            }
-        }
-        self.input.extend_from_slice(input);
+        self.input.push(input);
         let mut out = Vec::new();
         self.drain(&mut out);
+        out
+    }
+
+    /// The server is stopping: say so and close. Nothing is deleted (no UPDATE, RFC 1939
+    /// §6), and the maildrop is released with the connection.
+    pub fn shutdown(&mut self) -> Vec<Output> {
+        let mut out = Vec::new();
+        if self.state == State::Closed {
+            return out;
+        }
+        let text = format!("{} POP3 server shutting down", self.settings.hostname);
+        out.push(Output::Reply(response::err(Some(RespCode::SysTemp), &text)));
+        self.close(&mut out);
         out
     }
 
@@ -258,6 +275,10 @@ impl Session {
             }
             LoginResult::Unavailable => {
                 let text = "maildrop cannot be opened now";
+                out.push(Output::Reply(response::err(Some(RespCode::SysTemp), text)));
+            }
+            LoginResult::Throttled => {
+                let text = "too many failed logins from your address, try again later";
                 out.push(Output::Reply(response::err(Some(RespCode::SysTemp), text)));
             }
         }
@@ -312,21 +333,15 @@ impl Session {
 
     fn drain(&mut self, out: &mut Vec<Output>) {
         while self.awaiting.is_none() && self.state != State::Closed {
-            let Some(end) = self.input.iter().position(|&b| b == b'\n') else {
-                if self.input.len() > self.settings.max_line {
-                    self.input.clear();
-                    self.discarding = true;
+            let line = match self.input.next_line() {
+                None => return,
+                Some(Line::TooLong) => {
                     self.protocol_error(out, "line too long");
+                    continue;
                 }
-                return;
+                Some(Line::Complete(line)) => line,
             };
-            let line: Vec<u8> = self.input.drain(..=end).collect();
-            if line.len() > self.settings.max_line {
-                self.protocol_error(out, "line too long");
-                continue;
-            }
-            let line = line.strip_suffix(b"\n").unwrap_or(&line);
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let line = line.as_slice();
             if self.sasl_pending {
                 self.sasl_pending = false;
                 self.sasl_response(line, out);
@@ -411,12 +426,14 @@ impl Session {
                 Self::reply(out, response::ok("send PASS"));
             }
             Command::Pass(password) => match self.user.take() {
-                Some(user) => self.authenticate(Credentials::Password { user, password }, out),
+                Some(username) => {
+                    self.authenticate(Login::Password(Credentials { username, password }), out)
+                }
                 None => self.protocol_error(out, "send USER first"),
             },
             Command::Apop { user, digest } => match self.settings.apop_timestamp.clone() {
                 Some(timestamp) => self.authenticate(
-                    Credentials::Apop {
+                    Login::Apop {
                         user,
                         timestamp,
                         digest,
@@ -475,10 +492,10 @@ impl Session {
         match decoded {
             Ok(creds) if creds.authzid.is_empty() || creds.authzid == creds.username => self
                 .authenticate(
-                    Credentials::Password {
-                        user: creds.username,
+                    Login::Password(Credentials {
+                        username: creds.username,
                         password: creds.password,
-                    },
+                    }),
                     out,
                 ),
             Ok(_) => Self::reply(
@@ -492,8 +509,8 @@ impl Session {
         }
     }
 
-    fn authenticate(&mut self, credentials: Credentials, out: &mut Vec<Output>) {
-        out.push(Output::Authenticate(credentials));
+    fn authenticate(&mut self, login: Login, out: &mut Vec<Output>) {
+        out.push(Output::Authenticate(login));
         self.awaiting = Some(Awaiting::Login);
     }
 

@@ -65,10 +65,10 @@ fn logged_in() -> Session {
     let outputs = cmd(&mut session, "PASS secret", "");
     assert_eq!(
         outputs,
-        vec![Output::Authenticate(Credentials::Password {
-            user: "alice".into(),
+        vec![Output::Authenticate(Login::Password(Credentials {
+            username: "alice".into(),
             password: "secret".into()
-        })]
+        }))]
     );
     let outputs = session.login_result(LoginResult::Granted(maildrop()));
     assert_eq!(
@@ -290,7 +290,7 @@ fn apop_is_accepted_only_with_a_timestamp() {
     let outputs = cmd(&mut session, "APOP alice 0123", "");
     assert_eq!(
         outputs,
-        vec![Output::Authenticate(Credentials::Apop {
+        vec![Output::Authenticate(Login::Apop {
             user: "alice".into(),
             timestamp: "<1.2@mx.test>".into(),
             digest: "0123".into()
@@ -516,4 +516,47 @@ fn results_fed_out_of_turn_are_ignored() {
     assert!(session.commit_result(true).is_empty());
     assert!(session.tls_established().is_empty());
     assert_eq!(session.state(), State::Authorization);
+}
+
+#[test]
+fn phases_tell_the_driver_when_a_line_is_partly_in() {
+    let mut session = Session::new(settings());
+    assert_eq!(session.phase(), Phase::Idle(0));
+    assert!(session.handle(b"NO").is_empty());
+    assert_eq!(session.phase(), Phase::Line(0));
+    cmd(&mut session, "OP", "-ERR");
+    assert_eq!(session.phase(), Phase::Idle(1));
+}
+
+#[test]
+fn shutdown_says_sys_temp_and_closes_without_update() {
+    let mut session = logged_in();
+    cmd(&mut session, "DELE 1", "+OK");
+    let outputs = session.shutdown();
+    assert_eq!(
+        text(&outputs),
+        "-ERR [SYS/TEMP] mx.test POP3 server shutting down\r\n"
+    );
+    assert_eq!(outputs.last(), Some(&Output::Close));
+    assert!(
+        !outputs.iter().any(|o| matches!(o, Output::Commit { .. })),
+        "nothing is deleted"
+    );
+    assert_eq!(session.state(), State::Closed);
+    assert!(session.shutdown().is_empty());
+}
+
+#[test]
+fn a_throttled_login_is_told_to_come_back_and_does_not_count_as_a_failure() {
+    let mut session = Session::new(settings());
+    for _ in 0..5 {
+        cmd(&mut session, "USER alice", "+OK");
+        cmd(&mut session, "PASS secret", "");
+        let outputs = session.login_result(LoginResult::Throttled);
+        assert_eq!(
+            text(&outputs),
+            "-ERR [SYS/TEMP] too many failed logins from your address, try again later\r\n"
+        );
+    }
+    assert_eq!(session.state(), State::Authorization, "not closed");
 }

@@ -7,6 +7,7 @@ use std::net::{IpAddr, SocketAddr};
 use chrono::{DateTime, FixedOffset};
 
 use super::command::Body;
+pub use crate::net::TlsInfo;
 
 /// How a recipient address relates to this node.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,15 +63,6 @@ pub trait Backend: Send + Sync + 'static {
 
     /// PTR name for the Received header; `None` when unknown or lookups are off.
     fn reverse_dns(&self, ip: IpAddr) -> impl Future<Output = Option<String>> + Send;
-}
-
-/// Negotiated TLS parameters, for the Received header and the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TlsInfo {
-    /// e.g. "TLSv1.3".
-    pub version: String,
-    /// IANA cipher suite name, e.g. "TLS13_AES_256_GCM_SHA384".
-    pub cipher: String,
 }
 
 /// One accepted recipient.

@@ -1,11 +1,13 @@
 //! The `[smtp]` configuration section: listeners, limits, policy knobs and TLS files.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::cidr::{Cidr, CidrError};
 use super::limits::RateLimits;
+use crate::net::Deadlines;
 
 /// SMTP receiver settings (the `[smtp]` section of the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,12 +48,30 @@ pub struct SmtpConfig {
     pub vrfy: VrfyPolicy,
     /// More Received headers than this in a message means a mail loop: 554 5.4.6.
     pub max_received_headers: usize,
-    /// Seconds to wait for the next command before 421 4.4.2 and disconnect.
+    /// Seconds to wait for the first byte of the next command before 421 4.4.2 and
+    /// disconnect. Only a complete command starts a new wait.
     pub command_timeout_secs: u64,
-    /// Seconds to wait for more message data during DATA/BDAT before 421 4.4.2.
+    /// Seconds a command line may take from its first byte to its end (bytes trickled in
+    /// do not extend it); then 421 4.4.2. Also bounds the TLS handshake.
+    pub command_line_timeout_secs: u64,
+    /// Seconds without a single octet during DATA/BDAT before 421 4.4.2.
     pub data_timeout_secs: u64,
+    /// Minimum average rate, in octets per second, of message content (DATA/BDAT) after
+    /// `transfer_grace_secs`, and of our replies; slower gets 421 4.4.2. 0 turns it off.
+    pub min_transfer_rate: u64,
+    /// Seconds a transfer (or a reply) may take before `min_transfer_rate` applies.
+    pub transfer_grace_secs: u64,
+    /// Seconds a session may last, plus one second per `min_transfer_rate` octets of
+    /// message content it sent; then 421 4.4.2.
+    pub session_lifetime_secs: u64,
     /// Simultaneous connections; more are answered 421 4.3.2 and closed.
     pub max_connections: usize,
+    /// Simultaneous connections from one address; more are answered 421 4.7.0 and closed,
+    /// so one address cannot take every slot. 0 = no per-address limit.
+    pub max_connections_per_address: usize,
+    /// Networks (CIDR) `max_connections_per_address` does not apply to (loopback by default:
+    /// your own programs; `max_connections` still does).
+    pub per_address_exempt: Vec<String>,
     /// Milliseconds to wait before answering a failed AUTH (slows password guessing).
     pub auth_delay_ms: u64,
     /// Milliseconds to wait before the greeting; a client that talks first gets 554 5.5.0.
@@ -120,8 +140,14 @@ impl Default for SmtpConfig {
             vrfy: VrfyPolicy::CannotVerify,
             max_received_headers: 50,
             command_timeout_secs: 300,
+            command_line_timeout_secs: 60,
             data_timeout_secs: 600,
+            min_transfer_rate: 1024,
+            transfer_grace_secs: 30,
+            session_lifetime_secs: 3600,
             max_connections: 100,
+            max_connections_per_address: 10,
+            per_address_exempt: vec!["127.0.0.0/8".to_owned(), "::1/128".to_owned()],
             auth_delay_ms: 1000,
             greet_pause_ms: 0,
             rate_limits: RateLimits::default(),
@@ -136,6 +162,43 @@ impl SmtpConfig {
     /// Parse `trusted_networks`; the error names the offending entry.
     pub fn trusted_cidrs(&self) -> Result<Vec<Cidr>, CidrError> {
         self.trusted_networks.iter().map(|s| s.parse()).collect()
+    }
+
+    /// Parse `per_address_exempt`; the error names the offending entry.
+    pub fn per_address_exempt_cidrs(&self) -> Result<Vec<Cidr>, CidrError> {
+        self.per_address_exempt.iter().map(|s| s.parse()).collect()
+    }
+
+    /// The connection deadlines these settings ask for.
+    pub fn deadlines(&self) -> Deadlines {
+        Deadlines {
+            idle: Duration::from_secs(self.command_timeout_secs),
+            line: Duration::from_secs(self.command_line_timeout_secs),
+            transfer_idle: Duration::from_secs(self.data_timeout_secs),
+            transfer_grace: Duration::from_secs(self.transfer_grace_secs),
+            min_rate: self.min_transfer_rate,
+            lifetime: Duration::from_secs(self.session_lifetime_secs),
+        }
+    }
+
+    /// Values the receiver cannot honour: the dotted key and the problem.
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        for (key, secs) in [
+            ("command_timeout_secs", self.command_timeout_secs),
+            ("command_line_timeout_secs", self.command_line_timeout_secs),
+            ("data_timeout_secs", self.data_timeout_secs),
+            ("session_lifetime_secs", self.session_lifetime_secs),
+        ] {
+            if secs == 0 {
+                return Err((format!("smtp.{key}"), "must be at least 1".into()));
+            }
+        }
+        if self.max_connections == 0 {
+            return Err(("smtp.max_connections".into(), "must be at least 1".into()));
+        }
+        self.per_address_exempt_cidrs()
+            .map_err(|e| ("smtp.per_address_exempt".into(), e.to_string()))?;
+        Ok(())
     }
 }
 
@@ -154,6 +217,15 @@ mod tests {
             (100, 10, 4096)
         );
         assert_eq!((c.command_timeout_secs, c.data_timeout_secs), (300, 600));
+        assert_eq!(
+            (c.command_line_timeout_secs, c.min_transfer_rate),
+            (60, 1024)
+        );
+        assert_eq!(
+            (c.session_lifetime_secs, c.max_connections_per_address),
+            (3600, 10)
+        );
+        assert!(c.validate().is_ok());
         let trusted = c.trusted_cidrs().unwrap();
         assert!(
             trusted
@@ -206,6 +278,21 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("10.0.0.0/33")
+        );
+        let c = SmtpConfig {
+            per_address_exempt: vec!["::1/200".into()],
+            ..SmtpConfig::default()
+        };
+        let (key, message) = c.validate().unwrap_err();
+        assert_eq!(key, "smtp.per_address_exempt");
+        assert!(message.contains("::1/200"), "{message}");
+        let c = SmtpConfig {
+            command_line_timeout_secs: 0,
+            ..SmtpConfig::default()
+        };
+        assert_eq!(
+            c.validate().unwrap_err().0,
+            "smtp.command_line_timeout_secs"
         );
     }
 }

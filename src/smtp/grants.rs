@@ -2,12 +2,14 @@
 //! (`[smtp] pop_before_smtp`, `pop_before_smtp_minutes`). Shared, bounded, time-injected.
 //!
 //! Active grants are mirrored to a small JSON file in the data directory on every change so
-//! `postie status`, a separate process, can show them without talking to the node.
+//! `postie status`, a separate process, can show them without talking to the node. From
+//! async code the file is written on the blocking pool ([`RelayGrants::record_login`]),
+//! never on the runtime's threads; writes are serialised and each writes the latest state.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -29,8 +31,15 @@ pub struct Grant {
 #[derive(Debug)]
 pub struct RelayGrants {
     window_secs: i64,
-    grants: Mutex<HashMap<IpAddr, i64>>,
-    snapshot: Option<PathBuf>,
+    grants: Arc<Mutex<HashMap<IpAddr, i64>>>,
+    snapshot: Option<Arc<Snapshot>>,
+}
+
+/// Where the grants are mirrored; the lock serialises writers.
+#[derive(Debug)]
+struct Snapshot {
+    path: PathBuf,
+    writing: Mutex<()>,
 }
 
 impl RelayGrants {
@@ -38,35 +47,56 @@ impl RelayGrants {
     pub fn new(window_minutes: u64) -> Self {
         Self {
             window_secs: i64::try_from(window_minutes.saturating_mul(60)).unwrap_or(i64::MAX),
-            grants: Mutex::new(HashMap::new()),
+            grants: Arc::new(Mutex::new(HashMap::new())),
             snapshot: None,
         }
     }
 
     /// Mirror the active grants to `data_dir`/[`SNAPSHOT_FILE`] on every change.
     pub fn with_snapshot(mut self, data_dir: &Path) -> Self {
-        self.snapshot = Some(data_dir.join(SNAPSHOT_FILE));
+        self.snapshot = Some(Arc::new(Snapshot {
+            path: data_dir.join(SNAPSHOT_FILE),
+            writing: Mutex::new(()),
+        }));
         self
     }
 
     /// A successful POP3 login from `ip` at `now`: it may relay for the window from now on.
+    /// Writes the snapshot file on this thread; async code uses [`Self::record_login`].
     pub fn grant(&self, ip: IpAddr, now: DateTime<FixedOffset>) {
-        let now = now.timestamp();
-        let active = {
-            let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
-            grants.retain(|_, expires| *expires > now);
-            let ip = ip.to_canonical();
-            if !grants.contains_key(&ip)
-                && grants.len() >= MAX_GRANTS
-                && let Some(soonest) = grants.iter().min_by_key(|(_, e)| **e).map(|(ip, _)| *ip)
-            {
-                grants.remove(&soonest);
+        self.insert(ip, now);
+        if let Some(snapshot) = &self.snapshot {
+            snapshot.write(&self.grants);
+        }
+    }
+
+    /// [`Self::grant`] for async code: the snapshot file is written on the blocking pool,
+    /// and this returns once it is.
+    pub async fn record_login(&self, ip: IpAddr, now: DateTime<FixedOffset>) {
+        self.insert(ip, now);
+        if let Some(snapshot) = &self.snapshot {
+            let snapshot = Arc::clone(snapshot);
+            let grants = Arc::clone(&self.grants);
+            let written = tokio::task::spawn_blocking(move || snapshot.write(&grants)).await;
+            if let Err(error) = written {
+                tracing::warn!(%error, "pop-before-smtp snapshot writer failed");
             }
-            grants.insert(ip, now.saturating_add(self.window_secs));
-            snapshot_of(&grants)
-        };
+        }
+    }
+
+    fn insert(&self, ip: IpAddr, now: DateTime<FixedOffset>) {
+        let now = now.timestamp();
+        let mut grants = self.grants.lock().unwrap_or_else(|e| e.into_inner());
+        grants.retain(|_, expires| *expires > now);
+        let ip = ip.to_canonical();
+        if !grants.contains_key(&ip)
+            && grants.len() >= MAX_GRANTS
+            && let Some(soonest) = grants.iter().min_by_key(|(_, e)| **e).map(|(ip, _)| *ip)
+        {
+            grants.remove(&soonest);
+        }
+        grants.insert(ip, now.saturating_add(self.window_secs));
         tracing::info!(%ip, window_secs = self.window_secs, "pop-before-smtp relay granted");
-        self.write_snapshot(&active);
     }
 
     /// May `ip` relay at `now` because of a recent POP3 login?
@@ -84,18 +114,22 @@ impl RelayGrants {
         active.retain(|g| g.expires > now.timestamp());
         active
     }
+}
 
-    fn write_snapshot(&self, active: &[Grant]) {
-        let Some(path) = &self.snapshot else {
-            return;
-        };
-        let tmp = path.with_extension("json.tmp");
-        let written = serde_json::to_vec_pretty(active)
+impl Snapshot {
+    /// Write the grants as they are now (blocking). Taken under the writer lock, so the
+    /// last write always holds the newest state.
+    fn write(&self, grants: &Mutex<HashMap<IpAddr, i64>>) {
+        let _writing = self.writing.lock().unwrap_or_else(|e| e.into_inner());
+        let active = snapshot_of(&grants.lock().unwrap_or_else(|e| e.into_inner()));
+        let tmp = self.path.with_extension("json.tmp");
+        let written = serde_json::to_vec_pretty(&active)
             .map_err(std::io::Error::other)
             .and_then(|bytes| std::fs::write(&tmp, bytes))
-            .and_then(|()| std::fs::rename(&tmp, path));
+            .and_then(|()| std::fs::rename(&tmp, &self.path));
         if let Err(error) = written {
-            tracing::warn!(%error, path = %path.display(), "cannot write pop-before-smtp grants");
+            let path = self.path.display();
+            tracing::warn!(%error, %path, "cannot write pop-before-smtp grants");
         }
     }
 }
@@ -168,6 +202,23 @@ mod tests {
         assert_eq!(read[0].expires, at(20 * 60).timestamp());
         assert!(read_snapshot(dir.path(), at(20 * 60 + 10).timestamp()).is_empty());
         assert!(read_snapshot(&dir.path().join("missing"), 0).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_login_recorded_from_async_code_is_on_disk_when_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let grants = Arc::new(RelayGrants::new(20).with_snapshot(dir.path()));
+        let logins: Vec<_> = (0..20u32)
+            .map(|i| {
+                let grants = Arc::clone(&grants);
+                let ip = IpAddr::from(std::net::Ipv4Addr::from(0xC000_0200 + i));
+                tokio::spawn(async move { grants.record_login(ip, at(0)).await })
+            })
+            .collect();
+        for login in logins {
+            login.await.unwrap();
+        }
+        assert_eq!(read_snapshot(dir.path(), at(0).timestamp()).len(), 20);
     }
 
     #[test]

@@ -20,25 +20,11 @@ use super::command::MailParams;
 use super::data::DataReader;
 use super::reply::Reply;
 use crate::auth::AuthOutcome;
+pub use crate::net::Credentials;
+use crate::net::{Expired, Line, LineBuffer, Phase};
 
 /// Wall-clock time as the session sees it (local offset kept for the Received date).
 pub type Timestamp = DateTime<FixedOffset>;
-
-/// SASL credentials to check; `Debug` never shows the password.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
-}
 
 /// What the driver must do, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +113,7 @@ pub struct Session {
     helo: Option<Helo>,
     auth_user: Option<String>,
     envelope: Option<Envelope>,
-    buffer: Vec<u8>,
-    discarding_long_line: bool,
+    input: LineBuffer,
     errors: usize,
     messages: usize,
     now: Timestamp,
@@ -146,6 +131,7 @@ impl Session {
         rdns: Option<String>,
         tls: Option<TlsInfo>,
     ) -> Self {
+        let max_line = ctx.config.max_command_line;
         Self {
             ctx,
             peer,
@@ -155,8 +141,7 @@ impl Session {
             helo: None,
             auth_user: None,
             envelope: None,
-            buffer: Vec::new(),
-            discarding_long_line: false,
+            input: LineBuffer::new(max_line),
             errors: 0,
             messages: 0,
             now: DateTime::UNIX_EPOCH.fixed_offset(),
@@ -204,7 +189,7 @@ impl Session {
             }
             _ => {}
         }
-        self.buffer.extend_from_slice(input);
+        self.input.push(input);
         self.process(now, &mut out);
         out
     }
@@ -278,18 +263,29 @@ impl Session {
             self.helo = None;
             self.auth_user = None;
             self.envelope = None;
-            self.buffer.clear();
+            self.input.clear();
         }
     }
 
     /// The read timeout elapsed: 421 and close (RFC 5321 §4.5.3.2).
     pub fn timeout(&mut self) -> Vec<Output> {
+        self.expired(Expired::Idle)
+    }
+
+    /// A connection deadline passed: 421 4.4.2 saying which, and close. An unfinished
+    /// message is not accepted.
+    pub fn expired(&mut self, what: Expired) -> Vec<Output> {
+        let text = match what {
+            Expired::Idle | Expired::Line => "timeout exceeded",
+            Expired::TooSlow => "transfer too slow",
+            Expired::Lifetime => "session lasted too long",
+        };
         let mut out = vec![Output::Reply(Reply::new(
             421,
             "4.4.2",
-            format!("{} Error: timeout exceeded", self.ctx.hostname),
+            format!("{} Error: {text}", self.ctx.hostname),
         ))];
-        self.end = "timeout";
+        self.end = what.as_str();
         self.close(&mut out);
         out
     }
@@ -309,15 +305,16 @@ impl Session {
         out
     }
 
-    /// How long the driver should wait for the next input.
-    pub fn read_timeout(&self) -> Duration {
-        let secs = match self.state {
+    /// What the driver is waiting for, so it can apply that phase's deadline.
+    pub fn phase(&self) -> Phase {
+        let lines = self.input.lines();
+        match self.state {
             State::Data(_) | State::Bdat { .. } | State::BdatDiscard { .. } => {
-                self.ctx.config.data_timeout_secs
+                Phase::Transfer(lines)
             }
-            _ => self.ctx.config.command_timeout_secs,
-        };
-        Duration::from_secs(secs)
+            _ if self.input.has_partial() => Phase::Line(lines),
+            _ => Phase::Idle(lines),
+        }
     }
 
     /// No further input will be processed.
@@ -332,7 +329,7 @@ impl Session {
 
     fn close(&mut self, out: &mut Vec<Output>) {
         self.state = State::Closed;
-        self.buffer.clear();
+        self.input.clear();
         out.push(Output::Close);
     }
 
@@ -391,8 +388,8 @@ impl Session {
                     return;
                 }
                 State::Data(mut reader) => {
-                    let (consumed, done) = reader.feed(&self.buffer);
-                    self.buffer.drain(..consumed);
+                    let (consumed, done) = reader.feed(self.input.bytes());
+                    self.input.consume(consumed);
                     if !done {
                         self.state = State::Data(reader);
                         return;
@@ -409,8 +406,8 @@ impl Session {
                 State::BdatDiscard { remaining, reply } => {
                     let take = usize::try_from(remaining)
                         .unwrap_or(usize::MAX)
-                        .min(self.buffer.len());
-                    self.buffer.drain(..take);
+                        .min(self.input.bytes().len());
+                    self.input.consume(take);
                     let remaining = remaining - take as u64;
                     if remaining > 0 {
                         self.state = State::BdatDiscard { remaining, reply };
@@ -424,7 +421,7 @@ impl Session {
                     let Some(line) = self.next_line(out) else {
                         return;
                     };
-                    let pipelined = !self.buffer.is_empty();
+                    let pipelined = !self.input.bytes().is_empty();
                     self.commands += 1;
                     match std::mem::replace(&mut self.state, State::Command) {
                         State::AuthPlain => self.auth_plain_response(&line, out),
@@ -439,36 +436,18 @@ impl Session {
         }
     }
 
-    /// Take one line (without CRLF or LF) from the buffer, enforcing `max_command_line`.
+    /// Take one line (without CRLF or LF), answering over-long ones (`max_command_line`).
     fn next_line(&mut self, out: &mut Vec<Output>) -> Option<Vec<u8>> {
-        let max = self.ctx.config.max_command_line;
         loop {
-            let Some(lf) = self.buffer.iter().position(|b| *b == b'\n') else {
-                if self.buffer.len() > max || self.discarding_long_line {
-                    if !self.discarding_long_line {
-                        self.discarding_long_line = true;
-                        self.line_too_long(out);
+            match self.input.next_line()? {
+                Line::Complete(line) => return Some(line),
+                Line::TooLong => {
+                    self.line_too_long(out);
+                    if self.is_closed() {
+                        return None;
                     }
-                    self.buffer.clear();
                 }
-                return None;
-            };
-            let mut line: Vec<u8> = self.buffer.drain(..=lf).collect();
-            if std::mem::take(&mut self.discarding_long_line) {
-                continue;
             }
-            if line.len() > max {
-                self.line_too_long(out);
-                if self.is_closed() {
-                    return None;
-                }
-                continue;
-            }
-            line.pop();
-            if line.last() == Some(&b'\r') {
-                line.pop();
-            }
-            return Some(line);
         }
     }
 

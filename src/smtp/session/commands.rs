@@ -376,7 +376,7 @@ impl Session {
         if !self.ctx.starttls_available {
             return self.reply(Reply::new(454, "4.7.0", "TLS not available"), out);
         }
-        self.buffer.clear();
+        self.input.clear();
         self.state = State::StartingTls;
         out.push(Output::Reply(Reply::new(
             220,

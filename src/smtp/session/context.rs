@@ -20,6 +20,8 @@ pub struct SessionContext {
     pub hostname: String,
     /// Parsed `trusted_networks`.
     pub trusted: Vec<Cidr>,
+    /// Parsed `per_address_exempt` (for the driver's connection gate).
+    pub per_address_exempt: Vec<Cidr>,
     /// Recipient and sender policy.
     pub policy: Arc<dyn Policy>,
     /// Whether STARTTLS can be offered (a TLS acceptor exists).
@@ -34,7 +36,7 @@ pub struct SessionContext {
 
 impl SessionContext {
     /// Context with random queue ids and no POP-before-SMTP grants; fails on a malformed
-    /// `trusted_networks` or `rate_limits.exempt` entry.
+    /// `trusted_networks`, `per_address_exempt` or `rate_limits.exempt` entry.
     pub fn new(
         config: SmtpConfig,
         hostname: String,
@@ -43,6 +45,7 @@ impl SessionContext {
     ) -> Result<Self, CidrError> {
         Ok(Self {
             trusted: config.trusted_cidrs()?,
+            per_address_exempt: config.per_address_exempt_cidrs()?,
             rates: Arc::new(RateLimiter::new(config.rate_limits.clone())?),
             grants: None,
             config,

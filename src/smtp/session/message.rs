@@ -21,11 +21,11 @@ impl Session {
     ) -> bool {
         let take = usize::try_from(remaining)
             .unwrap_or(usize::MAX)
-            .min(self.buffer.len());
+            .min(self.input.bytes().len());
         if let Some(reader) = self.envelope.as_mut().and_then(|e| e.chunks.as_mut()) {
-            reader.feed(&self.buffer[..take]);
+            reader.feed(&self.input.bytes()[..take]);
         }
-        self.buffer.drain(..take);
+        self.input.consume(take);
         let remaining = remaining - take as u64;
         if remaining > 0 {
             self.state = State::Bdat { remaining, last };

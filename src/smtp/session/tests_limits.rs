@@ -104,23 +104,53 @@ fn tenth_error_is_followed_by_421_and_close() {
 }
 
 #[test]
-fn read_timeouts_differ_for_commands_and_data_and_expire_with_421() {
-    let mut h = with(|c| {
-        c.command_timeout_secs = 7;
-        c.data_timeout_secs = 9;
-    });
-    assert_eq!(h.session.read_timeout(), Duration::from_secs(7));
+fn phases_follow_the_dialogue_for_the_drivers_deadlines() {
+    let mut h = Harness::new();
+    let Phase::Idle(first) = h.session.phase() else {
+        panic!("a greeted session waits for a command");
+    };
+    h.send(b"NOO");
+    assert_eq!(
+        h.session.phase(),
+        Phase::Line(first),
+        "part of a line is in"
+    );
+    h.send(b"P\r\n");
+    assert_eq!(h.session.phase(), Phase::Idle(first + 1));
     h.envelope();
     h.cmd("DATA", "354");
-    assert_eq!(h.session.read_timeout(), Duration::from_secs(9));
+    let Phase::Transfer(data) = h.session.phase() else {
+        panic!("DATA content is a transfer");
+    };
+    h.send(b"Subject: x\r\n\r\nbody\r\n.\r\n");
+    assert_eq!(h.session.phase(), Phase::Idle(data));
+    h.cmd("BDAT 10", "");
+    assert!(matches!(h.session.phase(), Phase::Transfer(_)));
+}
+
+#[test]
+fn each_deadline_ends_the_session_with_421_4_4_2_saying_which() {
+    for (what, text, end) in [
+        (Expired::Idle, "timeout exceeded", "timeout"),
+        (Expired::Line, "timeout exceeded", "line-timeout"),
+        (Expired::TooSlow, "transfer too slow", "too-slow"),
+        (Expired::Lifetime, "session lasted too long", "lifetime"),
+    ] {
+        let mut h = Harness::new();
+        h.envelope();
+        h.cmd("DATA", "354");
+        let outputs = h.session.expired(what);
+        let reply = h.drive(outputs);
+        assert!(
+            reply.starts_with("421 4.4.2") && reply.contains(text),
+            "{reply}"
+        );
+        assert!(h.closed && h.delivered.is_empty());
+        assert_eq!(h.session.facts().end, end);
+    }
+    let mut h = Harness::new();
     let outputs = h.session.timeout();
-    let text = h.drive(outputs);
-    assert!(text.starts_with("421 4.4.2"), "{text}");
-    assert!(h.closed && h.delivered.is_empty());
-    assert_eq!(
-        Harness::new().session.read_timeout(),
-        Duration::from_secs(300)
-    );
+    assert!(h.drive(outputs).starts_with("421 4.4.2"));
 }
 
 #[test]
