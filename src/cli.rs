@@ -5,6 +5,7 @@
 
 mod accounts;
 mod context;
+mod dkim;
 mod doctor;
 mod log;
 pub mod messages;
@@ -159,6 +160,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// DKIM keys: `postie dkim generate DOMAIN` writes a key and prints the DNS records.
+    #[command(subcommand)]
+    Dkim(DkimCommand),
     /// Set an account's password for SMTP AUTH and POP3.
     Passwd {
         /// Account name (default: the first account).
@@ -166,6 +170,26 @@ pub enum Command {
         /// Read the password from standard input instead of the terminal.
         #[arg(long)]
         stdin: bool,
+    },
+}
+
+/// `postie dkim` actions.
+#[derive(Debug, Subcommand)]
+pub enum DkimCommand {
+    /// Write a new private key (mode 0600) and print the `[[dkim]]` entry to add, the TXT
+    /// record to publish, and suggested SPF and DMARC records.
+    Generate {
+        /// The signing domain, e.g. example.org.
+        domain: String,
+        /// The selector: the key is published at SELECTOR._domainkey.DOMAIN.
+        #[arg(long, default_value = "postie")]
+        selector: String,
+        /// ed25519 (short, RFC 8463) or rsa (2048 bits, verified everywhere).
+        #[arg(long, value_enum, default_value = "rsa")]
+        algorithm: dkim::AlgorithmArg,
+        /// Where to write the key (default: DATA_DIR/dkim/DOMAIN.SELECTOR.pem).
+        #[arg(long)]
+        key_file: Option<PathBuf>,
     },
 }
 
@@ -235,6 +259,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             runtime.block_on(trace::trace(&ctx, &target, json, out))
         }
         Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
+        Some(Command::Dkim(DkimCommand::Generate {
+            domain,
+            selector,
+            algorithm,
+            key_file,
+        })) => dkim::generate(&ctx, &domain, &selector, algorithm.into(), key_file, out),
         Some(Command::Doctor { offline }) => {
             runtime.block_on(doctor::doctor(Ok(ctx), offline, out))
         }

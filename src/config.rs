@@ -44,6 +44,8 @@ pub struct Config {
     pub login_throttle: crate::net::ThrottleConfig,
     pub outbound: OutboundConfig,
     pub dns: DnsConfig,
+    /// DKIM signing keys, one per domain (`[[dkim]]`).
+    pub dkim: Vec<crate::dkim::DkimConfig>,
     pub ui: UiConfig,
     /// Key binding overrides: action name -> key list, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,

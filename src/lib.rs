@@ -37,6 +37,7 @@ pub mod access_log;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod dkim;
 pub mod dns;
 pub mod logging;
 pub mod mail;

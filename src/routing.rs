@@ -48,6 +48,8 @@ pub struct Router {
     origin: String,
     /// This node's name, for the Received lines of locally written mail.
     hostname: String,
+    /// DKIM keys for mail from our domains.
+    signer: Arc<crate::dkim::Signer>,
 }
 
 impl Router {
@@ -72,7 +74,20 @@ impl Router {
             postmaster: first_account.map(|a| a.name.to_ascii_lowercase()),
             origin,
             hostname: hostname.to_string(),
+            signer: Arc::default(),
         }
+    }
+
+    /// Sign mail from the domains of `signer` (at every door that originates or relays
+    /// mail for our users).
+    pub fn with_signer(mut self, signer: crate::dkim::Signer) -> Self {
+        self.signer = Arc::new(signer);
+        self
+    }
+
+    /// `raw` DKIM-signed when its From domain has a key; call after the node's last header.
+    pub fn sign(&self, raw: Vec<u8>) -> Vec<u8> {
+        self.signer.sign(raw)
     }
 
     /// Make sure every configured account exists in the store, then build the router.
@@ -95,12 +110,19 @@ impl Router {
         let directory = Directory::new(&configured)
             .with_routes(&config.forwards, &config.lists)
             .with_local_domains(config.local_domains.as_deref());
+        // The keys were checked when the configuration was loaded; one that has become
+        // unreadable since is reported and its mail goes unsigned rather than stuck.
+        let signer = crate::dkim::Signer::load(&config.dkim).unwrap_or_else(|error| {
+            tracing::error!(%error, "DKIM keys not loaded; mail goes unsigned");
+            crate::dkim::Signer::default()
+        });
         Ok(Self::new(
             Arc::new(directory),
             accounts,
             configured.first(),
             &config.hostname(),
-        ))
+        )
+        .with_signer(signer))
     }
 
     pub fn directory(&self) -> &Arc<Directory> {

@@ -177,6 +177,7 @@ fn validate(config: &Config) -> Result<(), (String, String)> {
 
 /// Paths that must be given in pairs or not empty, and timeouts that must not be zero.
 fn validate_files_and_durations(config: &Config) -> Result<(), (String, String)> {
+    validate_dkim(&config.dkim)?;
     let tls = &config.smtp.tls;
     match (&tls.cert, &tls.key) {
         (Some(_), None) => return Err(("smtp.tls.key".into(), "needed with `cert`".into())),
@@ -232,4 +233,26 @@ fn is_plausible_address(address: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// Every `[[dkim]]` entry names a domain once, a selector, and a key that loads.
+fn validate_dkim(entries: &[crate::dkim::DkimConfig]) -> Result<(), (String, String)> {
+    let mut seen = std::collections::HashSet::new();
+    for entry in entries {
+        if entry.domain.trim().is_empty() || entry.selector.trim().is_empty() {
+            return Err((
+                "dkim.selector".into(),
+                "needs a domain and a selector".into(),
+            ));
+        }
+        if !seen.insert(entry.domain.to_ascii_lowercase()) {
+            return Err((
+                "dkim.domain".into(),
+                format!("`{}` has more than one key", entry.domain),
+            ));
+        }
+        crate::dkim::Signer::load(std::slice::from_ref(entry))
+            .map_err(|e| ("dkim.key_file".to_string(), e.to_string()))?;
+    }
+    Ok(())
 }

@@ -66,8 +66,15 @@ impl Backend for StoreBackend {
             queue_id: Some(message.queue_id.clone()),
             received_at: message.received_at.timestamp(),
         };
+        // Mail from our own authenticated users is signed for our domains (after the
+        // Received line the session added); mail from others is left as it came.
+        let raw = if message.auth_user.is_some() {
+            self.accounts.router.sign(message.data)
+        } else {
+            message.data
+        };
         let submission = Submission {
-            raw: message.data,
+            raw,
             envelope,
             local: plan.local,
             relay: plan.relay,

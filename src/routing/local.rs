@@ -38,6 +38,8 @@ impl Router {
         let recipients: Vec<String> = dedupe(m.recipients.iter().map(|r| self.qualify(r)));
         let mut raw = received_line(&self.hostname, m.userid, &queue_id, m.now).into_bytes();
         raw.extend_from_slice(&crate::mail::canonical_crlf(&m.raw));
+        // Signed after the node's Received line, the last header it adds.
+        let raw = self.sign(raw);
         let plan = self.route(&m.mail_from, &recipients, &raw)?;
         Ok(Submission {
             envelope: Envelope {

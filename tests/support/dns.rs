@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, MX};
+use hickory_proto::rr::rdata::{A, AAAA, MX, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
 use std::collections::{HashMap, HashSet};
@@ -47,6 +47,19 @@ impl Zone {
             IpAddr::V6(v6) => RData::AAAA(AAAA::from(v6)),
         };
         self.records.entry(key(host)).or_default().push(rdata);
+        self
+    }
+
+    /// A TXT record; a value longer than 255 octets is split into several strings, as
+    /// zone files publish DKIM keys.
+    pub fn txt(mut self, name: &str, value: &str) -> Self {
+        let strings: Vec<String> = value
+            .as_bytes()
+            .chunks(255)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect();
+        let rdata = RData::TXT(TXT::new(strings));
+        self.records.entry(key(name)).or_default().push(rdata);
         self
     }
 
