@@ -17,22 +17,15 @@ use std::process::{Command, Stdio};
 
 use node::{postie, postie_ok_with_stdin};
 
-const CONFIG: &str = r#"
-[[accounts]]
-name = "alice"
-addresses = ["alice@postie.test", "alice@ed.postie.test"]
-
-[smtp]
-listen = ["127.0.0.1:0"]
-hostname = "mail.postie.test"
-
-[pop3]
-listen = ["127.0.0.1:0"]
-
-[dns]
-reverse_lookups = false
-nameservers = ["127.0.0.1:9"]
-"#;
+/// The shared test node's config, with a second address in a second signing domain.
+fn config() -> String {
+    let one = "addresses = [\"alice@postie.test\"]";
+    assert!(node::TEST_CONFIG.contains(one), "TEST_CONFIG changed");
+    node::TEST_CONFIG.replace(
+        one,
+        "addresses = [\"alice@postie.test\", \"alice@ed.postie.test\"]",
+    )
+}
 
 /// Does python3 have dkimpy, dnspython (and PyNaCl for ed25519)?
 fn dkimpy() -> bool {
@@ -132,7 +125,7 @@ fn postie_signed_mail_verifies_in_dkimpy_and_fails_when_changed() {
         return;
     }
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(home.path().join("config.toml"), CONFIG).unwrap();
+    std::fs::write(home.path().join("config.toml"), config()).unwrap();
     let (rsa_name, rsa_txt) = generate(home.path(), "postie.test", "r2026", "rsa");
     let (ed_name, ed_txt) = generate(home.path(), "ed.postie.test", "e2026", "ed25519");
     assert!(rsa_txt.starts_with("v=DKIM1; k=rsa; p=") && ed_txt.contains("k=ed25519"));
@@ -173,10 +166,11 @@ fn postie_signed_mail_verifies_in_dkimpy_and_fails_when_changed() {
 #[test]
 fn mail_from_a_domain_without_a_key_is_not_signed_and_a_bad_key_is_a_config_error() {
     let home = tempfile::tempdir().unwrap();
-    let config = format!(
-        "{CONFIG}\n[[dkim]]\ndomain = \"postie.test\"\nselector = \"s\"\nkey_file = \"/nonexistent/key.pem\"\n"
+    let with_bad_key = format!(
+        "{}\n[[dkim]]\ndomain = \"postie.test\"\nselector = \"s\"\nkey_file = \"/nonexistent/key.pem\"\n",
+        config()
     );
-    std::fs::write(home.path().join("config.toml"), &config).unwrap();
+    std::fs::write(home.path().join("config.toml"), &with_bad_key).unwrap();
     let out = Command::new(node::postie_bin())
         .args(["list"])
         .env("POSTIE_HOME", home.path())
@@ -189,7 +183,7 @@ fn mail_from_a_domain_without_a_key_is_not_signed_and_a_bad_key_is_a_config_erro
         "{stderr}"
     );
 
-    std::fs::write(home.path().join("config.toml"), CONFIG).unwrap();
+    std::fs::write(home.path().join("config.toml"), config()).unwrap();
     generate(home.path(), "ed.postie.test", "e1", "ed25519");
     let raw = send_and_fetch(home.path(), "alice@postie.test", "unsigned");
     assert!(!String::from_utf8_lossy(&raw).contains("DKIM-Signature:"));

@@ -71,6 +71,18 @@ async fn smtp(config: SmtpConfig) -> (Reader, Writer, smtp_support::Fixture) {
     (reader, write, f)
 }
 
+/// EHLO, MAIL, RCPT and DATA, each answered as expected: the client may send content.
+async fn start_data(reader: &mut Reader, writer: &mut Writer) {
+    for (line, expect) in [
+        ("EHLO slow.example", "250"),
+        ("MAIL FROM:<a@remote.example>", "250"),
+        ("RCPT TO:<bob@example.org>", "250"),
+        ("DATA", "354"),
+    ] {
+        cmd(reader, writer, line, expect).await;
+    }
+}
+
 async fn cmd(reader: &mut Reader, writer: &mut Writer, line: &str, expect: &str) {
     writer
         .write_all(format!("{line}\r\n").as_bytes())
@@ -107,16 +119,7 @@ async fn smtp_data_below_the_minimum_rate_ends_after_the_grace() {
         ..SmtpConfig::default()
     })
     .await;
-    cmd(&mut reader, &mut writer, "EHLO slow.example", "250").await;
-    cmd(
-        &mut reader,
-        &mut writer,
-        "MAIL FROM:<a@remote.example>",
-        "250",
-    )
-    .await;
-    cmd(&mut reader, &mut writer, "RCPT TO:<bob@example.org>", "250").await;
-    cmd(&mut reader, &mut writer, "DATA", "354").await;
+    start_data(&mut reader, &mut writer).await;
     let data = Instant::now();
     trickle(writer, b'x', secs(5), 1000);
     let reply = reader.reply().await;
@@ -136,16 +139,7 @@ async fn smtp_data_slow_but_above_the_rate_is_accepted() {
         ..SmtpConfig::default()
     })
     .await;
-    cmd(&mut reader, &mut writer, "EHLO slow.example", "250").await;
-    cmd(
-        &mut reader,
-        &mut writer,
-        "MAIL FROM:<a@remote.example>",
-        "250",
-    )
-    .await;
-    cmd(&mut reader, &mut writer, "RCPT TO:<bob@example.org>", "250").await;
-    cmd(&mut reader, &mut writer, "DATA", "354").await;
+    start_data(&mut reader, &mut writer).await;
     writer.write_all(b"Subject: slow\r\n\r\n").await.unwrap();
     // 2 KiB a second for two minutes: four times the grace, twice the minimum rate.
     let line = format!("{}\r\n", "y".repeat(2046));
