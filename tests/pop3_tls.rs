@@ -187,5 +187,12 @@ async fn configured_listeners_serve_plain_and_implicit_tls_until_shutdown() {
     secure.login("alice", "secret").await;
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
+    // Both sessions were drained with the protocol's goodbye, not cut off.
+    for line in [plain.line().await, secure.line().await] {
+        assert_eq!(
+            line,
+            "-ERR [SYS/TEMP] mx.test POP3 server shutting down\r\n"
+        );
+    }
     assert!(tokio::net::TcpStream::connect(addrs[0]).await.is_err());
 }
