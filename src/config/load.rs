@@ -239,11 +239,13 @@ fn is_plausible_address(address: &str) -> bool {
 fn validate_dkim(entries: &[crate::dkim::DkimConfig]) -> Result<(), (String, String)> {
     let mut seen = std::collections::HashSet::new();
     for entry in entries {
-        if entry.domain.trim().is_empty() || entry.selector.trim().is_empty() {
-            return Err((
-                "dkim.selector".into(),
-                "needs a domain and a selector".into(),
-            ));
+        for (key, value) in [
+            ("dkim.domain", &entry.domain),
+            ("dkim.selector", &entry.selector),
+        ] {
+            if value.trim().is_empty() {
+                return Err((key.into(), "must not be empty".into()));
+            }
         }
         if !seen.insert(entry.domain.to_ascii_lowercase()) {
             return Err((
