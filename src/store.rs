@@ -23,7 +23,7 @@ mod types;
 mod writer;
 
 pub use queue::*;
-pub use scheduled::{DueSend, NewScheduledSend, ScheduleKind, ScheduledSend};
+pub use scheduled::{DueSend, NewScheduledSend, ScheduleKind, ScheduledSend, TakenBack};
 pub use schema::SCHEMA_VERSION;
 pub use search::{QueryError, SearchQuery};
 pub use submit::{Refusal, Submission, Submitted};

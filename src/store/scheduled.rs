@@ -61,7 +61,9 @@ pub struct NewScheduledSend {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScheduledSend {
     pub id: i64,
+    pub account_id: AccountId,
     pub kind: ScheduleKind,
+    pub mail_from: String,
     pub send_at: i64,
     pub created_at: i64,
     pub recipients: Vec<String>,
@@ -79,6 +81,14 @@ pub struct DueSend {
     pub sent_copy: Option<MailboxId>,
     pub flag: Option<(MessageId, Flags)>,
     pub userid: Option<u32>,
+}
+
+/// A send taken back: its draft, filed in Drafts, and the flag its send would have set
+/// on the message answered or forwarded (the draft itself does not carry it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenBack {
+    pub draft: Inserted,
+    pub flag: Option<(MessageId, Flags)>,
 }
 
 impl Store {
@@ -126,26 +136,30 @@ impl Store {
         Ok(id)
     }
 
-    /// The account's waiting sends, soonest first.
+    /// Waiting sends, soonest first: one account's, or every account's with `None`.
     pub async fn scheduled_sends(
         &self,
-        account: AccountId,
+        account: Option<AccountId>,
     ) -> Result<Vec<ScheduledSend>, StoreError> {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
-                "SELECT id, kind, send_at, created_at, recipients, subject FROM scheduled_sends
-                 WHERE account_id = ?1 ORDER BY send_at, id",
+                "SELECT id, account_id, kind, mail_from, send_at, created_at, recipients,
+                    subject
+                 FROM scheduled_sends WHERE ?1 IS NULL OR account_id = ?1
+                 ORDER BY send_at, id",
             )?;
             let rows = stmt.query_map([account], |r| {
-                let kind: String = r.get(1)?;
-                let recipients: String = r.get(4)?;
+                let kind: String = r.get(2)?;
+                let recipients: String = r.get(6)?;
                 Ok(ScheduledSend {
                     id: r.get(0)?,
+                    account_id: r.get(1)?,
                     kind: ScheduleKind::from_db(&kind),
-                    send_at: r.get(2)?,
-                    created_at: r.get(3)?,
+                    mail_from: r.get(3)?,
+                    send_at: r.get(4)?,
+                    created_at: r.get(5)?,
                     recipients: recipients.lines().map(str::to_owned).collect(),
-                    subject: r.get(5)?,
+                    subject: r.get(7)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -155,7 +169,14 @@ impl Store {
 
     /// Sends whose time is `now` or earlier, oldest first, at most `limit`.
     pub async fn due_sends(&self, now: i64, limit: usize) -> Result<Vec<DueSend>, StoreError> {
-        self.read(move |c| due_sends(c, now, limit)).await
+        self.read(move |c| waiting(c, Some(now), limit)).await
+    }
+
+    /// Sends held for the undo-send grace period, whatever their time, oldest first, at
+    /// most `limit`: a node that stops releases them rather than keeping them until it
+    /// runs again.
+    pub async fn undo_sends(&self, limit: usize) -> Result<Vec<DueSend>, StoreError> {
+        self.read(move |c| waiting(c, None, limit)).await
     }
 
     /// When the next send is due, if any.
@@ -193,18 +214,19 @@ impl Store {
         &self,
         id: i64,
         drafts: MailboxId,
-    ) -> Result<Inserted, StoreError> {
-        let draft: Option<Vec<u8>> = self
+    ) -> Result<TakenBack, StoreError> {
+        let row: Option<(Vec<u8>, Option<MessageId>, u32)> = self
             .read(move |c| {
                 Ok(c.query_row(
-                    "SELECT draft FROM scheduled_sends WHERE id = ?1",
+                    "SELECT draft, flag_message, flag_bits FROM scheduled_sends WHERE id = ?1",
                     [id],
-                    |r| r.get(0),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?)
             })
             .await?;
-        let draft = draft.ok_or(StoreError::NotFound("waiting send (it may have been sent)"))?;
+        let (draft, flag_message, flag_bits) =
+            row.ok_or(StoreError::NotFound("waiting send (it may have been sent)"))?;
         let prepared: Prepared = prepare_off_runtime(draft).await?;
         let (from, subject) = (
             prepared.summary.from_addr.clone(),
@@ -227,17 +249,25 @@ impl Store {
             subject,
         });
         self.announce(StoreEvent::QueueChanged);
-        Ok(inserted)
+        Ok(TakenBack {
+            draft: inserted,
+            flag: flag_message.map(|m| (m, Flags(flag_bits))),
+        })
     }
 }
 
-fn due_sends(c: &Connection, now: i64, limit: usize) -> Result<Vec<DueSend>, StoreError> {
-    let mut stmt = c.prepare_cached(
-        "SELECT id, account_id, mail_from, recipients, raw, sent_copy, flag_message, flag_bits,
-            userid
-         FROM scheduled_sends WHERE send_at <= ?1 ORDER BY send_at, id LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![now, limit as i64], |r| {
+/// Waiting sends due at `due_by`, or (with `None`) those held for the undo grace period.
+fn waiting(c: &Connection, due_by: Option<i64>, limit: usize) -> Result<Vec<DueSend>, StoreError> {
+    const COLUMNS: &str = "SELECT id, account_id, mail_from, recipients, raw, sent_copy,
+        flag_message, flag_bits, userid FROM scheduled_sends";
+    let filter = match due_by {
+        Some(_) => "WHERE send_at <= ?1",
+        None => "WHERE kind = 'undo' AND ?1 IS NULL",
+    };
+    let mut stmt =
+        c.prepare_cached(&format!("{COLUMNS} {filter} ORDER BY send_at, id LIMIT ?2"))?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![due_by, limit], |r| {
         let recipients: String = r.get(3)?;
         let flag_message: Option<MessageId> = r.get(6)?;
         let flag_bits: u32 = r.get(7)?;
