@@ -137,7 +137,8 @@ pub struct ComposeState {
 /// What the composer waits for (its keys are ignored meanwhile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComposeWait {
-    /// The message was handed to the store: closes on `Sent`, reopens on `SendFailed`.
+    /// The message was handed to the store: closes on `Sent` (or `Held`, for a send that
+    /// waits), reopens on `SendFailed`.
     Send,
     /// Send once the draft save under way has its id (so the send removes that draft).
     SendAfterSave,
