@@ -211,6 +211,12 @@ pub enum QueueCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Messages waiting to be sent: held for undo send or scheduled for later in the
+    /// workstation (they enter the queue when their time comes).
+    Scheduled {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Parse the process arguments and run the chosen subcommand.
@@ -303,6 +309,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
                 Some(QueueCommand::Hold { id }) => queue::act(&ctx, A::Hold, id, out).await,
                 Some(QueueCommand::Release { id }) => queue::act(&ctx, A::Release, id, out).await,
                 Some(QueueCommand::Cancel { id }) => queue::act(&ctx, A::Cancel, id, out).await,
+                Some(QueueCommand::Scheduled { json }) => queue::scheduled(&ctx, json, out).await,
             }
         }),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),

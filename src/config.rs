@@ -186,6 +186,9 @@ pub struct UiConfig {
     pub threaded: bool,
     /// Seconds between draft autosaves while composing.
     pub autosave_secs: u64,
+    /// Seconds a sent message is held so `U` can take it back into the composer; 0 sends
+    /// at once.
+    pub undo_send_secs: u64,
     /// Colour theme: named colours per role (e.g. `accent = "cyan"`); NO_COLOR overrides.
     pub theme: BTreeMap<String, String>,
     /// The program that opens attachments and links (the file or URL is its last
@@ -199,6 +202,7 @@ impl Default for UiConfig {
             bell: true,
             threaded: false,
             autosave_secs: 5,
+            undo_send_secs: 10,
             theme: BTreeMap::new(),
             opener: String::new(),
         }

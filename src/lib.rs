@@ -15,8 +15,9 @@
 //! - [`routing`]: the one routing decision every door makes (local Inbox, forward, list or
 //!   queue), and what locally written mail carries (Received line, Message-ID).
 //! - [`outbound`]: the queue runner, MX resolution, smarthost/direct transports, DSNs.
-//! - [`node`]: the composition root of the mail node: lock, listeners, runner, control
-//!   socket; used by `postie serve` and by the TUI's embedded node.
+//! - [`node`]: the composition root of the mail node: lock, listeners, runner, the
+//!   scheduler that releases sends that wait (undo send, send later), control socket; used
+//!   by `postie serve` and by the TUI's embedded node.
 //! - [`dns`]: every lookup postie makes, through the `[dns]` servers; [`tls`]: certificates.
 //! - [`logging`]: tracing to daily files in the data dir.
 //! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.

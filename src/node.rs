@@ -1,17 +1,19 @@
 //! The mail node: takes the home's lock, opens the store, and starts the SMTP and POP3
-//! listeners, the outbound runner and the control socket, for `postie serve` and for the
-//! TUI's embedded node.
+//! listeners, the outbound runner, the scheduler of waiting sends and the control socket,
+//! for `postie serve` and for the TUI's embedded node.
 
 mod accounts;
 pub mod control;
 mod lock;
 mod pop3_backend;
+pub mod scheduler;
 mod smtp_backend;
 mod state;
 
 pub use accounts::Accounts;
 pub use lock::{LockError, NodeLock};
 pub use pop3_backend::StorePop3Backend;
+pub use scheduler::Scheduler;
 pub use smtp_backend::{RouterPolicy, StoreBackend};
 pub use state::NodeState;
 
@@ -171,6 +173,9 @@ impl Node {
         });
         let flush = Arc::new(tokio::sync::Notify::new());
         tasks.spawn(runner.run(flush.clone(), stopped_signal(stop.subscribe())));
+        tasks.spawn(
+            Scheduler::new(store.clone(), router.clone()).run(stopped_signal(stop.subscribe())),
+        );
         let control = control::bind(&paths.data_dir).map_err(|source| NodeError::DataDir {
             path: control::socket_path(&paths.data_dir),
             source,

@@ -8,6 +8,7 @@
 mod ops;
 mod queries;
 mod queue;
+mod scheduled;
 mod schema;
 mod search;
 mod submit;
@@ -22,6 +23,7 @@ mod types;
 mod writer;
 
 pub use queue::*;
+pub use scheduled::{DueSend, NewScheduledSend, ScheduleKind, ScheduledSend, TakenBack};
 pub use schema::SCHEMA_VERSION;
 pub use search::{QueryError, SearchQuery};
 pub use submit::{Refusal, Submission, Submitted};

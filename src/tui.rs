@@ -22,6 +22,7 @@ mod testkit;
 mod tests;
 pub mod theme;
 pub mod ui;
+pub mod when;
 
 use crate::config::{Config, Paths};
 use crate::node::{LockError, Node, NodeError};
@@ -88,6 +89,12 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         .account(&account.name)
         .map(|a| a.id)
         .ok_or(TuiError::NoAccount)?;
+    // Sends that wait are released by the node; with none running here or attached to,
+    // this process releases them (a release and a node's are exclusive in the store).
+    let stray = match &status {
+        NodeStatus::Failed(_) => Some(spawn_scheduler(&store, &router)),
+        _ => None,
+    };
     let smtp_ports = node
         .as_ref()
         .map(|n| n.smtp_addrs.iter().map(|a| a.to_string()).collect())
@@ -100,6 +107,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     let mut app = App::new(account.clone(), keymap, theme, now);
     app.bell = config.ui.bell;
     app.autosave_secs = config.ui.autosave_secs;
+    app.undo_send_secs = config.ui.undo_send_secs;
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();
@@ -210,5 +218,26 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     if let Some(node) = node {
         node.shutdown().await;
     }
+    if let Some((stop, task)) = stray {
+        let _ = stop.send(());
+        let _ = task.await;
+    }
     result
+}
+
+/// A scheduler of waiting sends for a workstation without a node; stopped (releasing the
+/// undo-send holds) through the sender.
+fn spawn_scheduler(
+    store: &Store,
+    router: &std::sync::Arc<crate::routing::Router>,
+) -> (
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = crate::node::Scheduler::new(store.clone(), router.clone());
+    let task = tokio::spawn(scheduler.run(async move {
+        let _ = stopped.await;
+    }));
+    (stop, task)
 }

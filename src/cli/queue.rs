@@ -1,9 +1,10 @@
 //! `postie queue`: the outbound queue per recipient (mailq-like, or `--json`), its attempt
-//! history, and retry/hold/release/cancel of a queued message or one of its recipients.
+//! history, retry/hold/release/cancel of a queued message or one of its recipients, and
+//! the messages waiting to enter it (undo send, send later).
 
 use super::Context;
 use super::output::rfc3339;
-use crate::store::{QueueEntry, QueueRef, StoreError};
+use crate::store::{QueueEntry, QueueRef, ScheduleKind, ScheduledSend, StoreError};
 use serde::Serialize;
 use std::io::Write;
 use std::process::ExitCode;
@@ -64,6 +65,7 @@ pub async fn list(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Res
     if entries.is_empty() {
         writeln!(out, "the queue is empty")?;
     }
+    let waiting = store.scheduled_sends(None).await?.len();
     for e in &entries {
         let state = serde_json::to_value(e.state)?;
         let from = if e.mail_from.is_empty() {
@@ -81,6 +83,68 @@ pub async fn list(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Res
             e.rcpt,
             e.attempts,
             e.last_reply.as_deref().unwrap_or("")
+        )?;
+    }
+    if waiting > 0 {
+        writeln!(
+            out,
+            "{waiting} message(s) waiting to be sent later: postie queue scheduled"
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One waiting send in `postie queue scheduled --json` (stable: fields are only ever added).
+#[derive(Debug, Serialize)]
+struct ScheduledJson<'a> {
+    id: i64,
+    /// `undo` (held for undo send) or `later` (send later).
+    kind: ScheduleKind,
+    /// When it is sent (RFC 3339, UTC).
+    send_at: String,
+    created: String,
+    from: &'a str,
+    recipients: &'a [String],
+    subject: &'a str,
+}
+
+/// The waiting sends, soonest first: `id  kind  time  from -> recipients  subject`.
+pub async fn scheduled(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store().await?;
+    let waiting: Vec<ScheduledSend> = store.scheduled_sends(None).await?;
+    if json {
+        let rows: Vec<ScheduledJson<'_>> = waiting
+            .iter()
+            .map(|s| ScheduledJson {
+                id: s.id,
+                kind: s.kind,
+                send_at: rfc3339(s.send_at),
+                created: rfc3339(s.created_at),
+                from: &s.mail_from,
+                recipients: &s.recipients,
+                subject: &s.subject,
+            })
+            .collect();
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if waiting.is_empty() {
+        writeln!(out, "no message is waiting to be sent")?;
+    }
+    for s in &waiting {
+        let kind = match s.kind {
+            ScheduleKind::Undo => "undo",
+            ScheduleKind::Later => "later",
+        };
+        writeln!(
+            out,
+            "{}\t{kind}\t{}\t{} -> {}\t{}",
+            s.id,
+            rfc3339(s.send_at),
+            s.mail_from,
+            s.recipients.join(", "),
+            s.subject
         )?;
     }
     Ok(ExitCode::SUCCESS)

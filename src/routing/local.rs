@@ -59,6 +59,7 @@ impl Router {
             replaces_draft: m.replaces_draft,
             flag: m.flag,
             notices_done: Vec::new(),
+            releases: None,
         })
     }
 

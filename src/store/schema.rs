@@ -30,6 +30,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V3)],
     &[Step::Sql(V4), Step::Code(backfill_addresses)],
     &[Step::Sql(V5)],
+    &[Step::Sql(V6)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -233,6 +234,28 @@ CREATE TABLE addresses (
     PRIMARY KEY (account_id, address)
 ) WITHOUT ROWID;
 CREATE INDEX addresses_by_use ON addresses (account_id, seen DESC, last_seen DESC);
+"#;
+
+/// v6: sends that wait: held for the undo-send grace period or scheduled for later; the
+/// built message and the routing facts a release needs, and the draft to bring back.
+const V6: &str = r#"
+CREATE TABLE scheduled_sends (
+    id           INTEGER PRIMARY KEY,
+    account_id   INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    kind         TEXT NOT NULL,
+    send_at      INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    mail_from    TEXT NOT NULL,
+    recipients   TEXT NOT NULL,
+    subject      TEXT NOT NULL DEFAULT '',
+    raw          BLOB NOT NULL,
+    draft        BLOB NOT NULL,
+    sent_copy    INTEGER,
+    flag_message INTEGER,
+    flag_bits    INTEGER NOT NULL DEFAULT 0,
+    userid       INTEGER
+);
+CREATE INDEX scheduled_sends_by_time ON scheduled_sends (send_at);
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

@@ -44,6 +44,9 @@ pub struct Submission {
     pub flag: Option<(MessageId, Flags)>,
     /// Queue recipients whose pending notice this message is: settled in the same write.
     pub notices_done: Vec<i64>,
+    /// The waiting send this submission releases: it leaves the waiting list in the same
+    /// write, and if it is gone already (taken back) nothing is submitted.
+    pub releases: Option<i64>,
 }
 
 /// What a submission produced.
@@ -72,6 +75,7 @@ impl Store {
             replaces_draft,
             flag,
             notices_done,
+            releases,
         } = submission;
         // Parsing (HTML rendering included) is CPU work: keep it off the runtime.
         let (prepared, copies) = tokio::task::spawn_blocking(move || {
@@ -90,10 +94,14 @@ impl Store {
         );
         let queued = relay.iter().any(|r| !r.recipients.is_empty())
             || !refused.is_empty()
-            || !notices_done.is_empty();
+            || !notices_done.is_empty()
+            || releases.is_some();
         let now = now();
         let (submitted, touched) = self
             .write(move |c| {
+                if let Some(id) = releases {
+                    super::scheduled::release(c, id)?;
+                }
                 let mut out = Submitted::default();
                 for (mailbox, copy) in &copies {
                     let copy = copy.as_ref().unwrap_or(&prepared);

@@ -1,7 +1,9 @@
 //! Everything that can change the app: user commands from the keymap, terminal events,
 //! ticks, store notifications and the results effects post back.
 
-use crate::store::{Mailbox, MessageId, MessageSummary, QueueEntry, StoreEvent};
+use crate::store::{
+    Mailbox, MessageId, MessageSummary, QueueEntry, ScheduleKind, ScheduledSend, StoreEvent,
+};
 pub use crate::tui::app::ThreadMark;
 use crossterm::event::{KeyEvent, MouseEvent};
 
@@ -59,11 +61,15 @@ pub enum Command {
     Retry,
     HoldRelease,
     Cancel,
+    UndoSend,
+    EditScheduled,
+    Reschedule,
+    SendNow,
 }
 
 impl Command {
     /// Every command, for `[keys]` lookups and help.
-    pub const ALL: [Command; 47] = [
+    pub const ALL: [Command; 51] = [
         Command::Quit,
         Command::Help,
         Command::CommandLine,
@@ -111,6 +117,10 @@ impl Command {
         Command::Retry,
         Command::HoldRelease,
         Command::Cancel,
+        Command::UndoSend,
+        Command::EditScheduled,
+        Command::Reschedule,
+        Command::SendNow,
     ];
 
     /// The name used under `[keys]` in the config (snake case).
@@ -163,6 +173,10 @@ impl Command {
             Command::Retry => "retry",
             Command::HoldRelease => "hold_release",
             Command::Cancel => "cancel",
+            Command::UndoSend => "undo_send",
+            Command::EditScheduled => "edit_scheduled",
+            Command::Reschedule => "reschedule",
+            Command::SendNow => "send_now",
         }
     }
 
@@ -218,6 +232,10 @@ impl Command {
             Command::Retry => "retry now",
             Command::HoldRelease => "hold / release",
             Command::Cancel => "cancel delivery",
+            Command::UndoSend => "undo send: the message back in the composer",
+            Command::EditScheduled => "take a waiting message back into the composer",
+            Command::Reschedule => "send a waiting message at another time",
+            Command::SendNow => "send a waiting message now",
         }
     }
 
@@ -238,6 +256,7 @@ impl Command {
             (K::Reader, Command::First) => "top of the message",
             (K::Reader, Command::Last) => "end of the message",
             (K::Reader | K::Outbox, Command::FocusNext) => "to folders and messages",
+            (K::Outbox, Command::Cancel) => "cancel delivery (a waiting message: to Drafts)",
             _ => self.describe(),
         }
     }
@@ -266,6 +285,8 @@ pub enum Outcome {
         rows: Vec<MessageSummary>,
     },
     Queue(Vec<QueueEntry>),
+    /// The account's waiting sends, soonest first.
+    Scheduled(Vec<ScheduledSend>),
     /// Delivery attempts of one queued message, oldest first.
     Attempts {
         queue_id: i64,
@@ -286,6 +307,14 @@ pub enum Outcome {
         field: Option<super::app::Field>,
         position: usize,
     },
+    /// The message is held in the store until `send_at`: the composer may close.
+    Held {
+        id: i64,
+        kind: ScheduleKind,
+        send_at: i64,
+    },
+    /// A waiting send is back in Drafts (and here, to reopen in the composer).
+    TakenBack(Option<Box<super::compose::Draft>>),
     DraftSaved(MessageId),
     /// Saving a draft failed; the composer keeps the text.
     DraftFailed(String),
@@ -308,6 +337,7 @@ impl Outcome {
             Outcome::Rows { .. } => LoadKind::Rows,
             Outcome::SearchResults { .. } => LoadKind::Search,
             Outcome::Queue(_) => LoadKind::Queue,
+            Outcome::Scheduled(_) => LoadKind::Scheduled,
             Outcome::Attempts { .. } => LoadKind::Attempts,
             Outcome::Addresses(_) => LoadKind::Addresses,
             Outcome::LoadFailed { kind, .. } => *kind,

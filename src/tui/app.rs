@@ -4,9 +4,11 @@
 mod commands;
 mod compose_flow;
 mod header;
+mod held;
 pub(crate) mod input;
 mod list;
 mod loads;
+mod outbox;
 mod outcome;
 mod prompt;
 #[cfg(test)]
@@ -15,6 +17,8 @@ mod tests;
 mod tests_compose;
 #[cfg(test)]
 mod tests_compose_flow;
+#[cfg(test)]
+mod tests_held;
 #[cfg(test)]
 mod tests_live;
 #[cfg(test)]
@@ -29,8 +33,10 @@ pub(crate) mod tests_support {
 }
 
 pub use header::HeaderLine;
+pub use held::{Dispatch, UndoWindow};
 pub use list::{ListSource, ListState, ThreadMark};
 pub use loads::{LOST_SECS, Loads};
+pub use outbox::OutboxState;
 pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};
@@ -41,7 +47,7 @@ use super::keymap::{KeyContext, Keymap};
 use super::message::ReaderDoc;
 use super::theme::Theme;
 use crate::config::AccountConfig;
-use crate::store::{Mailbox, MailboxId, QueueEntry, Role};
+use crate::store::{Mailbox, MailboxId, Role};
 use std::net::SocketAddr;
 use tui_textarea::TextArea;
 
@@ -124,37 +130,20 @@ pub struct ComposeState {
     pub waiting: Option<ComposeWait>,
     /// A draft save is under way (its id is not known yet).
     pub saving_draft: bool,
+    /// How the message goes once checked: at once, or held (undo grace, send later).
+    pub dispatch: Dispatch,
 }
 
 /// What the composer waits for (its keys are ignored meanwhile).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ComposeWait {
-    /// The message was handed to the store: closes on `Sent`, reopens on `SendFailed`.
+    /// The message was handed to the store: closes on `Sent` (or `Held`, for a send that
+    /// waits), reopens on `SendFailed`.
     Send,
     /// Send once the draft save under way has its id (so the send removes that draft).
     SendAfterSave,
     /// Saving a draft so the composer can close: closes on `DraftSaved`.
     SaveAndClose,
-}
-
-/// The outbox: one row per queued recipient.
-#[derive(Debug, Clone, Default)]
-pub struct OutboxState {
-    pub entries: Vec<QueueEntry>,
-    pub selected: usize,
-    pub detail: bool,
-    /// The attempt log shown in the detail: (queue id, attempts).
-    pub attempts: Option<(i64, Vec<crate::store::Attempt>)>,
-}
-
-impl OutboxState {
-    /// Load the selected message's attempt log when the detail is open.
-    pub fn attempts_effect(&self) -> Option<Effect> {
-        let entry = self.entries.get(self.selected).filter(|_| self.detail)?;
-        Some(Effect::LoadAttempts {
-            queue_id: entry.queue_id,
-        })
-    }
 }
 
 /// A yes/no question blocking other keys.
@@ -165,6 +154,8 @@ pub enum Confirm {
     Discard,
     Expunge(Vec<i64>),
     CancelQueued(i64),
+    /// `x` on a waiting send: move it back to Drafts.
+    Unschedule(i64),
 }
 
 /// Everything the UI shows; `render` reads it, only `update` writes it.
@@ -174,6 +165,10 @@ pub struct App {
     pub theme: Theme,
     pub bell: bool,
     pub autosave_secs: u64,
+    /// `[ui] undo_send_secs`: how long a sent message is held for `U`; 0 sends at once.
+    pub undo_send_secs: u64,
+    /// The message just sent while it can still be taken back.
+    pub undo: Option<UndoWindow>,
     pub account: AccountConfig,
     pub node: NodeStatus,
     pub mailboxes: Vec<Mailbox>,
@@ -220,6 +215,8 @@ impl App {
             theme,
             bell: true,
             autosave_secs: 5,
+            undo_send_secs: 0,
+            undo: None,
             account,
             node: NodeStatus::Starting,
             mailboxes: Vec::new(),
@@ -257,6 +254,7 @@ impl App {
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
+            Effect::LoadScheduled,
             Effect::LoadAddresses,
         ];
         self.loads.admit(first, self.now)
@@ -465,6 +463,7 @@ impl ComposeState {
             error: None,
             waiting: None,
             saving_draft: false,
+            dispatch: Dispatch::Now,
         }
     }
 

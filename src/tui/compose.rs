@@ -242,7 +242,7 @@ pub fn draft_from_doc(doc: &ReaderDoc, raw: &[u8]) -> Draft {
         bcc: typed(Field::Bcc, format_list(&doc.bcc)),
         attachments: unreadable,
         subject: doc.subject.clone(),
-        body: doc.body.join("\n"),
+        body: typed_body(doc, raw),
         in_reply_to: header("In-Reply-To"),
         references: doc.references.clone(),
         kept_attachments: kept_attachments(doc, raw),
@@ -251,12 +251,35 @@ pub fn draft_from_doc(doc: &ReaderDoc, raw: &[u8]) -> Draft {
     }
 }
 
-fn kept_attachments(doc: &ReaderDoc, raw: &[u8]) -> Vec<AttachmentData> {
-    let body = doc
-        .parts
+/// The leaf holding a draft's text: its first unnamed text/plain part.
+fn body_part(doc: &ReaderDoc) -> Option<usize> {
+    doc.parts
         .iter()
         .find(|p| p.filename.is_none() && p.mime_type.starts_with("text/plain"))
-        .map(|p| p.index);
+        .map(|p| p.index)
+}
+
+/// The body as it was typed: the text part's own bytes, line ends as the editor has them
+/// and without the line break that ends the part (the reader's lines are trimmed at their
+/// ends, which takes the space out of a `-- ` signature separator); the reader's text
+/// when that part is not UTF-8 or there is none.
+fn typed_body(doc: &ReaderDoc, raw: &[u8]) -> String {
+    body_part(doc)
+        .and_then(|index| {
+            super::message::parts_bytes(raw, |i| i == index)
+                .into_iter()
+                .next()
+        })
+        .and_then(|(_, bytes)| String::from_utf8(bytes).ok())
+        .map(|text| {
+            let text = text.replace("\r\n", "\n");
+            text.strip_suffix('\n').unwrap_or(&text).to_string()
+        })
+        .unwrap_or_else(|| doc.body.join("\n"))
+}
+
+fn kept_attachments(doc: &ReaderDoc, raw: &[u8]) -> Vec<AttachmentData> {
+    let body = body_part(doc);
     super::message::parts_bytes(raw, |i| Some(i) != body)
         .into_iter()
         .filter_map(|(index, bytes)| {

@@ -3,13 +3,14 @@
 //! of them blocks the UI.
 
 mod compose;
+mod held;
 mod run;
 
 pub use compose::rescue_draft;
 pub use run::{Runner, welcome_text};
 
 use super::compose::Draft;
-use crate::store::{Flags, MailboxId, MessageId, SortKey, ThreadView};
+use crate::store::{Flags, MailboxId, MessageId, ScheduleKind, SortKey, ThreadView};
 use std::path::PathBuf;
 
 /// What to do to a queued message.
@@ -67,6 +68,26 @@ pub enum Effect {
     /// Build, enqueue, file a copy in Sent, drop the saved draft, flag the original Answered.
     Send(Box<Draft>),
     SaveDraft(Box<Draft>),
+    /// Build and check it as a send would, then hold it in the store until `send_at`
+    /// (the undo-send grace period or a send-later time); the node sends it then.
+    Hold {
+        draft: Box<Draft>,
+        kind: ScheduleKind,
+        send_at: i64,
+    },
+    /// Take a waiting send back into Drafts; with `reopen`, into the composer too.
+    TakeBack {
+        id: i64,
+        reopen: bool,
+        width: usize,
+    },
+    /// Move a waiting send to `send_at` (now: send it at once).
+    Reschedule {
+        id: i64,
+        send_at: i64,
+    },
+    /// The account's waiting sends, for the outbox.
+    LoadScheduled,
     SavePart {
         id: MessageId,
         index: usize,
@@ -98,6 +119,7 @@ pub enum LoadKind {
     Rows,
     Search,
     Queue,
+    Scheduled,
     Attempts,
     Addresses,
 }
@@ -110,6 +132,7 @@ impl Effect {
             Effect::LoadRows { .. } => LoadKind::Rows,
             Effect::Search { .. } => LoadKind::Search,
             Effect::LoadQueue => LoadKind::Queue,
+            Effect::LoadScheduled => LoadKind::Scheduled,
             Effect::LoadAttempts { .. } => LoadKind::Attempts,
             Effect::LoadAddresses => LoadKind::Addresses,
             _ => return None,

@@ -107,6 +107,7 @@ const DEFAULTS: &[(KeyContext, &str, Command)] = {
         (G, "O", C::Outbox),
         (G, "tab", C::FocusNext),
         (G, "ctrl-l", C::Refresh),
+        (G, "U", C::UndoSend),
         (S, "j", C::Down),
         (S, "down", C::Down),
         (S, "k", C::Up),
@@ -189,6 +190,9 @@ const DEFAULTS: &[(KeyContext, &str, Command)] = {
         (O, "r", C::Retry),
         (O, "h", C::HoldRelease),
         (O, "x", C::Cancel),
+        (O, "e", C::EditScheduled),
+        (O, "t", C::Reschedule),
+        (O, "s", C::SendNow),
     ]
 };
 

@@ -250,6 +250,59 @@ fn outbox_pane_with_detail() {
 }
 
 #[test]
+fn outbox_pane_with_waiting_sends_first() {
+    use crate::store::{RecipientState as S, ScheduleKind, ScheduledSend};
+    let waiting = |id, kind, send_at, to: &str, subject: &str| ScheduledSend {
+        id,
+        account_id: 1,
+        kind,
+        mail_from: "alice@localhost".into(),
+        send_at,
+        created_at: NOW - 60,
+        recipients: vec![to.into(), "dave@example.net".into()],
+        subject: subject.into(),
+    };
+    snap("outbox_waiting", |app| {
+        keys(app, "O");
+        app.update(Action::Outcome(Outcome::Queue(vec![
+            super::app::tests_support::queue_entry(9, S::Deferred),
+        ])));
+        app.update(Action::Outcome(Outcome::Scheduled(vec![
+            waiting(
+                3,
+                ScheduleKind::Undo,
+                NOW + 7,
+                "bob@example.org",
+                "Just sent",
+            ),
+            waiting(
+                4,
+                ScheduleKind::Later,
+                NOW + 90_000,
+                "carol@example.net",
+                "Tomorrow's agenda",
+            ),
+        ])));
+        keys(app, "j");
+        key(app, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn send_later_prompt_keeps_a_time_it_cannot_read() {
+    snap("send_later_prompt", |app| {
+        keys(app, "c");
+        keys(app, "bob@example.org");
+        app.update(Action::Key(KeyEvent::new(
+            KeyCode::Char('l'),
+            KeyModifiers::CONTROL,
+        )));
+        keys(app, "tomorrow 9am");
+        key(app, KeyCode::Enter);
+    });
+}
+
+#[test]
 fn help_overlay_lists_the_list_bindings() {
     snap("help_list", |app| keys(app, "?"));
 }

@@ -94,7 +94,7 @@ pub fn write_config(home: &Path, dns: &str, direct_port: u16) {
         "[smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mx.test\"\n\n[pop3]\nlisten = [\"127.0.0.1:0\"]\n\n\
          [outbound]\ndirect_port = {direct_port}\npoll_secs = 1\n\n\
          [dns]\nreverse_lookups = false\nnameservers = [\"{dns}\"]\n\n\
-         [ui]\nbell = false\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n"
+         [ui]\nbell = false\nundo_send_secs = 0\n\n[[accounts]]\nname = \"alice\"\naddresses = [\"alice@localhost\"]\n"
     );
     std::fs::write(home.join("config.toml"), config).unwrap();
 }

@@ -4,7 +4,7 @@ use super::{App, ComposeState, Confirm, Focus, ListSource, Pane, Prompt, PromptK
 use crate::store::{Flags, Role, SortKey};
 use crate::tui::action::Command;
 use crate::tui::compose;
-use crate::tui::effects::{Effect, QueueOp};
+use crate::tui::effects::Effect;
 use crate::tui::ui::layout::list_rows;
 
 pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -27,8 +27,9 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::Outbox => {
             app.pane = Pane::Outbox;
-            vec![Effect::LoadQueue]
+            vec![Effect::LoadQueue, Effect::LoadScheduled]
         }
+        Command::UndoSend => app.undo_send(),
         Command::FocusNext => {
             app.focus = match app.focus {
                 Focus::Sidebar => Focus::List,
@@ -44,7 +45,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list(app, cmd, h),
             Pane::Reader => reader(app, cmd, h),
-            Pane::Outbox => outbox(app, cmd),
+            Pane::Outbox => super::outbox::command(app, cmd),
             Pane::Compose | Pane::Chain => vec![],
         },
     }
@@ -96,7 +97,7 @@ pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
         // The entry after the folders is the Outbox.
         None => {
             app.pane = Pane::Outbox;
-            vec![Effect::LoadQueue]
+            vec![Effect::LoadQueue, Effect::LoadScheduled]
         }
     }
 }
@@ -418,57 +419,4 @@ fn save_part(app: &mut App) -> Vec<Effect> {
         .unwrap_or_else(|| format!("part-{index}"));
     app.reader.part = Some(index);
     prompt(app, PromptKind::SavePart { index }, &name)
-}
-
-fn outbox(app: &mut App, cmd: Command) -> Vec<Effect> {
-    let n = app.outbox.entries.len();
-    let o = &mut app.outbox;
-    let queue_id = o.entries.get(o.selected).map(|e| e.queue_id);
-    match cmd {
-        Command::Down if n > 0 => o.selected = (o.selected + 1).min(n - 1),
-        Command::Up => o.selected = o.selected.saturating_sub(1),
-        Command::First => o.selected = 0,
-        Command::Last => o.selected = n.saturating_sub(1),
-        Command::Open => o.detail = !o.detail,
-        _ => return outbox_action(app, cmd, queue_id),
-    }
-    app.outbox.attempts_effect().into_iter().collect()
-}
-
-/// Outbox commands that act on the selected queued message.
-fn outbox_action(app: &mut App, cmd: Command, queue_id: Option<i64>) -> Vec<Effect> {
-    let o = &mut app.outbox;
-    match cmd {
-        Command::Retry => {
-            return queue_id
-                .map(|q| {
-                    vec![Effect::Queue {
-                        op: QueueOp::Retry,
-                        queue_id: q,
-                    }]
-                })
-                .unwrap_or_default();
-        }
-        Command::HoldRelease => {
-            let held = o
-                .entries
-                .get(o.selected)
-                .map(|e| e.state == crate::store::RecipientState::Held);
-            let op = if held == Some(true) {
-                QueueOp::Release
-            } else {
-                QueueOp::Hold
-            };
-            return queue_id
-                .map(|q| vec![Effect::Queue { op, queue_id: q }])
-                .unwrap_or_default();
-        }
-        Command::Cancel => {
-            if let Some(q) = queue_id {
-                app.confirm = Some(Confirm::CancelQueued(q));
-            }
-        }
-        _ => {}
-    }
-    vec![]
 }

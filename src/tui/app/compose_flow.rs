@@ -10,10 +10,16 @@ use crate::tui::effects::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
-    /// Ctrl-S: check the fields without IO; a wrong field keeps the composer open with the
-    /// cursor on the mistake. Otherwise the message goes to the store and the composer
-    /// waits for the store's answer (after a draft save already under way, if any).
+    /// Ctrl-S: sent at once, or held for the undo grace period.
     pub(super) fn send(&mut self) -> Vec<Effect> {
+        let dispatch = self.ctrl_s_dispatch();
+        self.send_as(dispatch)
+    }
+
+    /// Check the fields without IO; a wrong field keeps the composer open with the cursor
+    /// on the mistake. Otherwise the message goes to the store (`dispatch` says how) and the
+    /// composer waits for the store's answer (after a draft save already under way, if any).
+    pub(super) fn send_as(&mut self, dispatch: super::Dispatch) -> Vec<Effect> {
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
@@ -32,13 +38,14 @@ impl App {
             return vec![];
         }
         c.error = None;
+        c.dispatch = dispatch;
         let out = if c.saving_draft {
             // The draft being saved replaces the one the send would remove: send after it.
             c.waiting = Some(ComposeWait::SendAfterSave);
             vec![]
         } else {
             c.waiting = Some(ComposeWait::Send);
-            vec![Effect::Send(Box::new(draft))]
+            vec![dispatch.effect(draft)]
         };
         self.say("sending…");
         out
@@ -107,7 +114,7 @@ impl App {
         vec![]
     }
 
-    /// The store filed the message: now the composer may close.
+    /// The store filed (or holds) the message: now the composer may close.
     pub(super) fn on_sent(&mut self) -> Vec<Effect> {
         match self.compose.as_ref().map(|c| c.waiting) {
             Some(Some(ComposeWait::Send)) => self.close_now(),
@@ -153,7 +160,7 @@ impl App {
             }
             Some(ComposeWait::SendAfterSave) => {
                 c.waiting = Some(ComposeWait::Send);
-                vec![Effect::Send(Box::new(c.snapshot()))]
+                vec![c.dispatch.effect(c.snapshot())]
             }
             _ => {
                 self.say("draft saved");
@@ -177,7 +184,7 @@ impl App {
         match c.waiting {
             Some(ComposeWait::SendAfterSave) => {
                 c.waiting = Some(ComposeWait::Send);
-                vec![Effect::Send(Box::new(c.snapshot()))]
+                vec![c.dispatch.effect(c.snapshot())]
             }
             _ => {
                 c.waiting = None;

@@ -68,6 +68,11 @@ impl App {
                 op: QueueOp::Cancel,
                 queue_id,
             }],
+            Confirm::Unschedule(id) if yes => vec![Effect::TakeBack {
+                id,
+                reopen: false,
+                width: usize::from(self.width),
+            }],
             _ => vec![],
         }
     }
@@ -136,6 +141,8 @@ impl App {
                 vec![]
             }
             PromptKind::Command => self.run_command_line(&input),
+            PromptKind::SendLater => self.submit_send_later(p),
+            PromptKind::Reschedule { id } => self.submit_reschedule(id, p),
         }
     }
 
@@ -213,6 +220,7 @@ impl App {
         c.error = None;
         match key.code {
             KeyCode::Char('s') if ctrl => return self.send(),
+            KeyCode::Char('l') if ctrl => return self.ask_send_later(),
             KeyCode::Char('e') if ctrl => {
                 // The editor owns the terminal for a while: make the text durable first.
                 let text = c.editor.lines().join("\n");

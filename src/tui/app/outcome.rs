@@ -12,6 +12,7 @@ pub const SEARCH_LIMIT: u64 = 1000;
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
         self.now = now;
+        self.tick_undo();
         self.expire_status();
         let mut out = self.loads.expire(now);
         if let Some(c) = self.compose.as_mut()
@@ -68,7 +69,7 @@ impl App {
                 ListSource::Mailbox(_) => {}
             },
             StoreEvent::MailboxCreated { .. } => {}
-            StoreEvent::QueueChanged => return vec![Effect::LoadQueue],
+            StoreEvent::QueueChanged => return vec![Effect::LoadQueue, Effect::LoadScheduled],
             StoreEvent::AddressesChanged => return vec![Effect::LoadAddresses],
             StoreEvent::External => return self.reload_all(),
         }
@@ -80,6 +81,7 @@ impl App {
         let mut out = vec![
             Effect::LoadMailboxes,
             Effect::LoadQueue,
+            Effect::LoadScheduled,
             Effect::LoadAddresses,
         ];
         match &self.list.source {
@@ -165,14 +167,10 @@ impl App {
                 }
                 self.focus = super::Focus::List;
             }
-            Outcome::Queue(entries) => {
-                self.outbox.entries = entries;
-                self.outbox.selected = self
-                    .outbox
-                    .selected
-                    .min(self.outbox.entries.len().saturating_sub(1));
-                return self.outbox.attempts_effect().into_iter().collect();
-            }
+            Outcome::Queue(entries) => return self.outbox.queue_loaded(entries),
+            Outcome::Scheduled(waiting) => return self.outbox.scheduled_loaded(waiting),
+            Outcome::Held { id, kind, send_at } => return self.on_held(id, kind, send_at),
+            Outcome::TakenBack(draft) => return self.on_taken_back(draft),
             Outcome::Attempts { queue_id, attempts } => {
                 self.outbox.attempts = Some((queue_id, attempts));
             }

@@ -1,4 +1,5 @@
-//! The one-line prompts at the bottom (`:`, `/`, move, save, attach): their line editor,
+//! The one-line prompts at the bottom (`:`, `/`, move, save, attach, send later,
+//! reschedule): their line editor,
 //! completion, and the session's history of `:` and `/` lines.
 
 use super::App;
@@ -12,8 +13,16 @@ pub enum PromptKind {
     Command,
     Search,
     Move,
-    SavePart { index: usize },
+    SavePart {
+        index: usize,
+    },
     Attach,
+    /// When to send the message in the composer (ctrl-l).
+    SendLater,
+    /// A new time for the waiting send `id` (the outbox's `t`).
+    Reschedule {
+        id: i64,
+    },
 }
 
 /// The one-line input at the bottom, with completion candidates.
@@ -104,7 +113,7 @@ impl App {
                     let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
                     complete(p, &all);
                 }
-                PromptKind::Search => {}
+                PromptKind::Search | PromptKind::SendLater | PromptKind::Reschedule { .. } => {}
             },
             _ => {
                 if p.input.input(key) == Edit::Changed {

@@ -43,6 +43,7 @@ fn start_delivers_the_welcome_and_loads_folders_queue_and_addresses() {
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
+            Effect::LoadScheduled,
             Effect::LoadAddresses
         ]
     );

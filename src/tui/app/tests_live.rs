@@ -172,7 +172,10 @@ fn a_new_folder_reloads_the_folders_and_new_correspondents_the_completion() {
 #[test]
 fn a_failed_load_frees_its_kind_and_says_why() {
     let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    assert_eq!(
+        ch(&mut app, 'O'),
+        vec![Effect::LoadQueue, Effect::LoadScheduled]
+    );
     assert!(
         app.update(Action::Store(StoreEvent::QueueChanged))
             .is_empty()
@@ -189,12 +192,15 @@ fn a_failed_load_frees_its_kind_and_says_why() {
 #[test]
 fn a_load_that_never_answers_is_given_up_after_a_while() {
     let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    assert_eq!(
+        ch(&mut app, 'O'),
+        vec![Effect::LoadQueue, Effect::LoadScheduled]
+    );
     app.update(Action::Store(StoreEvent::QueueChanged));
     assert!(app.update(Action::Tick(NOW + LOST_SECS - 1)).is_empty());
     assert_eq!(
         app.update(Action::Tick(NOW + LOST_SECS)),
-        vec![Effect::LoadQueue]
+        vec![Effect::LoadQueue, Effect::LoadScheduled]
     );
 }
 

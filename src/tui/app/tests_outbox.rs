@@ -12,7 +12,10 @@ use crossterm::event::KeyCode;
 #[test]
 fn outbox_loads_the_queue_and_cancel_asks_first() {
     let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    assert_eq!(
+        ch(&mut app, 'O'),
+        vec![Effect::LoadQueue, Effect::LoadScheduled]
+    );
     app.update(Action::Outcome(Outcome::Queue(vec![queue_entry(
         9,
         RecipientState::Deferred,
@@ -63,7 +66,10 @@ pub(crate) fn queue_entry(queue_id: i64, state: RecipientState) -> QueueEntry {
 #[test]
 fn opening_the_outbox_detail_loads_the_attempt_log_of_the_selected_message() {
     let mut app = app_with_inbox(80, 24);
-    assert_eq!(ch(&mut app, 'O'), vec![Effect::LoadQueue]);
+    assert_eq!(
+        ch(&mut app, 'O'),
+        vec![Effect::LoadQueue, Effect::LoadScheduled]
+    );
     app.update(Action::Outcome(Outcome::Queue(vec![
         queue_entry(7, RecipientState::Deferred),
         queue_entry(8, RecipientState::Queued),

@@ -1,15 +1,40 @@
-//! The composer's effects: sending (build, route, one durable submission) and saving a
-//! draft (one durable write that replaces the previous one). Neither reports a bare
-//! failure: a send that does not reach the store says which field to fix, a draft that
-//! cannot be saved says so, and the composer keeps the text either way.
+//! The composer's effects: sending (build, route, one durable submission), holding a send
+//! for the undo grace period or for later (the same build and checks, one durable write)
+//! and saving a draft (one durable write that replaces the previous one). None reports a
+//! bare failure: a send that does not reach the store says which field to fix, a draft
+//! that cannot be saved says so, and the composer keeps the text either way.
 
 use super::Runner;
 use crate::routing::{LocalMessage, effective_uid, message_id, message_id_domain};
-use crate::store::{Flags, Role};
+use crate::store::{Flags, NewScheduledSend, Role, ScheduleKind, Submission};
 use crate::tui::action::Outcome;
 use crate::tui::app::Field;
 use crate::tui::compose::{self, AttachmentData, ComposeError, Draft};
 use std::path::PathBuf;
+
+/// Why a send did not reach the store, and the field and byte position to fix, if any.
+type Failure = (String, Option<(Field, usize)>);
+
+fn plain(error: String) -> Failure {
+    (error, None)
+}
+
+fn send_failed((error, at): Failure) -> Outcome {
+    Outcome::SendFailed {
+        error,
+        field: at.map(|(field, _)| field),
+        position: at.map_or(0, |(_, position)| position),
+    }
+}
+
+/// A send, built and routed.
+struct Built {
+    /// The message without the node's Received line (what a hold keeps).
+    raw: Vec<u8>,
+    message_id: String,
+    attachments: Vec<AttachmentData>,
+    submission: Submission,
+}
 
 /// A draft's attachments as bytes, and the files that could not be read.
 struct Gathered {
@@ -70,20 +95,57 @@ impl Runner {
     /// address is filed in its Inbox at once), the Sent copy, the draft it replaces and the
     /// Answered/Forwarded flag on the original.
     pub(super) async fn send(&self, draft: Draft) -> Outcome {
-        match self.try_send(&draft).await {
-            Ok(outcome) => outcome,
-            Err((error, at)) => Outcome::SendFailed {
-                error,
-                field: at.map(|(field, _)| field),
-                position: at.map_or(0, |(_, position)| position),
-            },
-        }
+        let sent = async {
+            let built = self.build(&draft).await?;
+            let done = self
+                .store
+                .submit(built.submission)
+                .await
+                .map_err(|e| plain(e.to_string()))?;
+            Ok(Outcome::Sent {
+                queue_id: done.queue_id,
+                local: done.local.len(),
+            })
+        };
+        sent.await.unwrap_or_else(send_failed)
     }
 
-    /// The send; on failure the reason and, when it is in a field, the field and the byte
+    /// Build and check the message as [`Runner::send`] does, then hold it in the store
+    /// until `send_at` with the draft to bring back, in one durable write (which removes
+    /// the saved draft it replaces). The node sends it when its time comes.
+    pub(super) async fn hold(&self, draft: Draft, kind: ScheduleKind, send_at: i64) -> Outcome {
+        let held = async {
+            let built = self.build(&draft).await?;
+            let back = compose::build_draft(&draft, built.attachments, &built.message_id, &[])
+                .map_err(|e| plain(e.to_string()))?;
+            let s = built.submission;
+            let waiting = NewScheduledSend {
+                account_id: self.account_id,
+                kind,
+                send_at,
+                mail_from: s.envelope.mail_from,
+                recipients: s.envelope.rcpt_to,
+                raw: built.raw,
+                draft: back,
+                sent_copy: s.sent_copy,
+                flag: s.flag,
+                userid: Some(effective_uid()),
+                replaces_draft: s.replaces_draft,
+            };
+            let id = self
+                .store
+                .schedule_send(waiting)
+                .await
+                .map_err(|e| plain(e.to_string()))?;
+            Ok(Outcome::Held { id, kind, send_at })
+        };
+        held.await.unwrap_or_else(send_failed)
+    }
+
+    /// The message of a send, routed: what [`Runner::send`] submits and [`Runner::hold`]
+    /// keeps. On failure the reason and, when it is in a field, the field and the byte
     /// position to put the cursor on.
-    async fn try_send(&self, draft: &Draft) -> Result<Outcome, (String, Option<(Field, usize)>)> {
-        let plain = |e: String| (e, None);
+    async fn build(&self, draft: &Draft) -> Result<Built, Failure> {
         let gathered = self.gather(draft).await;
         if let Some((path, e)) = gathered.unreadable.first() {
             let hint = "ctrl-x drops the last attachment";
@@ -93,17 +155,20 @@ impl Runner {
             )));
         }
         let now = chrono::Local::now().fixed_offset();
-        let msg_id = self.new_message_id(&draft.from, now.timestamp());
-        let (raw, recipients) = compose::build_message(draft, gathered.data, &msg_id, false)
-            .map_err(|e| match e {
-                ComposeError::BadAddress {
-                    field,
-                    position,
-                    reason,
-                    ..
-                } => (format!("{field:?}: {reason}"), Some((field, position))),
-                other => plain(other.to_string()),
-            })?;
+        let message_id = self.new_message_id(&draft.from, now.timestamp());
+        let attachments = gathered.data;
+        let (raw, recipients) =
+            compose::build_message(draft, attachments.clone(), &message_id, false).map_err(
+                |e| match e {
+                    ComposeError::BadAddress {
+                        field,
+                        position,
+                        reason,
+                        ..
+                    } => (format!("{field:?}: {reason}"), Some((field, position))),
+                    other => plain(other.to_string()),
+                },
+            )?;
         let sent = self
             .store
             .mailbox_by_role(self.account_id, Role::Sent)
@@ -119,7 +184,7 @@ impl Runner {
             .local_submission(LocalMessage {
                 mail_from: compose::bare_address(&draft.from),
                 recipients,
-                raw,
+                raw: raw.clone(),
                 source: "tui",
                 userid: Some(effective_uid()),
                 account_id: Some(self.account_id),
@@ -137,14 +202,11 @@ impl Runner {
                 .unwrap_or((Field::To, 0));
             return Err((refused.reason.clone(), Some(at)));
         }
-        let done = self
-            .store
-            .submit(submission)
-            .await
-            .map_err(|e| plain(e.to_string()))?;
-        Ok(Outcome::Sent {
-            queue_id: done.queue_id,
-            local: done.local.len(),
+        Ok(Built {
+            raw,
+            message_id,
+            attachments,
+            submission,
         })
     }
 

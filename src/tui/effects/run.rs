@@ -155,6 +155,18 @@ impl Runner {
                 Outcome::Done(format!("created folder {name}"))
             }
             Effect::Send(draft) => self.send(*draft).await,
+            Effect::Hold {
+                draft,
+                kind,
+                send_at,
+            } => self.hold(*draft, kind, send_at).await,
+            Effect::TakeBack { id, reopen, width } => self.take_back(id, reopen, width).await?,
+            Effect::Reschedule { id, send_at } => self.reschedule(id, send_at).await?,
+            Effect::LoadScheduled => Outcome::Scheduled(
+                s.scheduled_sends(Some(self.account_id))
+                    .await
+                    .map_err(err)?,
+            ),
             Effect::SaveDraft(draft) => self.save_draft(*draft).await,
             Effect::SavePart { id, index, path } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;

@@ -57,6 +57,8 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             PromptKind::Move => "move to: ".to_string(),
             PromptKind::SavePart { .. } => "save to: ".to_string(),
             PromptKind::Attach => "attach file: ".to_string(),
+            PromptKind::SendLater => "send later (in 2h, tomorrow 09:00, 17:30): ".to_string(),
+            PromptKind::Reschedule { .. } => "send at (in 2h, tomorrow 09:00, 17:30): ".to_string(),
         };
         let more = if p.candidates.len() > 1 {
             format!("   [{}]", p.candidates.join(" "))
@@ -82,6 +84,7 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             }
             Confirm::Expunge(ids) => format!("delete {} message(s) for good? y/n", ids.len()),
             Confirm::CancelQueued(q) => format!("cancel delivery of #{q}? y/n"),
+            Confirm::Unschedule(_) => "move the waiting message back to Drafts? y/n".to_string(),
         };
         frame.render_widget(
             Paragraph::new(Line::from(super::cell(&text, w, app.theme.error))),
@@ -90,12 +93,13 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         return;
     }
     let text = match app.pane {
-        Pane::Compose => "ctrl-s send  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys".to_string(),
+        Pane::Compose => "ctrl-s send  ctrl-l send later  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys".to_string(),
         Pane::Chain => "j/k hop  enter detail  a auth  o order  q back  ? keys".to_string(),
         _ => {
             let ctx = app.key_context();
             let wanted: &[Command] = match app.pane {
                 Pane::Reader => &[Command::Back, Command::Reply, Command::ReplyAll, Command::Forward, Command::NextMessage, Command::ToggleHeaders, Command::Trace, Command::SavePart, Command::Help],
+                Pane::Outbox if app.outbox.selected_scheduled().is_some() => &[Command::Back, Command::EditScheduled, Command::Reschedule, Command::SendNow, Command::Cancel, Command::Help],
                 Pane::Outbox => &[Command::Back, Command::Open, Command::Retry, Command::HoldRelease, Command::Cancel, Command::Help],
                 _ => &[Command::Quit, Command::Open, Command::Compose, Command::Reply, Command::Delete, Command::Search, Command::FocusNext, Command::Outbox, Command::Help],
             };
@@ -133,6 +137,9 @@ fn short(c: Command) -> &'static str {
         Command::Retry => "retry",
         Command::HoldRelease => "hold",
         Command::Cancel => "cancel",
+        Command::EditScheduled => "edit",
+        Command::Reschedule => "reschedule",
+        Command::SendNow => "send now",
         other => other.name(),
     }
 }

@@ -7,7 +7,11 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 const COMPOSE: &[(&str, &str)] = &[
-    ("ctrl-s", "send (queue it, file a copy in Sent)"),
+    (
+        "ctrl-s",
+        "send (queue it, file a copy in Sent); U undoes it",
+    ),
+    ("ctrl-l", "send later: in 2h, tomorrow 09:00, 17:30, ..."),
     (
         "tab/backtab",
         "next / previous field; tab completes an address",

@@ -1,6 +1,7 @@
-//! The outbox: every queued recipient with its state; Enter shows the delivery detail.
+//! The outbox: the sends that wait (when, to whom, what), then every queued recipient with
+//! its state; Enter shows the detail of the row in front.
 
-use crate::store::{QueueEntry, RecipientState};
+use crate::store::{QueueEntry, RecipientState, ScheduleKind, ScheduledSend};
 use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -24,21 +25,32 @@ fn state_text(e: &QueueEntry, app: &App) -> String {
     }
 }
 
+/// The time column of a waiting send: `today 17:30`, or the undo window's seconds.
+fn waiting_text(s: &ScheduledSend, app: &App) -> String {
+    match s.kind {
+        ScheduleKind::Undo => format!("sending in {} s (U: undo)", (s.send_at - app.now).max(0)),
+        ScheduleKind::Later => format!(
+            "at {}",
+            crate::tui::when::describe(s.send_at, app.now, app.tz_offset)
+        ),
+    }
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
     let o = &app.outbox;
     let detail_h = if o.detail { area.height / 2 } else { 0 };
     let list_area = Rect::new(area.x, area.y, area.width, area.height - detail_h);
-    let mut lines = vec![Line::from(super::cell(
-        &format!(
-            "Outbox: {} recipient(s), {} waiting",
-            o.entries.len(),
-            app.queue_depth()
-        ),
-        w,
-        app.theme.accent,
-    ))];
-    if o.entries.is_empty() {
+    let mut title = format!(
+        "Outbox: {} recipient(s), {} waiting",
+        o.entries.len(),
+        app.queue_depth()
+    );
+    if !o.scheduled.is_empty() {
+        title = format!("{title}; {} message(s) to send later", o.scheduled.len());
+    }
+    let mut lines = vec![Line::from(super::cell(&title, w, app.theme.accent))];
+    if o.rows() == 0 {
         lines.push(Line::from(super::cell(
             "  (nothing queued)",
             w,
@@ -49,64 +61,121 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let skip = o.selected.saturating_sub(rows.saturating_sub(1));
     let state_w = 24;
     let rcpt_w = if w >= 100 { 30 } else { 22 };
-    for (i, e) in o.entries.iter().enumerate().skip(skip).take(rows) {
-        let style = if i == o.selected {
-            app.theme.selected
-        } else if e.state == RecipientState::Bounced {
+    let subject_w = w.saturating_sub(state_w + rcpt_w + 8 + 3);
+    let waiting = o.scheduled.iter().map(|s| {
+        let style = ratatui::style::Style::default();
+        (
+            "later".to_string(),
+            waiting_text(s, app),
+            s.recipients.join(", "),
+            s.subject.clone(),
+            style,
+        )
+    });
+    let queued = o.entries.iter().map(|e| {
+        let style = if e.state == RecipientState::Bounced {
             app.theme.error
         } else {
             ratatui::style::Style::default()
         };
-        let subject_w = w.saturating_sub(state_w + rcpt_w + 8 + 3);
+        (
+            format!("#{}", e.queue_id),
+            state_text(e, app),
+            e.rcpt.clone(),
+            e.subject.clone().unwrap_or_default(),
+            style,
+        )
+    });
+    for (i, (id, state, rcpt, subject, style)) in
+        waiting.chain(queued).enumerate().skip(skip).take(rows)
+    {
+        let style = if i == o.selected {
+            app.theme.selected
+        } else {
+            style
+        };
         let text = format!(
             "{} {} {} {}",
-            super::cell(&format!("#{}", e.queue_id), 7, style).content,
-            super::cell(&state_text(e, app), state_w, style).content,
-            super::cell(&e.rcpt, rcpt_w, style).content,
-            super::cell(e.subject.as_deref().unwrap_or(""), subject_w, style).content,
+            super::cell(&id, 7, style).content,
+            super::cell(&state, state_w, style).content,
+            super::cell(&rcpt, rcpt_w, style).content,
+            super::cell(&subject, subject_w, style).content,
         );
         lines.push(Line::styled(text, style));
     }
     frame.render_widget(Paragraph::new(lines), list_area);
-    if o.detail
-        && let Some(e) = o.entries.get(o.selected)
-    {
-        let d = Rect::new(area.x, area.y + list_area.height, area.width, detail_h);
-        let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
-        let text = vec![
-            Line::raw(format!(
-                "queue #{}  recipient {}  state {}",
-                e.queue_id,
-                e.rcpt,
-                state_text(e, app)
-            )),
-            Line::raw(format!(
-                "from {}  size {}  queued {}",
-                e.mail_from,
-                super::human_size(e.size),
-                date(e.created_at)
-            )),
-            Line::raw(format!(
-                "attempts {}  next {}",
-                e.attempts,
-                e.next_attempt_at.map(date).unwrap_or_else(|| "-".into())
-            )),
-            Line::raw(format!(
-                "last reply: {}",
-                e.last_reply.as_deref().unwrap_or("-")
-            )),
-        ];
-        let mut text = text;
-        text.extend(attempt_lines(o, e, app));
-        let block = Block::default()
-            .borders(Borders::TOP)
-            .title(" delivery ")
-            .border_style(app.theme.dim);
-        frame.render_widget(
-            Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
-            d,
-        );
+    if !o.detail {
+        return;
     }
+    let d = Rect::new(area.x, area.y + list_area.height, area.width, detail_h);
+    let text = if let Some(s) = o.selected_scheduled() {
+        waiting_detail(s, app)
+    } else if let Some(e) = o.selected_entry() {
+        queued_detail(o, e, app)
+    } else {
+        return;
+    };
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .title(" delivery ")
+        .border_style(app.theme.dim);
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: false }),
+        d,
+    );
+}
+
+/// A waiting send: when, from, to, and what can be done to it.
+fn waiting_detail(s: &ScheduledSend, app: &App) -> Vec<Line<'static>> {
+    let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
+    vec![
+        Line::raw(format!("waiting to be sent: {}", waiting_text(s, app))),
+        Line::raw(format!(
+            "from {}  written {}",
+            s.mail_from,
+            date(s.created_at)
+        )),
+        Line::raw(format!("to {}", s.recipients.join(", "))),
+        Line::raw(format!("subject: {}", s.subject)),
+        Line::styled(
+            "e: back to the composer  t: another time  s: send now  x: back to Drafts",
+            app.theme.dim,
+        ),
+    ]
+}
+
+/// A queued recipient: its state, the last reply and the attempt log.
+fn queued_detail(
+    o: &crate::tui::app::OutboxState,
+    e: &QueueEntry,
+    app: &App,
+) -> Vec<Line<'static>> {
+    let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
+    let mut text = vec![
+        Line::raw(format!(
+            "queue #{}  recipient {}  state {}",
+            e.queue_id,
+            e.rcpt,
+            state_text(e, app)
+        )),
+        Line::raw(format!(
+            "from {}  size {}  queued {}",
+            e.mail_from,
+            super::human_size(e.size),
+            date(e.created_at)
+        )),
+        Line::raw(format!(
+            "attempts {}  next {}",
+            e.attempts,
+            e.next_attempt_at.map(date).unwrap_or_else(|| "-".into())
+        )),
+        Line::raw(format!(
+            "last reply: {}",
+            e.last_reply.as_deref().unwrap_or("-")
+        )),
+    ];
+    text.extend(attempt_lines(o, e, app));
+    text
 }
 
 /// The selected recipient's delivery attempts, newest last: time, host [ip], TLS, reply.
