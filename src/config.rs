@@ -46,6 +46,8 @@ pub struct Config {
     pub dns: DnsConfig,
     /// DKIM signing keys, one per domain (`[[dkim]]`).
     pub dkim: Vec<crate::dkim::DkimConfig>,
+    /// SPF, DKIM, DMARC and ARC checks of received mail (`[verify]`).
+    pub verify: crate::verify::VerifyConfig,
     pub ui: UiConfig,
     /// Key binding overrides: action name -> key list, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,

@@ -18,6 +18,7 @@
 //! - [`node`]: the composition root of the mail node: lock, listeners, runner, the
 //!   scheduler that releases sends that wait (undo send, send later), control socket; used
 //!   by `postie serve` and by the TUI's embedded node.
+//! - [`verify`]: SPF, DKIM, DMARC and ARC checks of received mail; our Authentication-Results.
 //! - [`dns`]: every lookup postie makes, through the `[dns]` servers; [`tls`]: certificates.
 //! - [`logging`]: tracing to daily files in the data dir.
 //! - [`mailbox_io`]: import from mbox/Maildir/.eml and export to mbox.
@@ -52,3 +53,4 @@ pub mod smtp;
 pub mod store;
 pub mod tls;
 pub mod tui;
+pub mod verify;

@@ -23,6 +23,7 @@ use crate::net::LoginThrottle;
 use crate::pop3::{MaildropLocks, Pop3Context, Pop3Listeners};
 use crate::smtp::{self, RelayGrants, ServerContext, SessionContext};
 use crate::store::Store;
+use crate::verify::Verifier;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -97,9 +98,17 @@ impl Node {
         )?;
         let acceptor = crate::tls::acceptor(&tls)?;
         let dns = Dns::new(&config.dns)?;
+        let verifier = if config.verify.enabled {
+            let verifier = Verifier::new(&config.dns, config.verify.clone(), hostname.clone())
+                .map_err(|e| NodeError::Smtp(e.to_string()))?;
+            Some(Arc::new(verifier))
+        } else {
+            None
+        };
         let backend = StoreBackend {
             accounts: accounts.clone(),
             dns: dns.clone(),
+            verifier,
         };
         let runner = crate::outbound::Runner::new(
             store.clone(),

@@ -68,7 +68,7 @@ impl Backend for MemoryBackend {
 
     async fn deliver(&self, message: AcceptedMessage) -> Result<(), DeliveryError> {
         if self.fail.load(Ordering::SeqCst) {
-            return Err(DeliveryError("store unavailable".into()));
+            return Err(DeliveryError::Failed("store unavailable".into()));
         }
         let gate = self.gate.lock().await.take();
         let _ = self.delivered.send(message);

@@ -1,11 +1,13 @@
 //! The SMTP receiver's view of the node: address policy from the [`Router`], passwords and
-//! durable delivery from the store, reverse DNS from `[dns]`.
+//! durable delivery from the store, reverse DNS from `[dns]`, and the checks (SPF, DKIM,
+//! DMARC, ARC) of mail from untrusted clients before it is stored.
 
 use super::accounts::Accounts;
 use crate::dns::Dns;
 use crate::routing::Router;
 use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass};
 use crate::store::{Envelope, Submission};
+use crate::verify::{ClientFacts, Verifier};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -27,6 +29,8 @@ impl Policy for RouterPolicy {
 pub struct StoreBackend {
     pub accounts: Arc<Accounts>,
     pub dns: Dns,
+    /// Checks of mail from untrusted clients; `None` when `[verify] enabled = false`.
+    pub verifier: Option<Arc<Verifier>>,
 }
 
 impl Backend for StoreBackend {
@@ -43,7 +47,7 @@ impl Backend for StoreBackend {
             .accounts
             .router
             .plan(&message.mail_from, recipients)
-            .map_err(|e| DeliveryError(e.to_string()))?;
+            .map_err(|e| DeliveryError::Failed(e.to_string()))?;
         let account_id = message
             .auth_user
             .as_deref()
@@ -65,13 +69,44 @@ impl Backend for StoreBackend {
             auth_user: message.auth_user.clone(),
             queue_id: Some(message.queue_id.clone()),
             received_at: message.received_at.timestamp(),
+            auth_summary: None,
+            auth_verdicts: None,
         };
-        // Mail from our own authenticated users is signed for our domains (after the
-        // Received line the session added); mail from others is left as it came.
-        let raw = if message.auth_user.is_some() {
-            self.accounts.router.sign(message.data)
-        } else {
-            message.data
+        let mut envelope = envelope;
+        let raw = match &self.verifier {
+            // Mail from our own users and trusted networks is signed for our domains
+            // (after the Received line the session added).
+            _ if message.trusted => self.accounts.router.sign(message.data),
+            // Mail from anyone else is checked, within the DNS budget, and carries our
+            // verdicts on top; claims forged under our authserv-id are removed first.
+            Some(verifier) => {
+                let stripped = crate::verify::strip_claims(&message.data, verifier.authserv_id());
+                let client = ClientFacts {
+                    ip: message.peer.ip(),
+                    helo: &message.helo,
+                    mail_from: &message.mail_from,
+                };
+                let verdicts = verifier.check(&stripped, client).await;
+                tracing::info!(
+                    queue_id = %message.queue_id,
+                    verdicts = %verdicts.summary(),
+                    "checked mail from {}",
+                    message.peer.ip()
+                );
+                if let Some((code, enhanced, text)) = verdicts.refusal(verifier.config()) {
+                    return Err(DeliveryError::Refused {
+                        code,
+                        enhanced,
+                        text,
+                    });
+                }
+                envelope.auth_summary = Some(verdicts.summary());
+                envelope.auth_verdicts = serde_json::to_string(&verdicts).ok();
+                let mut raw = verdicts.header(verifier.authserv_id()).into_bytes();
+                raw.extend_from_slice(&stripped);
+                raw
+            }
+            None => message.data,
         };
         let submission = Submission {
             raw,
@@ -88,7 +123,7 @@ impl Backend for StoreBackend {
             .submit(submission)
             .await
             .map(|_| ())
-            .map_err(|e| DeliveryError(e.to_string()))
+            .map_err(|e| DeliveryError::Failed(e.to_string()))
     }
 
     async fn reverse_dns(&self, ip: IpAddr) -> Option<String> {

@@ -41,10 +41,20 @@ pub trait Policy: Send + Sync {
     fn may_send_as(&self, account: &str, mail_from: &str) -> bool;
 }
 
-/// Why the backend could not store a message. The client gets 451 4.3.0 and may retry.
+/// Why the backend did not take a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("delivery failed: {0}")]
-pub struct DeliveryError(pub String);
+pub enum DeliveryError {
+    /// Not stored (disk, database): the client gets 451 4.3.0 and may retry.
+    #[error("delivery failed: {0}")]
+    Failed(String),
+    /// Refused by policy (e.g. a DMARC reject): the client gets this permanent reply.
+    #[error("refused: {code} {enhanced} {text}")]
+    Refused {
+        code: u16,
+        enhanced: &'static str,
+        text: String,
+    },
+}
 
 /// The async side of the node the driver awaits.
 pub trait Backend: Send + Sync + 'static {
@@ -93,6 +103,9 @@ pub struct AcceptedMessage {
     pub tls: Option<TlsInfo>,
     /// Authenticated account, if any.
     pub auth_user: Option<String>,
+    /// The client may relay: authenticated, in `trusted_networks` or holding a
+    /// POP-before-SMTP grant. Mail from others is checked (SPF, DKIM, DMARC, ARC).
+    pub trusted: bool,
     /// SMTPUTF8 was requested on MAIL (RFC 6531).
     pub smtputf8: bool,
     /// BODY= parameter on MAIL (RFC 6152), if any.

@@ -245,7 +245,12 @@ impl Session {
                     &mut out,
                 );
             }
-            Err(_) => self.reply(
+            Err(DeliveryError::Refused {
+                code,
+                enhanced,
+                text,
+            }) => self.reply(Reply::new(code, enhanced, text), &mut out),
+            Err(DeliveryError::Failed(_)) => self.reply(
                 Reply::new(451, "4.3.0", "Error: message not stored, try again later"),
                 &mut out,
             ),

@@ -306,7 +306,8 @@ fn insert_envelope(conn: &Connection, id: MessageId, e: &Envelope) -> Result<(),
     exec(
         conn,
         "INSERT INTO envelopes (message_id, mail_from, rcpt_to, peer_ip, helo, tls, auth_user,
-            queue_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            queue_id, received_at, auth_summary, auth_verdicts)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             id,
             e.mail_from,
@@ -316,7 +317,9 @@ fn insert_envelope(conn: &Connection, id: MessageId, e: &Envelope) -> Result<(),
             e.tls,
             e.auth_user,
             e.queue_id,
-            e.received_at
+            e.received_at,
+            e.auth_summary,
+            e.auth_verdicts
         ],
     )?;
     Ok(())

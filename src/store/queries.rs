@@ -179,7 +179,8 @@ pub(crate) fn raw(conn: &Connection, id: MessageId) -> Result<Option<Vec<u8>>, S
 pub(crate) fn envelope(conn: &Connection, id: MessageId) -> Result<Option<Envelope>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT mail_from, rcpt_to, peer_ip, helo, tls, auth_user, queue_id, received_at
+            "SELECT mail_from, rcpt_to, peer_ip, helo, tls, auth_user, queue_id, received_at,
+                    auth_summary, auth_verdicts
              FROM envelopes WHERE message_id = ?1",
             [id],
             |r| {
@@ -197,6 +198,8 @@ pub(crate) fn envelope(conn: &Connection, id: MessageId) -> Result<Option<Envelo
                     auth_user: r.get(5)?,
                     queue_id: r.get(6)?,
                     received_at: r.get(7)?,
+                    auth_summary: r.get(8)?,
+                    auth_verdicts: r.get(9)?,
                 })
             },
         )
@@ -296,6 +299,20 @@ pub(crate) fn search_planned(
     if let Some(folder) = &q.folder {
         sql.push_str(" AND b.name = ? COLLATE NOCASE");
         args.push(Value::Text(folder.clone()));
+    }
+    for term in &q.auth {
+        if term == "unverified" {
+            sql.push_str(
+                " AND NOT EXISTS (SELECT 1 FROM envelopes e
+                   WHERE e.message_id = m.id AND e.auth_summary IS NOT NULL)",
+            );
+        } else {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM envelopes e WHERE e.message_id = m.id
+                   AND (' ' || e.auth_summary || ' ') LIKE ?)",
+            );
+            args.push(Value::Text(format!("% {term} %")));
+        }
     }
     if let Some(mailbox) = q.mailbox {
         sql.push_str(" AND m.mailbox_id = ?");

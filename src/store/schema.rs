@@ -31,6 +31,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V4), Step::Code(backfill_addresses)],
     &[Step::Sql(V5)],
     &[Step::Sql(V6)],
+    &[Step::Sql(V7)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -256,6 +257,13 @@ CREATE TABLE scheduled_sends (
     userid       INTEGER
 );
 CREATE INDEX scheduled_sends_by_time ON scheduled_sends (send_at);
+"#;
+
+/// v7: the verdicts of our own SPF/DKIM/DMARC/ARC checks, kept with the envelope facts so
+/// search can use them (`auth:dmarc=fail`).
+const V7: &str = r#"
+ALTER TABLE envelopes ADD COLUMN auth_summary TEXT;
+ALTER TABLE envelopes ADD COLUMN auth_verdicts TEXT;
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

@@ -1,5 +1,6 @@
 //! The search language: free text plus `from:`, `to:`, `subject:`, `has:attachment`,
-//! `is:unread|read|flagged|answered`, `before:`/`after:` (YYYY-MM-DD) and `folder:`.
+//! `is:unread|read|flagged|answered`, `before:`/`after:` (YYYY-MM-DD), `folder:` and
+//! `auth:` (our own verdicts: `auth:dmarc=fail`, `auth:dkim=pass`, `auth:unverified`).
 
 use chrono::NaiveDate;
 
@@ -19,6 +20,8 @@ pub struct SearchQuery {
     /// Unix seconds, inclusive lower bound.
     pub after: Option<i64>,
     pub folder: Option<String>,
+    /// Our own checks' verdicts, each `method=result` (`dmarc=fail`) or `unverified`.
+    pub auth: Vec<String>,
     /// Only this mailbox (set by callers such as `postie list --mailbox`, not typed).
     pub mailbox: Option<super::MailboxId>,
 }
@@ -49,7 +52,15 @@ impl SearchQuery {
                 !v.is_empty()
                     && matches!(
                         k.to_ascii_lowercase().as_str(),
-                        "from" | "to" | "subject" | "has" | "is" | "before" | "after" | "folder"
+                        "from"
+                            | "to"
+                            | "subject"
+                            | "has"
+                            | "is"
+                            | "before"
+                            | "after"
+                            | "folder"
+                            | "auth"
                     )
             }) else {
                 q.text.push(token);
@@ -71,6 +82,9 @@ impl SearchQuery {
                 "before" => q.before = Some(parse_day(&value)?),
                 "after" => q.after = Some(parse_day(&value)?),
                 "folder" => q.folder = Some(value),
+                "auth" => q
+                    .auth
+                    .push(auth_term(&value).ok_or(QueryError::Unknown(token))?),
                 _ => return Err(QueryError::Unknown(token)),
             }
         }
@@ -102,6 +116,21 @@ fn fts_phrase(term: &str) -> String {
         _ => (term, ""),
     };
     format!("\"{}\"{prefix}", body.replace('"', "\"\""))
+}
+
+/// `method=result` with a known method and result (lowercased), or `unverified`.
+fn auth_term(value: &str) -> Option<String> {
+    let value = value.to_ascii_lowercase();
+    if value == "unverified" {
+        return Some(value);
+    }
+    let (method, result) = value.split_once('=')?;
+    let known_method = matches!(method, "spf" | "dkim" | "dmarc" | "arc");
+    let known_result = matches!(
+        result,
+        "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror"
+    );
+    (known_method && known_result).then_some(value)
 }
 
 fn parse_day(text: &str) -> Result<i64, QueryError> {

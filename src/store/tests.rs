@@ -307,6 +307,59 @@ async fn search_combines_full_text_and_filters() {
 }
 
 #[tokio::test]
+async fn search_reads_our_verdicts_kept_with_the_envelope() {
+    let (_dir, store) = temp_store();
+    let (account, inbox) = inbox(&store).await;
+    for (subject, summary) in [
+        ("Forged", Some("spf=fail dkim=none dmarc=fail arc=none")),
+        ("Genuine", Some("spf=pass dkim=pass dmarc=pass arc=none")),
+        ("Written here", None),
+    ] {
+        let raw = crate::mail::canonical_crlf(&message(subject, &format!("{subject}@x"), ""));
+        store
+            .submit(Submission {
+                raw,
+                envelope: Envelope {
+                    mail_from: "bob@example.org".into(),
+                    auth_summary: summary.map(String::from),
+                    auth_verdicts: summary.map(|_| "{}".to_string()),
+                    ..Envelope::default()
+                },
+                local: vec![inbox.into()],
+                source: "smtp".into(),
+                ..Submission::default()
+            })
+            .await
+            .unwrap();
+    }
+    let run = |q: &str| {
+        let (store, q) = (store.clone(), SearchQuery::parse(q).unwrap());
+        async move {
+            let mut found: Vec<_> = store
+                .search(account, q, 50)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|m| m.subject)
+                .collect();
+            found.sort();
+            found
+        }
+    };
+    assert_eq!(run("auth:dmarc=fail").await, vec!["Forged"]);
+    assert_eq!(run("auth:DKIM=pass").await, vec!["Genuine"]);
+    assert_eq!(
+        run("auth:spf=pass auth:dmarc=fail").await,
+        Vec::<String>::new()
+    );
+    assert_eq!(run("auth:unverified").await, vec!["Written here"]);
+    assert_eq!(run("auth:arc=none").await, vec!["Forged", "Genuine"]);
+    // A method or result we do not write is an error, not an empty result.
+    assert!(SearchQuery::parse("auth:dmarc=maybe").is_err());
+    assert!(SearchQuery::parse("auth:iprev=pass").is_err());
+}
+
+#[tokio::test]
 async fn a_submission_delivers_locally_and_queues_relay_in_one_write() {
     let (_dir, store) = temp_store();
     let (_, inbox) = inbox(&store).await;

@@ -143,6 +143,11 @@ pub struct Envelope {
     pub auth_user: Option<String>,
     pub queue_id: Option<String>,
     pub received_at: i64,
+    /// Our own checks' verdicts in one line (`spf=pass dkim=pass dmarc=fail arc=none`);
+    /// `None` when the message was not checked (local, trusted or authenticated sender).
+    pub auth_summary: Option<String>,
+    /// The same verdicts in full, as JSON (`verify::Verdicts`).
+    pub auth_verdicts: Option<String>,
 }
 
 /// A message to file into one mailbox.

@@ -4,7 +4,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, MX, TXT};
+use hickory_proto::rr::rdata::{A, AAAA, MX, PTR, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 use hickory_proto::serialize::binary::{BinDecodable, BinEncodable};
 use std::collections::{HashMap, HashSet};
@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex};
 pub struct Zone {
     records: HashMap<String, Vec<RData>>,
     servfail: HashSet<String>,
+    silent: HashSet<String>,
 }
 
 fn key(name: &str) -> String {
@@ -61,6 +62,36 @@ impl Zone {
         let rdata = RData::TXT(TXT::new(strings));
         self.records.entry(key(name)).or_default().push(rdata);
         self
+    }
+
+    /// The PTR record of `ip` (its in-addr.arpa or ip6.arpa name) pointing at `host`.
+    pub fn ptr(mut self, ip: &str, host: &str) -> Self {
+        let ip: IpAddr = ip.parse().unwrap();
+        let name = Name::from(ip).to_ascii();
+        let rdata = RData::PTR(PTR(fqdn(host)));
+        self.records.entry(key(&name)).or_default().push(rdata);
+        self
+    }
+
+    /// A TXT record made of exactly these character-strings (each at most 255 octets).
+    pub fn txt_strings(mut self, name: &str, strings: &[&str]) -> Self {
+        let rdata = RData::TXT(TXT::new(strings.iter().map(|s| s.to_string()).collect()));
+        self.records.entry(key(name)).or_default().push(rdata);
+        self
+    }
+
+    /// Queries for `domain` are never answered (a server that has gone away).
+    pub fn silent(mut self, domain: &str) -> Self {
+        self.silent.insert(key(domain));
+        self
+    }
+
+    /// Is this question one the server ignores?
+    fn ignores(&self, request: &Message) -> bool {
+        request
+            .queries()
+            .first()
+            .is_some_and(|q| self.silent.contains(&key(&q.name().to_ascii())))
     }
 
     /// Every query for `domain` gets SERVFAIL.
@@ -129,6 +160,9 @@ impl TestDns {
                 for q in request.queries() {
                     let name = key(&q.name().to_ascii());
                     log.lock().unwrap().push((name, q.query_type()));
+                }
+                if zone.ignores(&request) {
+                    continue;
                 }
                 if let Ok(bytes) = zone.answer(&request).to_bytes() {
                     let _ = socket.send_to(&bytes, peer);

@@ -172,6 +172,7 @@ impl Session {
             helo,
             tls: self.tls.clone(),
             auth_user: self.auth_user.clone(),
+            trusted: self.may_relay(),
             smtputf8: envelope.params.smtputf8,
             body: envelope.params.body,
             received_at: now,

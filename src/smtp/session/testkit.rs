@@ -213,7 +213,7 @@ impl Harness {
                 }
                 Output::Deliver(m) => {
                     let result = if self.fail_delivery {
-                        Err(DeliveryError("disk full".into()))
+                        Err(DeliveryError::Failed("disk full".into()))
                     } else {
                         self.delivered.push(*m);
                         Ok(())
