@@ -9,9 +9,7 @@ use crate::mail::body::render_message_text;
 use crate::mail::canonical::{canonical_crlf, is_canonical_crlf};
 use crate::mail::mime::{attachment_bytes, mime_tree};
 use crate::mail::summarize;
-use crate::mail::trace::auth_results::{
-    parse_arc_authentication_results, parse_received_spf,
-};
+use crate::mail::trace::auth_results::{parse_arc_authentication_results, parse_received_spf};
 use crate::mail::trace::{
     TraceContext, analyse, parse_authentication_results, parse_date, parse_received, render_text,
 };

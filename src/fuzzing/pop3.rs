@@ -13,9 +13,9 @@ use crate::mail::canonical::is_canonical_crlf;
 use crate::pop3::command::Command;
 use crate::pop3::memory::MemoryBackend;
 use crate::pop3::message::{DotStuffer, canonical_size, canonicalise, top};
+use crate::pop3::session::Login;
 use crate::pop3::{
-    Backend, Credentials, DeletedMessages, LoginResult, Maildrop, MaildropLock, Output, Session,
-    SessionSettings,
+    Backend, DeletedMessages, LoginResult, Maildrop, MaildropLock, Output, Session, SessionSettings,
 };
 
 /// One command line: never panics, keywords are case-insensitive, and secrets never show in
@@ -29,7 +29,11 @@ pub fn command(data: &[u8]) {
         .map_or(data.len(), |i| start + i);
     let mut lower = data.to_vec();
     lower[start..end].make_ascii_lowercase();
-    assert_eq!(Command::parse(&lower), parsed, "the keyword's case changed the parse");
+    assert_eq!(
+        Command::parse(&lower),
+        parsed,
+        "the keyword's case changed the parse"
+    );
     if let Ok(command) = &parsed {
         let shown = format!("{command:?}");
         let secret = match command {
@@ -204,7 +208,7 @@ impl Driver {
                         "credentials taken in cleartext"
                     );
                     assert!(self.maildrop.is_none(), "a second login");
-                    if let Credentials::Apop { .. } = credentials {
+                    if let Login::Apop { .. } = credentials {
                         assert!(self.setup.apop, "APOP without a timestamp");
                     }
                     let result = self.login(&credentials);
@@ -227,7 +231,7 @@ impl Driver {
     }
 
     /// What the tokio driver does: check, lock, snapshot.
-    fn login(&mut self, credentials: &Credentials) -> LoginResult {
+    fn login(&mut self, credentials: &Login) -> LoginResult {
         let account = match ready(self.backend.authenticate(credentials)) {
             Ok(Some(account)) => account,
             Ok(None) => return LoginResult::Rejected,
@@ -270,7 +274,11 @@ impl Driver {
         let canonical = canonicalise(&raw);
         if lines.is_none() {
             assert_eq!(content, canonical, "RETR changed the message");
-            assert_eq!(content.len() as u64, entry.size, "RETR size differs from LIST");
+            assert_eq!(
+                content.len() as u64,
+                entry.size,
+                "RETR size differs from LIST"
+            );
             assert_eq!(status, format!("+OK {} octets\r\n", entry.size).as_bytes());
         } else {
             assert!(canonical.starts_with(&content), "TOP is not a prefix");
@@ -283,7 +291,10 @@ impl Driver {
     fn commit(&mut self, ids: Vec<i64>) -> bool {
         let snapshot = self.maildrop.as_ref().expect("UPDATE without a login");
         for (i, id) in ids.iter().enumerate() {
-            assert!(snapshot.messages.iter().any(|e| e.id == *id), "{id} unknown");
+            assert!(
+                snapshot.messages.iter().any(|e| e.id == *id),
+                "{id} unknown"
+            );
             assert!(!ids[..i].contains(id), "{id} deleted twice");
         }
         let account = "a".to_owned();
@@ -300,7 +311,9 @@ impl Driver {
 
     /// Results nobody asked for change nothing.
     fn unasked_results(&mut self) {
-        let login = self.session.login_result(LoginResult::Granted(Maildrop::default()));
+        let login = self
+            .session
+            .login_result(LoginResult::Granted(Maildrop::default()));
         assert!(login.is_empty(), "unasked login answered: {login:?}");
         assert!(self.session.commit_result(true).is_empty());
         assert!(self.session.tls_established().is_empty());

@@ -22,11 +22,19 @@ pub fn command(data: &[u8]) {
     let parsed = command::parse(data);
     let mut padded = data.to_vec();
     padded.extend_from_slice(b" \t ");
-    assert_eq!(command::parse(&padded), parsed, "trailing blanks changed the parse");
+    assert_eq!(
+        command::parse(&padded),
+        parsed,
+        "trailing blanks changed the parse"
+    );
     let verb_end = data.iter().position(|b| *b == b' ').unwrap_or(data.len());
     let mut lower = data.to_vec();
     lower[..verb_end].make_ascii_lowercase();
-    assert_eq!(command::parse(&lower), parsed, "the verb's case changed the parse");
+    assert_eq!(
+        command::parse(&lower),
+        parsed,
+        "the verb's case changed the parse"
+    );
     match &parsed {
         Ok(Command::Mail { from: address, .. } | Command::Rcpt { to: address }) => {
             assert!(!has_ascii_control(address.as_bytes()), "{address:?}");
@@ -50,12 +58,18 @@ pub fn data(data: &[u8]) {
     };
     let whole = read_dot_terminated(limits, &[input]);
     let cut = read_dot_terminated(limits, &chunks(input, chunking));
-    assert_eq!(whole, cut, "the content depends on how it was cut into reads");
+    assert_eq!(
+        whole, cut,
+        "the content depends on how it was cut into reads"
+    );
     let (consumed, done, content) = whole;
     assert!(consumed <= input.len());
     if done {
         let ended = &input[..consumed];
-        assert!(ended.ends_with(b"\r\n.\r\n") || ended == b".\r\n", "{ended:?}");
+        assert!(
+            ended.ends_with(b"\r\n.\r\n") || ended == b".\r\n",
+            "{ended:?}"
+        );
     } else {
         assert_eq!(consumed, input.len());
     }
@@ -270,13 +284,14 @@ impl Driver {
                 Output::Deliver(message) => {
                     self.check_message(&message);
                     self.deliveries += 1;
-                    let result =
-                        if self.setup.fail_every_other_delivery && self.deliveries % 2 == 0 {
-                            Err(DeliveryError("disk full".into()))
-                        } else {
-                            self.stored.push(message.queue_id.clone());
-                            Ok(())
-                        };
+                    let result = if self.setup.fail_every_other_delivery
+                        && self.deliveries.is_multiple_of(2)
+                    {
+                        Err(DeliveryError("disk full".into()))
+                    } else {
+                        self.stored.push(message.queue_id.clone());
+                        Ok(())
+                    };
                     queue.extend(self.session.delivery_result(result, self.now));
                 }
                 Output::Pause(_) => {}
@@ -318,7 +333,10 @@ impl Driver {
             .auth_result(AuthOutcome::Accepted("intruder".into()), self.now);
         assert!(auth.is_empty(), "unasked auth result answered: {auth:?}");
         let delivery = self.session.delivery_result(Ok(()), self.now);
-        assert!(delivery.is_empty(), "unasked delivery answered: {delivery:?}");
+        assert!(
+            delivery.is_empty(),
+            "unasked delivery answered: {delivery:?}"
+        );
         self.session.tls_established(tls_info());
     }
 }
@@ -350,7 +368,10 @@ fn check_reply(reply: &Reply) {
     let lines: Vec<&[u8]> = wire.split_inclusive(|b| *b == b'\n').collect();
     for (i, line) in lines.iter().enumerate() {
         let text = &line[..line.len() - 2];
-        assert!(text.starts_with(reply.code.to_string().as_bytes()), "{wire:?}");
+        assert!(
+            text.starts_with(reply.code.to_string().as_bytes()),
+            "{wire:?}"
+        );
         let separator = if i + 1 == lines.len() { b' ' } else { b'-' };
         assert!(
             text.len() == 3 || text[3] == separator,
