@@ -25,6 +25,7 @@
 //! - [`tui`]: the ratatui workstation (event -> update -> effects -> render).
 //! - [`access_log`]: one line per SMTP/POP3 session, for `postie log --sessions`.
 //! - [`cli`]: the command-line surface; `main.rs` only parses arguments and calls it.
+//! - `fuzzing` (hidden): the fuzz target bodies, shared by `fuzz/` and `tests/fuzz_seeds.rs`.
 //!
 //! Data flow: every message entering the node (SMTP, `postie sendmail`, the TUI's send, the
 //! node's own notices) is routed once by [`routing::Router`] and committed with
@@ -41,6 +42,8 @@ pub mod cli;
 pub mod config;
 pub mod dkim;
 pub mod dns;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod logging;
 pub mod mail;
 pub mod mailbox_io;

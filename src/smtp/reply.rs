@@ -57,6 +57,9 @@ impl fmt::Display for Reply {
         let last = self.lines.len().saturating_sub(1);
         for (i, line) in self.lines.iter().enumerate() {
             let sep = if i == last { ' ' } else { '-' };
+            // Text may echo what the client sent (a parameter, an address): a control
+            // character there would end or garble the reply line, so it is shown as '?'.
+            let line = printable(line);
             match self.enhanced {
                 Some(enh) => write!(f, "{}{sep}{enh} {line}\r\n", self.code)?,
                 None => write!(f, "{}{sep}{line}\r\n", self.code)?,
@@ -69,9 +72,35 @@ impl fmt::Display for Reply {
     }
 }
 
+/// `text` with every control character replaced by `?` (borrowed when there is none).
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { '?' } else { c })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_control_characters_cannot_break_the_reply_line() {
+        // Found by the smtp_session fuzz target: MAIL ... BODY=<NULs>8BITMIME was echoed raw.
+        let reply = Reply::new(
+            501,
+            "5.5.4",
+            "Invalid parameter value BODY=\0\r\n250 ok\x7f",
+        );
+        assert_eq!(
+            reply.to_string(),
+            "501 5.5.4 Invalid parameter value BODY=????250 ok?\r\n"
+        );
+    }
 
     #[test]
     fn multiline_reply_uses_dash_on_all_but_last_line() {

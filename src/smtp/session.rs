@@ -231,11 +231,12 @@ impl Session {
         now: Timestamp,
     ) -> Vec<Output> {
         let mut out = Vec::new();
-        let State::AwaitingDelivery { queue_id } =
-            std::mem::replace(&mut self.state, State::Command)
-        else {
+        // Only a delivery the session asked for moves it on; any other state stays as it is.
+        let State::AwaitingDelivery { queue_id } = &self.state else {
             return out;
         };
+        let queue_id = queue_id.clone();
+        self.state = State::Command;
         match result {
             Ok(()) => {
                 self.messages += 1;

@@ -107,6 +107,35 @@ impl SearchQuery {
         }
         (!parts.is_empty()).then(|| parts.join(" AND "))
     }
+
+    /// Run [`Self::fts_expression`] against an empty in-memory copy of the real schema: an
+    /// error here is a query the user can type that the store would fail on (the search
+    /// fuzz target checks every query that parses).
+    pub(crate) fn check_fts_syntax(&self) -> Result<(), super::StoreError> {
+        thread_local! {
+            static EMPTY: std::cell::RefCell<Option<rusqlite::Connection>> =
+                const { std::cell::RefCell::new(None) };
+        }
+        let Some(expr) = self.fts_expression() else {
+            return Ok(());
+        };
+        EMPTY.with_borrow_mut(|slot| {
+            let conn = match slot {
+                Some(conn) => conn,
+                None => {
+                    let mut conn = rusqlite::Connection::open_in_memory()?;
+                    super::schema::migrate(&mut conn)?;
+                    slot.insert(conn)
+                }
+            };
+            conn.query_row(
+                "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+                [&expr],
+                |r| r.get::<_, i64>(0),
+            )?;
+            Ok(())
+        })
+    }
 }
 
 /// A phrase with FTS5 quoting; a trailing `*` keeps prefix search.

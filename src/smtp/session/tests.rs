@@ -201,6 +201,22 @@ fn no_reply_is_sent_until_the_delivery_result_arrives() {
     );
 }
 
+/// Found by the smtp_session fuzz target: a delivery result nobody asked for replaced the
+/// state with Command, reopening a closed session and cutting short a DATA in progress.
+#[test]
+fn an_unasked_delivery_result_changes_nothing() {
+    let mut h = Harness::new();
+    h.envelope();
+    h.cmd("DATA", "354");
+    assert!(h.session.delivery_result(Ok(()), testkit::now()).is_empty());
+    assert_eq!(h.send(b"NOOP\r\n.\r\n"), "250 2.0.0 Ok: queued as Q1\r\n");
+    assert_eq!(h.body(0), b"NOOP\r\n");
+    h.cmd("QUIT", "221");
+    assert!(h.session.delivery_result(Ok(()), testkit::now()).is_empty());
+    assert!(h.session.is_closed());
+    assert!(h.session.handle(b"NOOP\r\n", testkit::now()).is_empty());
+}
+
 #[test]
 fn null_sender_multiple_recipients_omit_for_clause() {
     let mut h = Harness::new();
