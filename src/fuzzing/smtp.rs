@@ -287,7 +287,16 @@ impl Driver {
                     let result = if self.setup.fail_every_other_delivery
                         && self.deliveries.is_multiple_of(2)
                     {
-                        Err(DeliveryError("disk full".into()))
+                        // Alternate the store failing (451) and a policy refusal (550).
+                        if self.deliveries.is_multiple_of(4) {
+                            Err(DeliveryError::Refused {
+                                code: 550,
+                                enhanced: "5.7.1",
+                                text: "refused by policy".into(),
+                            })
+                        } else {
+                            Err(DeliveryError::Failed("disk full".into()))
+                        }
                     } else {
                         self.stored.push(message.queue_id.clone());
                         Ok(())
