@@ -228,6 +228,35 @@ impl Verifier {
         &self.authserv_id
     }
 
+    /// The TXT records published at `name`, each joined from its strings; empty when the
+    /// name has none, an error in words when DNS did not answer.
+    pub async fn txt_records(&self, name: &str) -> Result<Vec<String>, String> {
+        let fqdn = format!("{}.", name.trim_end_matches('.'));
+        let lookup = match self.authenticator.resolver().txt_lookup(fqdn).await {
+            Ok(lookup) => lookup,
+            Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(lookup
+            .answers()
+            .iter()
+            .filter_map(|r| match &r.data {
+                mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
+                    txt.txt_data
+                        .iter()
+                        .map(|s| String::from_utf8_lossy(s))
+                        .collect::<String>(),
+                ),
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// What is wrong with an SPF record by RFC 7208's grammar, if anything.
+    pub fn spf_syntax_error(record: &str) -> Option<String> {
+        spf_record::syntax_error(record)
+    }
+
     /// Check `raw` (the message as it will be stored, forged claims already stripped).
     /// Never takes longer than the budget, never fails: what DNS could not answer in time
     /// is `temperror`.

@@ -188,3 +188,77 @@ fn mail_from_a_domain_without_a_key_is_not_signed_and_a_bad_key_is_a_config_erro
     let raw = send_and_fetch(home.path(), "alice@postie.test", "unsigned");
     assert!(!String::from_utf8_lossy(&raw).contains("DKIM-Signature:"));
 }
+
+/// `postie doctor` through the test DNS: the published key verifies a signature made with
+/// ours; a stale key, two SPF records and a missing DMARC record are each named.
+#[test]
+fn doctor_checks_the_published_dkim_spf_and_dmarc_records() {
+    let home = tempfile::tempdir().unwrap();
+    let (name, txt) = {
+        std::fs::write(home.path().join("config.toml"), config()).unwrap();
+        generate(home.path(), "postie.test", "d1", "ed25519")
+    };
+    let run = |zone: dns::Zone| {
+        let server = dns::TestDns::start(zone);
+        let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
+        let config = config.replace(
+            "nameservers = [\"127.0.0.1:9\"]",
+            &format!("nameservers = [\"{}\"]", server.addr),
+        );
+        let other = home.path().join("doctor.toml");
+        std::fs::write(&other, config).unwrap();
+        let out = Command::new(node::postie_bin())
+            .args(["--config", other.to_str().unwrap(), "doctor"])
+            .env("POSTIE_HOME", home.path())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    let out = run(dns::Zone::default()
+        .txt(&name, &txt)
+        .txt("postie.test", "v=spf1 ip4:192.0.2.1 -all")
+        .txt("_dmarc.postie.test", "v=DMARC1; p=none"));
+    assert!(
+        out.contains(
+            "[ok  ] dkim: d1._domainkey.postie.test: a signature made with our key verifies"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok  ] spf: postie.test: v=spf1 ip4:192.0.2.1 -all"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[ok  ] dmarc: _dmarc.postie.test: v=DMARC1; p=none"),
+        "{out}"
+    );
+
+    // A key published for another private key, two SPF records, no DMARC.
+    let stale = keys_txt();
+    let out = run(dns::Zone::default()
+        .txt(&name, &stale)
+        .txt("postie.test", "v=spf1 ip4:192.0.2.1 -all")
+        .txt("postie.test", "v=spf1 -all"));
+    assert!(
+        out.contains(
+            "[FAIL] dkim: d1._domainkey.postie.test: a signature made with our key does not verify"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("[FAIL] spf: postie.test: 2 SPF records"),
+        "{out}"
+    );
+    assert!(
+        out.contains("[WARN] dmarc: _dmarc.postie.test: no DMARC record"),
+        "{out}"
+    );
+}
+
+/// The TXT value of a fresh ed25519 key that is not the configured one.
+fn keys_txt() -> String {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("config.toml"), config()).unwrap();
+    generate(scratch.path(), "postie.test", "d1", "ed25519").1
+}

@@ -299,3 +299,62 @@ async fn outbox_hold_release_retry_and_cancel_change_the_queue() {
         .unwrap_err();
     assert!(unknown.starts_with("#999:"), "{unknown}");
 }
+
+#[tokio::test]
+async fn a_message_loads_with_our_verdicts_and_our_authserv_id_trusted() {
+    let f = fixture().await;
+    let here = f.runner.router.hostname().to_string();
+    let raw = format!(
+        "Authentication-Results: {here};\r\n\tspf=pass smtp.mailfrom=b@example.org;\r\n\tdkim=none;\r\n\tdmarc=pass header.from=example.org policy.dmarc=none;\r\n\tarc=none\r\n\
+         Received: from mx.example.org (mx.example.org [192.0.2.1]) by {here} with ESMTP id Q1; Sat, 5 Dec 2026 08:00:00 +0000\r\n\
+         Authentication-Results: mx.example.org; dkim=pass header.d=example.org\r\n\
+         From: b@example.org\r\nSubject: checked\r\n\r\nhi\r\n"
+    );
+    let verdicts = r#"{"spf":{"result":"pass","property":"smtp.mailfrom","value":"b@example.org"},"dkim":[],"dmarc":{"result":"pass","domain":"example.org","policy":"none"},"arc":"none"}"#;
+    let inbox = mailbox(&f, Role::Inbox).await.id;
+    let id = f
+        .store
+        .insert(
+            postie::store::NewMessage {
+                mailbox_id: inbox,
+                raw: raw.into_bytes(),
+                flags: postie::store::Flags::empty(),
+                received_at: 1,
+                envelope: Some(postie::store::Envelope {
+                    mail_from: "b@example.org".into(),
+                    auth_summary: Some("spf=pass dkim=none dmarc=pass arc=none".into()),
+                    auth_verdicts: Some(verdicts.into()),
+                    ..postie::store::Envelope::default()
+                }),
+            },
+            false,
+        )
+        .await
+        .unwrap()
+        .id;
+    let Outcome::Message(doc) = f
+        .runner
+        .run(Effect::LoadMessage {
+            id,
+            width: 72,
+            as_draft: false,
+        })
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let verdicts = doc.verdicts.expect("verdicts from the envelope");
+    assert_eq!(verdicts.summary(), "spf=pass dkim=none dmarc=pass arc=none");
+    // The chain view tells our verdicts from the upstream server's claim.
+    let trusted: Vec<(&str, bool)> = doc
+        .trace
+        .auth_results
+        .iter()
+        .map(|a| (a.authserv_id.as_str(), a.trusted))
+        .collect();
+    assert_eq!(
+        trusted,
+        vec![(here.as_str(), true), ("mx.example.org", false)]
+    );
+}

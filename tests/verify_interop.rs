@@ -72,12 +72,23 @@ fn message(from: &str, subject: &str, extra_headers: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The stored copy of the message with this subject, raw, and its envelope summary.
-fn stored(home: &Path, subject: &str) -> String {
+/// The id of the one stored message with this subject.
+fn id_of(home: &Path, subject: &str) -> String {
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&postie(home, &["list", "--json", "--search", subject])).unwrap();
     assert_eq!(rows.len(), 1, "{subject}: {rows:?}");
-    let id = rows[0]["id"].as_i64().unwrap().to_string();
+    rows[0]["id"].as_i64().unwrap().to_string()
+}
+
+/// `postie show|trace ID --json` for the message with this subject.
+fn json(home: &Path, command: &str, subject: &str) -> serde_json::Value {
+    let id = id_of(home, subject);
+    serde_json::from_str(&postie(home, &[command, &id, "--json"])).unwrap()
+}
+
+/// The stored copy of the message with this subject, raw.
+fn stored(home: &Path, subject: &str) -> String {
+    let id = id_of(home, subject);
     let out = Command::new(node::postie_bin())
         .args(["show", &id, "--raw"])
         .env("POSTIE_HOME", home)
@@ -225,6 +236,14 @@ fn dkimpy_signatures_spf_and_dmarc_are_checked_on_receipt_and_stored() {
     ] {
         assert!(ar.contains(part), "{part} in {ar}");
     }
+    // `show --json` carries the verdicts as kept with the envelope.
+    let show = json(rig.home.path(), "show", "rsagood");
+    assert_eq!(show["verdicts"]["dmarc"]["result"], "pass", "{show:#}");
+    assert_eq!(show["verdicts"]["dkim"][0]["domain"], "sender.test");
+    assert_eq!(
+        show["envelope"]["auth_summary"],
+        "spf=pass dkim=pass dmarc=pass arc=none"
+    );
 
     // 2. ed25519-sha256 (RFC 8463) from a subdomain; DMARC finds the parent's record.
     let signed = rig.sign(
@@ -340,6 +359,26 @@ fn dkimpy_signatures_spf_and_dmarc_are_checked_on_receipt_and_stored() {
         "{raw}"
     );
     assert!(ar.contains("dkim=none"), "{ar}");
+    // `trace --json` tells our verdicts (trusted) from the upstream claim.
+    let trace = json(rig.home.path(), "trace", "forgedclaims");
+    let fields: Vec<(String, bool)> = trace["auth_results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["authserv_id"].as_str().unwrap().to_string(),
+                a["trusted"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            (OUR_ID.to_string(), true),
+            ("mx.example.net".to_string(), false)
+        ]
+    );
 
     // The verdicts are kept with the envelope, for search.
     let found = |q: &str| -> Vec<String> {

@@ -273,18 +273,20 @@ async fn network_checks(ctx: &Context) -> Vec<Finding> {
             )];
         }
     };
+    let mut findings = published_record_checks(ctx).await;
     let mx = match dns.resolver().mx_lookup("gmail.com.").await {
         Ok(mx) => mx.iter().map(|r| r.exchange().to_utf8()).next(),
         Err(e) => {
-            return vec![bad(
+            findings.push(bad(
                 Level::Fail,
                 "dns",
                 format!("MX lookup failed: {e}"),
                 "set [dns] nameservers to a resolver that answers, e.g. [\"9.9.9.9\"]",
-            )];
+            ));
+            return findings;
         }
     };
-    let mut findings = vec![ok("dns", "the resolver answers MX queries")];
+    findings.push(ok("dns", "the resolver answers MX queries"));
     let Some(host) = mx else { return findings };
     let reachable = match dns.addresses(&host).await {
         Ok(ips) => match ips.first() {
@@ -305,5 +307,155 @@ async fn network_checks(ctx: &Context) -> Vec<Finding> {
     } else {
         bad(Level::Warn, "outbound", "port 25 to the internet is blocked (common on home and mobile networks)", "relay through your provider: set [outbound] mode = \"smarthost\" and [outbound.smarthost] host, port 587, username, password_command")
     });
+    findings
+}
+
+/// For every `[[dkim]]` domain, through `[dns]`: does a signature made with our key verify
+/// against the published key, and are SPF and DMARC records published and well formed?
+async fn published_record_checks(ctx: &Context) -> Vec<Finding> {
+    use crate::verify::{ClientFacts, Outcome, Verifier};
+    if ctx.config.dkim.is_empty() {
+        return Vec::new();
+    }
+    let verifier = match Verifier::new(
+        &ctx.config.dns,
+        ctx.config.verify.clone(),
+        ctx.config.hostname(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![bad(
+                Level::Fail,
+                "dns",
+                e.to_string(),
+                "fix [dns] nameservers",
+            )];
+        }
+    };
+    let signer = match crate::dkim::Signer::load(&ctx.config.dkim) {
+        Ok(s) => s,
+        Err(e) => {
+            return vec![bad(
+                Level::Fail,
+                "dkim",
+                e.to_string(),
+                "point key_file at the key `postie dkim generate` wrote",
+            )];
+        }
+    };
+    let mut findings = Vec::new();
+    for entry in &ctx.config.dkim {
+        let domain = entry
+            .domain
+            .trim()
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let record = format!("{}._domainkey.{domain}", entry.selector);
+        let test = format!(
+            "From: postmaster@{domain}\r\nTo: postmaster@{domain}\r\nSubject: postie doctor\r\n\
+             Message-ID: <doctor@{domain}>\r\n\r\nA signature made to check the published key.\r\n"
+        );
+        let signed = signer.sign(test.into_bytes());
+        let client = ClientFacts {
+            ip: std::net::IpAddr::from([127, 0, 0, 1]),
+            helo: &domain,
+            mail_from: "",
+        };
+        let verdicts = verifier.check(&signed, client).await;
+        let dkim = verdicts.dkim.iter().find(|d| d.domain == domain);
+        findings.push(match dkim.map(|d| (d.result, d.reason.clone())) {
+            Some((Outcome::Pass, _)) => ok(
+                "dkim",
+                format!("{record}: a signature made with our key verifies"),
+            ),
+            Some((Outcome::TempError, reason)) => bad(
+                Level::Warn,
+                "dkim",
+                format!("{record}: DNS did not answer ({})", reason.unwrap_or_default()),
+                "check [dns] nameservers and try again",
+            ),
+            other => bad(
+                Level::Fail,
+                "dkim",
+                format!(
+                    "{record}: a signature made with our key does not verify ({})",
+                    other
+                        .and_then(|(_, reason)| reason)
+                        .unwrap_or_else(|| "no result".into())
+                ),
+                format!(
+                    "publish the TXT record `postie dkim generate` printed for {domain} at {record} (the key in {} must match it)",
+                    entry.key_file.display()
+                ),
+            ),
+        });
+
+        let mut spf: Vec<String> = Vec::new();
+        let spf_answer = verifier.txt_records(&domain).await;
+        if let Ok(records) = &spf_answer {
+            spf = records
+                .iter()
+                .filter(|r| r.len() >= 6 && r.as_bytes()[..6].eq_ignore_ascii_case(b"v=spf1"))
+                .cloned()
+                .collect();
+        }
+        let spf_fix = format!(
+            "publish one record: {domain}. TXT \"v=spf1 mx -all\" (or include: your smarthost provider's SPF)"
+        );
+        findings.push(match (&spf_answer, spf.as_slice()) {
+            (Err(e), _) => bad(
+                Level::Warn,
+                "spf",
+                format!("{domain}: {e}"),
+                "check [dns] nameservers",
+            ),
+            (Ok(_), []) => bad(
+                Level::Warn,
+                "spf",
+                format!("{domain}: no SPF record"),
+                spf_fix,
+            ),
+            (Ok(_), [one]) => match Verifier::spf_syntax_error(one) {
+                None => ok("spf", format!("{domain}: {one}")),
+                Some(why) => bad(Level::Fail, "spf", format!("{domain}: {why}"), spf_fix),
+            },
+            (Ok(_), many) => bad(
+                Level::Fail,
+                "spf",
+                format!(
+                    "{domain}: {} SPF records (receivers treat that as permerror)",
+                    many.len()
+                ),
+                spf_fix,
+            ),
+        });
+
+        let dmarc_name = format!("_dmarc.{domain}");
+        let dmarc: Vec<String> = verifier
+            .txt_records(&dmarc_name)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| r.starts_with("v=DMARC1"))
+            .collect();
+        let dmarc_fix = format!(
+            "publish {dmarc_name}. TXT \"v=DMARC1; p=none; rua=mailto:postmaster@{domain}\""
+        );
+        findings.push(match dmarc.as_slice() {
+            [] => bad(
+                Level::Warn,
+                "dmarc",
+                format!("{dmarc_name}: no DMARC record"),
+                dmarc_fix,
+            ),
+            [one] => ok("dmarc", format!("{dmarc_name}: {one}")),
+            many => bad(
+                Level::Fail,
+                "dmarc",
+                format!("{dmarc_name}: {} DMARC records", many.len()),
+                dmarc_fix,
+            ),
+        });
+    }
     findings
 }

@@ -157,6 +157,8 @@ impl MessageView {
 
 /// The `postie show --json` object: the list's row for the message, every header
 /// decoded, the envelope, the body text and the parts (MIME leaves in the reader's order).
+/// The envelope's `auth_verdicts` (our own checks, as JSON text) become an object,
+/// `verdicts`, null for mail this node did not check.
 pub fn show_json(
     summary: &MessageSummary,
     raw: &[u8],
@@ -178,10 +180,16 @@ pub fn show_json(
             })
         })
         .collect();
+    let verdicts = envelope
+        .get("auth_verdicts")
+        .and_then(|v| v.as_str())
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+        .unwrap_or(serde_json::Value::Null);
     serde_json::json!({
         "message": MessageJson::new(summary, ""),
         "headers": view.headers,
         "envelope": envelope,
+        "verdicts": verdicts,
         "body": view.body,
         "parts": parts,
     })

@@ -51,14 +51,30 @@ pub struct ReaderDoc {
     pub parts: Vec<PartInfo>,
     /// The raw source as text (lossy), for the raw view.
     pub raw_text: String,
+    /// The Received chain, with this node's own hops and verdicts told from claims.
     pub trace: Trace,
+    /// What this node's own checks found when the message arrived over SMTP; `None` for
+    /// mail it did not check (written here, from a trusted client, imported).
+    pub verdicts: Option<crate::verify::Verdicts>,
 }
 
 impl ReaderDoc {
     /// Parse raw bytes; never fails (an unparsable message shows as raw text).
     pub fn parse(id: MessageId, summary: Option<MessageSummary>, raw: &[u8], width: usize) -> Self {
+        Self::parse_here(id, summary, raw, width, &TraceContext::default())
+    }
+
+    /// [`ReaderDoc::parse`] for this node, whose host name tells its own Received hops and
+    /// Authentication-Results from the claims of others.
+    pub fn parse_here(
+        id: MessageId,
+        summary: Option<MessageSummary>,
+        raw: &[u8],
+        width: usize,
+        here: &TraceContext,
+    ) -> Self {
         let raw_text = String::from_utf8_lossy(raw).into_owned();
-        let trace = analyse(raw, &TraceContext::default());
+        let trace = analyse(raw, here);
         let mut doc = ReaderDoc {
             id,
             summary,
@@ -78,6 +94,7 @@ impl ReaderDoc {
             parts: Vec::new(),
             raw_text,
             trace,
+            verdicts: None,
         };
         let read = with_parsed(raw, |parsed| {
             let fields = Fields::new(parsed);

@@ -480,3 +480,79 @@ fn help_in_the_reader_tells_what_q_does_there() {
     );
     assert!(!screen.contains("quit postie"), "{screen}");
 }
+
+#[test]
+fn reader_shows_our_verdicts_and_marks_unchecked_mail_from_elsewhere() {
+    use crate::verify::{DkimVerdict, DmarcVerdict, Outcome as V, SpfVerdict, Verdicts};
+    let render = |d: super::message::ReaderDoc| {
+        let mut app = app_with_inbox(120, 40);
+        key(&mut app, KeyCode::Enter);
+        app.update(Action::Outcome(Outcome::Message(Box::new(d))));
+        keys(&mut app, "z");
+        let t = draw(&app);
+        let buf = t.backend().buffer().clone();
+        let rows: Vec<String> = (0..40u16)
+            .map(|y| {
+                (0..120u16)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect()
+            })
+            .collect();
+        (app, buf, rows)
+    };
+
+    let mut checked = doc("plain.eml", 100);
+    checked.verdicts = Some(Verdicts {
+        spf: SpfVerdict {
+            result: V::Pass,
+            property: "smtp.mailfrom".into(),
+            value: "bounce@example.org".into(),
+        },
+        dkim: vec![DkimVerdict {
+            result: V::Fail,
+            domain: "example.org".into(),
+            selector: "s1".into(),
+            reason: Some("body hash".into()),
+        }],
+        dmarc: DmarcVerdict {
+            result: V::Pass,
+            domain: "example.org".into(),
+            policy: "reject".into(),
+        },
+        arc: V::None,
+        budget_exhausted: false,
+    });
+    let (app, buf, rows) = render(checked);
+    let row = rows
+        .iter()
+        .position(|r| r.starts_with("Auth: "))
+        .expect("an Auth line");
+    assert!(
+        rows[row].starts_with(
+            "Auth: DKIM fail example.org · SPF pass example.org · DMARC pass example.org "
+        ),
+        "{}",
+        rows[row]
+    );
+    // The failing check is drawn in the error style, the passing ones are not.
+    let fail = u16::try_from(rows[row].find("DKIM fail").unwrap()).unwrap();
+    let pass = u16::try_from(rows[row].find("SPF pass").unwrap()).unwrap();
+    let row = u16::try_from(row).unwrap();
+    assert_eq!(
+        buf[(fail, row)].style(),
+        buf[(fail, row)].style().patch(app.theme.error)
+    );
+    assert!(buf[(fail, row)].modifier.contains(Modifier::BOLD));
+    assert!(!buf[(pass, row)].modifier.contains(Modifier::BOLD));
+
+    // Received from elsewhere but never checked here: unverified.
+    let (_, _, rows) = render(doc("plain.eml", 100));
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("Auth: unverified (not checked by this node)")),
+        "{rows:#?}"
+    );
+    // Written here (no Received line from anyone else): no Auth line at all.
+    let (_, _, rows) = render(doc("html-attachment.eml", 100));
+    assert!(!rows.iter().any(|r| r.starts_with("Auth:")));
+}

@@ -44,6 +44,9 @@ fn is_spf(record: &str) -> bool {
 
 /// The first term that does not follow the grammar, in words.
 pub(super) fn syntax_error(record: &str) -> Option<String> {
+    if !is_spf(record) {
+        return Some("it does not start with v=spf1".into());
+    }
     let mut redirects = 0;
     let mut explanations = 0;
     for term in record[6..].split(' ').filter(|t| !t.is_empty()) {

@@ -30,6 +30,16 @@ pub struct TraceContext {
     pub local_authserv_ids: Vec<String>,
 }
 
+impl TraceContext {
+    /// The context of a node whose host name is `hostname` (its `by` name and authserv-id).
+    pub fn local(hostname: &str) -> Self {
+        Self {
+            local_hostnames: vec![hostname.to_string()],
+            local_authserv_ids: vec![hostname.to_string()],
+        }
+    }
+}
+
 /// How far a hop can be believed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

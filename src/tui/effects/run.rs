@@ -2,6 +2,7 @@
 
 use super::{Effect, QueueOp};
 use crate::config::AccountConfig;
+use crate::mail::trace::TraceContext;
 use crate::routing::Router;
 use crate::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store, StoreError};
 use crate::tui::action::{Action, Outcome};
@@ -108,9 +109,17 @@ impl Runner {
             } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let summary = s.summary(id).await.map_err(err)?;
+                let verdicts = s
+                    .envelope(id)
+                    .await
+                    .map_err(err)?
+                    .and_then(|e| e.auth_verdicts)
+                    .and_then(|json| serde_json::from_str(&json).ok());
+                let here = TraceContext::local(self.router.hostname());
                 // Parsing (and, for a draft, decoding its attachments) stays off the runtime.
                 tokio::task::spawn_blocking(move || {
-                    let doc = ReaderDoc::parse(id, summary, &raw, width);
+                    let mut doc = ReaderDoc::parse_here(id, summary, &raw, width, &here);
+                    doc.verdicts = verdicts;
                     if as_draft {
                         Outcome::Draft(Box::new(compose::draft_from_doc(&doc, &raw)))
                     } else {

@@ -64,6 +64,9 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
         out.push(header(app, "Date", &doc.date_text));
         out.push(header(app, "Subject", &doc.subject));
     }
+    if let Some(line) = auth_line(app, doc) {
+        out.push(line);
+    }
     let attachments: Vec<_> = doc
         .parts
         .iter()
@@ -112,6 +115,61 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
         }
     }
     out
+}
+
+/// The verdicts of this node's own checks in one line (`Auth: DKIM pass example.org ·
+/// SPF pass · DMARC pass example.org`), failures in the error style; `unverified` for mail
+/// written by others that did not pass through those checks; nothing for mail written here.
+fn auth_line(app: &App, doc: &ReaderDoc) -> Option<Line<'static>> {
+    use crate::mail::trace::Trust;
+    use crate::verify::Outcome;
+    let label = Span::styled("Auth: ", app.theme.accent);
+    let Some(v) = &doc.verdicts else {
+        let from_elsewhere = doc.trace.hops.iter().any(|h| h.trust != Trust::Observed);
+        return from_elsewhere.then(|| {
+            Line::from(vec![
+                label,
+                Span::styled("unverified (not checked by this node)", app.theme.dim),
+            ])
+        });
+    };
+    let style = |o: Outcome| match o {
+        Outcome::Pass => Style::default(),
+        Outcome::Fail | Outcome::SoftFail | Outcome::PermError => app.theme.error,
+        Outcome::TempError | Outcome::Neutral | Outcome::None => app.theme.dim,
+    };
+    let dkim_domains: Vec<&str> = v
+        .dkim
+        .iter()
+        .filter(|d| d.result == v.dkim_summary() && !d.domain.is_empty())
+        .map(|d| d.domain.as_str())
+        .collect();
+    let spf_domain = v.spf.value.rsplit('@').next().unwrap_or_default();
+    let mut items: Vec<(String, Outcome)> = vec![
+        (
+            format!("DKIM {} {}", v.dkim_summary(), dkim_domains.join(",")),
+            v.dkim_summary(),
+        ),
+        (
+            format!("SPF {} {}", v.spf.result, clean(spf_domain)),
+            v.spf.result,
+        ),
+        (
+            format!("DMARC {} {}", v.dmarc.result, clean(&v.dmarc.domain)),
+            v.dmarc.result,
+        ),
+    ];
+    if v.arc != Outcome::None {
+        items.push((format!("ARC {}", v.arc), v.arc));
+    }
+    let mut spans = vec![label];
+    for (i, (text, outcome)) in items.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", app.theme.dim));
+        }
+        spans.push(Span::styled(clean(text.trim_end()), style(outcome)));
+    }
+    Some(Line::from(spans))
 }
 
 /// Free-text and subject words of the search being browsed, lowercased.
