@@ -120,8 +120,12 @@ pub enum Command {
     Trace {
         /// A stored message id or an .eml file.
         target: String,
+        /// Shorthand for `--format json`.
         #[arg(long)]
         json: bool,
+        /// text (the default), json (the whole analysis) or csv (one row per hop).
+        #[arg(long, value_enum, default_value = "text")]
+        format: trace::Format,
     },
     /// Queue a message from standard input for delivery (sendmail-compatible flags).
     #[command(disable_help_flag = true)]
@@ -261,8 +265,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             runtime.block_on(crate::tui::run(&ctx.paths, &ctx.config))?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Trace { target, json }) => {
-            runtime.block_on(trace::trace(&ctx, &target, json, out))
+        Some(Command::Trace {
+            target,
+            json,
+            format,
+        }) => {
+            let format = if json { trace::Format::Json } else { format };
+            runtime.block_on(trace::trace(&ctx, &target, format, out))
         }
         Some(Command::Status { json }) => runtime.block_on(status::status(&ctx, json, out)),
         Some(Command::Dkim(DkimCommand::Generate {

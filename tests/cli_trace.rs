@@ -56,3 +56,30 @@ fn trace_of_nonsense_fails_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("neither a file nor a message id"));
 }
+
+#[test]
+fn trace_csv_has_one_row_per_hop_with_the_json_facts() {
+    let home = tempfile::tempdir().unwrap();
+    let csv = postie(home.path(), &["trace", SKEWED, "--format", "csv"]);
+    assert!(csv.status.success());
+    let csv = String::from_utf8(csv.stdout).unwrap();
+    let json = postie(home.path(), &["trace", SKEWED, "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "hop,time_utc,from,helo,rdns,ip,by,with,tls,id,for,delay_ms,trust,flags"
+    );
+    let hops = json["hops"].as_array().unwrap();
+    assert_eq!(lines.len(), 1 + hops.len(), "{csv}");
+    for (line, hop) in lines[1..].iter().zip(hops) {
+        let ip = hop["ip"].as_str().unwrap();
+        assert!(line.contains(ip), "{line} lacks {ip}");
+        let delay = hop["delay_ms"].as_i64().map(|d| d.to_string()).unwrap_or_default();
+        assert!(line.contains(&format!(",{delay},")), "{line} lacks delay {delay}");
+    }
+    assert!(csv.contains("SKEW"), "{csv}");
+    // --json stays the shorthand for --format json.
+    let short = postie(home.path(), &["trace", SKEWED, "--json"]);
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&short.stdout).unwrap(), json);
+}

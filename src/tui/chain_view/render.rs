@@ -11,7 +11,7 @@ use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, TableState, 
 
 use super::{ChainViewState, HopOrder};
 use crate::mail::trace::chain::HopFlag;
-use crate::mail::trace::render::{Tone, format_delay, hop_row, printable as clean};
+use crate::mail::trace::render::{HopRow, Tone, format_delay, hop_row, printable as clean};
 use crate::mail::trace::{Trace, TracedHop, Trust};
 
 /// Width of the inline delay bar, in cells.
@@ -106,20 +106,12 @@ fn render_table(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewS
         ordered.reverse();
     }
     let max = trace.max_positive_delay_ms.unwrap_or(0);
-    let rows = ordered.iter().map(|hop| table_row(hop, max));
+    let rows: Vec<HopRow> = ordered.iter().map(|hop| hop_row(hop)).collect();
+    let layout = ColumnLayout::fit(&rows, spans_days(trace), area.width);
+    let table_rows = rows.iter().map(|row| table_row(row, max, &layout));
     let header = Row::new(["#", "Time", "From", "By", "With", "Delay", "", "Flags"])
         .style(Style::default().add_modifier(Modifier::BOLD | Modifier::UNDERLINED));
-    let widths = [
-        Constraint::Length(2),
-        Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Fill(1),
-        Constraint::Length(12),
-        Constraint::Length(6),
-        Constraint::Length(BAR_WIDTH as u16),
-        Constraint::Length(10),
-    ];
-    let table = Table::new(rows, widths)
+    let table = Table::new(table_rows, layout.constraints())
         .header(header)
         .column_spacing(1)
         .row_highlight_style(Style::default().add_modifier(Modifier::REVERSED));
@@ -130,17 +122,163 @@ fn render_table(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewS
     frame.render_stateful_widget(table, area, &mut table_state);
 }
 
-fn table_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
-    let row = hop_row(hop);
-    let time = row.time.map_or_else(
-        || "--:--:--".to_string(),
-        |t| t.format("%H:%M:%S").to_string(),
-    );
-    let mut with = vec![Span::raw(row.protocol.chars().take(8).collect::<String>())];
-    if row.tls.is_some() {
+/// Does the chain's dated hops' span cross a UTC day? Then times carry their date.
+fn spans_days(trace: &Trace) -> bool {
+    let mut days = trace
+        .hops
+        .iter()
+        .filter_map(|h| h.hop.date.map(|d| d.utc.date_naive()));
+    let first = days.next();
+    days.any(|d| Some(d) != first)
+}
+
+/// Column widths sized to their content: every fixed column as wide as its widest cell
+/// (so Delay and Flags are never cut), From and By sharing what is left.
+struct ColumnLayout {
+    number: u16,
+    time: u16,
+    dated: bool,
+    from: u16,
+    by: u16,
+    with: u16,
+    delay: u16,
+    flags: u16,
+}
+
+impl ColumnLayout {
+    fn fit(rows: &[HopRow], dated: bool, width: u16) -> Self {
+        let widest = |cells: &mut dyn Iterator<Item = usize>, header: &str| {
+            let w = cells.max().unwrap_or(0).max(header.chars().count());
+            u16::try_from(w).unwrap_or(u16::MAX)
+        };
+        let number = widest(&mut rows.iter().map(|r| r.number.to_string().len()), "#");
+        let time = if dated { 14 } else { 8 };
+        let with = widest(
+            &mut rows.iter().map(|r| with_text(r).chars().count()),
+            "With",
+        )
+        .min(14);
+        let delay = widest(&mut rows.iter().map(|r| r.delay.chars().count()), "Delay");
+        let flags = widest(
+            &mut rows.iter().map(|r| flags_text(r).chars().count()),
+            "Flags",
+        );
+        let from_wanted = widest(&mut rows.iter().map(|r| r.from.chars().count()), "From");
+        let by_wanted = widest(&mut rows.iter().map(|r| r.by.chars().count()), "By");
+        // Eight columns, seven gaps of one cell.
+        let fixed = number + time + with + delay + BAR_WIDTH as u16 + flags + 7;
+        let left = width.saturating_sub(fixed).max(8);
+        let (from, by) = if from_wanted + by_wanted <= left {
+            (from_wanted, left - from_wanted)
+        } else {
+            // Share by need, but never starve either below half the room.
+            let by_share = (u32::from(left) * u32::from(by_wanted)
+                / u32::from((from_wanted + by_wanted).max(1))) as u16;
+            let by = by_share
+                .clamp(left / 3, left.saturating_sub(left / 3))
+                .min(by_wanted);
+            let from = (left - by).min(from_wanted.max(left - by));
+            (from, by)
+        };
+        Self {
+            number,
+            time,
+            dated,
+            from,
+            by,
+            with,
+            delay,
+            flags,
+        }
+    }
+
+    fn constraints(&self) -> [Constraint; 8] {
+        [
+            Constraint::Length(self.number),
+            Constraint::Length(self.time),
+            Constraint::Length(self.from),
+            Constraint::Length(self.by),
+            Constraint::Length(self.with),
+            Constraint::Length(self.delay),
+            Constraint::Length(BAR_WIDTH as u16),
+            Constraint::Length(self.flags),
+        ]
+    }
+}
+
+fn with_text(row: &HopRow) -> String {
+    match &row.tls {
+        Some(_) => format!("{} TLS", row.protocol),
+        None => row.protocol.clone(),
+    }
+}
+
+fn flags_text(row: &HopRow) -> String {
+    row.flags
+        .iter()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `text` in at most `width` cells, never cut silently: an address in brackets at the end
+/// stays whole when it fits, and whatever is left out is shown as `…` (the hop's detail,
+/// Enter, shows everything).
+pub(super) fn elide(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    if let Some(open) = text.rfind(" [").filter(|_| text.ends_with(']')) {
+        let address = &text[open..];
+        let name = &text[..open];
+        let address_len = address.chars().count();
+        if address_len + 2 <= width {
+            // A name squeezed below a few cells says nothing: show only that it is there.
+            let room = width - address_len;
+            let name = if room < 6 {
+                "…".to_string()
+            } else {
+                middle(name, room)
+            };
+            return format!("{name}{address}");
+        }
+    }
+    middle(text, width)
+}
+
+/// The start and the end of `text` around one `…`, in `width` cells.
+fn middle(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width {
+        return text.to_string();
+    }
+    if width <= 1 {
+        return "…".into();
+    }
+    let head = (width - 1) / 2;
+    let tail = width - 1 - head;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
+fn table_row(row: &HopRow, max_positive: i64, layout: &ColumnLayout) -> Row<'static> {
+    let time = match row.time {
+        None if layout.dated => "--------------".to_string(),
+        None => "--:--:--".to_string(),
+        Some(t) if layout.dated => t.format("%m-%d %H:%M:%S").to_string(),
+        Some(t) => t.format("%H:%M:%S").to_string(),
+    };
+    let protocol = elide(&row.protocol, usize::from(layout.with));
+    let mut with = vec![Span::raw(protocol.clone())];
+    if row.tls.is_some() && protocol.chars().count() + 4 <= usize::from(layout.with) {
         with.push(Span::styled(" TLS", tone_style(Tone::Good)));
     }
-    let flags: Vec<&str> = row.flags.iter().map(|f| f.label()).collect();
     let flag_style = if row
         .flags
         .iter()
@@ -153,12 +291,12 @@ fn table_row(hop: &TracedHop, max_positive: i64) -> Row<'static> {
     Row::new(vec![
         Cell::from(row.number.to_string()).style(trust_style(row.trust)),
         Cell::from(time),
-        Cell::from(row.from),
-        Cell::from(row.by),
+        Cell::from(elide(&row.from, usize::from(layout.from))),
+        Cell::from(elide(&row.by, usize::from(layout.by))),
         Cell::from(Line::from(with)),
-        Cell::from(row.delay).style(delay_style(row.delay_ms)),
+        Cell::from(row.delay.clone()).style(delay_style(row.delay_ms)),
         Cell::from(delay_bar(row.delay_ms, max_positive)),
-        Cell::from(flags.join(" ")).style(flag_style),
+        Cell::from(flags_text(row)).style(flag_style),
     ])
 }
 

@@ -297,3 +297,99 @@ Received-SPF: pass (sender.example: 192.0.2.7 is permitted) client-ip=192.0.2.7;
         }
     }
 }
+
+/// A chain over two days with long IPv6 addresses and long host names.
+const TWO_DAYS_IPV6: &[u8] = b"Received: from mail-backend-fra-prod-03.eu-central-1.compute.example.net (mail-backend-fra-prod-03.eu-central-1.compute.example.net [2001:db8:ffff:1234:5678:9abc:def0:1234])\r\n\tby mx-inbound-cluster-07.mailhost.example.org (Postfix) with ESMTPS id 4AbCdEf\r\n\tfor <alice@example.org>; Sun, 6 Dec 2026 00:10:05 +0000\r\n\
+Received: from [2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff] (helo=laptop.home.example)\r\n\tby mail-backend-fra-prod-03.eu-central-1.compute.example.net with esmtpsa (Exim 4.96)\r\n\t(envelope-from <bob@example.net>) id 1xYz; Sat, 5 Dec 2026 23:58:00 +0000\r\n\
+From: bob@example.net\r\nDate: Sat, 5 Dec 2026 23:57:58 +0000\r\nSubject: late\r\n\r\nhi\r\n";
+
+fn screen(backend: &TestBackend) -> Vec<String> {
+    let area = backend.buffer().area;
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| backend.buffer()[(x, y)].symbol().to_string())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn two_days_with_long_ipv6_addresses_80x24_and_120x40() {
+    let t = trace(TWO_DAYS_IPV6);
+    for (w, h) in [(80u16, 24u16), (120, 40)] {
+        let backend = draw(&t, &ChainViewState::default(), w, h);
+        let rows = screen(&backend);
+        // Times carry the date: the chain crosses midnight.
+        assert!(
+            rows.iter().any(|r| r.contains("12-05 23:58:00")),
+            "{rows:#?}"
+        );
+        assert!(
+            rows.iter().any(|r| r.contains("12-06 00:10:05")),
+            "{rows:#?}"
+        );
+        // Delay and Flags keep their columns whole.
+        assert!(rows[1].trim_end().ends_with("Flags"), "{}", rows[1]);
+        snapshot!(format!("chain_two_days_ipv6_{w}x{h}"), backend);
+    }
+}
+
+#[test]
+fn no_address_or_name_is_ever_cut_without_a_mark() {
+    for raw in [FIFTEEN_HOPS, SKEWED, TWO_DAYS_IPV6] {
+        let t = trace(raw);
+        for (w, h) in [(80u16, 24u16), (100, 30), (120, 40)] {
+            let rows = screen(&draw(&t, &ChainViewState::default(), w, h));
+            for hop in &t.hops {
+                let row = crate::mail::trace::render::hop_row(hop);
+                for text in [&row.from, &row.by] {
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let line = rows
+                        .iter()
+                        .skip(2)
+                        .find(|r| {
+                            r.split_whitespace().next() == Some(hop.number.to_string().as_str())
+                        })
+                        .unwrap();
+                    // Whole, or elided with a visible mark.
+                    assert!(
+                        line.contains(text.as_str()) || line.contains('…'),
+                        "{w}x{h} hop {}: `{text}` cut silently in `{line}`",
+                        hop.number
+                    );
+                    // An IP in brackets is shown whole or not at all.
+                    if let (Some(open), true) = (text.rfind(" ["), text.ends_with(']')) {
+                        let address = &text[open + 2..text.len() - 1];
+                        let shown = line.contains(address);
+                        let partial = (4..address.len())
+                            .any(|n| line.contains(&format!("[{}", &address[..n])) && !shown);
+                        assert!(!partial, "{w}x{h}: `{address}` cut in `{line}`");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn elision_keeps_the_address_and_marks_the_cut() {
+    use super::render::elide;
+    assert_eq!(elide("mx.example.org", 20), "mx.example.org");
+    assert_eq!(
+        elide("mx0b-001b2d01.pphosted.com [148.163.158.5]", 30),
+        "mx0b-0…ted.com [148.163.158.5]"
+    );
+    let cut = elide("mx0b-001b2d01.pphosted.com [148.163.158.5]", 30);
+    assert_eq!(cut.chars().count(), 30);
+    assert!(
+        cut.ends_with(" [148.163.158.5]") && cut.contains('…'),
+        "{cut}"
+    );
+    let tiny = elide("host.example [2001:db8::1234:5678:9abc]", 10);
+    assert_eq!(tiny.chars().count(), 10);
+    assert!(tiny.contains('…'));
+    assert_eq!(elide("abc", 0), "");
+}
