@@ -20,7 +20,7 @@ mod transfer;
 pub use context::Context;
 
 use crate::store::QueueRef;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,7 +79,7 @@ pub enum Command {
         #[arg(long)]
         account: Option<String>,
     },
-    /// Export a mailbox to an mbox file (mboxrd).
+    /// Export a mailbox to an mbox file (mboxrd); flags go in Status/X-Status fields.
     Export {
         #[arg(long, value_name = "FILE")]
         mbox: PathBuf,
@@ -175,6 +175,13 @@ pub enum Command {
         #[arg(long)]
         stdin: bool,
     },
+    /// Print the shell completion script (e.g. `postie completions bash > ~/.local/share/bash-completion/completions/postie`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page in roff (e.g. `postie man > ~/.local/share/man/man1/postie.1`).
+    Man,
 }
 
 /// `postie dkim` actions.
@@ -253,6 +260,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
+    // These describe the command line itself: no configuration needed, none read.
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(*shell, &mut Cli::command(), "postie", out);
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Man) => {
+            clap_mangen::Man::new(Cli::command()).render(out)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        _ => {}
+    }
     let ctx = match (Context::load(cli.config.as_deref()), &cli.command) {
         // Doctor reports a broken configuration as a finding instead of failing on it.
         (Err(e), Some(Command::Doctor { offline })) => {
@@ -322,6 +341,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
         }),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
+        // Answered before the configuration was read.
+        Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Passwd { account, stdin }) => {
             runtime.block_on(accounts::passwd(&ctx, account.as_deref(), stdin, out))
         }

@@ -8,6 +8,7 @@
 mod maildir;
 mod mbox;
 mod sniff;
+mod status;
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub use maildir::{MaildirFlags, is_maildir, maildir_flags};
 pub use mbox::{MboxMessage, MboxReader, asctime, write_mbox, write_mbox_message};
 pub use sniff::NotMail;
+pub use status::{status_flags, with_status, without_status};
 
 /// Errors reading or writing mailboxes.
 #[derive(Debug, thiserror::Error)]
@@ -47,11 +49,12 @@ impl MailboxIoError {
 pub struct ImportItem {
     /// Where it came from: the file path, or `path#n` (n from 1) for the n-th mbox message.
     pub source: String,
-    /// The message bytes. Exactly the file's bytes for .eml and Maildir; for mbox, the
-    /// message with its `>From ` quoting undone and line endings made CRLF
+    /// The message bytes. The file's bytes for .eml and Maildir; for mbox, the message
+    /// with its `>From ` quoting undone and line endings made CRLF
     /// ([`crate::mail::canonical::canonical_crlf`]), since mbox stores LF by convention.
+    /// In both, `Status:`/`X-Status:` fields are removed (their flags are in `flags`).
     pub raw: Vec<u8>,
-    /// Maildir flags (all false for other sources).
+    /// Maildir flags, with those of Status/X-Status fields added.
     pub flags: MaildirFlags,
     /// The envelope sender from the mbox `From ` separator line, if any.
     pub envelope_sender: Option<String>,
@@ -173,13 +176,25 @@ impl ImportIter {
     }
 }
 
-/// `raw` as an item from `source`, or why it is not mail.
+/// `raw` as an item from `source`, or why it is not mail. Flags a mail program kept in
+/// Status/X-Status fields join `flags` and the fields are removed: flags live in the
+/// store, and an exported message then imports back to the same bytes.
 fn item(
     source: String,
     raw: Vec<u8>,
     flags: MaildirFlags,
     envelope_sender: Option<String>,
 ) -> Result<ImportItem, MailboxIoError> {
+    let kept = status::status_flags(&raw);
+    let flags = MaildirFlags {
+        seen: flags.seen || kept.seen,
+        answered: flags.answered || kept.answered,
+        flagged: flags.flagged || kept.flagged,
+        draft: flags.draft || kept.draft,
+        trashed: flags.trashed || kept.trashed,
+        passed: flags.passed,
+    };
+    let raw = status::without_status(&raw);
     match sniff::check(&raw) {
         Ok(()) => Ok(ImportItem {
             source,

@@ -258,3 +258,73 @@ fn show_of_a_missing_message_fails_clearly() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no message with id 424242"));
 }
+
+/// Read, answered, flagged, draft and deleted set on the corpus survive `export` then
+/// `import` elsewhere (as Status/X-Status fields, read back and removed), and the bytes
+/// still round-trip.
+#[test]
+fn flags_survive_export_and_import_on_the_corpus() {
+    use postie::store::{Flags, Store};
+    let Some(corpus) = corpus() else { return };
+    let home = tempfile::tempdir().unwrap();
+    postie(home.path(), &["import", corpus.to_str().unwrap()]);
+    let rows = list_json(home.path());
+    assert!(rows.len() > 300);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let store = Store::open(&postie::config::Paths::under(home.path()).database()).unwrap();
+        for (i, row) in rows.iter().enumerate() {
+            let mut set = Flags::empty();
+            for (every, flag) in [
+                (2, Flags::SEEN),
+                (3, Flags::ANSWERED),
+                (5, Flags::FLAGGED),
+                (7, Flags::DRAFT),
+                (11, Flags::DELETED),
+            ] {
+                if i % every == 0 {
+                    set = set.union(flag);
+                }
+            }
+            let id = row["id"].as_i64().unwrap();
+            store
+                .update_flags(vec![id], set, Flags::empty())
+                .await
+                .unwrap();
+        }
+    });
+    let mbox = home.path().join("flags.mbox");
+    assert!(
+        postie(home.path(), &["export", "--mbox", mbox.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let other = tempfile::tempdir().unwrap();
+    assert!(
+        postie(other.path(), &["import", mbox.to_str().unwrap()])
+            .status
+            .success()
+    );
+
+    let raw_and_flags = |home: &Path| {
+        let mut all: Vec<(Vec<u8>, String)> = list_json(home)
+            .iter()
+            .map(|row| {
+                let id = row["id"].as_i64().unwrap().to_string();
+                let raw = postie(home, &["show", &id, "--raw"]).stdout;
+                (raw, row["flags"].as_str().unwrap_or_default().to_string())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let before = raw_and_flags(home.path());
+    let after = raw_and_flags(other.path());
+    assert_eq!(before.len(), after.len());
+    let differing = before.iter().zip(&after).filter(|(a, b)| a != b).count();
+    assert_eq!(differing, 0, "{differing} messages changed bytes or flags");
+    assert!(
+        before.iter().any(|(_, f)| f.contains('F')),
+        "flags were set"
+    );
+}

@@ -75,11 +75,20 @@ fn trace_csv_has_one_row_per_hop_with_the_json_facts() {
     for (line, hop) in lines[1..].iter().zip(hops) {
         let ip = hop["ip"].as_str().unwrap();
         assert!(line.contains(ip), "{line} lacks {ip}");
-        let delay = hop["delay_ms"].as_i64().map(|d| d.to_string()).unwrap_or_default();
-        assert!(line.contains(&format!(",{delay},")), "{line} lacks delay {delay}");
+        let delay = hop["delay_ms"]
+            .as_i64()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        assert!(
+            line.contains(&format!(",{delay},")),
+            "{line} lacks delay {delay}"
+        );
     }
     assert!(csv.contains("SKEW"), "{csv}");
     // --json stays the shorthand for --format json.
     let short = postie(home.path(), &["trace", SKEWED, "--json"]);
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&short.stdout).unwrap(), json);
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&short.stdout).unwrap(),
+        json
+    );
 }

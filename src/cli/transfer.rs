@@ -176,6 +176,17 @@ pub async fn export(
             Some(envelope) if !envelope.mail_from.is_empty() => envelope.mail_from,
             _ => summary.from_addr.clone().unwrap_or_default(),
         };
+        // The store's flags travel as Status/X-Status, as mutt and Thunderbird keep them.
+        let f = summary.flags;
+        let flags = mailbox_io::MaildirFlags {
+            seen: f.contains(Flags::SEEN),
+            answered: f.contains(Flags::ANSWERED),
+            flagged: f.contains(Flags::FLAGGED),
+            draft: f.contains(Flags::DRAFT),
+            trashed: f.contains(Flags::DELETED),
+            passed: f.contains(Flags::FORWARDED),
+        };
+        let raw = mailbox_io::with_status(&raw, flags);
         mailbox_io::write_mbox(
             &mut writer,
             std::iter::once((sender.as_str(), summary.date, raw.as_slice())),
