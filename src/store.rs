@@ -51,6 +51,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("the write was not committed: {0}")]
     NotCommitted(String),
+    /// The store will not do this (a role folder renamed, a non-empty folder removed).
+    #[error("{0}")]
+    Refused(String),
     #[error("cannot create {}: {source}", path.display())]
     CreateDir {
         path: PathBuf,
@@ -276,6 +279,39 @@ impl Store {
             self.announce(StoreEvent::MailboxCreated { id, name });
         }
         Ok(id)
+    }
+
+    /// Rename a user folder; role folders (Inbox, Sent, Drafts, Trash) keep their names.
+    pub async fn rename_mailbox(
+        &self,
+        account: AccountId,
+        id: MailboxId,
+        name: &str,
+    ) -> Result<(), StoreError> {
+        let name = name.to_string();
+        self.write(move |c| ops::rename_mailbox(c, account, id, &name))
+            .await?;
+        self.announce(StoreEvent::MessagesChanged {
+            mailbox_ids: vec![id],
+        });
+        Ok(())
+    }
+
+    /// Remove a user folder: an empty one, or with `force` together with its messages
+    /// (which are returned as a count). Role folders are never removed.
+    pub async fn remove_mailbox(
+        &self,
+        account: AccountId,
+        id: MailboxId,
+        force: bool,
+    ) -> Result<u64, StoreError> {
+        let removed = self
+            .write(move |c| ops::remove_mailbox(c, account, id, force))
+            .await?;
+        self.announce(StoreEvent::MessagesChanged {
+            mailbox_ids: vec![id],
+        });
+        Ok(removed)
     }
 
     // ---- messages ----

@@ -2,8 +2,6 @@
 
 use std::path::Path;
 
-use chrono::DateTime;
-
 use crate::config::load_from_str;
 use crate::store::SearchQuery;
 
@@ -33,47 +31,16 @@ pub fn config(data: &[u8]) {
 }
 
 /// The search language: any input parses or fails cleanly; what parses prints back to a
-/// query that parses to the same search, and its full-text part is an expression SQLite's
+/// query that parses to the same search, and its full-text parts are expressions SQLite's
 /// FTS5 accepts (a query the user may type never becomes a database error).
 pub fn search(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let Ok(query) = SearchQuery::parse(&text) else {
         return;
     };
-    let printed = print(&query);
+    let printed = query.to_string();
     assert_eq!(SearchQuery::parse(&printed), Ok(query.clone()), "{printed}");
     if let Err(e) = query.check_fts_syntax() {
         panic!("{text:?} gives an FTS5 expression SQLite refuses: {e}");
     }
-}
-
-/// A query as the user could type it: every term quoted, so spaces survive.
-fn print(q: &SearchQuery) -> String {
-    let mut terms: Vec<String> = q.text.iter().map(|t| format!("\"{t}\"")).collect();
-    for (key, values) in [("from", &q.from), ("to", &q.to), ("subject", &q.subject)] {
-        terms.extend(values.iter().map(|v| format!("{key}:\"{v}\"")));
-    }
-    if q.has_attachment {
-        terms.push("has:attachment".into());
-    }
-    match q.unread {
-        Some(true) => terms.push("is:unread".into()),
-        Some(false) => terms.push("is:read".into()),
-        None => {}
-    }
-    if q.flagged {
-        terms.push("is:flagged".into());
-    }
-    if q.answered {
-        terms.push("is:answered".into());
-    }
-    for (key, day) in [("before", q.before), ("after", q.after)] {
-        if let Some(day) = day.and_then(|s| DateTime::from_timestamp(s, 0)) {
-            terms.push(format!("{key}:{}", day.format("%Y-%m-%d")));
-        }
-    }
-    if let Some(folder) = &q.folder {
-        terms.push(format!("folder:\"{folder}\""));
-    }
-    terms.join(" ")
 }

@@ -42,6 +42,9 @@ pub struct Summary {
     /// References: ids, oldest first, without angle brackets.
     pub references: Vec<String>,
     pub has_attachments: bool,
+    /// The mailing list's identifier from List-Id: (RFC 2919), lowercased, without its
+    /// phrase and angle brackets: `users.rust-lang.org`.
+    pub list_id: Option<String>,
     /// The first ~200 characters of the body text, whitespace collapsed.
     pub preview: String,
     /// The decoded body text for full-text search, at most [`BODY_TEXT_LIMIT`] bytes.
@@ -81,9 +84,21 @@ pub fn summarize_parsed(parsed: &ParsedMail) -> Summary {
         in_reply_to: fields.message_ids("In-Reply-To").into_iter().next(),
         references: fields.message_ids("References"),
         has_attachments: parsed.parts().any(is_attachment),
+        list_id: fields.text("List-Id").and_then(|v| list_id(&v)),
         preview: preview(&body, PREVIEW_CHARS),
         body_text: truncate_at_char(body, BODY_TEXT_LIMIT),
     }
+}
+
+/// The list identifier of a List-Id: value: the text in angle brackets when there is one
+/// (`Rust Users <users.rust-lang.org>`), else the whole value; lowercased, `None` if blank.
+pub fn list_id(value: &str) -> Option<String> {
+    let inner = match (value.rfind('<'), value.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &value[open + 1..close],
+        _ => value,
+    };
+    let id = inner.trim().to_lowercase();
+    (!id.is_empty()).then_some(id)
 }
 
 /// The first `chars` characters of `text` with all whitespace collapsed to single spaces.

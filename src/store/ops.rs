@@ -90,6 +90,95 @@ pub(crate) fn create_mailbox(
     )?)
 }
 
+/// The longest folder name accepted.
+const MAX_FOLDER_NAME: usize = 200;
+
+/// A folder's role and name, refusing a folder of another account.
+fn user_folder(
+    conn: &Connection,
+    account_id: AccountId,
+    id: MailboxId,
+) -> Result<String, StoreError> {
+    let (name, role): (String, Option<String>) = conn
+        .query_row(
+            "SELECT name, role FROM mailboxes WHERE id = ?1 AND account_id = ?2",
+            params![id, account_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("folder"))?;
+    match role {
+        Some(_) => Err(StoreError::Refused(format!(
+            "`{name}` is a role folder: it cannot be renamed or removed"
+        ))),
+        None => Ok(name),
+    }
+}
+
+/// Rename a user folder to a name no other folder of the account has (in any case).
+pub(crate) fn rename_mailbox(
+    conn: &Connection,
+    account_id: AccountId,
+    id: MailboxId,
+    new_name: &str,
+) -> Result<(), StoreError> {
+    let new_name = new_name.trim();
+    if new_name.is_empty()
+        || new_name.chars().count() > MAX_FOLDER_NAME
+        || new_name.chars().any(char::is_control)
+    {
+        return Err(StoreError::Refused(format!(
+            "`{}` is not a folder name (1 to {MAX_FOLDER_NAME} characters, no control characters)",
+            new_name.escape_debug()
+        )));
+    }
+    user_folder(conn, account_id, id)?;
+    let taken: Option<String> = conn
+        .query_row(
+            "SELECT name FROM mailboxes WHERE account_id = ?1 AND id != ?2
+             AND name = ?3 COLLATE NOCASE",
+            params![account_id, id, new_name],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(taken) = taken {
+        return Err(StoreError::Refused(format!("a folder `{taken}` exists")));
+    }
+    conn.execute(
+        "UPDATE mailboxes SET name = ?2 WHERE id = ?1",
+        params![id, new_name],
+    )?;
+    Ok(())
+}
+
+/// Remove a user folder, refusing one that holds mail unless `force`; returns how many
+/// messages went with it.
+pub(crate) fn remove_mailbox(
+    conn: &Connection,
+    account_id: AccountId,
+    id: MailboxId,
+    force: bool,
+) -> Result<u64, StoreError> {
+    let name = user_folder(conn, account_id, id)?;
+    let count: u64 = conn.query_row(
+        "SELECT count(*) FROM messages WHERE mailbox_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if count > 0 && !force {
+        return Err(StoreError::Refused(format!(
+            "`{name}` holds {count} message(s): move them, or remove it with them (:rmdir! {name})"
+        )));
+    }
+    conn.execute(
+        "DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?1)",
+        [id],
+    )?;
+    conn.execute("DELETE FROM messages WHERE mailbox_id = ?1", [id])?;
+    conn.execute("DELETE FROM mailboxes WHERE id = ?1", [id])?;
+    Ok(count)
+}
+
 fn uid_validity(now: i64) -> u32 {
     u32::try_from(now.max(1)).unwrap_or(u32::MAX)
 }
@@ -143,9 +232,9 @@ pub(crate) fn insert_message(
         conn,
         "INSERT INTO messages (account_id, mailbox_id, uid, date, received_at, from_addr,
             from_name, to_text, cc_text, subject, thread_subject, message_id, in_reply_to,
-            refs, size, flags, has_attachments, preview, content_hash)
+            refs, size, flags, has_attachments, preview, content_hash, list_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19)",
+            ?18, ?19, ?20)",
         params![
             account_id,
             mailbox_id,
@@ -166,6 +255,7 @@ pub(crate) fn insert_message(
             s.has_attachments,
             s.preview,
             prepared.hash,
+            s.list_id,
         ],
     )?;
     let id = conn.last_insert_rowid();
@@ -298,6 +388,27 @@ pub(crate) fn backfill_addresses(conn: &Connection) -> Result<(), StoreError> {
             cc_text: &cc_text,
         };
         remember_addresses(conn, r.get(0)?, &people, r.get(5)?)?;
+    }
+    Ok(())
+}
+
+/// Fill `messages.list_id` from the stored raw headers (schema v8).
+pub(crate) fn backfill_list_ids(conn: &Connection) -> Result<(), StoreError> {
+    let mut select = conn.prepare("SELECT message_id, raw FROM message_raw")?;
+    let mut update = conn.prepare("UPDATE messages SET list_id = ?2 WHERE id = ?1")?;
+    let mut rows = select.query([])?;
+    while let Some(r) = rows.next()? {
+        let raw: Vec<u8> = r.get(1)?;
+        let Ok((headers, _)) = mailparse::parse_headers(&raw) else {
+            continue;
+        };
+        let value = headers
+            .iter()
+            .find(|h| h.get_key_ref().trim().eq_ignore_ascii_case("List-Id"))
+            .map(|h| h.get_value());
+        if let Some(id) = value.as_deref().and_then(crate::mail::summary::list_id) {
+            update.execute(params![r.get::<_, i64>(0)?, id])?;
+        }
     }
     Ok(())
 }

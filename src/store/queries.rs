@@ -241,7 +241,9 @@ pub(crate) fn search_planned(
     limit: u64,
     dense_from: i64,
 ) -> Result<Vec<MessageSummary>, StoreError> {
-    let fts = q.fts_expression();
+    let now = chrono::Utc::now().timestamp();
+    let compiled = super::search::sql::compile(q.expr.as_ref(), now);
+    let fts = compiled.fts;
     // Few matches: fetch each by id and sort them. Many (or no text at all): walk the
     // account's messages by date and keep the matching ones until `limit`, which on a
     // broad term stops after a few thousand rows instead of sorting hundreds of thousands.
@@ -274,46 +276,9 @@ pub(crate) fn search_planned(
         sql.push_str(" AND m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)");
         args.push(Value::Text(expr));
     }
-    if q.has_attachment {
-        sql.push_str(" AND m.has_attachments = 1");
-    }
-    match q.unread {
-        Some(true) => sql.push_str(" AND (m.flags & 1) = 0"),
-        Some(false) => sql.push_str(" AND (m.flags & 1) = 1"),
-        None => {}
-    }
-    if q.flagged {
-        sql.push_str(" AND (m.flags & 4) = 4");
-    }
-    if q.answered {
-        sql.push_str(" AND (m.flags & 2) = 2");
-    }
-    if let Some(before) = q.before {
-        sql.push_str(" AND m.date < ?");
-        args.push(Value::Integer(before));
-    }
-    if let Some(after) = q.after {
-        sql.push_str(" AND m.date >= ?");
-        args.push(Value::Integer(after));
-    }
-    if let Some(folder) = &q.folder {
-        sql.push_str(" AND b.name = ? COLLATE NOCASE");
-        args.push(Value::Text(folder.clone()));
-    }
-    for term in &q.auth {
-        if term == "unverified" {
-            sql.push_str(
-                " AND NOT EXISTS (SELECT 1 FROM envelopes e
-                   WHERE e.message_id = m.id AND e.auth_summary IS NOT NULL)",
-            );
-        } else {
-            sql.push_str(
-                " AND EXISTS (SELECT 1 FROM envelopes e WHERE e.message_id = m.id
-                   AND (' ' || e.auth_summary || ' ') LIKE ?)",
-            );
-            args.push(Value::Text(format!("% {term} %")));
-        }
-    }
+    sql.push_str(" AND ");
+    sql.push_str(&compiled.condition);
+    args.extend(compiled.args);
     if let Some(mailbox) = q.mailbox {
         sql.push_str(" AND m.mailbox_id = ?");
         args.push(Value::Integer(mailbox));

@@ -32,6 +32,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V5)],
     &[Step::Sql(V6)],
     &[Step::Sql(V7)],
+    &[Step::Sql(V8), Step::Code(backfill_list_ids)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -266,6 +267,11 @@ ALTER TABLE envelopes ADD COLUMN auth_summary TEXT;
 ALTER TABLE envelopes ADD COLUMN auth_verdicts TEXT;
 "#;
 
+/// v8: the List-Id of each message, for `list:` searches.
+const V8: &str = r#"
+ALTER TABLE messages ADD COLUMN list_id TEXT;
+"#;
+
 /// v5: delivery status notices awaiting their one report per message: the action
 /// (`failed` or `delayed`), the remote MTA and the diagnostic to report.
 const V5: &str = r#"
@@ -281,6 +287,11 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// The v4 code step: the address book learns the correspondents of mail already stored.
 fn backfill_addresses(tx: &Transaction<'_>) -> Result<(), StoreError> {
     super::ops::backfill_addresses(tx)
+}
+
+/// The v8 code step: read the List-Id of mail already stored.
+fn backfill_list_ids(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    super::ops::backfill_list_ids(tx)
 }
 
 /// Settings every connection needs; mail is precious, so FULL sync.

@@ -1,38 +1,153 @@
-//! The search language: free text plus `from:`, `to:`, `subject:`, `has:attachment`,
-//! `is:unread|read|flagged|answered`, `before:`/`after:` (YYYY-MM-DD), `folder:` and
-//! `auth:` (our own verdicts: `auth:dmarc=fail`, `auth:dkim=pass`, `auth:unverified`).
+//! The search language, one parser for the TUI and `postie list --search`.
+//!
+//! ```text
+//! query   = or
+//! or      = and *( "OR" and )
+//! and     = unary *( ["AND"] unary )
+//! unary   = ("NOT" / "-") unary / "(" or ")" / term
+//! term    = key ":" value / word / "quoted phrase"
+//! ```
+//!
+//! Keys: `from:`, `to:`, `cc:`, `subject:` (`to:@example.org` finds a domain),
+//! `has:attachment`, `is:unread|read|flagged|answered`, `before:`/`after:` (YYYY-MM-DD or
+//! relative: `-7d`, `-2w`, `-3m`, `-1y`), `size:>1M`/`size:<20k`, `folder:`, `list:` (part of
+//! the List-Id), and `auth:`
+//! (our own verdicts: `auth:dmarc=fail`, `auth:dkim=pass`, `auth:unverified`). `OR`, `AND`
+//! and `NOT` are operators only in capitals and unquoted; a trailing `*` searches a prefix.
+//! Errors name the column where the query went wrong.
+
+mod parser;
+mod print;
+pub(crate) mod sql;
+#[cfg(test)]
+mod tests;
 
 use chrono::NaiveDate;
 
-/// A parsed search.
+/// A parsed search: the condition and, set by callers, the one mailbox to look in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchQuery {
-    pub text: Vec<String>,
-    pub from: Vec<String>,
-    pub to: Vec<String>,
-    pub subject: Vec<String>,
-    pub has_attachment: bool,
-    pub unread: Option<bool>,
-    pub flagged: bool,
-    pub answered: bool,
-    /// Unix seconds, exclusive upper bound.
-    pub before: Option<i64>,
-    /// Unix seconds, inclusive lower bound.
-    pub after: Option<i64>,
-    pub folder: Option<String>,
-    /// Our own checks' verdicts, each `method=result` (`dmarc=fail`) or `unverified`.
-    pub auth: Vec<String>,
+    /// `None` matches everything.
+    pub expr: Option<Expr>,
     /// Only this mailbox (set by callers such as `postie list --mailbox`, not typed).
     pub mailbox: Option<super::MailboxId>,
 }
 
-/// Why a query could not be understood.
+/// A condition on messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    /// Every one holds (two or more).
+    All(Vec<Expr>),
+    /// At least one holds (two or more).
+    Any(Vec<Expr>),
+    Not(Box<Expr>),
+    Term(Term),
+}
+
+/// One condition the user wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    /// Words anywhere (from, to, subject, body); a trailing `*` is a prefix search.
+    Text(String),
+    From(String),
+    To(String),
+    Cc(String),
+    Subject(String),
+    HasAttachment,
+    Is(Status),
+    /// Dated before the start of this day.
+    Before(Day),
+    /// Dated on or after the start of this day.
+    After(Day),
+    Folder(String),
+    /// Part of the List-Id (`list:rust-users`).
+    List(String),
+    /// `method=result` or `unverified`, lowercased.
+    Auth(String),
+    /// Size in octets: larger than (`true`) or smaller than (`false`).
+    Size {
+        larger: bool,
+        octets: u64,
+    },
+}
+
+/// A flag condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Unread,
+    Read,
+    Flagged,
+    Answered,
+}
+
+/// A day as written: a date, or a distance back from today (resolved when searching).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Day {
+    Date(NaiveDate),
+    /// `-Nd`, `-Nw`, `-Nm` (30 days) or `-Ny` (365 days), as days.
+    Ago {
+        amount: u32,
+        unit: char,
+    },
+}
+
+impl Day {
+    /// Unix seconds of the start of this day (UTC), `now` being the current time.
+    pub fn start(self, now: i64) -> i64 {
+        match self {
+            Day::Date(date) => date
+                .and_hms_opt(0, 0, 0)
+                .map_or(0, |dt| dt.and_utc().timestamp()),
+            Day::Ago { amount, unit } => {
+                let days = i64::from(amount)
+                    * match unit {
+                        'w' => 7,
+                        'm' => 30,
+                        'y' => 365,
+                        _ => 1,
+                    };
+                let today = now - now.rem_euclid(86_400);
+                today - days * 86_400
+            }
+        }
+    }
+}
+
+/// Why a query could not be understood; `column` counts characters from 1.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
-    #[error("`{0}` is not a date (use YYYY-MM-DD)")]
-    BadDate(String),
-    #[error("unknown search term `{0}`")]
-    Unknown(String),
+    #[error("column {column}: `{value}` is not a date (use YYYY-MM-DD or -7d)")]
+    BadDate { value: String, column: usize },
+    #[error("column {column}: unknown search term `{term}`")]
+    Unknown { term: String, column: usize },
+    #[error("column {column}: `{value}` is not a size (use >1M, <20k, >500)")]
+    BadSize { value: String, column: usize },
+    #[error("column {column}: `(` is never closed")]
+    Unclosed { column: usize },
+    #[error("column {column}: `)` without a `(`")]
+    Unopened { column: usize },
+    #[error("column {column}: `{operator}` needs a term after it")]
+    Dangling { operator: String, column: usize },
+    #[error("column {column}: `OR` needs a term before it")]
+    LeadingOr { column: usize },
+    #[error("column {column}: empty parentheses")]
+    Empty { column: usize },
+}
+
+impl QueryError {
+    /// The column (from 1) where the query went wrong.
+    pub fn column(&self) -> usize {
+        match self {
+            QueryError::BadDate { column, .. }
+            | QueryError::Unknown { column, .. }
+            | QueryError::BadSize { column, .. }
+            | QueryError::Unclosed { column }
+            | QueryError::Unopened { column }
+            | QueryError::Dangling { column, .. }
+            | QueryError::LeadingOr { column }
+            | QueryError::Empty { column } => *column,
+        }
+    }
 }
 
 impl SearchQuery {
@@ -44,81 +159,50 @@ impl SearchQuery {
         }
     }
 
-    /// Parse user input; quoted phrases ("like this") stay together.
+    /// Parse user input.
     pub fn parse(input: &str) -> Result<Self, QueryError> {
-        let mut q = SearchQuery::default();
-        for token in tokens(input) {
-            let Some((key, value)) = token.split_once(':').filter(|(k, v)| {
-                !v.is_empty()
-                    && matches!(
-                        k.to_ascii_lowercase().as_str(),
-                        "from"
-                            | "to"
-                            | "subject"
-                            | "has"
-                            | "is"
-                            | "before"
-                            | "after"
-                            | "folder"
-                            | "auth"
-                    )
-            }) else {
-                q.text.push(token);
-                continue;
-            };
-            let value = value.to_string();
-            match key.to_ascii_lowercase().as_str() {
-                "from" => q.from.push(value),
-                "to" => q.to.push(value),
-                "subject" => q.subject.push(value),
-                "has" if value.eq_ignore_ascii_case("attachment") => q.has_attachment = true,
-                "is" => match value.to_ascii_lowercase().as_str() {
-                    "unread" => q.unread = Some(true),
-                    "read" => q.unread = Some(false),
-                    "flagged" => q.flagged = true,
-                    "answered" => q.answered = true,
-                    _ => return Err(QueryError::Unknown(token)),
-                },
-                "before" => q.before = Some(parse_day(&value)?),
-                "after" => q.after = Some(parse_day(&value)?),
-                "folder" => q.folder = Some(value),
-                "auth" => q
-                    .auth
-                    .push(auth_term(&value).ok_or(QueryError::Unknown(token))?),
-                _ => return Err(QueryError::Unknown(token)),
+        Ok(SearchQuery {
+            expr: parser::parse(input)?,
+            mailbox: None,
+        })
+    }
+
+    /// Words the reader highlights: the free text and subject terms that are not negated,
+    /// lowercased and split at spaces.
+    pub fn highlight_words(&self) -> Vec<String> {
+        fn walk(expr: &Expr, out: &mut Vec<String>) {
+            match expr {
+                Expr::All(items) | Expr::Any(items) => items.iter().for_each(|e| walk(e, out)),
+                Expr::Not(_) => {}
+                Expr::Term(Term::Text(t) | Term::Subject(t)) => out.extend(
+                    t.trim_end_matches('*')
+                        .split_whitespace()
+                        .map(str::to_lowercase),
+                ),
+                Expr::Term(_) => {}
             }
         }
-        Ok(q)
-    }
-
-    /// The FTS5 MATCH expression for the text parts, if any.
-    pub(crate) fn fts_expression(&self) -> Option<String> {
-        let mut parts: Vec<String> = self.text.iter().map(|t| fts_phrase(t)).collect();
-        for (column, values) in [
-            ("from_text", &self.from),
-            ("to_text", &self.to),
-            ("subject", &self.subject),
-        ] {
-            parts.extend(
-                values
-                    .iter()
-                    .map(|v| format!("{column} : {}", fts_phrase(v))),
-            );
+        let mut out = Vec::new();
+        if let Some(expr) = &self.expr {
+            walk(expr, &mut out);
         }
-        (!parts.is_empty()).then(|| parts.join(" AND "))
+        out
     }
 
-    /// Run [`Self::fts_expression`] against an empty in-memory copy of the real schema: an
-    /// error here is a query the user can type that the store would fail on (the search
-    /// fuzz target checks every query that parses).
+    /// Check that every full-text part is an expression FTS5 accepts.
     pub(crate) fn check_fts_syntax(&self) -> Result<(), super::StoreError> {
         thread_local! {
             static EMPTY: std::cell::RefCell<Option<rusqlite::Connection>> =
                 const { std::cell::RefCell::new(None) };
         }
-        let Some(expr) = self.fts_expression() else {
+        let mut leaves = Vec::new();
+        if let Some(expr) = &self.expr {
+            fts_leaves(expr, &mut leaves);
+        }
+        if leaves.is_empty() {
             return Ok(());
-        };
+        }
+        let combined = leaves.join(" AND ");
         EMPTY.with_borrow_mut(|slot| {
             let conn = match slot {
                 Some(conn) => conn,
@@ -130,11 +214,41 @@ impl SearchQuery {
             };
             conn.query_row(
                 "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
-                [&expr],
+                [&combined],
                 |r| r.get::<_, i64>(0),
             )?;
             Ok(())
         })
+    }
+}
+
+impl std::fmt::Display for SearchQuery {
+    /// The query in the language, every value quoted: it parses back to the same search.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.expr {
+            Some(expr) => write!(f, "{}", print::Printed(expr)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The FTS5 MATCH expression of a full-text term, if it is one.
+pub(crate) fn fts_match(term: &Term) -> Option<String> {
+    let (column, value) = match term {
+        Term::Text(v) => ("", v),
+        Term::From(v) => ("from_text : ", v),
+        Term::To(v) => ("to_text : ", v),
+        Term::Subject(v) => ("subject : ", v),
+        _ => return None,
+    };
+    Some(format!("{column}{}", fts_phrase(value)))
+}
+
+fn fts_leaves(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::All(items) | Expr::Any(items) => items.iter().for_each(|e| fts_leaves(e, out)),
+        Expr::Not(inner) => fts_leaves(inner, out),
+        Expr::Term(term) => out.extend(fts_match(term)),
     }
 }
 
@@ -145,48 +259,4 @@ fn fts_phrase(term: &str) -> String {
         _ => (term, ""),
     };
     format!("\"{}\"{prefix}", body.replace('"', "\"\""))
-}
-
-/// `method=result` with a known method and result (lowercased), or `unverified`.
-fn auth_term(value: &str) -> Option<String> {
-    let value = value.to_ascii_lowercase();
-    if value == "unverified" {
-        return Some(value);
-    }
-    let (method, result) = value.split_once('=')?;
-    let known_method = matches!(method, "spf" | "dkim" | "dmarc" | "arc");
-    let known_result = matches!(
-        result,
-        "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror"
-    );
-    (known_method && known_result).then_some(value)
-}
-
-fn parse_day(text: &str) -> Result<i64, QueryError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|dt| dt.and_utc().timestamp())
-        .ok_or_else(|| QueryError::BadDate(text.to_string()))
-}
-
-fn tokens(input: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut quoted = false;
-    for c in input.chars() {
-        match c {
-            '"' => quoted = !quoted,
-            c if c.is_whitespace() && !quoted => {
-                if !current.is_empty() {
-                    out.push(std::mem::take(&mut current));
-                }
-            }
-            c => current.push(c),
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }

@@ -304,6 +304,31 @@ async fn search_combines_full_text_and_filters() {
     assert_eq!(run("before:2030-01-01").await.len(), 2);
     assert!(run("\"no such words\"").await.is_empty());
     assert!(SearchQuery::parse("before:yesterday").is_err());
+    // The operators, over full text and filters alike.
+    let mut both = run("quarterly OR holiday").await;
+    both.sort();
+    assert_eq!(both, vec!["Holiday photos", "Quarterly report"]);
+    assert_eq!(run("-quarterly").await, vec!["Holiday photos"]);
+    assert_eq!(run("NOT is:read").await, vec!["Quarterly report"]);
+    assert_eq!(
+        run("(is:read OR subject:quarterly) -subject:quarterly").await,
+        vec!["Holiday photos"]
+    );
+    assert_eq!(run("size:>1 size:<1M").await.len(), 2);
+    assert!(run("size:>1M").await.is_empty());
+    assert_eq!(run("after:-3650d").await.len(), 2);
+    store
+        .insert(
+            new(
+                inbox,
+                message("Release", "r@x", "List-Id: Rust <users.rust-lang.org>"),
+            ),
+            false,
+        )
+        .await
+        .unwrap();
+    assert_eq!(run("list:rust-lang").await, vec!["Release"]);
+    assert_eq!(run("-list:rust-lang").await.len(), 2);
 }
 
 #[tokio::test]
@@ -445,5 +470,55 @@ async fn inbound_copies_get_their_own_prepended_trace_lines() {
     assert_eq!(
         size("old@new.example"),
         (raw.len() + "Delivered-To: old@example.org\r\n".len()) as u64
+    );
+}
+
+#[tokio::test]
+async fn folders_are_renamed_and_removed_but_never_role_folders_or_mail_by_accident() {
+    let (_dir, store) = temp_store();
+    let (account, inbox) = inbox(&store).await;
+    let work = store.create_mailbox(account, "Work").await.unwrap();
+    store.create_mailbox(account, "Old").await.unwrap();
+    store
+        .insert(new(work, message("Budget", "b@x", "")), false)
+        .await
+        .unwrap();
+    store
+        .rename_mailbox(account, work, "Projects")
+        .await
+        .unwrap();
+    let names: Vec<String> = store
+        .mailboxes(account)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.name)
+        .collect();
+    assert!(names.contains(&"Projects".to_string()) && !names.contains(&"Work".to_string()));
+    let refused = |r: Result<_, StoreError>| match r {
+        Err(StoreError::Refused(why)) => why,
+        other => panic!("not refused: {other:?}"),
+    };
+    assert!(refused(store.rename_mailbox(account, work, "old").await).contains("exists"));
+    assert!(refused(store.rename_mailbox(account, inbox, "Mail").await).contains("role"));
+    assert!(refused(store.rename_mailbox(account, work, " \t").await).contains("not a folder"));
+    assert!(refused(store.remove_mailbox(account, inbox, true).await.map(drop)).contains("role"));
+    assert!(
+        refused(store.remove_mailbox(account, work, false).await.map(drop)).contains("1 message")
+    );
+    let search = |q: &str| {
+        let (store, q) = (store.clone(), SearchQuery::parse(q).unwrap());
+        async move { store.search(account, q, 10).await.unwrap().len() }
+    };
+    assert_eq!(search("budget").await, 1);
+    assert_eq!(store.remove_mailbox(account, work, true).await.unwrap(), 1);
+    assert_eq!(search("budget").await, 0, "its index rows went with it");
+    assert!(
+        store
+            .mailboxes(account)
+            .await
+            .unwrap()
+            .iter()
+            .all(|m| m.name != "Projects")
     );
 }

@@ -32,6 +32,8 @@ pub enum Command {
     ToggleMark,
     VisualMark,
     MarkAll,
+    MarkPattern,
+    UnmarkPattern,
     Delete,
     Undelete,
     ToggleFlag,
@@ -69,7 +71,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for `[keys]` lookups and help.
-    pub const ALL: [Command; 51] = [
+    pub const ALL: [Command; 53] = [
         Command::Quit,
         Command::Help,
         Command::CommandLine,
@@ -88,6 +90,8 @@ impl Command {
         Command::ToggleMark,
         Command::VisualMark,
         Command::MarkAll,
+        Command::MarkPattern,
+        Command::UnmarkPattern,
         Command::Delete,
         Command::Undelete,
         Command::ToggleFlag,
@@ -144,6 +148,8 @@ impl Command {
             Command::ToggleMark => "toggle_mark",
             Command::VisualMark => "visual_mark",
             Command::MarkAll => "mark_all",
+            Command::MarkPattern => "mark_pattern",
+            Command::UnmarkPattern => "unmark_pattern",
             Command::Delete => "delete",
             Command::Undelete => "undelete",
             Command::ToggleFlag => "toggle_flag",
@@ -185,9 +191,11 @@ impl Command {
         match self {
             Command::Quit => "quit postie",
             Command::Help => "this help",
-            Command::CommandLine => "command line (:quit, :folder NAME, :mkdir NAME, :sort KEY)",
+            Command::CommandLine => {
+                "command line (:quit, :folder, :mkdir, :rename, :rmdir, :save FILE, :sort KEY)"
+            }
             Command::Search => {
-                "search (from: to: subject: has:attachment is: before: after: folder:)"
+                "search (from: to: cc: subject: list: is: size: before: after: OR NOT -x)"
             }
             Command::Compose => "write a new message",
             Command::Outbox => "outbox (queued mail)",
@@ -203,6 +211,8 @@ impl Command {
             Command::ToggleMark => "mark or unmark the message",
             Command::VisualMark => "visual range: start, then mark to here",
             Command::MarkAll => "mark every listed message (e.g. all search hits)",
+            Command::MarkPattern => "mark the messages a query matches (e.g. from:bob -is:read)",
+            Command::UnmarkPattern => "unmark the messages a query matches",
             Command::Delete => "delete (to Trash; in Trash: for good)",
             Command::Undelete => "undelete (Trash back to Inbox)",
             Command::ToggleFlag => "flag / unflag",
@@ -283,6 +293,14 @@ pub enum Outcome {
     SearchResults {
         query: String,
         rows: Vec<MessageSummary>,
+    },
+    /// The messages a mark or unmark query matched (at most `MARK_LIMIT`; `capped` when
+    /// there were more).
+    Matches {
+        query: String,
+        ids: Vec<MessageId>,
+        mark: bool,
+        capped: bool,
     },
     Queue(Vec<QueueEntry>),
     /// The account's waiting sends, soonest first.

@@ -5,6 +5,7 @@
 mod compose;
 mod held;
 mod run;
+mod save;
 
 pub use compose::rescue_draft;
 pub use run::{Runner, welcome_text};
@@ -46,6 +47,13 @@ pub enum Effect {
         query: String,
         limit: u64,
     },
+    /// The messages `query` matches, in `mailbox` (or anywhere, for a search list), to mark
+    /// or unmark them.
+    FindMatches {
+        query: String,
+        mailbox: Option<MailboxId>,
+        mark: bool,
+    },
     LoadQueue,
     /// The attempt log of one queued message (for the outbox detail).
     LoadAttempts {
@@ -65,6 +73,20 @@ pub enum Effect {
         ids: Vec<MessageId>,
     },
     CreateMailbox(String),
+    RenameMailbox {
+        id: MailboxId,
+        name: String,
+    },
+    /// Remove a user folder; with `force` also the messages in it.
+    RemoveMailbox {
+        id: MailboxId,
+        force: bool,
+    },
+    /// Write messages to a file: one `.eml` (raw), or appended to an mbox.
+    SaveMessages {
+        ids: Vec<MessageId>,
+        path: String,
+    },
     /// Build, enqueue, file a copy in Sent, drop the saved draft, flag the original Answered.
     Send(Box<Draft>),
     SaveDraft(Box<Draft>),

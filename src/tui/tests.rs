@@ -65,7 +65,7 @@ fn threaded_list_pane() {
     use super::testkit::row;
     use crate::store::Flags;
     snap("threaded_list", |app| {
-        keys(app, "T");
+        keys(app, "t");
         let generation = app.list.generation;
         let mut rows = vec![
             row(

@@ -136,3 +136,15 @@ fn has_attachments_follows_the_mime_tree() {
     assert!(summarize(raw).has_attachments);
     assert!(!summarize(b"Subject: x\r\n\r\nhi\r\n").has_attachments);
 }
+
+#[test]
+fn list_id_keeps_the_identifier_lowercased() {
+    let summary = summarize(b"List-Id: Rust Users <Users.Rust-Lang.org>\r\n\r\nx");
+    assert_eq!(summary.list_id.as_deref(), Some("users.rust-lang.org"));
+    assert_eq!(
+        list_id("  bare.example.org "),
+        Some("bare.example.org".into())
+    );
+    assert_eq!(list_id("  "), None);
+    assert_eq!(summarize(b"Subject: x\r\n\r\nx").list_id, None);
+}

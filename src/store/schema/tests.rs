@@ -114,3 +114,30 @@ fn configure_survives_many_connections_on_a_fresh_file() {
         failures.first()
     );
 }
+
+#[test]
+fn v8_reads_the_list_id_of_mail_stored_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    configure(&conn).unwrap();
+    migrate_to(&mut conn, 7).unwrap();
+    conn.execute_batch(
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
+         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
+         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+             content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00'), (2, 1, 1, 2, 0, 0, 10, x'01');
+         INSERT INTO message_raw (message_id, raw) VALUES
+             (1, CAST('List-Id: Rust <Users.Rust-Lang.org>' || char(13, 10, 13, 10) || 'x' AS BLOB)),
+             (2, CAST('Subject: none' || char(13, 10, 13, 10) || 'x' AS BLOB));",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    let ids: Vec<Option<String>> = conn
+        .prepare("SELECT list_id FROM messages ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, vec![Some("users.rust-lang.org".into()), None]);
+}

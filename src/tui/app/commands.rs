@@ -146,6 +146,8 @@ fn list(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
             }
             vec![]
         }
+        Command::MarkPattern => prompt(app, PromptKind::MarkPattern { mark: true }, ""),
+        Command::UnmarkPattern => prompt(app, PromptKind::MarkPattern { mark: false }, ""),
         Command::MarkAll => {
             app.list.mark_all_loaded();
             app.say(format!("{} marked", app.list.marked.len()));

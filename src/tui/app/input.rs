@@ -1,8 +1,8 @@
 //! Keys, mouse and paste: prompts, confirmations, the composer and the chain view take
 //! keys directly; everything else goes through the keymap to a named command.
 
-use super::{App, Confirm, Field, Focus, Pane, Prompt, PromptKind};
-use crate::store::SearchQuery;
+use super::{App, Confirm, Field, Focus, ListSource, Pane, Prompt, PromptKind};
+use crate::store::{QueryError, SearchQuery};
 use crate::tui::chain_view::{self, ChainAction};
 use crate::tui::effects::{Effect, QueueOp};
 use crate::tui::ui::layout::{areas, list_rows};
@@ -77,10 +77,19 @@ impl App {
         }
     }
 
+    /// A query that cannot be read: say why and keep the prompt open, the cursor where
+    /// the query went wrong.
+    fn refuse_query(&mut self, what: &str, e: QueryError, mut p: Prompt) -> Vec<Effect> {
+        self.fail(format!("{what}: {e}"));
+        p.input.set_cursor(e.column().saturating_sub(1));
+        self.prompt = Some(p);
+        vec![]
+    }
+
     pub(super) fn submit(&mut self, p: Prompt) -> Vec<Effect> {
         let input = p.input.text().trim().to_string();
         match p.kind {
-            PromptKind::Search if input.is_empty() => vec![],
+            PromptKind::Search | PromptKind::MarkPattern { .. } if input.is_empty() => vec![],
             PromptKind::Search => match SearchQuery::parse(&input) {
                 Ok(_) => {
                     self.say(format!("searching {input}…"));
@@ -89,10 +98,21 @@ impl App {
                         limit: super::outcome::SEARCH_LIMIT,
                     }]
                 }
-                Err(e) => {
-                    self.fail(format!("search: {e}"));
-                    vec![]
+                Err(e) => self.refuse_query("search", e, p),
+            },
+            PromptKind::MarkPattern { mark } => match SearchQuery::parse(&input) {
+                Ok(_) => {
+                    let mailbox = match self.list.source {
+                        ListSource::Mailbox(id) => Some(id),
+                        ListSource::Search(_) => None,
+                    };
+                    vec![Effect::FindMatches {
+                        query: input,
+                        mailbox,
+                        mark,
+                    }]
                 }
+                Err(e) => self.refuse_query(if mark { "mark" } else { "unmark" }, e, p),
             },
             PromptKind::Move => {
                 let target = self
@@ -185,6 +205,55 @@ impl App {
             // The store announces the new folder once it is committed; loading the
             // list alongside the create raced it and missed the folder.
             "mkdir" if !arg.is_empty() => vec![Effect::CreateMailbox(arg.to_string())],
+            "rename" if !arg.is_empty() => match self.list.source {
+                ListSource::Mailbox(id) => vec![Effect::RenameMailbox {
+                    id,
+                    name: arg.to_string(),
+                }],
+                ListSource::Search(_) => {
+                    self.fail(":rename NEW renames the folder shown: open it first");
+                    vec![]
+                }
+            },
+            "rmdir" | "rmdir!" => {
+                let force = verb == "rmdir!";
+                let folder = if arg.is_empty() {
+                    match self.list.source {
+                        ListSource::Mailbox(id) => self.mailboxes.iter().find(|m| m.id == id),
+                        ListSource::Search(_) => None,
+                    }
+                } else {
+                    self.mailboxes
+                        .iter()
+                        .find(|m| m.name.eq_ignore_ascii_case(arg))
+                };
+                match folder {
+                    Some(m) => vec![Effect::RemoveMailbox { id: m.id, force }],
+                    None => {
+                        self.fail(format!("no folder `{arg}`"));
+                        vec![]
+                    }
+                }
+            }
+            "save" if !arg.is_empty() => {
+                let ids = match self.pane {
+                    Pane::Reader => self
+                        .reader
+                        .doc
+                        .as_ref()
+                        .map(|d| vec![d.id])
+                        .unwrap_or_default(),
+                    _ => self.list.targets(),
+                };
+                if ids.is_empty() {
+                    self.fail("nothing to save: select or mark messages");
+                    return vec![];
+                }
+                vec![Effect::SaveMessages {
+                    ids,
+                    path: arg.to_string(),
+                }]
+            }
             "sort" => {
                 let key = match arg {
                     "date" => crate::store::SortKey::Date,

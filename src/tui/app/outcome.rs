@@ -8,6 +8,8 @@ use crate::tui::ui::layout::list_rows;
 
 /// Most hits a search shows.
 pub const SEARCH_LIMIT: u64 = 1000;
+/// The most messages one mark-by-query (`T`) marks.
+pub const MARK_LIMIT: u64 = 10_000;
 
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
@@ -115,6 +117,16 @@ impl App {
                     None => self.mailboxes.len(),
                 };
                 self.refresh_prompt_candidates();
+                // The folder shown was removed: show the first (the Inbox) instead.
+                if let ListSource::Mailbox(shown) = self.list.source
+                    && !first
+                    && !self.mailboxes.iter().any(|m| m.id == shown)
+                    && let Some(id) = self.mailboxes.first().map(|m| m.id)
+                {
+                    self.sidebar = 0;
+                    let h = list_rows(self);
+                    return self.list.open_mailbox(id, h);
+                }
                 if first {
                     self.sidebar = 0;
                     let h = list_rows(self);
@@ -167,6 +179,12 @@ impl App {
                 }
                 self.focus = super::Focus::List;
             }
+            Outcome::Matches {
+                query,
+                ids,
+                mark,
+                capped,
+            } => self.on_matches(&query, ids, mark, capped),
             Outcome::Queue(entries) => return self.outbox.queue_loaded(entries),
             Outcome::Scheduled(waiting) => return self.outbox.scheduled_loaded(waiting),
             Outcome::Held { id, kind, send_at } => return self.on_held(id, kind, send_at),
@@ -236,4 +254,43 @@ fn order_mailboxes(mut list: Vec<crate::store::Mailbox>) -> Vec<crate::store::Ma
             .then_with(|| a.name.to_lowercase().cmp(&b.name.to_lowercase()))
     });
     list
+}
+
+impl App {
+    /// A mark/unmark query's matches: those in the list in front (a search list holds
+    /// only its hits) get marked or unmarked; actions on marks then apply to them.
+    fn on_matches(
+        &mut self,
+        query: &str,
+        ids: Vec<crate::store::MessageId>,
+        mark: bool,
+        capped: bool,
+    ) {
+        let in_view: Vec<_> = match &self.list.source {
+            ListSource::Mailbox(_) => ids,
+            ListSource::Search(_) => {
+                let shown: std::collections::HashSet<_> =
+                    self.list.rows.iter().map(|r| r.id).collect();
+                ids.into_iter().filter(|id| shown.contains(id)).collect()
+            }
+        };
+        let n = in_view.len();
+        if mark {
+            self.list.marked.extend(in_view);
+        } else {
+            for id in &in_view {
+                self.list.marked.remove(id);
+            }
+        }
+        let more = if capped {
+            format!(" (the first {MARK_LIMIT})")
+        } else {
+            String::new()
+        };
+        let verb = if mark { "marked" } else { "unmarked" };
+        self.say(format!(
+            "{verb} {n} matching {query}{more}; {} marked in all",
+            self.list.marked.len()
+        ));
+    }
 }

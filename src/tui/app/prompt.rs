@@ -23,6 +23,10 @@ pub enum PromptKind {
     Reschedule {
         id: i64,
     },
+    /// A query whose matches in the list get marked (`T`) or unmarked (`ctrl-t`).
+    MarkPattern {
+        mark: bool,
+    },
 }
 
 /// The one-line input at the bottom, with completion candidates.
@@ -60,7 +64,7 @@ impl History {
     fn entries(&self, kind: &PromptKind) -> Option<&Vec<String>> {
         match kind {
             PromptKind::Command => Some(&self.command),
-            PromptKind::Search => Some(&self.search),
+            PromptKind::Search | PromptKind::MarkPattern { .. } => Some(&self.search),
             _ => None,
         }
     }
@@ -69,7 +73,7 @@ impl History {
     pub fn push(&mut self, kind: &PromptKind, line: &str) {
         let list = match kind {
             PromptKind::Command => &mut self.command,
-            PromptKind::Search => &mut self.search,
+            PromptKind::Search | PromptKind::MarkPattern { .. } => &mut self.search,
             _ => return,
         };
         let line = line.trim();
@@ -113,7 +117,10 @@ impl App {
                     let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
                     complete(p, &all);
                 }
-                PromptKind::Search | PromptKind::SendLater | PromptKind::Reschedule { .. } => {}
+                PromptKind::Search
+                | PromptKind::MarkPattern { .. }
+                | PromptKind::SendLater
+                | PromptKind::Reschedule { .. } => {}
             },
             _ => {
                 if p.input.input(key) == Edit::Changed {
@@ -181,7 +188,7 @@ fn recall(p: &mut Prompt, history: &History, older: bool) {
 
 pub(super) const COMMANDS: &[&str] = &[
     "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
-    "sort ",
+    "rename ", "rmdir ", "save ", "sort ",
 ];
 
 /// Complete the prompt's line against `all`: one match fills it in, several extend to

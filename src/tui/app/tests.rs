@@ -559,3 +559,145 @@ fn sigterm_quits() {
     let mut app = app_with_inbox(80, 24);
     assert_eq!(app.update(Action::Terminate), vec![Effect::Quit]);
 }
+
+#[test]
+fn t_marks_what_a_query_matches_and_ctrl_t_unmarks_it() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'T');
+    typed(&mut app, "from:bob OR list:rust");
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::FindMatches {
+            query: "from:bob OR list:rust".into(),
+            mailbox: Some(1),
+            mark: true
+        }]
+    );
+    app.update(Action::Outcome(Outcome::Matches {
+        query: "from:bob OR list:rust".into(),
+        ids: vec![100, 102, 103],
+        mark: true,
+        capped: false,
+    }));
+    assert_eq!(
+        app.list.marked.iter().copied().collect::<Vec<_>>(),
+        vec![100, 102, 103]
+    );
+    ctrl(&mut app, 't');
+    typed(&mut app, "is:flagged");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Effect::FindMatches { mark: false, .. }]
+    ));
+    app.update(Action::Outcome(Outcome::Matches {
+        query: "is:flagged".into(),
+        ids: vec![102],
+        mark: false,
+        capped: false,
+    }));
+    assert_eq!(
+        app.list.targets(),
+        vec![100, 103],
+        "actions apply to the marks"
+    );
+    assert!(app.status.contains("unmarked 1"), "{}", app.status);
+}
+
+#[test]
+fn in_a_search_list_t_marks_only_the_hits_shown() {
+    let mut app = app_with_inbox(80, 24);
+    app.update(Action::Outcome(Outcome::SearchResults {
+        query: "x".into(),
+        rows: testkit::rows(0, 3),
+    }));
+    ch(&mut app, 'T');
+    typed(&mut app, "y");
+    assert!(matches!(
+        key(&mut app, KeyCode::Enter).as_slice(),
+        [Effect::FindMatches { mailbox: None, .. }]
+    ));
+    app.update(Action::Outcome(Outcome::Matches {
+        query: "y".into(),
+        ids: vec![101, 555],
+        mark: true,
+        capped: true,
+    }));
+    assert_eq!(
+        app.list.marked.iter().copied().collect::<Vec<_>>(),
+        vec![101]
+    );
+    assert!(app.status.contains("first 10000"), "{}", app.status);
+}
+
+#[test]
+fn a_query_that_cannot_be_read_keeps_the_prompt_at_the_column() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, 'T');
+    typed(&mut app, "invoice (a OR b");
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(app.status_is_error);
+    assert!(app.status.contains("column 9"), "{}", app.status);
+    let prompt = app.prompt.as_ref().expect("the prompt stays open");
+    assert_eq!(prompt.input.text(), "invoice (a OR b");
+    assert_eq!(prompt.input.cursor(), 8);
+}
+
+fn command_line(app: &mut App, line: &str) -> Vec<Effect> {
+    ch(app, ':');
+    typed(app, line);
+    key(app, KeyCode::Enter)
+}
+
+#[test]
+fn folder_commands_rename_remove_and_save() {
+    let mut app = app_with_inbox(80, 24);
+    command_line(&mut app, "folder projects");
+    assert_eq!(
+        command_line(&mut app, "rename Work 2025"),
+        vec![Effect::RenameMailbox {
+            id: 5,
+            name: "Work 2025".into()
+        }]
+    );
+    assert_eq!(
+        command_line(&mut app, "rmdir"),
+        vec![Effect::RemoveMailbox {
+            id: 5,
+            force: false
+        }]
+    );
+    assert_eq!(
+        command_line(&mut app, "rmdir! projects"),
+        vec![Effect::RemoveMailbox { id: 5, force: true }]
+    );
+    assert!(command_line(&mut app, "rmdir nothing").is_empty());
+    assert!(app.status_is_error);
+    // The folder shown goes away: the list falls back to the Inbox.
+    let rest: Vec<_> = testkit::mailboxes()
+        .into_iter()
+        .filter(|m| m.id != 5)
+        .collect();
+    let fx = app.update(Action::Outcome(Outcome::Mailboxes(rest)));
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadRows { mailbox: 1, .. }]),
+        "{fx:?}"
+    );
+    let generation = app.list.generation;
+    app.update(Action::Outcome(Outcome::Rows {
+        generation,
+        offset: 0,
+        total: 3,
+        rows: testkit::rows(0, 3),
+        threads: vec![],
+    }));
+    ch(&mut app, ' ');
+    ch(&mut app, 'j');
+    ch(&mut app, ' ');
+    assert_eq!(
+        command_line(&mut app, "save ~/keep.mbox"),
+        vec![Effect::SaveMessages {
+            ids: vec![100, 101],
+            path: "~/keep.mbox".into()
+        }]
+    );
+}

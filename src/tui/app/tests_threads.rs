@@ -61,11 +61,11 @@ fn load_threaded(app: &mut App, folded: bool) {
 #[test]
 fn t_asks_for_thread_ordered_rows_and_back() {
     let mut app = app_with_inbox(80, 24);
-    let fx = ch(&mut app, 'T');
+    let fx = ch(&mut app, 't');
     assert_eq!(last_view(&fx), Some(ThreadView::default()));
     assert!(app.list.threaded);
     load_threaded(&mut app, false);
-    let fx = ch(&mut app, 'T');
+    let fx = ch(&mut app, 't');
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::LoadRows { threads: None, .. })),
@@ -77,7 +77,7 @@ fn t_asks_for_thread_ordered_rows_and_back() {
 #[test]
 fn folding_a_thread_from_a_reply_keeps_the_thread_selected() {
     let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'T');
+    ch(&mut app, 't');
     load_threaded(&mut app, false);
     assert_eq!(app.list.mark(2).unwrap().depth, 2);
     ch(&mut app, 'j');
@@ -111,7 +111,7 @@ fn folding_a_thread_from_a_reply_keeps_the_thread_selected() {
 fn equals_folds_and_unfolds_every_thread() {
     let mut app = app_with_inbox(80, 24);
     assert!(ch(&mut app, '=').is_empty(), "no folding in the flat view");
-    ch(&mut app, 'T');
+    ch(&mut app, 't');
     load_threaded(&mut app, false);
     ch(&mut app, 'j');
     ch(&mut app, '-');
@@ -128,7 +128,7 @@ fn equals_folds_and_unfolds_every_thread() {
 #[test]
 fn deleting_a_folded_thread_moves_every_message_of_it() {
     let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'T');
+    ch(&mut app, 't');
     let generation = app.list.generation;
     let mut folded = mark(0, 3, true);
     folded.members = vec![10, 11, 12];
@@ -156,7 +156,7 @@ fn deleting_a_folded_thread_moves_every_message_of_it() {
 #[test]
 fn search_hits_in_the_threaded_view_are_not_drawn_as_a_tree() {
     let mut app = app_with_inbox(80, 24);
-    ch(&mut app, 'T');
+    ch(&mut app, 't');
     load_threaded(&mut app, false);
     assert!(app.list.mark(1).is_some());
     app.update(Action::Outcome(Outcome::SearchResults {

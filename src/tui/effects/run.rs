@@ -137,6 +137,28 @@ impl Runner {
                     .map_err(err)?;
                 Outcome::SearchResults { query, rows }
             }
+            Effect::FindMatches {
+                query,
+                mailbox,
+                mark,
+            } => {
+                let mut parsed = SearchQuery::parse(&query).map_err(|e| e.to_string())?;
+                if let Some(mailbox) = mailbox {
+                    parsed = parsed.in_mailbox(mailbox);
+                }
+                let limit = crate::tui::app::MARK_LIMIT;
+                let rows = s
+                    .search(self.account_id, parsed, limit + 1)
+                    .await
+                    .map_err(err)?;
+                let capped = rows.len() as u64 > limit;
+                Outcome::Matches {
+                    query,
+                    ids: rows.iter().take(limit as usize).map(|r| r.id).collect(),
+                    mark,
+                    capped,
+                }
+            }
             Effect::LoadQueue => Outcome::Queue(s.queue().await.map_err(err)?),
             Effect::LoadAttempts { queue_id } => Outcome::Attempts {
                 queue_id,
@@ -162,6 +184,42 @@ impl Runner {
                     .await
                     .map_err(err)?;
                 Outcome::Done(format!("created folder {name}"))
+            }
+            Effect::RenameMailbox { id, name } => {
+                s.rename_mailbox(self.account_id, id, &name)
+                    .await
+                    .map_err(err)?;
+                Outcome::Done(format!("renamed the folder to {name}"))
+            }
+            Effect::RemoveMailbox { id, force } => {
+                let removed = s
+                    .remove_mailbox(self.account_id, id, force)
+                    .await
+                    .map_err(err)?;
+                Outcome::Done(match (force, removed) {
+                    (true, n) if n > 0 => format!("removed the folder and its {n} message(s)"),
+                    _ => "removed the folder".to_string(),
+                })
+            }
+            Effect::SaveMessages { ids, path } => {
+                let mut messages = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let (Some(raw), Some(summary)) = (
+                        s.raw(id).await.map_err(err)?,
+                        s.summary(id).await.map_err(err)?,
+                    ) else {
+                        continue;
+                    };
+                    let sender = match s.envelope(id).await.map_err(err)? {
+                        Some(envelope) if !envelope.mail_from.is_empty() => envelope.mail_from,
+                        _ => summary.from_addr.clone().unwrap_or_default(),
+                    };
+                    messages.push((sender, summary.date, raw));
+                }
+                let target = Effect::expand_path(&path);
+                tokio::task::spawn_blocking(move || super::save::save_messages(&target, &messages))
+                    .await
+                    .map_err(|e| e.to_string())??
             }
             Effect::Send(draft) => self.send(*draft).await,
             Effect::Hold {

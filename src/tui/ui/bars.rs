@@ -59,6 +59,8 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             PromptKind::Attach => "attach file: ".to_string(),
             PromptKind::SendLater => "send later (in 2h, tomorrow 09:00, 17:30): ".to_string(),
             PromptKind::Reschedule { .. } => "send at (in 2h, tomorrow 09:00, 17:30): ".to_string(),
+            PromptKind::MarkPattern { mark: true } => "mark matching: ".to_string(),
+            PromptKind::MarkPattern { mark: false } => "unmark matching: ".to_string(),
         };
         let more = if p.candidates.len() > 1 {
             format!("   [{}]", p.candidates.join(" "))

@@ -180,14 +180,8 @@ fn search_terms(app: &App) -> Vec<String> {
     let Ok(q) = crate::store::SearchQuery::parse(query) else {
         return Vec::new();
     };
-    q.text
-        .iter()
-        .chain(q.subject.iter())
-        .flat_map(|t| {
-            t.split_whitespace()
-                .map(str::to_lowercase)
-                .collect::<Vec<_>>()
-        })
+    q.highlight_words()
+        .into_iter()
         .filter(|t| !t.is_empty())
         .collect()
 }
