@@ -98,7 +98,7 @@ mod tests {
         );
         assert_eq!(
             reply.to_string(),
-            "501 5.5.4 Invalid parameter value BODY=????250 ok?\r\n"
+            "501 5.5.4 Invalid parameter value BODY=???250 ok?\r\n"
         );
     }
 

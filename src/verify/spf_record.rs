@@ -119,11 +119,13 @@ fn dual_cidr(cidr: &str) -> bool {
     if cidr.is_empty() {
         return true;
     }
+    if let Some(v6) = cidr.strip_prefix("//") {
+        return prefix(v6, 128);
+    }
     let Some(rest) = cidr.strip_prefix('/') else {
         return false;
     };
     match rest.split_once("//") {
-        Some(("", v6)) => prefix(v6, 128),
         Some((v4, v6)) => prefix(v4, 32) && prefix(v6, 128),
         None => prefix(rest, 32),
     }
@@ -147,7 +149,7 @@ mod tests {
             "v=spf1 -all",
             "v=spf1",
             "V=SPF1 IP4:192.0.2.10 -ALL",
-            "v=spf1 a mx/24 a:x.test/24//64 mx://64 ptr ptr:x.test ~all",
+            "v=spf1 a mx/24 a:x.test/24//64 mx//64 ptr ptr:x.test ~all",
             "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 include:_spf.x.test ?all",
             "v=spf1 exists:%{i}.%{l1r+-}._spf.%{d} redirect=x.test exp=e.%{d} custom-mod=1",
         ] {
@@ -165,6 +167,8 @@ mod tests {
             "v=spf1 include -all",
             "v=spf1 all:x",
             "v=spf1 a/024",
+            "v=spf1 mx://64",
+            "v=spf1 a/24/",
             "v=spf1 redirect=a.test redirect=b.test",
             "v=spf1 1bad=x",
         ] {
