@@ -196,6 +196,9 @@ pub struct UiConfig {
     /// The program that opens attachments and links (the file or URL is its last
     /// argument); empty means the system opener (`xdg-open`, `open` on macOS).
     pub opener: String,
+    /// What the `|` prompt starts with (e.g. `"urlscan"`); a leading `!` hands the
+    /// command the terminal.
+    pub pipe_command: String,
 }
 
 impl Default for UiConfig {
@@ -207,6 +210,7 @@ impl Default for UiConfig {
             undo_send_secs: 10,
             theme: BTreeMap::new(),
             opener: String::new(),
+            pipe_command: String::new(),
         }
     }
 }

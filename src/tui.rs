@@ -15,6 +15,7 @@ pub mod event;
 pub mod keymap;
 pub mod line_editor;
 pub mod message;
+pub mod pager;
 pub mod terminal;
 #[cfg(test)]
 mod testkit;
@@ -108,6 +109,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     app.bell = config.ui.bell;
     app.autosave_secs = config.ui.autosave_secs;
     app.undo_send_secs = config.ui.undo_send_secs;
+    app.pipe_command = config.ui.pipe_command.clone();
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();
@@ -164,6 +166,31 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
                     };
                     let _ = tx.send(Action::Outcome(outcome));
                 }
+                Effect::PipeInteractive { ids, command } => {
+                    let outcome = match runner.messages_for(&ids).await {
+                        Ok(messages) => {
+                            input.pause();
+                            let ran = terminal::pipe_interactively(
+                                &mut tty,
+                                &command,
+                                effects::pipe_input(&messages),
+                            );
+                            input.resume();
+                            match ran {
+                                Ok(status) if status.success() => {
+                                    Outcome::Done(format!("`{command}`: exit 0"))
+                                }
+                                Ok(status) => Outcome::Failed(format!(
+                                    "`{command}`: {}",
+                                    effects::describe_exit(status)
+                                )),
+                                Err(e) => Outcome::Failed(format!("`{command}`: {e}")),
+                            }
+                        }
+                        Err(e) => Outcome::Failed(e),
+                    };
+                    let _ = tx.send(Action::Outcome(outcome));
+                }
                 // Leaving: the draft must be on disk before the process ends; if the store
                 // cannot take it, a file in the data dir does.
                 Effect::SaveDraft(d) if app.quitting => {
@@ -198,10 +225,12 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         // Fold whatever else is waiting into this frame.
         while let Ok(more) = rx.try_recv() {
             pending.extend(app.update(more));
-            if pending
-                .iter()
-                .any(|e| matches!(e, Effect::Quit | Effect::Editor(_)))
-            {
+            if pending.iter().any(|e| {
+                matches!(
+                    e,
+                    Effect::Quit | Effect::Editor(_) | Effect::PipeInteractive { .. }
+                )
+            }) {
                 break;
             }
         }

@@ -34,6 +34,7 @@ pub enum Command {
     MarkAll,
     MarkPattern,
     UnmarkPattern,
+    Pipe,
     Delete,
     Undelete,
     ToggleFlag,
@@ -71,7 +72,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for `[keys]` lookups and help.
-    pub const ALL: [Command; 53] = [
+    pub const ALL: [Command; 54] = [
         Command::Quit,
         Command::Help,
         Command::CommandLine,
@@ -92,6 +93,7 @@ impl Command {
         Command::MarkAll,
         Command::MarkPattern,
         Command::UnmarkPattern,
+        Command::Pipe,
         Command::Delete,
         Command::Undelete,
         Command::ToggleFlag,
@@ -150,6 +152,7 @@ impl Command {
             Command::MarkAll => "mark_all",
             Command::MarkPattern => "mark_pattern",
             Command::UnmarkPattern => "unmark_pattern",
+            Command::Pipe => "pipe",
             Command::Delete => "delete",
             Command::Undelete => "undelete",
             Command::ToggleFlag => "toggle_flag",
@@ -213,6 +216,7 @@ impl Command {
             Command::MarkAll => "mark every listed message (e.g. all search hits)",
             Command::MarkPattern => "mark the messages a query matches (e.g. from:bob -is:read)",
             Command::UnmarkPattern => "unmark the messages a query matches",
+            Command::Pipe => "pipe the message(s) to a command (!cmd: hand it the terminal)",
             Command::Delete => "delete (to Trash; in Trash: for good)",
             Command::Undelete => "undelete (Trash back to Inbox)",
             Command::ToggleFlag => "flag / unflag",
@@ -336,6 +340,13 @@ pub enum Outcome {
     DraftSaved(MessageId),
     /// Saving a draft failed; the composer keeps the text.
     DraftFailed(String),
+    /// A piped command ended: what it printed (stdout, then stderr) and how it exited.
+    PipeOutput {
+        command: String,
+        output: String,
+        status: String,
+        success: bool,
+    },
     /// A change went through; say so in the status line.
     Done(String),
     EditorText(String),

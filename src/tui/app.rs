@@ -48,7 +48,7 @@ use super::keymap::{KeyContext, Keymap};
 use super::message::ReaderDoc;
 use super::theme::Theme;
 use crate::config::AccountConfig;
-use crate::store::{Mailbox, MailboxId, Role};
+use crate::store::{Mailbox, MailboxId, MessageId, Role};
 use std::net::SocketAddr;
 use tui_textarea::TextArea;
 
@@ -66,6 +66,8 @@ pub enum Pane {
     Compose,
     Outbox,
     Chain,
+    /// What a piped command printed.
+    Pager,
 }
 
 /// Which column of the mail view has the keys.
@@ -206,6 +208,10 @@ pub struct App {
     /// Quit was asked while the store had the composer's text in hand: quit once it
     /// answers.
     pub quit_when_done: bool,
+    /// The pipe output shown in the pager pane, and the pane to go back to.
+    pub pager: Option<(crate::tui::pager::PagerState, Pane)>,
+    /// `[ui] pipe_command`: what the `|` prompt starts with.
+    pub pipe_command: String,
 }
 
 impl App {
@@ -230,6 +236,8 @@ impl App {
             compose: None,
             outbox: OutboxState::default(),
             chain: ChainViewState::default(),
+            pager: None,
+            pipe_command: String::new(),
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -305,7 +313,21 @@ impl App {
             (Pane::Mail, Focus::List) => KeyContext::List,
             (Pane::Reader, _) => KeyContext::Reader,
             (Pane::Outbox, _) => KeyContext::Outbox,
-            (Pane::Compose | Pane::Chain, _) => KeyContext::Global,
+            (Pane::Compose | Pane::Chain | Pane::Pager, _) => KeyContext::Global,
+        }
+    }
+
+    /// The messages an action applies to: the one in the reader, else the marked ones or
+    /// the selected one.
+    pub fn current_targets(&self) -> Vec<MessageId> {
+        match self.pane {
+            Pane::Reader => self
+                .reader
+                .doc
+                .as_ref()
+                .map(|d| vec![d.id])
+                .unwrap_or_default(),
+            _ => self.list.targets(),
         }
     }
 

@@ -4,10 +4,12 @@
 
 mod compose;
 mod held;
+mod pipe;
 mod run;
 mod save;
 
 pub use compose::rescue_draft;
+pub use pipe::{describe as describe_exit, input as pipe_input};
 pub use run::{Runner, welcome_text};
 
 use super::compose::Draft;
@@ -81,6 +83,17 @@ pub enum Effect {
     RemoveMailbox {
         id: MailboxId,
         force: bool,
+    },
+    /// Pipe the messages (one raw, several as an mbox) to `sh -c command`, capturing
+    /// what it prints for the pager.
+    Pipe {
+        ids: Vec<MessageId>,
+        command: String,
+    },
+    /// The same with the terminal handed over (the main loop suspends the screen).
+    PipeInteractive {
+        ids: Vec<MessageId>,
+        command: String,
     },
     /// Write messages to a file: one `.eml` (raw), or appended to an mbox.
     SaveMessages {

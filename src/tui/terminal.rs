@@ -78,6 +78,42 @@ pub fn edit_externally(
     edited
 }
 
+/// `!cmd` at the pipe prompt: give the terminal to `sh -c command` with `input` on its
+/// stdin, wait for it and for Enter (so its output can be read), then take the screen back.
+pub fn pipe_interactively(
+    tty: &mut Tty,
+    command: &str,
+    input: Vec<u8>,
+) -> std::io::Result<std::process::ExitStatus> {
+    use std::io::BufRead;
+    restore();
+    let ran = (|| {
+        let mut child = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .stdin(std::process::Stdio::piped())
+            .spawn()?;
+        // Fed from a thread: a pager reads its stdin while the user scrolls.
+        let feeder = child.stdin.take().map(|mut stdin| {
+            std::thread::spawn(move || {
+                let _ = stdin.write_all(&input);
+            })
+        });
+        let status = child.wait();
+        if let Some(feeder) = feeder {
+            let _ = feeder.join();
+        }
+        let mut stderr = std::io::stderr();
+        let _ = write!(stderr, "\r\n[postie: press Enter to return]");
+        let _ = stderr.flush();
+        let _ = std::io::stdin().lock().read_line(&mut String::new());
+        status
+    })();
+    enter()?;
+    tty.clear()?;
+    ran
+}
+
 /// Hand `body` to an editor as the file at `path` and read back what it left there.
 ///
 /// The file ends with a newline, as text files do, so an editor or script that appends

@@ -37,6 +37,11 @@ pub fn render(app: &App, frame: &mut Frame) {
                 super::chain_view::render(frame, a.main, &doc.trace, &app.chain);
             }
         }
+        Pane::Pager => {
+            if let Some((pager, _)) = &app.pager {
+                super::pager::render(frame, a.main, pager, &app.theme);
+            }
+        }
         Pane::Mail | Pane::Reader => {}
     }
     bars::status(app, frame, a.status);

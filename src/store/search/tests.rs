@@ -215,7 +215,11 @@ impl Words {
         (0..n)
             .map(|_| PIECES[(self.next() % PIECES.len() as u64) as usize])
             .collect::<Vec<_>>()
-            .join(if self.next().is_multiple_of(5) { "" } else { " " })
+            .join(if self.next().is_multiple_of(5) {
+                ""
+            } else {
+                " "
+            })
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             Pane::Mail => list(app, cmd, h),
             Pane::Reader => reader(app, cmd, h),
             Pane::Outbox => super::outbox::command(app, cmd),
-            Pane::Compose | Pane::Chain => vec![],
+            Pane::Compose | Pane::Chain | Pane::Pager => vec![],
         },
     }
 }
@@ -84,6 +84,10 @@ fn back(app: &mut App) -> Vec<Effect> {
             if let ListSource::Search(_) = app.list.source {
                 return open_selected_mailbox(app);
             }
+            vec![]
+        }
+        Pane::Pager => {
+            app.pane = app.pager.take().map_or(Pane::Mail, |(_, back)| back);
             vec![]
         }
         Pane::Compose => vec![],
@@ -145,6 +149,10 @@ fn list(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
                 app.say("visual: move, then v again to mark the range");
             }
             vec![]
+        }
+        Command::Pipe => {
+            let start = app.pipe_command.clone();
+            prompt(app, PromptKind::Pipe, &start)
         }
         Command::MarkPattern => prompt(app, PromptKind::MarkPattern { mark: true }, ""),
         Command::UnmarkPattern => prompt(app, PromptKind::MarkPattern { mark: false }, ""),

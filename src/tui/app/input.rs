@@ -32,6 +32,21 @@ impl App {
         }
         match self.pane {
             Pane::Compose => self.on_compose_key(key),
+            Pane::Pager => {
+                let rows = usize::from(
+                    areas(self, Rect::new(0, 0, self.width, self.height))
+                        .main
+                        .height,
+                )
+                .saturating_sub(1);
+                if let Some((pager, back)) = self.pager.as_mut()
+                    && pager.key(key, rows) == crate::tui::pager::PagerKey::Close
+                {
+                    self.pane = *back;
+                    self.pager = None;
+                }
+                vec![]
+            }
             Pane::Chain => {
                 let hops = self
                     .reader
@@ -120,15 +135,7 @@ impl App {
                     .iter()
                     .find(|m| m.name.eq_ignore_ascii_case(&input))
                     .map(|m| m.id);
-                let ids = match self.pane {
-                    Pane::Reader => self
-                        .reader
-                        .doc
-                        .as_ref()
-                        .map(|d| vec![d.id])
-                        .unwrap_or_default(),
-                    _ => self.list.targets(),
-                };
+                let ids = self.current_targets();
                 match target {
                     Some(to) if !ids.is_empty() => {
                         self.list.marked.clear();
@@ -161,6 +168,27 @@ impl App {
                 vec![]
             }
             PromptKind::Command => self.run_command_line(&input),
+            PromptKind::Pipe if input.is_empty() => vec![],
+            PromptKind::Pipe => {
+                let ids = self.current_targets();
+                if ids.is_empty() {
+                    self.fail("nothing to pipe: select or mark messages");
+                    return vec![];
+                }
+                match input.strip_prefix('!') {
+                    Some(command) => vec![Effect::PipeInteractive {
+                        ids,
+                        command: command.trim().to_string(),
+                    }],
+                    None => {
+                        self.say(format!("running {input}…"));
+                        vec![Effect::Pipe {
+                            ids,
+                            command: input,
+                        }]
+                    }
+                }
+            }
             PromptKind::SendLater => self.submit_send_later(p),
             PromptKind::Reschedule { id } => self.submit_reschedule(id, p),
         }
@@ -236,15 +264,7 @@ impl App {
                 }
             }
             "save" if !arg.is_empty() => {
-                let ids = match self.pane {
-                    Pane::Reader => self
-                        .reader
-                        .doc
-                        .as_ref()
-                        .map(|d| vec![d.id])
-                        .unwrap_or_default(),
-                    _ => self.list.targets(),
-                };
+                let ids = self.current_targets();
                 if ids.is_empty() {
                     self.fail("nothing to save: select or mark messages");
                     return vec![];

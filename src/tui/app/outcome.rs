@@ -185,6 +185,28 @@ impl App {
                 mark,
                 capped,
             } => self.on_matches(&query, ids, mark, capped),
+            Outcome::PipeOutput {
+                command,
+                output,
+                status,
+                success,
+            } => {
+                let line = format!("`{command}`: {status}");
+                if success {
+                    self.say(line.clone());
+                } else {
+                    self.fail(line.clone());
+                }
+                if !output.is_empty() {
+                    let back = match self.pane {
+                        Pane::Pager => self.pager.as_ref().map_or(Pane::Mail, |(_, b)| *b),
+                        other => other,
+                    };
+                    let pager = crate::tui::pager::PagerState::new(line, &output);
+                    self.pager = Some((pager, back));
+                    self.pane = Pane::Pager;
+                }
+            }
             Outcome::Queue(entries) => return self.outbox.queue_loaded(entries),
             Outcome::Scheduled(waiting) => return self.outbox.scheduled_loaded(waiting),
             Outcome::Held { id, kind, send_at } => return self.on_held(id, kind, send_at),

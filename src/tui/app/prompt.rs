@@ -23,6 +23,8 @@ pub enum PromptKind {
     Reschedule {
         id: i64,
     },
+    /// A shell command the current or marked messages are piped to (`|`).
+    Pipe,
     /// A query whose matches in the list get marked (`T`) or unmarked (`ctrl-t`).
     MarkPattern {
         mark: bool,
@@ -55,6 +57,7 @@ impl Prompt {
 pub struct History {
     pub command: Vec<String>,
     pub search: Vec<String>,
+    pub pipe: Vec<String>,
 }
 
 impl History {
@@ -65,6 +68,7 @@ impl History {
         match kind {
             PromptKind::Command => Some(&self.command),
             PromptKind::Search | PromptKind::MarkPattern { .. } => Some(&self.search),
+            PromptKind::Pipe => Some(&self.pipe),
             _ => None,
         }
     }
@@ -74,6 +78,7 @@ impl History {
         let list = match kind {
             PromptKind::Command => &mut self.command,
             PromptKind::Search | PromptKind::MarkPattern { .. } => &mut self.search,
+            PromptKind::Pipe => &mut self.pipe,
             _ => return,
         };
         let line = line.trim();
@@ -118,6 +123,7 @@ impl App {
                     complete(p, &all);
                 }
                 PromptKind::Search
+                | PromptKind::Pipe
                 | PromptKind::MarkPattern { .. }
                 | PromptKind::SendLater
                 | PromptKind::Reschedule { .. } => {}

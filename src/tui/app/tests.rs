@@ -697,3 +697,59 @@ fn folder_commands_rename_remove_and_save() {
         }]
     );
 }
+
+#[test]
+fn pipe_sends_the_targets_to_a_command_and_the_pager_shows_what_it_printed() {
+    let mut app = app_with_inbox(80, 24);
+    app.pipe_command = "grep -i".into();
+    ch(&mut app, '|');
+    assert_eq!(app.prompt.as_ref().unwrap().input.text(), "grep -i");
+    typed(&mut app, " invoice");
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::Pipe {
+            ids: vec![100],
+            command: "grep -i invoice".into()
+        }]
+    );
+    app.update(Action::Outcome(Outcome::PipeOutput {
+        command: "grep -i invoice".into(),
+        output: "Subject: Invoice 42\n".into(),
+        status: "exit 0".into(),
+        success: true,
+    }));
+    assert_eq!(app.pane, Pane::Pager);
+    assert_eq!(app.status, "`grep -i invoice`: exit 0");
+    let (pager, back) = app.pager.as_ref().unwrap();
+    assert_eq!(
+        (pager.lines.clone(), *back),
+        (vec!["Subject: Invoice 42".to_string()], Pane::Mail)
+    );
+    ch(&mut app, 'q');
+    assert_eq!(app.pane, Pane::Mail);
+    assert!(app.pager.is_none());
+    // `!cmd` gets the terminal; the history offers the last command again.
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    ch(&mut app, '|');
+    key(&mut app, KeyCode::Up);
+    assert_eq!(app.prompt.as_ref().unwrap().input.text(), "grep -i invoice");
+    ctrl(&mut app, 'u');
+    typed(&mut app, "!less");
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::PipeInteractive {
+            ids: vec![100, 101],
+            command: "less".into()
+        }]
+    );
+    // A failing command with no output: only the status line says so.
+    app.update(Action::Outcome(Outcome::PipeOutput {
+        command: "false".into(),
+        output: String::new(),
+        status: "exit 1".into(),
+        success: false,
+    }));
+    assert!(app.status_is_error);
+    assert_eq!(app.pane, Pane::Mail);
+}

@@ -4,7 +4,7 @@ use super::{Effect, QueueOp};
 use crate::config::AccountConfig;
 use crate::mail::trace::TraceContext;
 use crate::routing::Router;
-use crate::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store, StoreError};
+use crate::store::{AccountId, Flags, MessageId, NewMessage, Role, SearchQuery, Store, StoreError};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::compose;
 use crate::tui::message::{ReaderDoc, part_bytes};
@@ -41,6 +41,31 @@ impl Runner {
             });
             let _ = this.tx.send(Action::Outcome(outcome));
         });
+    }
+
+    /// The stored messages `ids` as (envelope sender, date, raw bytes), for files and
+    /// pipes; messages that are gone are left out.
+    pub async fn messages_for(
+        &self,
+        ids: &[MessageId],
+    ) -> Result<Vec<(String, i64, Vec<u8>)>, String> {
+        let s = &self.store;
+        let err = |e: StoreError| e.to_string();
+        let mut messages = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let (Some(raw), Some(summary)) = (
+                s.raw(id).await.map_err(err)?,
+                s.summary(id).await.map_err(err)?,
+            ) else {
+                continue;
+            };
+            let sender = match s.envelope(id).await.map_err(err)? {
+                Some(envelope) if !envelope.mail_from.is_empty() => envelope.mail_from,
+                _ => summary.from_addr.clone().unwrap_or_default(),
+            };
+            messages.push((sender, summary.date, raw));
+        }
+        Ok(messages)
     }
 
     /// Run one effect to its outcome (the tests and the quit path await this directly).
@@ -202,24 +227,15 @@ impl Runner {
                 })
             }
             Effect::SaveMessages { ids, path } => {
-                let mut messages = Vec::with_capacity(ids.len());
-                for id in ids {
-                    let (Some(raw), Some(summary)) = (
-                        s.raw(id).await.map_err(err)?,
-                        s.summary(id).await.map_err(err)?,
-                    ) else {
-                        continue;
-                    };
-                    let sender = match s.envelope(id).await.map_err(err)? {
-                        Some(envelope) if !envelope.mail_from.is_empty() => envelope.mail_from,
-                        _ => summary.from_addr.clone().unwrap_or_default(),
-                    };
-                    messages.push((sender, summary.date, raw));
-                }
+                let messages = self.messages_for(&ids).await?;
                 let target = Effect::expand_path(&path);
                 tokio::task::spawn_blocking(move || super::save::save_messages(&target, &messages))
                     .await
                     .map_err(|e| e.to_string())??
+            }
+            Effect::Pipe { ids, command } => {
+                let input = super::pipe::input(&self.messages_for(&ids).await?);
+                super::pipe::run_captured(&command, input).await?
             }
             Effect::Send(draft) => self.send(*draft).await,
             Effect::Hold {
@@ -272,7 +288,9 @@ impl Runner {
                 queue_op(&self.store, &self.data_dir, op, queue_id).await?
             }
             Effect::Welcome => self.welcome().await.map_err(err)?,
-            Effect::Editor(_) | Effect::Bell | Effect::Quit => Outcome::Done(String::new()),
+            Effect::Editor(_) | Effect::PipeInteractive { .. } | Effect::Bell | Effect::Quit => {
+                Outcome::Done(String::new())
+            }
         })
     }
 

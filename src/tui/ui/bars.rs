@@ -60,6 +60,7 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             PromptKind::SendLater => "send later (in 2h, tomorrow 09:00, 17:30): ".to_string(),
             PromptKind::Reschedule { .. } => "send at (in 2h, tomorrow 09:00, 17:30): ".to_string(),
             PromptKind::MarkPattern { mark: true } => "mark matching: ".to_string(),
+            PromptKind::Pipe => "pipe to (!cmd: interactive): ".to_string(),
             PromptKind::MarkPattern { mark: false } => "unmark matching: ".to_string(),
         };
         let more = if p.candidates.len() > 1 {
@@ -97,6 +98,7 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
     let text = match app.pane {
         Pane::Compose => "ctrl-s send  ctrl-l send later  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys".to_string(),
         Pane::Chain => "j/k hop  enter detail  a auth  o order  q back  ? keys".to_string(),
+        Pane::Pager => "j/k line  space/b page  g/G top/end  q back".to_string(),
         _ => {
             let ctx = app.key_context();
             let wanted: &[Command] = match app.pane {
