@@ -344,3 +344,99 @@ body\r
     assert!(text.contains("Authentication-Results: mx.sender.example (claimed, not verified)"));
     assert!(text.contains("ARC i=1: cv=none sealer=sender.example at hop #1 (as claimed)"));
 }
+
+/// Checks every line of one dialect in `fixtures/trace/dialects.tsv` against its golden fields.
+fn check_dialect(dialect: &str) {
+    let table = include_str!("fixtures/trace/dialects.tsv");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let mut cols = line.split('\t');
+        let (name, value, want) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+        );
+        if name != dialect {
+            continue;
+        }
+        let got = describe(&parse_received(value));
+        if std::env::var_os("TRACE_GOLDEN_PRINT").is_some() {
+            eprintln!("ROW\t{name}\t{value}\t{got}");
+        }
+        if got != want {
+            failures.push(format!("{value}\n  want {want}\n  got  {got}"));
+        }
+        count += 1;
+    }
+    assert!(count >= 2, "{dialect}: only {count} lines");
+    assert!(failures.is_empty(), "{dialect}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn dialect_postfix() {
+    check_dialect("postfix");
+}
+
+#[test]
+fn dialect_exim_with_and_without_port() {
+    check_dialect("exim");
+}
+
+#[test]
+fn dialect_sendmail() {
+    check_dialect("sendmail");
+}
+
+#[test]
+fn dialect_qmail() {
+    check_dialect("qmail");
+}
+
+#[test]
+fn dialect_exchange_and_microsoft_365() {
+    check_dialect("microsoft");
+}
+
+#[test]
+fn dialect_gmail() {
+    check_dialect("gmail");
+}
+
+#[test]
+fn dialect_yahoo() {
+    check_dialect("yahoo");
+}
+
+#[test]
+fn dialect_zmailer_quoted_helo() {
+    check_dialect("zmailer");
+}
+
+#[test]
+fn dialect_courier() {
+    check_dialect("courier");
+}
+
+#[test]
+fn dialect_domino() {
+    check_dialect("domino");
+}
+
+#[test]
+fn dialect_mdaemon() {
+    check_dialect("mdaemon");
+}
+
+#[test]
+fn dialect_communigate() {
+    check_dialect("communigate");
+}
+
+#[test]
+fn dialect_uucp_era_and_via() {
+    check_dialect("uucp");
+}
