@@ -440,3 +440,101 @@ fn dialect_communigate() {
 fn dialect_uucp_era_and_via() {
     check_dialect("uucp");
 }
+
+/// An Authentication-Results value in one line: `id|version` then each result as
+/// `method=result reason=.. (comment) key=value...`.
+fn describe_ar(value: &str) -> String {
+    let ar = postie::mail::trace::parse_authentication_results(value);
+    let mut out = format!(
+        "id={} v={}",
+        if ar.authserv_id.is_empty() {
+            "-"
+        } else {
+            &ar.authserv_id
+        },
+        ar.version.map_or_else(|| "-".into(), |v| v.to_string())
+    );
+    for r in &ar.results {
+        out.push_str(&format!(" | {}={}", r.method, r.result));
+        if let Some(reason) = &r.reason {
+            out.push_str(&format!(" reason={reason}"));
+        }
+        if let Some(comment) = &r.comment {
+            out.push_str(&format!(" ({comment})"));
+        }
+        for p in &r.properties {
+            out.push_str(&format!(" {}={}", p.key, p.value));
+        }
+    }
+    out
+}
+
+#[test]
+fn auth_results_microsoft_365_without_authserv_id() {
+    let value = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=none \
+                 (message not signed) header.d=none;dmarc=fail action=none \
+                 header.from=example.com;compauth=softpass reason=202";
+    assert_eq!(
+        describe_ar(value),
+        "id=- v=- \
+         | spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com \
+         | dkim=none (message not signed) header.d=none \
+         | dmarc=fail action=none header.from=example.com \
+         | compauth=softpass reason=202"
+    );
+    // The ARC copy Microsoft writes: authserv-id with a version, bare results.
+    assert_eq!(
+        describe_ar("mx.microsoft.com 1; spf=none; dmarc=none; dkim=none; arc=none"),
+        "id=mx.microsoft.com v=1 | spf=none | dmarc=none | dkim=none | arc=none"
+    );
+    // A comment before the first result does not hide it.
+    assert_eq!(
+        describe_ar(
+            "(checked by EOP) spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=example.org"
+        ),
+        "id=- v=- | spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=example.org"
+    );
+}
+
+#[test]
+fn auth_results_google_layout() {
+    let value = "mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=abc; \
+                 arc=pass (i=1); spf=pass (google.com: domain of a@example.com designates \
+                 192.0.2.1 as permitted sender) smtp.mailfrom=a@example.com; dmarc=pass \
+                 (p=NONE sp=NONE dis=NONE) header.from=example.com";
+    assert_eq!(
+        describe_ar(value),
+        "id=mx.google.com v=- \
+         | dkim=pass header.i=@example.com header.s=s1 header.b=abc \
+         | arc=pass (i=1) \
+         | spf=pass (google.com: domain of a@example.com designates 192.0.2.1 as permitted sender) smtp.mailfrom=a@example.com \
+         | dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=example.com"
+    );
+}
+
+#[test]
+fn auth_results_in_the_wild_layouts() {
+    // Yahoo: key=value inside the authserv-id part and a results list without `;`.
+    assert_eq!(
+        describe_ar(
+            "mta1007.mail.example.com from=example.org; domainkeys=neutral (no sig); \
+             from=example.org; dkim=neutral (no sig)"
+        ),
+        "id=mta1007.mail.example.com v=- | domainkeys=neutral (no sig) | dkim=neutral (no sig)"
+    );
+    // Comments between the pieces of one result, and around `=`.
+    assert_eq!(
+        describe_ar(
+            "mx.example.net 1; spf (checked) = fail (not permitted) reason = \"no match\" \
+             smtp.mailfrom=a@example.org; dkim=pass (2048-bit key) header.d=example.org"
+        ),
+        "id=mx.example.net v=1 \
+         | spf=fail reason=no match (not permitted) smtp.mailfrom=a@example.org \
+         | dkim=pass (2048-bit key) header.d=example.org"
+    );
+    // Mixed case and a pre-RFC ptype.
+    assert_eq!(
+        describe_ar("mx.example.net; SPF=Neutral smtp.mail=a@example.org"),
+        "id=mx.example.net v=- | spf=neutral smtp.mail=a@example.org"
+    );
+}

@@ -253,7 +253,11 @@ pub fn auth_lines(trace: &Trace) -> Vec<TraceLine> {
         };
         lines.push(vec![
             piece("Authentication-Results: ", Tone::Plain),
-            piece(&ar.authserv_id, Tone::Label),
+            if ar.authserv_id.is_empty() {
+                piece("(no authserv-id)", Tone::Warn)
+            } else {
+                piece(&ar.authserv_id, Tone::Label)
+            },
             piece(format!(" ({who})"), tone),
         ]);
         for r in &ar.results {
