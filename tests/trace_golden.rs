@@ -247,6 +247,7 @@ fn json_shape_is_the_documented_one() {
     assert_eq!(
         keys(&json),
         [
+            "antispam",
             "arc_sets",
             "auth_results",
             "date_header",
@@ -536,5 +537,58 @@ fn auth_results_in_the_wild_layouts() {
     assert_eq!(
         describe_ar("mx.example.net; SPF=Neutral smtp.mail=a@example.org"),
         "id=mx.example.net v=- | spf=neutral smtp.mail=a@example.org"
+    );
+}
+
+#[test]
+fn microsoft_antispam_headers_reach_json_and_text() {
+    let raw = b"Received: from mail.example.org (192.0.2.40) by BN8NAM12FT001.mail.protection.outlook.com\r
+ (10.13.182.10) with Microsoft SMTP Server (version=TLS1_2,\r
+ cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7270.30 via Frontend Transport;\r
+ Mon, 12 Feb 2024 10:00:00 +0000\r
+Authentication-Results: spf=pass (sender IP is 192.0.2.40)\r
+ smtp.mailfrom=example.org; dkim=none (message not signed)\r
+ header.d=none;dmarc=fail action=none header.from=example.org;compauth=softpass\r
+ reason=202\r
+X-MS-Exchange-Organization-AuthAs: Anonymous\r
+X-Forefront-Antispam-Report: CIP:192.0.2.40;CTRY:US;LANG:en;SCL:1;SRV:;IPV:NLI;SFV:NSPM;\r
+ H:mail.example.org;PTR:mail.example.org;CAT:NONE;SFS:(13230031);DIR:INB;\r
+X-Microsoft-Antispam: BCL:0;\r
+\r
+body\r
+";
+    let trace = analyse(raw, &TraceContext::default());
+    let json = serde_json::to_value(&trace).unwrap();
+    let a = &json["antispam"];
+    assert_eq!(a["scl"], 1);
+    assert_eq!(a["scl_meaning"], "not spam");
+    assert_eq!(a["sfv"], "NSPM");
+    assert_eq!(a["sfv_meaning"], "not spam");
+    assert_eq!(a["country"], "US");
+    assert_eq!(a["ipv"], "NLI");
+    assert_eq!(a["bcl"], 0);
+    assert_eq!(a["auth_as"], "Anonymous");
+    assert_eq!(a["forefront"][0]["key"], "CIP");
+    assert_eq!(a["forefront"][0]["value"], "192.0.2.40");
+    assert_eq!(a["forefront"][0]["label"], "connecting IP");
+    assert_eq!(json["auth_results"][0]["authserv_id"], "");
+    assert_eq!(json["auth_results"][0]["results"][3]["method"], "compauth");
+    let text = render_text(&trace);
+    assert!(
+        text.contains(
+            "Microsoft: SCL 1 (not spam), SFV NSPM, CAT NONE, CTRY US, IPV NLI, BCL 0, AuthAs Anonymous"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Authentication-Results: (no authserv-id) (claimed, not verified)"));
+    assert!(text.contains("  spf=pass smtp.mailfrom=example.org"));
+    assert!(text.contains("  compauth=softpass"));
+    let plain = analyse(
+        b"Received: by a.example; Mon, 12 Feb 2024 10:00:00 +0000\r\n\r\n",
+        &TraceContext::default(),
+    );
+    assert_eq!(
+        serde_json::to_value(&plain).unwrap()["antispam"],
+        serde_json::Value::Null
     );
 }
