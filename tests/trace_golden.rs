@@ -247,6 +247,7 @@ fn json_shape_is_the_documented_one() {
     assert_eq!(
         keys(&json),
         [
+            "antispam",
             "arc_sets",
             "auth_results",
             "date_header",
@@ -343,4 +344,251 @@ body\r
     assert!(text.contains("Authentication-Results: postie.local.test (verified by this node)"));
     assert!(text.contains("Authentication-Results: mx.sender.example (claimed, not verified)"));
     assert!(text.contains("ARC i=1: cv=none sealer=sender.example at hop #1 (as claimed)"));
+}
+
+/// Checks every line of one dialect in `fixtures/trace/dialects.tsv` against its golden fields.
+fn check_dialect(dialect: &str) {
+    let table = include_str!("fixtures/trace/dialects.tsv");
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        let mut cols = line.split('\t');
+        let (name, value, want) = (
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+            cols.next().unwrap(),
+        );
+        if name != dialect {
+            continue;
+        }
+        let got = describe(&parse_received(value));
+        if std::env::var_os("TRACE_GOLDEN_PRINT").is_some() {
+            eprintln!("ROW\t{name}\t{value}\t{got}");
+        }
+        if got != want {
+            failures.push(format!("{value}\n  want {want}\n  got  {got}"));
+        }
+        count += 1;
+    }
+    assert!(count >= 2, "{dialect}: only {count} lines");
+    assert!(failures.is_empty(), "{dialect}:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn dialect_postfix() {
+    check_dialect("postfix");
+}
+
+#[test]
+fn dialect_exim_with_and_without_port() {
+    check_dialect("exim");
+}
+
+#[test]
+fn dialect_sendmail() {
+    check_dialect("sendmail");
+}
+
+#[test]
+fn dialect_qmail() {
+    check_dialect("qmail");
+}
+
+#[test]
+fn dialect_exchange_and_microsoft_365() {
+    check_dialect("microsoft");
+}
+
+#[test]
+fn dialect_gmail() {
+    check_dialect("gmail");
+}
+
+#[test]
+fn dialect_yahoo() {
+    check_dialect("yahoo");
+}
+
+#[test]
+fn dialect_zmailer_quoted_helo() {
+    check_dialect("zmailer");
+}
+
+#[test]
+fn dialect_courier() {
+    check_dialect("courier");
+}
+
+#[test]
+fn dialect_domino() {
+    check_dialect("domino");
+}
+
+#[test]
+fn dialect_mdaemon() {
+    check_dialect("mdaemon");
+}
+
+#[test]
+fn dialect_communigate() {
+    check_dialect("communigate");
+}
+
+#[test]
+fn dialect_uucp_era_and_via() {
+    check_dialect("uucp");
+}
+
+/// An Authentication-Results value in one line: `id|version` then each result as
+/// `method=result reason=.. (comment) key=value...`.
+fn describe_ar(value: &str) -> String {
+    let ar = postie::mail::trace::parse_authentication_results(value);
+    let mut out = format!(
+        "id={} v={}",
+        if ar.authserv_id.is_empty() {
+            "-"
+        } else {
+            &ar.authserv_id
+        },
+        ar.version.map_or_else(|| "-".into(), |v| v.to_string())
+    );
+    for r in &ar.results {
+        out.push_str(&format!(" | {}={}", r.method, r.result));
+        if let Some(reason) = &r.reason {
+            out.push_str(&format!(" reason={reason}"));
+        }
+        if let Some(comment) = &r.comment {
+            out.push_str(&format!(" ({comment})"));
+        }
+        for p in &r.properties {
+            out.push_str(&format!(" {}={}", p.key, p.value));
+        }
+    }
+    out
+}
+
+#[test]
+fn auth_results_microsoft_365_without_authserv_id() {
+    let value = "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com; dkim=none \
+                 (message not signed) header.d=none;dmarc=fail action=none \
+                 header.from=example.com;compauth=softpass reason=202";
+    assert_eq!(
+        describe_ar(value),
+        "id=- v=- \
+         | spf=pass (sender IP is 192.0.2.1) smtp.mailfrom=example.com \
+         | dkim=none (message not signed) header.d=none \
+         | dmarc=fail action=none header.from=example.com \
+         | compauth=softpass reason=202"
+    );
+    // The ARC copy Microsoft writes: authserv-id with a version, bare results.
+    assert_eq!(
+        describe_ar("mx.microsoft.com 1; spf=none; dmarc=none; dkim=none; arc=none"),
+        "id=mx.microsoft.com v=1 | spf=none | dmarc=none | dkim=none | arc=none"
+    );
+    // A comment before the first result does not hide it.
+    assert_eq!(
+        describe_ar(
+            "(checked by EOP) spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=example.org"
+        ),
+        "id=- v=- | spf=fail (sender IP is 203.0.113.9) smtp.mailfrom=example.org"
+    );
+}
+
+#[test]
+fn auth_results_google_layout() {
+    let value = "mx.google.com; dkim=pass header.i=@example.com header.s=s1 header.b=abc; \
+                 arc=pass (i=1); spf=pass (google.com: domain of a@example.com designates \
+                 192.0.2.1 as permitted sender) smtp.mailfrom=a@example.com; dmarc=pass \
+                 (p=NONE sp=NONE dis=NONE) header.from=example.com";
+    assert_eq!(
+        describe_ar(value),
+        "id=mx.google.com v=- \
+         | dkim=pass header.i=@example.com header.s=s1 header.b=abc \
+         | arc=pass (i=1) \
+         | spf=pass (google.com: domain of a@example.com designates 192.0.2.1 as permitted sender) smtp.mailfrom=a@example.com \
+         | dmarc=pass (p=NONE sp=NONE dis=NONE) header.from=example.com"
+    );
+}
+
+#[test]
+fn auth_results_in_the_wild_layouts() {
+    // Yahoo: key=value inside the authserv-id part and a results list without `;`.
+    assert_eq!(
+        describe_ar(
+            "mta1007.mail.example.com from=example.org; domainkeys=neutral (no sig); \
+             from=example.org; dkim=neutral (no sig)"
+        ),
+        "id=mta1007.mail.example.com v=- | domainkeys=neutral (no sig) | dkim=neutral (no sig)"
+    );
+    // Comments between the pieces of one result, and around `=`.
+    assert_eq!(
+        describe_ar(
+            "mx.example.net 1; spf (checked) = fail (not permitted) reason = \"no match\" \
+             smtp.mailfrom=a@example.org; dkim=pass (2048-bit key) header.d=example.org"
+        ),
+        "id=mx.example.net v=1 \
+         | spf=fail reason=no match (not permitted) smtp.mailfrom=a@example.org \
+         | dkim=pass (2048-bit key) header.d=example.org"
+    );
+    // Mixed case and a pre-RFC ptype.
+    assert_eq!(
+        describe_ar("mx.example.net; SPF=Neutral smtp.mail=a@example.org"),
+        "id=mx.example.net v=- | spf=neutral smtp.mail=a@example.org"
+    );
+}
+
+#[test]
+fn microsoft_antispam_headers_reach_json_and_text() {
+    let raw = b"Received: from mail.example.org (192.0.2.40) by BN8NAM12FT001.mail.protection.outlook.com\r
+ (10.13.182.10) with Microsoft SMTP Server (version=TLS1_2,\r
+ cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.7270.30 via Frontend Transport;\r
+ Mon, 12 Feb 2024 10:00:00 +0000\r
+Authentication-Results: spf=pass (sender IP is 192.0.2.40)\r
+ smtp.mailfrom=example.org; dkim=none (message not signed)\r
+ header.d=none;dmarc=fail action=none header.from=example.org;compauth=softpass\r
+ reason=202\r
+X-MS-Exchange-Organization-AuthAs: Anonymous\r
+X-Forefront-Antispam-Report: CIP:192.0.2.40;CTRY:US;LANG:en;SCL:1;SRV:;IPV:NLI;SFV:NSPM;\r
+ H:mail.example.org;PTR:mail.example.org;CAT:NONE;SFS:(13230031);DIR:INB;\r
+X-Microsoft-Antispam: BCL:0;\r
+\r
+body\r
+";
+    let trace = analyse(raw, &TraceContext::default());
+    let json = serde_json::to_value(&trace).unwrap();
+    let a = &json["antispam"];
+    assert_eq!(a["scl"], 1);
+    assert_eq!(a["scl_meaning"], "not spam");
+    assert_eq!(a["sfv"], "NSPM");
+    assert_eq!(a["sfv_meaning"], "not spam");
+    assert_eq!(a["country"], "US");
+    assert_eq!(a["ipv"], "NLI");
+    assert_eq!(a["bcl"], 0);
+    assert_eq!(a["auth_as"], "Anonymous");
+    assert_eq!(a["forefront"][0]["key"], "CIP");
+    assert_eq!(a["forefront"][0]["value"], "192.0.2.40");
+    assert_eq!(a["forefront"][0]["label"], "connecting IP");
+    assert_eq!(json["auth_results"][0]["authserv_id"], "");
+    assert_eq!(json["auth_results"][0]["results"][3]["method"], "compauth");
+    let text = render_text(&trace);
+    assert!(
+        text.contains(
+            "Microsoft: SCL 1 (not spam), SFV NSPM, CAT NONE, CTRY US, IPV NLI, BCL 0, AuthAs Anonymous"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Authentication-Results: (no authserv-id) (claimed, not verified)"));
+    assert!(text.contains("  spf=pass smtp.mailfrom=example.org"));
+    assert!(text.contains("  compauth=softpass"));
+    let plain = analyse(
+        b"Received: by a.example; Mon, 12 Feb 2024 10:00:00 +0000\r\n\r\n",
+        &TraceContext::default(),
+    );
+    assert_eq!(
+        serde_json::to_value(&plain).unwrap()["antispam"],
+        serde_json::Value::Null
+    );
 }

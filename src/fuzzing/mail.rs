@@ -9,6 +9,7 @@ use crate::mail::body::render_message_text;
 use crate::mail::canonical::{canonical_crlf, is_canonical_crlf};
 use crate::mail::mime::{attachment_bytes, mime_tree};
 use crate::mail::summarize;
+use crate::mail::trace::antispam;
 use crate::mail::trace::auth_results::{parse_arc_authentication_results, parse_received_spf};
 use crate::mail::trace::{
     TraceContext, analyse, parse_authentication_results, parse_date, parse_received, render_text,
@@ -62,12 +63,20 @@ pub fn received(data: &[u8]) {
     let _ = render_text(&trace);
 }
 
-/// Authentication-Results, ARC-Authentication-Results and Received-SPF.
+/// Authentication-Results, ARC-Authentication-Results, Received-SPF and Microsoft's
+/// anti-spam headers (the same bytes as every one of them).
 pub fn auth_results(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = parse_authentication_results(&text);
     let _ = parse_arc_authentication_results(&text);
     let _ = parse_received_spf(&text);
+    let decoded = antispam::decode(|_| Some(text.as_ref()));
+    let _ = antispam::summary(&decoded);
+    assert_eq!(
+        decoded.forefront.len(),
+        antispam::parse_pairs(&text).len(),
+        "every pair is kept"
+    );
 }
 
 /// The mbox reader over any file: every message comes out in canonical CRLF, the result

@@ -1,6 +1,8 @@
 //! Received-chain and authentication-results analysis: every hop parsed, the route put in
-//! order, delays and oddities flagged, and RFC 8601 results grouped by who wrote them.
+//! order, delays and oddities flagged, RFC 8601 results grouped by who wrote them, and
+//! Microsoft's anti-spam verdict headers decoded.
 
+pub mod antispam;
 pub mod auth_results;
 pub mod chain;
 pub mod headers;
@@ -9,6 +11,7 @@ pub mod render;
 pub mod tokenizer;
 
 pub use super::date::{self, ParsedDate, parse_date};
+pub use antispam::Antispam;
 pub use auth_results::{
     ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
 };

@@ -11,7 +11,8 @@ use lexer::{Lexeme, lex};
 /// One Authentication-Results field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AuthResults {
-    /// Who did the checks (RFC 8601 §2.5); empty when the field had none.
+    /// Who did the checks (RFC 8601 §2.5); empty when the field had none (Microsoft 365
+    /// starts with the first `method=result`).
     pub authserv_id: String,
     /// The optional version after the authserv-id.
     pub version: Option<u32>,
@@ -74,7 +75,7 @@ pub struct ReceivedSpf {
     pub raw: String,
 }
 
-const RESULTS: [&str; 15] = [
+const RESULTS: [&str; 16] = [
     "pass",
     "fail",
     "softfail",
@@ -90,6 +91,7 @@ const RESULTS: [&str; 15] = [
     "signed",
     "unknown",
     "bestguesspass",
+    "softpass",
 ];
 
 /// Parses an Authentication-Results value (no field name). Total: junk gives empty results.
@@ -101,14 +103,28 @@ pub fn parse_authentication_results(value: &str) -> AuthResults {
     };
     let mut segments = lexemes.split(|l| *l == Lexeme::Semicolon);
     if let Some(head) = segments.next() {
-        let words: Vec<&str> = head.iter().filter_map(Lexeme::text).collect();
-        out.authserv_id = words.first().map(|w| w.to_string()).unwrap_or_default();
-        out.version = words.get(1).and_then(|v| v.parse().ok());
+        if starts_with_pair(head) {
+            // Microsoft 365 writes no authserv-id: `spf=pass (...) smtp.mailfrom=...; ...`.
+            parse_resinfo(head, &mut out.results);
+        } else {
+            let words: Vec<&str> = head.iter().filter_map(Lexeme::text).collect();
+            out.authserv_id = words.first().map(|w| w.to_string()).unwrap_or_default();
+            out.version = words.get(1).and_then(|v| v.parse().ok());
+        }
     }
     for segment in segments {
         parse_resinfo(segment, &mut out.results);
     }
     out
+}
+
+/// True when the first token (comments skipped) is followed by `=`: a `method=result`, not
+/// an authserv-id, which never contains `=`.
+fn starts_with_pair(head: &[Lexeme]) -> bool {
+    next_non_comment(head, 0).is_some_and(|first| {
+        matches!(head[first], Lexeme::Word(_))
+            && next_non_comment(head, first + 1).is_some_and(|eq| head[eq] == Lexeme::Equals)
+    })
 }
 
 /// Reads `method=result (comment) key=value ...`; a known method name after the first
@@ -131,7 +147,12 @@ fn parse_resinfo(segment: &[Lexeme], results: &mut Vec<AuthResult>) {
         let key_l = key.to_ascii_lowercase();
         let method = key_l.split('/').next().unwrap_or_default().to_string();
         let result = value.to_ascii_lowercase();
-        if (current.is_none() || is_method(&method)) && RESULTS.contains(&result.as_str()) {
+        // A known method always starts a result, even with a result word we do not know
+        // (`compauth=softpass`); otherwise only a known result word does.
+        let known_result = RESULTS.contains(&result.as_str());
+        if (is_method(&method) && (known_result || !value.is_empty()))
+            || (current.is_none() && known_result)
+        {
             results.extend(current.take());
             current = Some(AuthResult {
                 method,
@@ -176,8 +197,9 @@ fn next_non_comment(lexemes: &[Lexeme], from: usize) -> Option<usize> {
 }
 
 fn is_method(name: &str) -> bool {
-    const METHODS: [&str; 14] = [
+    const METHODS: [&str; 15] = [
         "spf",
+        "compauth",
         "dkim",
         "dmarc",
         "arc",

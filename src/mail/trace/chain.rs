@@ -11,6 +11,7 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
+use super::antispam::{self, Antispam};
 use super::auth_results::{
     ArcSet, AuthResults, ReceivedSpf, parse_arc_authentication_results,
     parse_authentication_results, parse_received_spf, tag_value,
@@ -104,6 +105,10 @@ pub struct OriginatingIp {
 ///   hop received by the sealer's domain); as claimed, signatures not verified.
 /// - `received_spf`: Received-SPF fields with `result`, `comment`, `properties`, `raw`.
 /// - `originating_ips`: X-Originating-IP fields with `raw` and `ip`.
+/// - `antispam`: Microsoft's verdict headers decoded (null when there are none): `scl`,
+///   `sfv`, `cat`, `ipv`, `bcl`, `auth_as` each with a `*_meaning`, `country`, and every
+///   pair of `X-Forefront-Antispam-Report` (`forefront`) and `X-Microsoft-Antispam`
+///   (`microsoft_antispam`) as {`key`, `value`, `label`, `meaning`}. Claims, like the rest.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Trace {
     pub hops: Vec<TracedHop>,
@@ -116,6 +121,7 @@ pub struct Trace {
     pub arc_sets: Vec<ArcSet>,
     pub received_spf: Vec<ReceivedSpf>,
     pub originating_ips: Vec<OriginatingIp>,
+    pub antispam: Option<Antispam>,
 }
 
 /// Analyses the header of a raw message. Never panics; a message with no header gives an
@@ -195,6 +201,8 @@ pub fn analyse(raw: &[u8], ctx: &TraceContext) -> Trace {
                 ip: super::received::parse_ip(v.trim().trim_matches(['[', ']'])),
             })
             .collect(),
+        antispam: Some(antispam::decode(|name| values(&fields, name).next()))
+            .filter(|a| !a.is_empty()),
     }
 }
 

@@ -94,10 +94,11 @@ pub fn parse_received(value: &str) -> Hop {
     }
     let clause_tokens = &tokens[..clause_end];
     let clauses = split_clauses(clause_tokens);
-    for (clause, toks) in &clauses {
-        apply_clause(&mut hop, *clause, toks);
-    }
     let tail = tokenize(hop.date_text.as_deref().unwrap_or_default());
+    let dialect = Dialect::detect(&clauses, &tail, hop.date_text.as_deref());
+    for (clause, toks) in &clauses {
+        apply_clause(&mut hop, *clause, toks, dialect);
+    }
     apply_tail(&mut hop, &tail);
     let comments: Vec<&str> = tokens
         .iter()
@@ -200,9 +201,74 @@ fn split_clauses(tokens: &[Token]) -> Vec<(Clause, Vec<Token>)> {
     clauses
 }
 
-fn apply_clause(hop: &mut Hop, clause: Clause, toks: &[Token]) {
+/// The few MTAs whose from-clause layout cannot be read without knowing who wrote it:
+/// the same `from NAME ([ip])` means "HELO NAME, no reverse DNS" from Sendmail but "verified
+/// reverse-DNS name NAME, HELO the same" from Exim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    Generic,
+    /// `(Exim 4.x)` after the protocol, or an Exim message id (`1bakrE-000291-LF`).
+    Exim,
+    /// qmail-smtpd: `from RDNS (HELO name) (ip)`, the HELO comment only when it differs;
+    /// recognised by a qmail version comment or its `5 Sep 2002 02:25:41 -0000` date.
+    Qmail,
+    /// `with UUCP`: the from name is a UUCP neighbour, not a HELO argument.
+    Uucp,
+}
+
+impl Dialect {
+    fn detect(clauses: &[(Clause, Vec<Token>)], tail: &[Token], date_text: Option<&str>) -> Self {
+        let tokens = || clauses.iter().flat_map(|(_, toks)| toks.iter());
+        let comment_starts = |prefix: &str| {
+            tokens().any(|t| {
+                t.kind == TokenKind::Comment
+                    && t.text
+                        .get(..prefix.len())
+                        .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            })
+        };
+        let clause_first = |wanted: Clause| {
+            clauses
+                .iter()
+                .find(|(c, _)| *c == wanted)
+                .and_then(|(_, toks)| first_value(toks))
+        };
+        let id = clause_first(Clause::Id).or_else(|| {
+            tail.iter()
+                .position(|t| t.is_keyword("id"))
+                .and_then(|i| first_value(tail.get(i + 1..).unwrap_or_default()))
+        });
+        if comment_starts("exim ") || id.as_deref().is_some_and(is_exim_id) {
+            return Dialect::Exim;
+        }
+        let with = clause_first(Clause::With).unwrap_or_default();
+        if with.eq_ignore_ascii_case("uucp") {
+            return Dialect::Uucp;
+        }
+        let qmail_date = date_text.is_some_and(|d| {
+            let d = d.trim();
+            d.starts_with(|c: char| c.is_ascii_digit()) && d.ends_with("-0000")
+        });
+        if comment_starts("qmail") || qmail_date {
+            return Dialect::Qmail;
+        }
+        Dialect::Generic
+    }
+}
+
+/// Exim message ids: `1bakrE-000291-LF` (base 62, 6-6-2) and, since 4.97, 6-11-4.
+fn is_exim_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+    (lengths == [6, 6, 2] || lengths == [6, 11, 4])
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+fn apply_clause(hop: &mut Hop, clause: Clause, toks: &[Token], dialect: Dialect) {
     match clause {
-        Clause::From => tcp_info::apply_from(hop, toks),
+        Clause::From => tcp_info::apply_from(hop, toks, dialect),
         Clause::By => tcp_info::apply_by(hop, toks),
         Clause::Via => hop.via = leading_words(toks),
         Clause::With => hop.with = leading_words(toks),
@@ -217,11 +283,16 @@ fn apply_clause(hop: &mut Hop, clause: Clause, toks: &[Token]) {
     }
 }
 
-/// `for` and `(envelope-from ...)` written after the date (PowerMTA, EzMTS, Sendmail).
+/// `for` and `(envelope-from ...)` written after the date (PowerMTA, EzMTS, Sendmail), and
+/// the `id` Courier writes after it.
 fn apply_tail(hop: &mut Hop, tail: &[Token]) {
     for (i, token) in tail.iter().enumerate() {
+        let rest = tail.get(i + 1..).unwrap_or_default();
         if token.is_keyword("for") && hop.for_addr.is_none() {
-            hop.for_addr = first_value(tail.get(i + 1..).unwrap_or_default());
+            hop.for_addr = first_value(rest);
+        }
+        if token.is_keyword("id") && hop.id.is_none() {
+            hop.id = first_value(rest);
         }
     }
 }

@@ -7,6 +7,7 @@ mod text;
 
 use chrono::{DateTime, Utc};
 
+use super::antispam;
 use super::chain::{HopFlag, Trace, TracedHop, Trust};
 use super::received::{Hop, protocol_word};
 
@@ -242,7 +243,8 @@ pub fn hop_fields(traced: &TracedHop) -> Vec<HopField> {
 }
 
 /// One line per Authentication-Results field and per result in it, then ARC sets,
-/// Received-SPF and X-Originating-IP. Empty when the message has none of them.
+/// Received-SPF, X-Originating-IP and Microsoft's verdict. Empty when the message has none
+/// of them.
 pub fn auth_lines(trace: &Trace) -> Vec<TraceLine> {
     let mut lines = Vec::new();
     for ar in &trace.auth_results {
@@ -253,7 +255,11 @@ pub fn auth_lines(trace: &Trace) -> Vec<TraceLine> {
         };
         lines.push(vec![
             piece("Authentication-Results: ", Tone::Plain),
-            piece(&ar.authserv_id, Tone::Label),
+            if ar.authserv_id.is_empty() {
+                piece("(no authserv-id)", Tone::Warn)
+            } else {
+                piece(&ar.authserv_id, Tone::Label)
+            },
             piece(format!(" ({who})"), tone),
         ]);
         for r in &ar.results {
@@ -298,6 +304,13 @@ pub fn auth_lines(trace: &Trace) -> Vec<TraceLine> {
     for ip in &trace.originating_ips {
         let text = format!("X-Originating-IP: {} (claimed)", ip.raw);
         lines.push(vec![piece(text, Tone::Plain)]);
+    }
+    if let Some(text) = trace.antispam.as_ref().and_then(antispam::summary) {
+        let tone = match trace.antispam.as_ref().and_then(|a| a.scl) {
+            Some(5..) => Tone::Bad,
+            _ => Tone::Plain,
+        };
+        lines.push(vec![piece(text, tone)]);
     }
     lines
 }

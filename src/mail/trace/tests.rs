@@ -287,8 +287,11 @@ fn authentication_results_edge_cases() {
     let ms = parse_authentication_results(
         "spf=none; dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=twelvedevs.com;",
     );
-    assert_eq!(ms.results.len(), 2);
-    assert_eq!(ms.results[1].properties[0].key, "action");
+    // No authserv-id: the first token holds `=`, so `spf=none` is a result, not a name.
+    assert_eq!(ms.authserv_id, "");
+    assert_eq!(ms.results.len(), 3);
+    assert_eq!(ms.results[0].method, "spf");
+    assert_eq!(ms.results[2].properties[0].key, "action");
     let yahoo = parse_authentication_results(
         "mta1007.mail.sp2.yahoo.com from=reactive-outpost.com; domainkeys=neutral (no sig); from=reactive-outpost.com; dkim=neutral (no sig)",
     );

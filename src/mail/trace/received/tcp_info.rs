@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::Hop;
+use super::{Dialect, Hop};
 use crate::mail::trace::tokenizer::{Token, TokenKind};
 
 /// What one comment of a from clause says.
@@ -20,7 +20,7 @@ struct CommentInfo {
     exim_port: bool,
 }
 
-pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
+pub(super) fn apply_from(hop: &mut Hop, toks: &[Token], dialect: Dialect) {
     let leading: Vec<&Token> = toks
         .iter()
         .take_while(|t| matches!(t.kind, TokenKind::Word | TokenKind::Quoted))
@@ -45,7 +45,13 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
     for (i, token) in toks.iter().enumerate() {
         match token.kind {
             TokenKind::Comment => {
-                let words: Vec<&str> = token.text.split_whitespace().collect();
+                // ZMailer quotes the greeting: `"EHLO mail.example.org"`.
+                let words: Vec<&str> = token
+                    .text
+                    .split_whitespace()
+                    .map(|w| w.trim_matches('"'))
+                    .filter(|w| !w.is_empty())
+                    .collect();
                 for (j, word) in words.iter().enumerate() {
                     let lower = word.to_ascii_lowercase();
                     if let Some(h) = lower.strip_prefix("helo=").map(|_| &word[5..]) {
@@ -92,9 +98,19 @@ pub(super) fn apply_from(hop: &mut Hop, toks: &[Token]) {
     {
         hop.helo = value.clone();
         hop.rdns = Some(name).filter(|n| !n.eq_ignore_ascii_case("unknown"));
-    } else if server_comment.as_ref().is_some_and(|c| c.exim_port) {
+    } else if server_comment.as_ref().is_some_and(|c| c.exim_port)
+        || (dialect == Dialect::Exim && hop.ip.is_some())
+    {
+        // Exim omits `helo=` when the greeting equals the verified reverse-DNS name.
         hop.helo = name_value.clone();
         hop.rdns = name_value;
+    } else if dialect == Dialect::Qmail && server_comment.is_some() {
+        // qmail omits `(HELO ...)` when the greeting equals the remote host name.
+        let known = name_value.filter(|v| !v.eq_ignore_ascii_case("unknown"));
+        hop.helo = known.clone();
+        hop.rdns = known;
+    } else if dialect == Dialect::Uucp {
+        // A UUCP neighbour's name: no greeting, no DNS lookup.
     } else {
         hop.helo = value.clone().filter(|v| {
             !v.is_empty() && !v.eq_ignore_ascii_case("unknown") && parse_ip(v).is_none()
@@ -110,6 +126,13 @@ pub(super) fn apply_by(hop: &mut Hop, toks: &[Token]) {
         hop.by = Some(host).filter(|h| !h.is_empty());
     }
     if hop.by_ip.is_none() {
+        // MDaemon: `by host [ip] with ...`.
+        hop.by_ip = toks
+            .get(1)
+            .filter(|t| t.kind == TokenKind::Literal)
+            .and_then(|t| literal_ip(&t.text));
+    }
+    if hop.by_ip.is_none() {
         // Only a literal or a comment that is nothing but an address: by-comments hold
         // software versions (`ecelerity 2.1.1.3`) that would parse as IPs.
         hop.by_ip = toks
@@ -117,7 +140,7 @@ pub(super) fn apply_by(hop: &mut Hop, toks: &[Token]) {
             .filter(|t| t.kind == TokenKind::Comment)
             .find_map(|t| {
                 let info = comment_info(&t.text);
-                let whole = parse_ip_port(t.text.trim());
+                let whole = literal_ip(&t.text);
                 if t.text.contains('[') { info.ip } else { whole }
             });
     }
@@ -138,7 +161,12 @@ fn comment_info(text: &str) -> CommentInfo {
         {
             info.ip = Some(ip);
             info.exim_port = rest[close + 1..].starts_with(':');
-            info.name_before_ip = previous.map(strip_ident).filter(|n| is_name(n));
+            // CommuniGate writes the account name there: `(account alice [ip] verified)`.
+            let account = text
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.eq_ignore_ascii_case("account"));
+            info.name_before_ip = previous.map(strip_ident).filter(|n| is_name(n) && !account);
             break;
         }
         rest = &rest[close + 1..];
@@ -212,7 +240,8 @@ fn strip_ident(word: &str) -> String {
 }
 
 fn clean_name(word: &str) -> String {
-    word.trim_end_matches([')', ',', ';'])
+    word.trim_matches('"')
+        .trim_end_matches([')', ',', ';'])
         .trim_end_matches('.')
         .to_string()
 }

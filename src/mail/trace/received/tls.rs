@@ -26,7 +26,8 @@ pub struct ProtocolFlags {
 }
 
 pub(super) fn apply(hop: &mut Hop, comments: &[&str], clauses: &[(Clause, Vec<Token>)]) {
-    if let Some(with) = hop.with.as_deref() {
+    // Old and web forms name the protocol after `via` (`via HTTP`, `via ESMTP`).
+    if let Some(with) = hop.with.as_deref().or(hop.via.as_deref()) {
         hop.protocol_flags = protocol_flags(with);
     }
     for comment in comments {
@@ -137,13 +138,13 @@ fn scan_comment(hop: &mut Hop, comment: &str) {
                 .is_some_and(|w| w.eq_ignore_ascii_case("with"))
         {
             set_cipher(hop, next.unwrap_or_default());
-        } else if wl == "tls:" {
+        } else if wl == "tls:" || wl == "ssl:" {
             set_version(hop, next.unwrap_or_default());
         } else if wl.ends_with("bits")
             && wl.len() > 4
             && wl[..wl.len() - 4].bytes().all(|b| b.is_ascii_digit())
         {
-            if lower.contains("tls:") {
+            if lower.contains("tls:") || lower.contains("ssl:") {
                 set_cipher(hop, next.unwrap_or_default());
             }
         } else if word.contains(':') {
