@@ -5,6 +5,7 @@
 pub mod antispam;
 pub mod auth_results;
 pub mod chain;
+pub mod facts;
 pub mod headers;
 pub mod received;
 pub mod render;
@@ -16,6 +17,7 @@ pub use auth_results::{
     ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
 };
 pub use chain::{HopFlag, OriginatingIp, Trace, TraceContext, TracedHop, Trust, analyse};
+pub use facts::{HopFacts, TransportFacts, transport_facts};
 pub use received::{Hop, ProtocolFlags, parse_received};
 pub use render::render_text;
 

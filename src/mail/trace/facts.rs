@@ -1,0 +1,121 @@
+//! The transport facts search keeps per message: each hop's names, client IP, TLS and
+//! delay, the total transit, whether the clocks disagree, and the upstream
+//! Authentication-Results claims. Read from the header alone with the neutral context
+//! (no hop or authserv-id is ours), so the facts are the same whoever stores them.
+
+use std::net::IpAddr;
+
+use super::chain::{HopFlag, TraceContext, analyse};
+use super::received::protocol_word;
+
+/// One hop as search sees it, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HopFacts {
+    /// The `from` name as written, lowercased.
+    pub from_host: Option<String>,
+    /// The HELO name, lowercased.
+    pub helo: Option<String>,
+    /// The reverse-DNS name, lowercased.
+    pub rdns: Option<String>,
+    pub ip: Option<IpAddr>,
+    /// `Some(true)`: TLS; `Some(false)`: plain SMTP/ESMTP with no sign of TLS; `None`:
+    /// unknown (no protocol, or one such as LMTP, HTTP or a local hand-off).
+    pub tls: Option<bool>,
+    /// Milliseconds since the previous dated hop (negative: clock skew).
+    pub delay_ms: Option<i64>,
+}
+
+/// Everything search keeps about one message's transport.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TransportFacts {
+    pub hops: Vec<HopFacts>,
+    /// Last dated hop minus the first.
+    pub total_transit_ms: Option<i64>,
+    /// Some hop is dated before the one before it.
+    pub skew: bool,
+    /// `method=result` pairs from every Authentication-Results field (any authserv-id),
+    /// lowercased, sorted, without repeats.
+    pub auth_claims: Vec<String>,
+}
+
+impl TransportFacts {
+    /// Nothing to keep: no Received field and no Authentication-Results.
+    pub fn is_empty(&self) -> bool {
+        self.hops.is_empty() && self.auth_claims.is_empty()
+    }
+}
+
+/// The header of `raw`: everything up to the first empty line (the whole of it when there
+/// is none), so the body is never decoded.
+fn header_part(raw: &[u8]) -> &[u8] {
+    let end = raw
+        .windows(2)
+        .position(|w| w == b"\n\n")
+        .map(|i| i + 1)
+        .into_iter()
+        .chain(raw.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 2))
+        .min();
+    end.map_or(raw, |end| &raw[..end])
+}
+
+/// The facts of a raw message. Never panics.
+pub fn transport_facts(raw: &[u8]) -> TransportFacts {
+    let header = header_part(raw);
+    // Most messages carry trace fields; a header without them needs no analysis.
+    let lower = header.to_ascii_lowercase();
+    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
+    if !has(b"received:") && !has(b"authentication-results:") {
+        return TransportFacts::default();
+    }
+    let trace = analyse(header, &TraceContext::default());
+    let lowered = |s: &Option<String>| s.as_deref().map(str::to_ascii_lowercase);
+    let hops = trace
+        .hops
+        .iter()
+        .map(|h| HopFacts {
+            from_host: lowered(&h.hop.from),
+            helo: lowered(&h.hop.helo),
+            rdns: lowered(&h.hop.rdns),
+            ip: h.hop.ip,
+            tls: if h.hop.protocol_flags.tls {
+                Some(true)
+            } else if h.hop.with.as_deref().is_some_and(is_plain_smtp) {
+                Some(false)
+            } else {
+                None
+            },
+            delay_ms: h.delay_ms,
+        })
+        .collect();
+    let skew = trace
+        .hops
+        .iter()
+        .any(|h| h.flags.contains(&HopFlag::ClockSkew));
+    let mut auth_claims: Vec<String> = trace
+        .auth_results
+        .iter()
+        .flat_map(|ar| &ar.results)
+        .filter(|r| !r.method.is_empty() && !r.result.is_empty())
+        .map(|r| format!("{}={}", r.method, r.result))
+        .filter(|claim| !claim.contains(char::is_whitespace))
+        .collect();
+    auth_claims.sort();
+    auth_claims.dedup();
+    TransportFacts {
+        hops,
+        total_transit_ms: trace.total_transit_ms,
+        skew,
+        auth_claims,
+    }
+}
+
+/// `with SMTP`, `ESMTP`, `ESMTPA` (and their UTF8 forms): a protocol that says TLS was
+/// not used, as opposed to one that says nothing about it.
+fn is_plain_smtp(with: &str) -> bool {
+    let word = protocol_word(with).to_ascii_lowercase();
+    let base = word.strip_prefix("utf8").unwrap_or(&word);
+    matches!(base, "smtp" | "esmtp" | "esmtpa" | "smtpa")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,58 @@
+//! Transport facts: TLS as the protocol says it, header-only reading, claims in order.
+
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+
+fn facts(header: &str) -> TransportFacts {
+    transport_facts(format!("{header}Subject: x\r\n\r\nbody\r\n").as_bytes())
+}
+
+#[test]
+fn tls_is_known_from_the_protocol_or_comments_and_otherwise_unknown() {
+    let tls = |with: &str| {
+        facts(&format!(
+            "Received: from a.example (a.example [192.0.2.1]) by b.example with {with};\r\n \
+             Tue, 1 Oct 2024 10:00:00 +0000\r\n"
+        ))
+        .hops[0]
+            .tls
+    };
+    assert_eq!(tls("ESMTPS id 1"), Some(true));
+    assert_eq!(tls("ESMTP id 1 (version=TLSv1.3 cipher=x)"), Some(true));
+    assert_eq!(tls("ESMTP id 1"), Some(false));
+    assert_eq!(tls("SMTP"), Some(false));
+    assert_eq!(tls("ESMTPA"), Some(false));
+    assert_eq!(tls("UTF8SMTP"), Some(false));
+    assert_eq!(tls("LMTP"), None);
+    assert_eq!(tls("HTTP"), None);
+    // Exchange writes `(version=TLS1_2, cipher=...)` whenever it used TLS.
+    assert_eq!(tls("Microsoft SMTP Server id 15.1.2"), Some(false));
+}
+
+#[test]
+fn only_the_header_is_read() {
+    let raw = b"Subject: x\r\n\r\nReceived: from a by b with SMTP; 1 Oct 2024 10:00 +0000\r\n";
+    assert!(transport_facts(raw).is_empty());
+    assert!(transport_facts(b"").is_empty());
+    assert!(transport_facts(b"\xff\xfe\r\n\r\n").is_empty());
+}
+
+#[test]
+fn chain_totals_skew_and_claims() {
+    let f = facts(
+        "Received: from b.example ([192.0.2.2]) by c.example with ESMTPS;\r\n \
+         Tue, 1 Oct 2024 09:59:00 +0000\r\n\
+         Authentication-Results: c.example; spf=pass smtp.mailfrom=x; dkim=fail\r\n\
+         Authentication-Results: elsewhere.example; SPF=Pass; arc=none\r\n\
+         Received: from a.example ([2001:db8::1]) by b.example with ESMTP;\r\n \
+         Tue, 1 Oct 2024 10:00:00 +0000\r\n",
+    );
+    assert_eq!(f.hops.len(), 2);
+    assert_eq!(f.hops[0].ip, Some("2001:db8::1".parse().unwrap()));
+    assert_eq!(f.hops[0].from_host.as_deref(), Some("a.example"));
+    assert_eq!(f.hops[1].delay_ms, Some(-60_000));
+    assert_eq!(f.total_transit_ms, Some(-60_000));
+    assert!(f.skew);
+    assert_eq!(f.auth_claims, vec!["arc=none", "dkim=fail", "spf=pass"]);
+}
