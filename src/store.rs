@@ -5,6 +5,7 @@
 //! a small pool of reader connections via `spawn_blocking`. New mail and changes are
 //! announced on a broadcast channel ([`Store::subscribe`]).
 
+mod facts;
 mod ops;
 mod queries;
 mod queue;
@@ -16,6 +17,8 @@ mod submit;
 mod tests;
 #[cfg(test)]
 mod tests_events;
+#[cfg(test)]
+mod tests_facts;
 #[cfg(test)]
 mod tests_threads;
 mod threads;
@@ -593,6 +596,7 @@ fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prepared> {
     raw.extend_from_slice(&prepared.raw);
     Some(Prepared {
         hash: Sha256::digest(&raw).to_vec(),
+        facts: crate::mail::trace::transport_facts(&raw),
         raw,
         summary: prepared.summary.clone(),
     })
@@ -603,7 +607,13 @@ fn prepare(raw: &[u8]) -> Prepared {
     let raw = crate::mail::canonical_crlf(raw);
     let hash = Sha256::digest(&raw).to_vec();
     let summary = crate::mail::summarize(&raw);
-    Prepared { raw, hash, summary }
+    let facts = crate::mail::trace::transport_facts(&raw);
+    Prepared {
+        raw,
+        hash,
+        summary,
+        facts,
+    }
 }
 
 /// [`prepare`] on the blocking pool, so async callers never parse on a runtime thread.

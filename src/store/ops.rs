@@ -10,6 +10,8 @@ pub(crate) struct Prepared {
     pub raw: Vec<u8>,
     pub hash: Vec<u8>,
     pub summary: Summary,
+    /// The transport facts search keeps (hops, transit, skew, upstream auth claims).
+    pub facts: crate::mail::trace::TransportFacts,
 }
 
 /// `execute` through the connection's statement cache. The statements run per message
@@ -292,6 +294,7 @@ pub(crate) fn insert_message(
     if let Some(envelope) = envelope {
         insert_envelope(conn, id, envelope)?;
     }
+    super::facts::insert(conn, id, &prepared.facts)?;
     let mut new_correspondents = 0;
     if role.as_deref() != Some(Role::Drafts.as_db()) {
         let people = Correspondents {

@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V6)],
     &[Step::Sql(V7)],
     &[Step::Sql(V8), Step::Code(backfill_list_ids)],
+    &[Step::Sql(V9), Step::Code(backfill_transport_facts)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -272,6 +273,37 @@ const V8: &str = r#"
 ALTER TABLE messages ADD COLUMN list_id TEXT;
 "#;
 
+/// v9: transport facts for search (`hop.ip:`, `transit>1d`, `auth.dkim:fail`): each hop
+/// of the Received chain (client IP as 16 bytes, IPv4 mapped into IPv6, so a CIDR range
+/// is a byte range), the chain's totals and the upstream Authentication-Results claims,
+/// filled from stored mail by [`backfill_transport_facts`]; and the link from a queue
+/// entry to the Sent copy of the same submission (`status:bounced`), set from now on:
+/// mail sent before v9 has none.
+const V9: &str = r#"
+CREATE TABLE hops (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    position   INTEGER NOT NULL,
+    from_host  TEXT,
+    helo       TEXT,
+    rdns       TEXT,
+    ip         BLOB,
+    tls        INTEGER,
+    delay_ms   INTEGER,
+    PRIMARY KEY (message_id, position)
+) WITHOUT ROWID;
+CREATE INDEX hops_by_ip ON hops (ip, message_id) WHERE ip IS NOT NULL;
+CREATE TABLE trace_facts (
+    message_id  INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    transit_ms  INTEGER,
+    skew        INTEGER NOT NULL DEFAULT 0,
+    auth_claims TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX trace_facts_by_transit ON trace_facts (transit_ms) WHERE transit_ms IS NOT NULL;
+ALTER TABLE queue_messages ADD COLUMN sent_copy INTEGER
+    REFERENCES messages(id) ON DELETE SET NULL;
+CREATE INDEX queue_messages_by_sent_copy ON queue_messages (sent_copy);
+"#;
+
 /// v5: delivery status notices awaiting their one report per message: the action
 /// (`failed` or `delayed`), the remote MTA and the diagnostic to report.
 const V5: &str = r#"
@@ -292,6 +324,11 @@ fn backfill_addresses(tx: &Transaction<'_>) -> Result<(), StoreError> {
 /// The v8 code step: read the List-Id of mail already stored.
 fn backfill_list_ids(tx: &Transaction<'_>) -> Result<(), StoreError> {
     super::ops::backfill_list_ids(tx)
+}
+
+/// The v9 code step: read the transport facts of mail already stored.
+fn backfill_transport_facts(tx: &Transaction<'_>) -> Result<(), StoreError> {
+    super::facts::backfill(tx)
 }
 
 /// Settings every connection needs; mail is precious, so FULL sync.

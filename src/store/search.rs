@@ -15,6 +15,16 @@
 //! (our own verdicts: `auth:dmarc=fail`, `auth:dkim=pass`, `auth:unverified`). `OR`, `AND`
 //! and `NOT` are operators only in capitals and unquoted; a trailing `*` searches a prefix.
 //! Errors name the column where the query went wrong.
+//!
+//! Transport facts (read from the Received chain and Authentication-Results at filing,
+//! `store::facts`): `hop.tls:yes|none` (some hop with TLS / over plain SMTP or ESMTP),
+//! `hop.delay>1h` (some hop's delay to the one before, `>`/`<` with s/m/h/d),
+//! `hop.ip:203.0.113.0/24` (some hop's client IP in a CIDR block, IPv4 or IPv6; a bare
+//! address is exact), `hop.from:mx.example.com` (some hop's from name, HELO or reverse
+//! DNS contains it, case-insensitive), `transit>1d`/`transit<5m`, `skew:yes|no`, and the
+//! upstream claims `auth.dkim:fail`, `auth.spf:`, `auth.dmarc:`, `auth.arc:` (any
+//! authserv-id). `status:queued|deferred|bounced|delivered|held` finds Sent copies with
+//! some recipient in that delivery state.
 
 mod parser;
 mod print;
@@ -22,7 +32,9 @@ pub(crate) mod sql;
 #[cfg(test)]
 mod tests;
 
+use super::RecipientState;
 use chrono::NaiveDate;
+use std::net::IpAddr;
 
 /// A parsed search: the condition and, set by callers, the one mailbox to look in.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,6 +81,65 @@ pub enum Term {
         larger: bool,
         octets: u64,
     },
+    /// Some hop with TLS (`true`) or over plain SMTP/ESMTP (`false`).
+    HopTls(bool),
+    /// Some hop's delay to the previous dated hop.
+    HopDelay(Span),
+    /// Some hop's client IP in this block.
+    HopIp(IpBlock),
+    /// Some hop's from name, HELO or reverse-DNS name contains this (any case).
+    HopFrom(String),
+    /// The whole chain's transit time, first dated hop to last.
+    Transit(Span),
+    /// Some hop dated before the one before it (`true`), or none (`false`).
+    Skew(bool),
+    /// An upstream Authentication-Results claim, `method=result` lowercased.
+    AuthClaim(String),
+    /// A Sent copy with some recipient in this delivery state.
+    Delivery(RecipientState),
+}
+
+/// A duration compared: longer than (`larger`) or shorter than, as written (`1h`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub larger: bool,
+    pub amount: u32,
+    /// `s`, `m`, `h` or `d`.
+    pub unit: char,
+}
+
+impl Span {
+    /// The duration in milliseconds.
+    pub fn millis(self) -> i64 {
+        let unit: i64 = match self.unit {
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            _ => 1_000,
+        };
+        i64::from(self.amount).saturating_mul(unit)
+    }
+}
+
+/// An address block: the network address (host bits cleared) and its prefix length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpBlock {
+    pub network: IpAddr,
+    pub prefix: u8,
+}
+
+impl IpBlock {
+    /// First and last address of the block as 16 bytes, IPv4 mapped into IPv6 (the form
+    /// `hops.ip` holds).
+    pub fn range(self) -> ([u8; 16], [u8; 16]) {
+        let (first, bits) = match self.network {
+            IpAddr::V4(v4) => (v4.to_ipv6_mapped().octets(), 96 + u32::from(self.prefix)),
+            IpAddr::V6(v6) => (v6.octets(), u32::from(self.prefix)),
+        };
+        let host = u128::MAX.checked_shr(bits.min(128)).unwrap_or(0);
+        let first = u128::from_be_bytes(first) & !host;
+        (first.to_be_bytes(), (first | host).to_be_bytes())
+    }
 }
 
 /// A flag condition.
@@ -122,6 +193,12 @@ pub enum QueryError {
     Unknown { term: String, column: usize },
     #[error("column {column}: `{value}` is not a size (use >1M, <20k, >500)")]
     BadSize { value: String, column: usize },
+    #[error("column {column}: `{value}` is not a duration (use >1h, <5m, >2d, >30s)")]
+    BadDuration { value: String, column: usize },
+    #[error(
+        "column {column}: `{value}` is not an address or block (use 203.0.113.0/24, 2001:db8::/32, 192.0.2.7)"
+    )]
+    BadAddress { value: String, column: usize },
     #[error("column {column}: `(` is never closed")]
     Unclosed { column: usize },
     #[error("column {column}: `)` without a `(`")]
@@ -141,6 +218,8 @@ impl QueryError {
             QueryError::BadDate { column, .. }
             | QueryError::Unknown { column, .. }
             | QueryError::BadSize { column, .. }
+            | QueryError::BadDuration { column, .. }
+            | QueryError::BadAddress { column, .. }
             | QueryError::Unclosed { column }
             | QueryError::Unopened { column }
             | QueryError::Dangling { column, .. }

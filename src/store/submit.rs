@@ -126,6 +126,7 @@ impl Store {
                     mail_from: &envelope.mail_from,
                     source: &source,
                     account_id,
+                    sent_copy: out.sent.as_ref().map(|sent| sent.id),
                     now,
                 };
                 out.queue_id = queue.relay(c, &relay, &refused)?;
@@ -167,6 +168,9 @@ struct Queueing<'a> {
     mail_from: &'a str,
     source: &'a str,
     account_id: Option<AccountId>,
+    /// The Sent copy of the same submission: every queue entry points at it, which is
+    /// how `status:` finds the delivery state of sent mail.
+    sent_copy: Option<MessageId>,
     now: i64,
 }
 
@@ -213,7 +217,12 @@ impl Queueing<'_> {
             account_id: self.account_id,
             recipients,
         };
-        ops::enqueue(c, &entry, self.now)
+        let id = ops::enqueue(c, &entry, self.now)?;
+        if let Some(sent) = self.sent_copy {
+            c.prepare_cached("UPDATE queue_messages SET sent_copy = ?2 WHERE id = ?1")?
+                .execute(params![id, sent])?;
+        }
+        Ok(id)
     }
 }
 

@@ -141,3 +141,72 @@ fn v8_reads_the_list_id_of_mail_stored_before_it() {
         .unwrap();
     assert_eq!(ids, vec![Some("users.rust-lang.org".into()), None]);
 }
+
+#[test]
+fn v9_reads_the_transport_facts_of_mail_stored_before_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    configure(&conn).unwrap();
+    migrate_to(&mut conn, 8).unwrap();
+    conn.execute_batch(
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
+         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
+         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+             content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00'), (2, 1, 1, 2, 0, 0, 10, x'01');
+         INSERT INTO message_raw (message_id, raw) VALUES
+             (1, CAST('Received: from a.example (a.example [192.0.2.1]) by b.example with SMTP;'
+                 || ' Tue, 1 Oct 2024 10:00:09 +0000' || char(13, 10)
+                 || 'Received: from c.example (c.example [2001:db8::1]) by a.example'
+                 || ' with ESMTPS; Tue, 1 Oct 2024 10:00:00 +0000' || char(13, 10)
+                 || 'Authentication-Results: b.example; spf=pass smtp.mailfrom=a.example'
+                 || char(13, 10, 13, 10) || 'x' AS BLOB)),
+             (2, CAST('Subject: none' || char(13, 10, 13, 10) || 'x' AS BLOB));",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    /// message id, from name, IP, TLS, delay.
+    type HopRow = (i64, String, Vec<u8>, Option<i64>, Option<i64>);
+    let hops: Vec<HopRow> = conn
+        .prepare("SELECT message_id, from_host, ip, tls, delay_ms FROM hops ORDER BY position")
+        .unwrap()
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let v6: std::net::Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let v4: std::net::Ipv4Addr = "192.0.2.1".parse().unwrap();
+    assert_eq!(
+        hops,
+        vec![
+            (1, "c.example".into(), v6.octets().to_vec(), Some(1), None),
+            (
+                1,
+                "a.example".into(),
+                v4.to_ipv6_mapped().octets().to_vec(),
+                Some(0),
+                Some(9_000)
+            ),
+        ]
+    );
+    let facts: (i64, i64, i64, String) = conn
+        .query_row(
+            "SELECT message_id, transit_ms, skew, auth_claims FROM trace_facts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .unwrap();
+    assert_eq!(facts, (1, 9_000, 0, "spf=pass".into()));
+    let column: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('queue_messages') WHERE name = 'sent_copy'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(
+        column, 1,
+        "older sent mail has no queue link, new mail gets one"
+    );
+}

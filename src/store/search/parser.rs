@@ -1,8 +1,9 @@
 //! Reading the search language: words with their columns, then a recursive descent over
 //! OR, implicit AND, NOT/`-` and parentheses, each error naming its column.
 
-use super::{Day, Expr, QueryError, Status, Term};
+use super::{Day, Expr, IpBlock, QueryError, RecipientState, Span, Status, Term};
 use chrono::NaiveDate;
+use std::net::IpAddr;
 
 /// One lexical piece: a parenthesis, or a word (quotes removed; `quoted` when any part of
 /// it was in quotes, so `"OR"` is a word and not the operator; `negated` when it began
@@ -254,8 +255,46 @@ fn one_or(mut items: Vec<Expr>, group: fn(Vec<Expr>) -> Expr) -> Expr {
 }
 
 const KEYS: &[&str] = &[
-    "from", "to", "cc", "subject", "has", "is", "before", "after", "folder", "list", "auth", "size",
+    "from",
+    "to",
+    "cc",
+    "subject",
+    "has",
+    "is",
+    "before",
+    "after",
+    "folder",
+    "list",
+    "auth",
+    "size",
+    "hop.tls",
+    "hop.delay",
+    "hop.ip",
+    "hop.from",
+    "transit",
+    "skew",
+    "auth.dkim",
+    "auth.spf",
+    "auth.dmarc",
+    "auth.arc",
+    "status",
 ];
+
+/// Keys compared with `>`/`<` written straight after them (`transit>1d`); the
+/// `key:>value` form reads the same.
+const COMPARED: &[&str] = &["hop.delay", "transit"];
+
+/// `key>value` or `key<value` for a compared key typed outside quotes: the key as written
+/// and the value with its operator.
+fn comparison(text: &str, quote_at: Option<usize>) -> Option<(&str, &str)> {
+    let lower = text.to_ascii_lowercase();
+    COMPARED.iter().find_map(|key| {
+        let rest = lower.strip_prefix(key)?;
+        let unquoted = quote_at.is_none_or(|at| at > key.len());
+        (unquoted && rest.len() > 1 && rest.starts_with(['>', '<']))
+            .then(|| text.split_at(key.len()))
+    })
+}
 
 /// A word as a term: `key:value` for a known key with a value, else free text.
 fn term(token: &Token) -> Result<Term, QueryError> {
@@ -275,14 +314,17 @@ fn term(token: &Token) -> Result<Term, QueryError> {
         term: text.clone(),
         column,
     };
-    let Some((key, value)) = text.split_once(':').filter(|(k, v)| {
+    let compared = comparison(text, *quote_at);
+    let split = compared.or_else(|| text.split_once(':'));
+    let Some((key, value)) = split.filter(|(k, v)| {
         // The key and its colon typed outside quotes.
         let unquoted = quote_at.is_none_or(|at| at > k.chars().count());
         unquoted && !v.is_empty() && KEYS.contains(&k.to_ascii_lowercase().as_str())
     }) else {
         return Ok(Term::Text(text.clone()));
     };
-    let value_column = column + key.chars().count() + 1;
+    // A compared key's value starts at its operator, right after the key.
+    let value_column = column + key.chars().count() + usize::from(compared.is_none());
     let value = value.to_string();
     Ok(match key.to_ascii_lowercase().as_str() {
         "from" => Term::From(value),
@@ -303,6 +345,17 @@ fn term(token: &Token) -> Result<Term, QueryError> {
         "list" => Term::List(value),
         "auth" => Term::Auth(auth_term(&value).ok_or_else(unknown)?),
         "size" => size(&value, value_column)?,
+        "hop.tls" => Term::HopTls(yes_or_no(&value, "none").ok_or_else(unknown)?),
+        "hop.delay" => Term::HopDelay(span(&value, value_column)?),
+        "hop.ip" => Term::HopIp(ip_block(&value, value_column)?),
+        "hop.from" => Term::HopFrom(value),
+        "transit" => Term::Transit(span(&value, value_column)?),
+        "skew" => Term::Skew(yes_or_no(&value, "no").ok_or_else(unknown)?),
+        "auth.dkim" | "auth.spf" | "auth.dmarc" | "auth.arc" => {
+            let method = &key[5..];
+            Term::AuthClaim(auth_term(&format!("{method}={value}")).ok_or_else(unknown)?)
+        }
+        "status" => Term::Delivery(delivery(&value).ok_or_else(unknown)?),
         _ => return Err(unknown()),
     })
 }
@@ -363,4 +416,99 @@ fn auth_term(value: &str) -> Option<String> {
         "pass" | "fail" | "softfail" | "neutral" | "none" | "temperror" | "permerror"
     );
     (known_method && known_result).then_some(value)
+}
+
+/// `yes` is true; `no` (and `none` where that reads better) is false.
+fn yes_or_no(value: &str, negative: &str) -> Option<bool> {
+    let value = value.to_ascii_lowercase();
+    match value.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ if value == negative => Some(false),
+        _ => None,
+    }
+}
+
+/// `>N` or `<N` with a unit of s, m, h or d (seconds when none).
+fn span(text: &str, column: usize) -> Result<Span, QueryError> {
+    let bad = || QueryError::BadDuration {
+        value: text.to_string(),
+        column,
+    };
+    let (larger, rest) = match text.split_at_checked(1) {
+        Some((">", rest)) => (true, rest),
+        Some(("<", rest)) => (false, rest),
+        _ => return Err(bad()),
+    };
+    let (digits, unit) = match rest.char_indices().last() {
+        Some((i, u @ ('s' | 'm' | 'h' | 'd' | 'S' | 'M' | 'H' | 'D'))) => {
+            (&rest[..i], u.to_ascii_lowercase())
+        }
+        _ => (rest, 's'),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let amount: u32 = digits.parse().map_err(|_| bad())?;
+    Ok(Span {
+        larger,
+        amount,
+        unit,
+    })
+}
+
+/// An address (exact) or `address/prefix`, IPv4 or IPv6; host bits are cleared.
+fn ip_block(text: &str, column: usize) -> Result<IpBlock, QueryError> {
+    let bad = || QueryError::BadAddress {
+        value: text.to_string(),
+        column,
+    };
+    let (address, prefix) = match text.split_once('/') {
+        Some((a, p)) if !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) => {
+            (a, Some(p.parse::<u8>().map_err(|_| bad())?))
+        }
+        Some(_) => return Err(bad()),
+        None => (text, None),
+    };
+    let address: IpAddr = address
+        .trim_matches(['[', ']'])
+        .parse()
+        .map_err(|_| bad())?;
+    // `::ffff:192.0.2.7` is the IPv4 address (as `hops.ip` stores it either way).
+    let address = match (address, prefix) {
+        (IpAddr::V6(v6), None) => v6.to_ipv4_mapped().map_or(address, IpAddr::V4),
+        _ => address,
+    };
+    let max = if address.is_ipv4() { 32 } else { 128 };
+    let prefix = prefix.unwrap_or(max);
+    if prefix > max {
+        return Err(bad());
+    }
+    let first = IpBlock {
+        network: address,
+        prefix,
+    }
+    .range()
+    .0;
+    let network = match address {
+        IpAddr::V4(_) => IpAddr::V4(
+            std::net::Ipv6Addr::from(first)
+                .to_ipv4_mapped()
+                .ok_or_else(bad)?,
+        ),
+        IpAddr::V6(_) => IpAddr::V6(first.into()),
+    };
+    Ok(IpBlock { network, prefix })
+}
+
+/// A delivery state a Sent copy's recipients can be in.
+fn delivery(value: &str) -> Option<RecipientState> {
+    Some(match value.to_ascii_lowercase().as_str() {
+        "queued" => RecipientState::Queued,
+        "deferred" => RecipientState::Deferred,
+        "bounced" => RecipientState::Bounced,
+        "delivered" => RecipientState::Delivered,
+        "held" => RecipientState::Held,
+        _ => return None,
+    })
 }

@@ -1,7 +1,7 @@
 //! Writing a parsed search back in the language: every value quoted, groups in
 //! parentheses, so what is printed parses to the same search.
 
-use super::{Day, Expr, Status, Term};
+use super::{Day, Expr, IpBlock, Span, Status, Term};
 use std::fmt;
 
 /// An expression as the user could type it.
@@ -76,5 +76,30 @@ fn write_term(f: &mut fmt::Formatter<'_>, term: &Term) -> fmt::Result {
         Term::Size { larger, octets } => {
             write!(f, "size:{}{octets}", if *larger { '>' } else { '<' })
         }
+        Term::HopTls(tls) => f.write_str(if *tls { "hop.tls:yes" } else { "hop.tls:none" }),
+        Term::HopDelay(s) => write!(f, "hop.delay{}", span(*s)),
+        Term::HopIp(block) => write!(f, "hop.ip:{}", ip_block(*block)),
+        Term::HopFrom(v) => write!(f, "hop.from:{}", quoted(v)),
+        Term::Transit(s) => write!(f, "transit{}", span(*s)),
+        Term::Skew(skew) => f.write_str(if *skew { "skew:yes" } else { "skew:no" }),
+        Term::AuthClaim(claim) => {
+            let (method, result) = claim.split_once('=').unwrap_or((claim, ""));
+            write!(f, "auth.{method}:{result}")
+        }
+        Term::Delivery(state) => write!(f, "status:{}", state.as_db()),
+    }
+}
+
+fn span(s: Span) -> String {
+    format!("{}{}{}", if s.larger { '>' } else { '<' }, s.amount, s.unit)
+}
+
+/// A bare address for a block of one, else `network/prefix`.
+fn ip_block(block: IpBlock) -> String {
+    let full = if block.network.is_ipv4() { 32 } else { 128 };
+    if block.prefix == full {
+        block.network.to_string()
+    } else {
+        format!("{}/{}", block.network, block.prefix)
     }
 }

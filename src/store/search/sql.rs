@@ -106,6 +106,55 @@ fn term_condition(term: &Term, now: i64, args: &mut Vec<Value>) -> String {
             args.push(Value::Integer(i64::try_from(*octets).unwrap_or(i64::MAX)));
             if *larger { "m.size > ?" } else { "m.size < ?" }.into()
         }
+        Term::HopTls(tls) => format!(
+            "EXISTS (SELECT 1 FROM hops h WHERE h.message_id = m.id AND h.tls = {})",
+            i32::from(*tls)
+        ),
+        Term::HopDelay(span) => {
+            args.push(Value::Integer(span.millis()));
+            format!(
+                "EXISTS (SELECT 1 FROM hops h WHERE h.message_id = m.id AND h.delay_ms {} ?)",
+                if span.larger { '>' } else { '<' }
+            )
+        }
+        Term::HopIp(block) => {
+            let (first, last) = block.range();
+            args.push(Value::Blob(first.to_vec()));
+            args.push(Value::Blob(last.to_vec()));
+            "m.id IN (SELECT h.message_id FROM hops h WHERE h.ip BETWEEN ? AND ?)".into()
+        }
+        Term::HopFrom(name) => {
+            let pattern = format!("%{}%", like_escaped(&name.to_ascii_lowercase()));
+            args.extend(std::iter::repeat_n(Value::Text(pattern), 3));
+            "EXISTS (SELECT 1 FROM hops h WHERE h.message_id = m.id
+             AND (h.from_host LIKE ? ESCAPE '\\' OR h.helo LIKE ? ESCAPE '\\'
+                  OR h.rdns LIKE ? ESCAPE '\\'))"
+                .into()
+        }
+        Term::Transit(span) => {
+            args.push(Value::Integer(span.millis()));
+            format!(
+                "m.id IN (SELECT t.message_id FROM trace_facts t WHERE t.transit_ms {} ?)",
+                if span.larger { '>' } else { '<' }
+            )
+        }
+        Term::Skew(skew) => format!(
+            "{}EXISTS (SELECT 1 FROM trace_facts t WHERE t.message_id = m.id AND t.skew = 1)",
+            if *skew { "" } else { "NOT " }
+        ),
+        Term::AuthClaim(claim) => {
+            args.push(Value::Text(format!("% {claim} %")));
+            "EXISTS (SELECT 1 FROM trace_facts t WHERE t.message_id = m.id
+             AND (' ' || t.auth_claims || ' ') LIKE ?)"
+                .into()
+        }
+        Term::Delivery(state) => {
+            args.push(Value::Text(state.as_db().into()));
+            "m.id IN (SELECT q.sent_copy FROM queue_messages q
+             JOIN queue_recipients r ON r.queue_id = q.id
+             WHERE r.state = ? AND q.sent_copy IS NOT NULL)"
+                .into()
+        }
         // Full-text terms were handled above.
         Term::Text(_) | Term::From(_) | Term::To(_) | Term::Subject(_) => "1".into(),
     }

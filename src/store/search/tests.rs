@@ -159,6 +159,152 @@ fn errors_name_the_column() {
     assert_eq!(SearchQuery::parse("   ").unwrap().expr, None);
 }
 
+#[test]
+fn transport_keys_parse_to_their_terms() {
+    let term = |q: &str| match parse(q) {
+        Expr::Term(t) => t,
+        other => panic!("{q}: {other:?}"),
+    };
+    assert_eq!(term("hop.tls:none"), Term::HopTls(false));
+    assert_eq!(term("hop.tls:YES"), Term::HopTls(true));
+    let span = |larger, amount, unit| Span {
+        larger,
+        amount,
+        unit,
+    };
+    assert_eq!(term("hop.delay>1h"), Term::HopDelay(span(true, 1, 'h')));
+    assert_eq!(term("hop.delay:<90s"), Term::HopDelay(span(false, 90, 's')));
+    assert_eq!(term("transit>1d"), Term::Transit(span(true, 1, 'd')));
+    assert_eq!(term("transit<5m"), Term::Transit(span(false, 5, 'm')));
+    assert_eq!(term("transit>30"), Term::Transit(span(true, 30, 's')));
+    assert_eq!(span(true, 2, 'h').millis(), 7_200_000);
+    let block = |network: &str, prefix| {
+        Term::HopIp(IpBlock {
+            network: network.parse().unwrap(),
+            prefix,
+        })
+    };
+    assert_eq!(term("hop.ip:203.0.113.9/24"), block("203.0.113.0", 24));
+    assert_eq!(term("hop.ip:192.0.2.7"), block("192.0.2.7", 32));
+    assert_eq!(term("hop.ip:::ffff:192.0.2.7"), block("192.0.2.7", 32));
+    assert_eq!(term("hop.ip:2001:db8:1::5/32"), block("2001:db8::", 32));
+    assert_eq!(term("hop.ip:[2001:db8::1]"), block("2001:db8::1", 128));
+    assert_eq!(
+        term("hop.from:MX.Example.com"),
+        Term::HopFrom("MX.Example.com".into())
+    );
+    assert_eq!(term("skew:yes"), Term::Skew(true));
+    assert_eq!(term("skew:no"), Term::Skew(false));
+    assert_eq!(term("auth.dkim:FAIL"), Term::AuthClaim("dkim=fail".into()));
+    assert_eq!(term("auth.arc:pass"), Term::AuthClaim("arc=pass".into()));
+    assert_eq!(
+        term("status:bounced"),
+        Term::Delivery(crate::store::RecipientState::Bounced)
+    );
+    assert_eq!(parse("transit>"), text("transit>"), "no value: a word");
+    assert_eq!(parse("\"transit>1d\""), text("transit>1d"));
+    assert_eq!(parse("transit:"), text("transit:"));
+    assert_eq!(
+        parse("-hop.tls:none"),
+        Expr::Not(Box::new(Expr::Term(Term::HopTls(false))))
+    );
+}
+
+#[test]
+fn ip_blocks_cover_their_ranges() {
+    let range = |q: &str| match parse(q) {
+        Expr::Term(Term::HopIp(b)) => b.range(),
+        other => panic!("{other:?}"),
+    };
+    let key = |ip: &str| crate::store::facts::ip_key(ip.parse().unwrap());
+    assert_eq!(
+        range("hop.ip:203.0.113.0/24"),
+        (key("203.0.113.0"), key("203.0.113.255"))
+    );
+    assert_eq!(
+        range("hop.ip:0.0.0.0/0"),
+        (key("0.0.0.0"), key("255.255.255.255"))
+    );
+    assert_eq!(
+        range("hop.ip:2001:db8::/32"),
+        (
+            key("2001:db8::"),
+            key("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff")
+        )
+    );
+    assert_eq!(range("hop.ip:::/0").1, [0xff; 16]);
+}
+
+#[test]
+fn bad_transport_values_name_their_column() {
+    let err = |q: &str| SearchQuery::parse(q).unwrap_err();
+    assert_eq!(
+        err("hop.delay>soon"),
+        QueryError::BadDuration {
+            value: ">soon".into(),
+            column: 10
+        }
+    );
+    assert_eq!(
+        err("x transit:1d"),
+        QueryError::BadDuration {
+            value: "1d".into(),
+            column: 11
+        }
+    );
+    assert_eq!(
+        err("x transit>99999999999d"),
+        QueryError::BadDuration {
+            value: ">99999999999d".into(),
+            column: 10
+        }
+    );
+    assert_eq!(
+        err("hop.ip:300.1.1.1/33"),
+        QueryError::BadAddress {
+            value: "300.1.1.1/33".into(),
+            column: 8
+        }
+    );
+    assert_eq!(
+        err("a hop.ip:10.0.0.0/33"),
+        QueryError::BadAddress {
+            value: "10.0.0.0/33".into(),
+            column: 10
+        }
+    );
+    assert_eq!(
+        err("hop.ip:2001:db8::/129"),
+        QueryError::BadAddress {
+            value: "2001:db8::/129".into(),
+            column: 8
+        }
+    );
+    assert_eq!(
+        err("hop.ip:mx.example.com"),
+        QueryError::BadAddress {
+            value: "mx.example.com".into(),
+            column: 8
+        }
+    );
+    assert_eq!(
+        err("a hop.tls:maybe"),
+        QueryError::Unknown {
+            term: "hop.tls:maybe".into(),
+            column: 3
+        }
+    );
+    for q in [
+        "skew:often",
+        "auth.dkim:great",
+        "status:lost",
+        "-auth.spf:x",
+    ] {
+        assert!(matches!(err(q), QueryError::Unknown { .. }), "{q}");
+    }
+    assert_eq!(err("-status:lost").column(), 2);
+}
+
 /// A deterministic generator of query-like text (xorshift), for the round trip.
 struct Words(u64);
 
@@ -210,6 +356,26 @@ impl Words {
             "-from:spam",
             "\"\"",
             "*",
+            "hop.tls:none",
+            "hop.tls:yes",
+            "hop.delay>1h",
+            "hop.delay:<30s",
+            "hop.ip:203.0.113.0/24",
+            "hop.ip:2001:db8::/32",
+            "hop.ip:192.0.2.7",
+            "hop.from:mx.example.com",
+            "hop.from:\"a b\"",
+            "transit>1d",
+            "transit<5m",
+            "skew:yes",
+            "skew:no",
+            "auth.dkim:fail",
+            "auth.spf:pass",
+            "auth.dmarc:pass",
+            "auth.arc:none",
+            "status:bounced",
+            "status:held",
+            "-transit>2h",
         ];
         let n = 1 + self.next() % 8;
         (0..n)
