@@ -93,3 +93,32 @@ fn an_unknown_mailbox_is_an_error_with_or_without_search() {
         assert!(out.stdout.is_empty(), "{args:?} printed rows");
     }
 }
+
+/// The subject of `tests/fixtures/trace/mail_test_10.eml`.
+const IBM: &str = "*** ATTENZIONE *** - Modelli POWER7+ inclusi nella campagna Move To Eight";
+
+#[test]
+fn imported_mail_is_found_by_its_transport_facts() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let fixture = |name: &str| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/trace")
+            .join(name)
+    };
+    for name in ["mail_test_10.eml", "spamassassin_spam_012.eml"] {
+        let path = fixture(name);
+        let out = postie(h, &["import", path.to_str().unwrap()]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let search = |q: &str| subjects(&postie(h, &["list", "--json", "--search", q]));
+    assert_eq!(search("hop.ip:80.8.136.0/24"), ["whitelist test case"]);
+    assert_eq!(search("hop.from:PPHOSTED"), [IBM]);
+    assert_eq!(search("hop.tls:yes"), [IBM]);
+    assert_eq!(search("hop.tls:none").len(), 2);
+    assert_eq!(search("transit<0s"), ["whitelist test case"]);
+    let out = postie(h, &["list", "--search", "hop.ip:300.1.1.1/33"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("column 8"), "{err}");
+}
