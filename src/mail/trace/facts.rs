@@ -5,8 +5,10 @@
 
 use std::net::IpAddr;
 
-use super::chain::{HopFlag, TraceContext, analyse};
-use super::received::protocol_word;
+use super::auth_results::parse_authentication_results;
+use super::date::ParsedDate;
+use super::headers::{header_fields, values};
+use super::received::{Hop, parse_received, protocol_word};
 
 /// One hop as search sees it, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,42 +61,50 @@ fn header_part(raw: &[u8]) -> &[u8] {
 }
 
 /// The facts of a raw message. Never panics.
+///
+/// Only the Received and Authentication-Results fields are parsed (not the trust marks,
+/// ARC sets or anti-spam headers `analyse` also reads: this runs for every message
+/// filed); delays, transit and skew are computed as `analyse` computes them, oldest hop
+/// first, each dated hop against the previous dated one.
 pub fn transport_facts(raw: &[u8]) -> TransportFacts {
-    let header = header_part(raw);
-    // Most messages carry trace fields; a header without them needs no analysis.
-    let lower = header.to_ascii_lowercase();
-    let has = |needle: &[u8]| lower.windows(needle.len()).any(|w| w == needle);
-    if !has(b"received:") && !has(b"authentication-results:") {
-        return TransportFacts::default();
-    }
-    let trace = analyse(header, &TraceContext::default());
-    let lowered = |s: &Option<String>| s.as_deref().map(str::to_ascii_lowercase);
-    let hops = trace
-        .hops
-        .iter()
-        .map(|h| HopFacts {
-            from_host: lowered(&h.hop.from),
-            helo: lowered(&h.hop.helo),
-            rdns: lowered(&h.hop.rdns),
-            ip: h.hop.ip,
-            tls: if h.hop.protocol_flags.tls {
+    let fields = header_fields(header_part(raw));
+    let received: Vec<Hop> = values(&fields, "Received").map(parse_received).collect();
+    let mut hops = Vec::with_capacity(received.len());
+    let mut previous: Option<ParsedDate> = None;
+    let mut first: Option<ParsedDate> = None;
+    let mut dated = 0;
+    let mut skew = false;
+    for hop in received.iter().rev() {
+        let mut delay_ms = None;
+        if let Some(date) = hop.date {
+            delay_ms = previous.map(|p| (date.utc - p.utc).num_milliseconds());
+            skew |= delay_ms.is_some_and(|d| d < 0);
+            first.get_or_insert(date);
+            previous = Some(date);
+            dated += 1;
+        }
+        hops.push(HopFacts {
+            from_host: lowered(&hop.from),
+            helo: lowered(&hop.helo),
+            rdns: lowered(&hop.rdns),
+            ip: hop.ip,
+            tls: if hop.protocol_flags.tls {
                 Some(true)
-            } else if h.hop.with.as_deref().is_some_and(is_plain_smtp) {
+            } else if hop.with.as_deref().is_some_and(is_plain_smtp) {
                 Some(false)
             } else {
                 None
             },
-            delay_ms: h.delay_ms,
-        })
-        .collect();
-    let skew = trace
-        .hops
-        .iter()
-        .any(|h| h.flags.contains(&HopFlag::ClockSkew));
-    let mut auth_claims: Vec<String> = trace
-        .auth_results
-        .iter()
-        .flat_map(|ar| &ar.results)
+            delay_ms,
+        });
+    }
+    let total_transit_ms = match (first, previous) {
+        (Some(first), Some(last)) if dated > 1 => Some((last.utc - first.utc).num_milliseconds()),
+        _ => None,
+    };
+    let mut auth_claims: Vec<String> = values(&fields, "Authentication-Results")
+        .map(parse_authentication_results)
+        .flat_map(|ar| ar.results)
         .filter(|r| !r.method.is_empty() && !r.result.is_empty())
         .map(|r| format!("{}={}", r.method, r.result))
         .filter(|claim| !claim.contains(char::is_whitespace))
@@ -103,10 +113,14 @@ pub fn transport_facts(raw: &[u8]) -> TransportFacts {
     auth_claims.dedup();
     TransportFacts {
         hops,
-        total_transit_ms: trace.total_transit_ms,
+        total_transit_ms,
         skew,
         auth_claims,
     }
+}
+
+fn lowered(name: &Option<String>) -> Option<String> {
+    name.as_deref().map(str::to_ascii_lowercase)
 }
 
 /// `with SMTP`, `ESMTP`, `ESMTPA` (and their UTF8 forms): a protocol that says TLS was

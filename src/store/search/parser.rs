@@ -351,8 +351,8 @@ fn term(token: &Token) -> Result<Term, QueryError> {
         "hop.from" => Term::HopFrom(value),
         "transit" => Term::Transit(span(&value, value_column)?),
         "skew" => Term::Skew(yes_or_no(&value, "no").ok_or_else(unknown)?),
-        "auth.dkim" | "auth.spf" | "auth.dmarc" | "auth.arc" => {
-            let method = &key[5..];
+        claim @ ("auth.dkim" | "auth.spf" | "auth.dmarc" | "auth.arc") => {
+            let method = claim.trim_start_matches("auth.");
             Term::AuthClaim(auth_term(&format!("{method}={value}")).ok_or_else(unknown)?)
         }
         "status" => Term::Delivery(delivery(&value).ok_or_else(unknown)?),
