@@ -199,6 +199,8 @@ pub struct UiConfig {
     /// What the `|` prompt starts with (e.g. `"urlscan"`); a leading `!` hands the
     /// command the terminal.
     pub pipe_command: String,
+    /// `$EDITOR` (ctrl-e in the composer) gets To, Cc, Bcc and Subject above the body.
+    pub edit_headers: bool,
 }
 
 impl Default for UiConfig {
@@ -211,6 +213,7 @@ impl Default for UiConfig {
             theme: BTreeMap::new(),
             opener: String::new(),
             pipe_command: String::new(),
+            edit_headers: false,
         }
     }
 }

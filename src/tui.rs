@@ -110,6 +110,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     app.autosave_secs = config.ui.autosave_secs;
     app.undo_send_secs = config.ui.undo_send_secs;
     app.pipe_command = config.ui.pipe_command.clone();
+    app.edit_headers = config.ui.edit_headers;
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();

@@ -103,6 +103,9 @@ pub struct ReaderState {
     pub link: Option<usize>,
     /// Reply/forward asked from the list: run it when the message has loaded.
     pub after_load: Option<Command>,
+    /// A part read inline (`enter` on a selected text part): its number and lines, shown
+    /// instead of the body until `esc`.
+    pub inline_part: Option<(usize, Vec<String>)>,
 }
 
 /// A compose field; Tab walks them in this order.
@@ -135,6 +138,8 @@ pub struct ComposeState {
     pub saving_draft: bool,
     /// How the message goes once checked: at once, or held (undo grace, send later).
     pub dispatch: Dispatch,
+    /// `$EDITOR` was given the header fields above the body (`[ui] edit_headers`).
+    pub editing_headers: bool,
 }
 
 /// What the composer waits for (its keys are ignored meanwhile).
@@ -212,6 +217,8 @@ pub struct App {
     pub pager: Option<(crate::tui::pager::PagerState, Pane)>,
     /// `[ui] pipe_command`: what the `|` prompt starts with.
     pub pipe_command: String,
+    /// `[ui] edit_headers`: `$EDITOR` gets To, Cc, Bcc and Subject above the body.
+    pub edit_headers: bool,
 }
 
 impl App {
@@ -238,6 +245,7 @@ impl App {
             chain: ChainViewState::default(),
             pager: None,
             pipe_command: String::new(),
+            edit_headers: false,
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -487,6 +495,7 @@ impl ComposeState {
             waiting: None,
             saving_draft: false,
             dispatch: Dispatch::Now,
+            editing_headers: false,
         }
     }
 

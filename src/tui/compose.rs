@@ -4,6 +4,7 @@
 //! Everything here is pure: attachment bytes are read by the effect runner and passed in.
 
 mod build;
+pub mod headers_file;
 
 use super::app::Field;
 use super::message::ReaderDoc;

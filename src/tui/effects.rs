@@ -84,6 +84,12 @@ pub enum Effect {
         id: MailboxId,
         force: bool,
     },
+    /// The text of part `index` of message `id`, to read inline.
+    ShowPart {
+        id: MessageId,
+        index: usize,
+        width: usize,
+    },
     /// Pipe the messages (one raw, several as an mbox) to `sh -c command`, capturing
     /// what it prints for the pager.
     Pipe {

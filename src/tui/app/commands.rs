@@ -70,6 +70,11 @@ pub(super) fn open_compose(app: &mut App, draft: compose::Draft) -> Vec<Effect> 
 
 fn back(app: &mut App) -> Vec<Effect> {
     match app.pane {
+        Pane::Reader if app.reader.inline_part.is_some() => {
+            app.reader.inline_part = None;
+            app.reader.scroll = 0;
+            vec![]
+        }
         Pane::Reader | Pane::Outbox | Pane::Chain => {
             app.pane = if app.pane == Pane::Chain {
                 Pane::Reader
@@ -362,10 +367,21 @@ fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
             r.scroll = 0;
         }
         Command::NextPart if parts > 0 => {
-            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0))
+            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0));
+            r.link = None;
         }
         Command::NextLink if links > 0 => {
-            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0))
+            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0));
+            r.part = None;
+        }
+        Command::ToggleAlternative => {
+            let switched = r.doc.as_mut().map(|d| d.switch_alternative());
+            r.scroll = 0;
+            match (switched, r.doc.as_ref().map(|d| d.body_is_html)) {
+                (Some(true), Some(true)) => app.say("the HTML rendering (v: the plain text)"),
+                (Some(true), _) => app.say("the plain text (v: the HTML rendering)"),
+                _ => app.say("this message has one rendering only"),
+            }
         }
         Command::Trace if r.doc.is_some() => {
             app.chain = Default::default();
@@ -377,6 +393,15 @@ fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
                 return vec![Effect::OpenPart { id: doc.id, index }];
             }
             app.say("select a part with p first");
+        }
+        Command::OpenLink if r.part.is_some() && r.doc.is_some() => {
+            if let (Some(doc), Some(index)) = (&app.reader.doc, app.reader.part) {
+                return vec![Effect::ShowPart {
+                    id: doc.id,
+                    index,
+                    width: usize::from(app.width.saturating_sub(2)).max(20),
+                }];
+            }
         }
         Command::OpenLink => {
             let link = app

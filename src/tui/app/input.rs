@@ -312,7 +312,13 @@ impl App {
             KeyCode::Char('l') if ctrl => return self.ask_send_later(),
             KeyCode::Char('e') if ctrl => {
                 // The editor owns the terminal for a while: make the text durable first.
-                let text = c.editor.lines().join("\n");
+                let body = c.editor.lines().join("\n");
+                c.editing_headers = self.edit_headers;
+                let text = if c.editing_headers {
+                    crate::tui::compose::headers_file::write(&c.draft, &body)
+                } else {
+                    body
+                };
                 let mut out = if c.dirty { self.save_draft() } else { vec![] };
                 out.push(Effect::Editor(text));
                 return out;

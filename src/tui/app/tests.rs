@@ -753,3 +753,49 @@ fn pipe_sends_the_targets_to_a_command_and_the_pager_shows_what_it_printed() {
     assert!(app.status_is_error);
     assert_eq!(app.pane, Pane::Mail);
 }
+
+#[test]
+fn v_switches_renderings_and_enter_reads_a_text_part_inline() {
+    let mut app = app_with_inbox(80, 24);
+    key(&mut app, KeyCode::Enter);
+    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+        "alternative.eml",
+        100,
+    )))));
+    let body = |app: &App| app.reader.doc.as_ref().unwrap().body.join("\n");
+    assert!(body(&app).contains("(plain)"), "{}", body(&app));
+    ch(&mut app, 'v');
+    assert!(body(&app).contains("(html)"), "{}", body(&app));
+    assert!(app.status.contains("HTML"));
+    ch(&mut app, 'v');
+    assert!(body(&app).contains("(plain)"));
+    for _ in 0..3 {
+        ch(&mut app, 'p');
+    }
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::ShowPart {
+            id: 100,
+            index: 2,
+            width: 78
+        }]
+    );
+    let raw = testkit::fixture("alternative.eml");
+    let lines = crate::tui::message::part_lines(&raw, 2, 78).unwrap();
+    assert_eq!(lines, vec!["item,qty", "book,2"]);
+    assert!(crate::tui::message::part_lines(&raw, 9, 78).is_none());
+    app.update(Action::Outcome(Outcome::PartShown {
+        id: 100,
+        index: 2,
+        lines,
+    }));
+    assert!(app.reader.inline_part.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(
+        (app.pane, app.reader.inline_part.is_none()),
+        (Pane::Reader, true),
+        "esc leaves the part, not the message"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Mail);
+}

@@ -166,3 +166,40 @@ fn ctrl_e_hands_the_body_to_the_editor_and_takes_it_back() {
         ["edited", "text"]
     );
 }
+
+#[test]
+fn with_edit_headers_the_editor_gets_the_fields_and_a_bad_file_keeps_every_line() {
+    let mut app = app_with_inbox(80, 24);
+    app.edit_headers = true;
+    ch(&mut app, 'c');
+    assert_eq!(
+        ctrl(&mut app, 'e'),
+        vec![Effect::Editor(
+            "To: \nCc: \nBcc: \nSubject: \n\n\n-- \nAlice".into()
+        )]
+    );
+    app.update(Action::Outcome(Outcome::EditorText(
+        "To: bob@example.org\nSubject: Plans\n\nSee you.".into(),
+    )));
+    let c = app.compose.as_ref().unwrap();
+    assert_eq!(
+        (c.draft.to.as_str(), c.draft.subject.as_str()),
+        ("bob@example.org", "Plans")
+    );
+    assert_eq!(c.editor.lines(), ["See you."]);
+    ctrl(&mut app, 'e');
+    let mangled = "To: bob@example.org\nFrom: me\n\nSee you.";
+    app.update(Action::Outcome(Outcome::EditorText(mangled.into())));
+    let c = app.compose.as_ref().unwrap();
+    assert_eq!(
+        c.editor.lines().join("\n"),
+        mangled,
+        "nothing typed is lost"
+    );
+    assert_eq!(c.draft.to, "bob@example.org");
+    assert!(
+        app.status_is_error && app.status.contains("line 2"),
+        "{}",
+        app.status
+    );
+}

@@ -264,6 +264,19 @@ impl Runner {
                     target.display()
                 ))
             }
+            Effect::ShowPart { id, index, width } => {
+                let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
+                let lines = tokio::task::spawn_blocking(move || {
+                    crate::tui::message::part_lines(&raw, index, width)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or(format!(
+                    "part {} is not text: o opens it, w saves it",
+                    index + 1
+                ))?;
+                Outcome::PartShown { id, index, lines }
+            }
             Effect::OpenPart { id, index } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let (bytes, name) = part_bytes(&raw, index).ok_or("no such part")?;
