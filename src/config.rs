@@ -49,6 +49,8 @@ pub struct Config {
     /// SPF, DKIM, DMARC and ARC checks of received mail (`[verify]`).
     pub verify: crate::verify::VerifyConfig,
     pub ui: UiConfig,
+    /// Aliases, a mutt alias file and an address query command (`[contacts]`).
+    pub contacts: crate::contacts::ContactsConfig,
     /// Key binding overrides: action name -> key list, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
     pub log: LogConfig,

@@ -111,6 +111,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     app.undo_send_secs = config.ui.undo_send_secs;
     app.pipe_command = config.ui.pipe_command.clone();
     app.edit_headers = config.ui.edit_headers;
+    app.query_command = !config.contacts.query_command.is_empty();
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();
@@ -134,6 +135,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         data_dir: paths.data_dir.clone(),
         smtp_ports,
         opener: config.ui.opener.clone(),
+        contacts: config.contacts.clone(),
     };
     terminal::install_panic_hook();
     let mut tty = terminal::setup()?;

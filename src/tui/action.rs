@@ -319,6 +319,13 @@ pub enum Outcome {
         attempts: Vec<crate::store::Attempt>,
     },
     Addresses(Vec<String>),
+    /// The `[contacts]` aliases, read (the alias file too).
+    Aliases(crate::contacts::Aliases),
+    /// What the query command found for `token` (typed in an address field).
+    QueryResults {
+        token: String,
+        found: Vec<String>,
+    },
     PathCandidates(Vec<String>),
     /// A message was submitted: filed in `local` Inboxes here, queued as `queue_id` for the
     /// rest.

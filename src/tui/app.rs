@@ -219,6 +219,10 @@ pub struct App {
     pub pipe_command: String,
     /// `[ui] edit_headers`: `$EDITOR` gets To, Cc, Bcc and Subject above the body.
     pub edit_headers: bool,
+    /// `[contacts]` aliases (config and alias file), for tab and for sending.
+    pub aliases: crate::contacts::Aliases,
+    /// A `[contacts] query_command` is configured: tab asks it when nothing else matches.
+    pub query_command: bool,
 }
 
 impl App {
@@ -246,6 +250,8 @@ impl App {
             pager: None,
             pipe_command: String::new(),
             edit_headers: false,
+            aliases: Default::default(),
+            query_command: false,
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -273,6 +279,7 @@ impl App {
             Effect::LoadQueue,
             Effect::LoadScheduled,
             Effect::LoadAddresses,
+            Effect::LoadAliases,
         ];
         self.loads.admit(first, self.now)
     }

@@ -62,6 +62,12 @@ pub enum Effect {
         queue_id: i64,
     },
     LoadAddresses,
+    /// Read the `[contacts]` aliases and the alias file.
+    LoadAliases,
+    /// Ask `[contacts] query_command` for `token`.
+    QueryContacts {
+        token: String,
+    },
     SetFlags {
         ids: Vec<MessageId>,
         set: Flags,

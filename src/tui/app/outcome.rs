@@ -223,6 +223,26 @@ impl App {
                 self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
+            Outcome::Aliases(aliases) => {
+                if !aliases.problems.is_empty() {
+                    self.fail(format!("contacts: {}", aliases.problems.join("; ")));
+                }
+                self.aliases = aliases;
+            }
+            Outcome::QueryResults { token, found } => {
+                let completed = self
+                    .compose
+                    .as_mut()
+                    .is_some_and(|c| super::input::complete_from_query(c, &token, &found));
+                match found.len() {
+                    0 => self.say(format!("no contact found for {token}")),
+                    n if completed && n > 1 => self.say(format!(
+                        "{n} found: {} (tab again after editing for others)",
+                        found.join(" · ")
+                    )),
+                    _ => self.say(String::new()),
+                }
+            }
             Outcome::PathCandidates(found) => self.on_candidates(found),
             Outcome::Sent { queue_id, local } => {
                 let mut parts = Vec::new();

@@ -44,7 +44,8 @@ fn start_delivers_the_welcome_and_loads_folders_queue_and_addresses() {
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadScheduled,
-            Effect::LoadAddresses
+            Effect::LoadAddresses,
+            Effect::LoadAliases
         ]
     );
 }

@@ -26,6 +26,8 @@ pub struct Runner {
     pub smtp_ports: Vec<String>,
     /// `[ui] opener`: empty for the system opener.
     pub opener: String,
+    /// `[contacts]`: aliases, alias file, query command.
+    pub contacts: crate::contacts::ContactsConfig,
 }
 
 impl Runner {
@@ -190,6 +192,23 @@ impl Runner {
                 attempts: s.queue_attempts(queue_id).await.map_err(err)?,
             },
             Effect::LoadAddresses => Outcome::Addresses(self.addresses().await.map_err(err)?),
+            Effect::LoadAliases => {
+                let config = self.contacts.clone();
+                let aliases =
+                    tokio::task::spawn_blocking(move || crate::contacts::Aliases::load(&config))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                Outcome::Aliases(aliases)
+            }
+            Effect::QueryContacts { token } => {
+                let found = crate::contacts::query(&self.contacts.query_command, &token)
+                    .await
+                    .map_err(|e| format!("query_command: {e}"))?;
+                Outcome::QueryResults {
+                    token,
+                    found: found.into_iter().map(|c| c.address).collect(),
+                }
+            }
             Effect::SetFlags { ids, set, clear } => {
                 s.update_flags(ids, set, clear).await.map_err(err)?;
                 Outcome::Done(String::new())
