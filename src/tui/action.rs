@@ -319,6 +319,8 @@ pub enum Outcome {
         attempts: Vec<crate::store::Attempt>,
     },
     Addresses(Vec<String>),
+    /// The runner now works for this account.
+    AccountSwitched(Box<crate::config::AccountConfig>),
     /// The `[contacts]` aliases, read (the alias file too).
     Aliases(crate::contacts::Aliases),
     /// What the query command found for `token` (typed in an address field).

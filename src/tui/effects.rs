@@ -64,6 +64,8 @@ pub enum Effect {
     LoadAddresses,
     /// Read the `[contacts]` aliases and the alias file.
     LoadAliases,
+    /// Show another account (the main loop points the runner at it).
+    SwitchAccount(String),
     /// Ask `[contacts] query_command` for `token`.
     QueryContacts {
         token: String,

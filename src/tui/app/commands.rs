@@ -113,9 +113,16 @@ pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
 
 fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.mailboxes.len();
+    let others: Vec<String> = app.other_accounts().iter().map(|a| a.to_string()).collect();
     match cmd {
-        Command::Down => app.sidebar = (app.sidebar + 1).min(n),
+        Command::Down => app.sidebar = (app.sidebar + 1).min(n + others.len()),
         Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
+        // Under the Outbox: the other accounts.
+        Command::Open if app.sidebar > n => {
+            if let Some(name) = others.get(app.sidebar - n - 1) {
+                return app.switch_account(name);
+            }
+        }
         Command::Open => {
             app.focus = Focus::List;
             return open_selected_mailbox(app);

@@ -232,6 +232,15 @@ impl App {
             },
             // The store announces the new folder once it is committed; loading the
             // list alongside the create raced it and missed the folder.
+            "account" if arg.is_empty() => {
+                self.say(format!(
+                    "accounts: {} (showing {})",
+                    self.accounts.join(", "),
+                    self.account.name
+                ));
+                vec![]
+            }
+            "account" => self.switch_account(arg),
             "mkdir" if !arg.is_empty() => vec![Effect::CreateMailbox(arg.to_string())],
             "rename" if !arg.is_empty() => match self.list.source {
                 ListSource::Mailbox(id) => vec![Effect::RenameMailbox {

@@ -223,6 +223,7 @@ impl App {
                 self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
+            Outcome::AccountSwitched(account) => return self.account_switched(*account),
             Outcome::Aliases(aliases) => {
                 if !aliases.problems.is_empty() {
                     self.fail(format!("contacts: {}", aliases.problems.join("; ")));

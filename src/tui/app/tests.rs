@@ -800,3 +800,43 @@ fn v_switches_renderings_and_enter_reads_a_text_part_inline() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.pane, Pane::Mail);
 }
+
+#[test]
+fn account_switches_from_the_command_line_or_the_sidebar_and_starts_afresh() {
+    let mut app = app_with_inbox(80, 24);
+    app.accounts = vec!["alice".into(), "work".into()];
+    assert!(command_line(&mut app, "account nobody").is_empty());
+    assert!(app.status_is_error && app.status.contains("alice, work"));
+    assert_eq!(
+        command_line(&mut app, "account WORK"),
+        vec![Effect::SwitchAccount("work".into())]
+    );
+    // From the sidebar: the other accounts are listed under the Outbox.
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..10 {
+        ch(&mut app, 'j');
+    }
+    assert_eq!(app.sidebar, testkit::mailboxes().len() + 1);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::SwitchAccount("work".into())]
+    );
+    let work = crate::config::AccountConfig {
+        name: "work".into(),
+        addresses: vec!["me@work.example".into()],
+        signature: Some("Work Me".into()),
+        ..Default::default()
+    };
+    let fx = app.update(Action::Outcome(Outcome::AccountSwitched(Box::new(work))));
+    assert!(fx.contains(&Effect::LoadMailboxes), "{fx:?}");
+    assert!(app.mailboxes.is_empty() && app.list.rows.is_empty());
+    assert_eq!(app.account.name, "work");
+    assert_eq!(app.identities(), vec!["me@work.example".to_string()]);
+    ch(&mut app, 'c');
+    let draft = &app.compose.as_ref().unwrap().draft;
+    assert_eq!(draft.from, "me@work.example");
+    assert!(draft.body.contains("-- \nWork Me"), "{:?}", draft.body);
+    // Not while writing: the draft belongs to the account it was started in.
+    assert!(app.switch_account("alice").is_empty());
+    assert!(app.status_is_error);
+}

@@ -320,9 +320,11 @@ impl Runner {
                 queue_op(&self.store, &self.data_dir, op, queue_id).await?
             }
             Effect::Welcome => self.welcome().await.map_err(err)?,
-            Effect::Editor(_) | Effect::PipeInteractive { .. } | Effect::Bell | Effect::Quit => {
-                Outcome::Done(String::new())
-            }
+            Effect::Editor(_)
+            | Effect::PipeInteractive { .. }
+            | Effect::SwitchAccount(_)
+            | Effect::Bell
+            | Effect::Quit => Outcome::Done(String::new()),
         })
     }
 
