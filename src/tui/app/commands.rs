@@ -332,8 +332,22 @@ fn message_command(app: &mut App, cmd: Command) -> Vec<Effect> {
     }
 }
 
-/// Reply/forward from the open message, or load the selected one first.
+/// Reply/forward from the open message, or load the selected one first; forward as
+/// attachments from the list takes every marked message.
 fn respond(app: &mut App, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::ForwardAttachment && app.pane != Pane::Reader && app.list.marked.len() > 1 {
+        let ids = app.list.targets();
+        let subjects: Vec<String> = ids
+            .iter()
+            .filter_map(|id| app.list.rows.iter().find(|r| r.id == *id))
+            .map(|r| r.subject.clone())
+            .collect();
+        let from = app.identities().first().cloned().unwrap_or_default();
+        let draft =
+            compose::forward_marked(ids, &subjects, &from, app.account.signature.as_deref());
+        app.list.marked.clear();
+        return open_compose(app, draft);
+    }
     let selected = app.list.selected_row().map(|r| r.id);
     let doc_id = app.reader.doc.as_ref().map(|d| d.id);
     if app.pane == Pane::Reader || (doc_id.is_some() && doc_id == selected) {

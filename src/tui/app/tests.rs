@@ -840,3 +840,20 @@ fn account_switches_from_the_command_line_or_the_sidebar_and_starts_afresh() {
     assert!(app.switch_account("alice").is_empty());
     assert!(app.status_is_error);
 }
+
+#[test]
+fn forward_as_attachment_takes_every_marked_message() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    assert!(ch(&mut app, 'F').is_empty());
+    let c = app.compose.as_ref().expect("the composer opens at once");
+    assert_eq!(c.draft.forward_of, vec![100, 101, 102]);
+    assert!(
+        c.draft.subject.ends_with("(and 2 more)"),
+        "{}",
+        c.draft.subject
+    );
+    assert!(app.list.marked.is_empty());
+}
