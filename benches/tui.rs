@@ -241,6 +241,7 @@ fn main() {
             smtp_ports: vec![],
             opener: String::new(),
             contacts: Default::default(),
+            accounts: Vec::new(),
         };
 
         let began = Instant::now();

@@ -143,6 +143,10 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         smtp_ports,
         opener: config.ui.opener.clone(),
         contacts: config.contacts.clone(),
+        accounts: accounts
+            .iter()
+            .map(|(a, id)| (a.name.clone(), *id))
+            .collect(),
     };
     terminal::install_panic_hook();
     let mut tty = terminal::setup()?;

@@ -319,6 +319,8 @@ pub enum Outcome {
         attempts: Vec<crate::store::Attempt>,
     },
     Addresses(Vec<String>),
+    /// The folders of every other account, by account name (config order).
+    AccountFolders(Vec<(String, Vec<Mailbox>)>),
     /// The runner now works for this account.
     AccountSwitched(Box<crate::config::AccountConfig>),
     /// The `[contacts]` aliases, read (the alias file too).
@@ -388,6 +390,7 @@ impl Outcome {
             Outcome::Scheduled(_) => LoadKind::Scheduled,
             Outcome::Attempts { .. } => LoadKind::Attempts,
             Outcome::Addresses(_) => LoadKind::Addresses,
+            Outcome::AccountFolders(_) => LoadKind::AccountFolders,
             Outcome::LoadFailed { kind, .. } => *kind,
             _ => return None,
         })

@@ -226,6 +226,19 @@ pub struct App {
     /// Every account's name, in config order (the sidebar lists the others under the
     /// Outbox; `:account NAME` switches).
     pub accounts: Vec<String>,
+    /// The other accounts' folders (sidebar order), by account name.
+    pub other_folders: Vec<(String, Vec<Mailbox>)>,
+    /// A folder of another account chosen in the sidebar: opened once that account's
+    /// folders have loaded.
+    pub pending_folder: Option<String>,
+}
+
+/// A sidebar line under the Outbox: another account, or one of its folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherEntry {
+    pub account: String,
+    pub folder: Option<String>,
+    pub unread: u64,
 }
 
 impl App {
@@ -256,6 +269,8 @@ impl App {
             aliases: Default::default(),
             query_command: false,
             accounts: Vec::new(),
+            other_folders: Vec::new(),
+            pending_folder: None,
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -277,7 +292,7 @@ impl App {
 
     /// What to load when the UI comes up.
     pub fn start(&mut self) -> Vec<Effect> {
-        let first = vec![
+        let mut first = vec![
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
@@ -285,6 +300,9 @@ impl App {
             Effect::LoadAddresses,
             Effect::LoadAliases,
         ];
+        if self.accounts.len() > 1 {
+            first.push(Effect::LoadAccountFolders);
+        }
         self.loads.admit(first, self.now)
     }
 
@@ -345,6 +363,30 @@ impl App {
             .collect()
     }
 
+    /// The sidebar lines under the Outbox: each other account, then its folders.
+    pub fn other_entries(&self) -> Vec<OtherEntry> {
+        let mut out = Vec::new();
+        for account in self.other_accounts() {
+            out.push(OtherEntry {
+                account: account.to_string(),
+                folder: None,
+                unread: 0,
+            });
+            let folders = self
+                .other_folders
+                .iter()
+                .find(|(name, _)| name == account)
+                .map(|(_, f)| f.as_slice())
+                .unwrap_or_default();
+            out.extend(folders.iter().map(|m| OtherEntry {
+                account: account.to_string(),
+                folder: Some(m.name.clone()),
+                unread: m.unread,
+            }));
+        }
+        out
+    }
+
     /// Ask to show account `name` (refused while a message is being written, whose draft
     /// belongs to the account it was started in).
     pub(crate) fn switch_account(&mut self, name: &str) -> Vec<Effect> {
@@ -391,6 +433,7 @@ impl App {
         self.pager = None;
         self.undo = None;
         vec![
+            Effect::LoadAccountFolders,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadScheduled,

@@ -62,6 +62,8 @@ pub enum Effect {
         queue_id: i64,
     },
     LoadAddresses,
+    /// The folders of the accounts not shown (for the sidebar).
+    LoadAccountFolders,
     /// Read the `[contacts]` aliases and the alias file.
     LoadAliases,
     /// Show another account (the main loop points the runner at it).
@@ -171,6 +173,7 @@ pub enum LoadKind {
     Scheduled,
     Attempts,
     Addresses,
+    AccountFolders,
 }
 
 impl Effect {
@@ -184,6 +187,7 @@ impl Effect {
             Effect::LoadScheduled => LoadKind::Scheduled,
             Effect::LoadAttempts { .. } => LoadKind::Attempts,
             Effect::LoadAddresses => LoadKind::Addresses,
+            Effect::LoadAccountFolders => LoadKind::AccountFolders,
             _ => return None,
         })
     }

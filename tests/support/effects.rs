@@ -42,6 +42,7 @@ pub async fn fixture() -> Fixture {
         smtp_ports: vec!["127.0.0.1:2525".into()],
         opener: String::new(),
         contacts: Default::default(),
+        accounts: vec![("alice".into(), account)],
     };
     Fixture {
         _dir: dir,

@@ -113,14 +113,18 @@ pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
 
 fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.mailboxes.len();
-    let others: Vec<String> = app.other_accounts().iter().map(|a| a.to_string()).collect();
+    let others = app.other_entries();
     match cmd {
         Command::Down => app.sidebar = (app.sidebar + 1).min(n + others.len()),
         Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
-        // Under the Outbox: the other accounts.
+        // Under the Outbox: the other accounts and their folders.
         Command::Open if app.sidebar > n => {
-            if let Some(name) = others.get(app.sidebar - n - 1) {
-                return app.switch_account(name);
+            if let Some(entry) = others.get(app.sidebar - n - 1) {
+                let effects = app.switch_account(&entry.account);
+                if !effects.is_empty() {
+                    app.pending_folder = entry.folder.clone();
+                }
+                return effects;
             }
         }
         Command::Open => {

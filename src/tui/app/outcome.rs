@@ -35,6 +35,9 @@ impl App {
     pub(super) fn on_store_event(&mut self, event: StoreEvent) -> Vec<Effect> {
         let h = list_rows(self);
         let mut out = vec![Effect::LoadMailboxes];
+        if self.accounts.len() > 1 {
+            out.push(Effect::LoadAccountFolders);
+        }
         match event {
             StoreEvent::MessageAdded {
                 mailbox_id,
@@ -128,9 +131,13 @@ impl App {
                     return self.list.open_mailbox(id, h);
                 }
                 if first {
-                    self.sidebar = 0;
+                    // A folder chosen under another account in the sidebar, else the Inbox.
+                    let wanted = self.pending_folder.take();
+                    self.sidebar = wanted
+                        .and_then(|name| self.mailboxes.iter().position(|m| m.name == name))
+                        .unwrap_or(0);
                     let h = list_rows(self);
-                    if let Some(id) = self.mailboxes.first().map(|m| m.id) {
+                    if let Some(id) = self.mailboxes.get(self.sidebar).map(|m| m.id) {
                         return self.list.open_mailbox(id, h);
                     }
                 }
@@ -223,6 +230,12 @@ impl App {
                 self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
+            Outcome::AccountFolders(all) => {
+                self.other_folders = all
+                    .into_iter()
+                    .map(|(name, folders)| (name, order_mailboxes(folders)))
+                    .collect();
+            }
             Outcome::AccountSwitched(account) => return self.account_switched(*account),
             Outcome::Aliases(aliases) => {
                 if !aliases.problems.is_empty() {

@@ -857,3 +857,51 @@ fn forward_as_attachment_takes_every_marked_message() {
     );
     assert!(app.list.marked.is_empty());
 }
+
+#[test]
+fn the_sidebar_lists_other_accounts_folders_and_opens_one_across_the_switch() {
+    let mut app = app_with_inbox(80, 24);
+    app.accounts = vec!["alice".into(), "work".into()];
+    let mut theirs = testkit::mailboxes();
+    theirs.retain(|m| m.id != 3 && m.id != 4);
+    for m in &mut theirs {
+        m.id += 100;
+    }
+    app.update(Action::Outcome(Outcome::AccountFolders(vec![(
+        "work".into(),
+        theirs.clone(),
+    )])));
+    let entries: Vec<String> = app
+        .other_entries()
+        .iter()
+        .map(|e| format!("{}/{}", e.account, e.folder.as_deref().unwrap_or("-")))
+        .collect();
+    assert_eq!(
+        entries,
+        ["work/-", "work/Inbox", "work/Sent", "work/Projects"]
+    );
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..20 {
+        ch(&mut app, 'j');
+    }
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::SwitchAccount("work".into())]
+    );
+    let work = crate::config::AccountConfig {
+        name: "work".into(),
+        ..Default::default()
+    };
+    let fx = app.update(Action::Outcome(Outcome::AccountSwitched(Box::new(work))));
+    assert!(fx.contains(&Effect::LoadAccountFolders), "{fx:?}");
+    app.update(Action::Outcome(Outcome::Mailboxes(theirs)));
+    assert_eq!(
+        app.list.source,
+        ListSource::Mailbox(105),
+        "Projects, as chosen"
+    );
+    assert_eq!(
+        app.current_mailbox().map(|m| m.name.as_str()),
+        Some("Projects")
+    );
+}

@@ -28,6 +28,8 @@ pub struct Runner {
     pub opener: String,
     /// `[contacts]`: aliases, alias file, query command.
     pub contacts: crate::contacts::ContactsConfig,
+    /// Every account the TUI can show, by name (config order).
+    pub accounts: Vec<(String, AccountId)>,
 }
 
 impl Runner {
@@ -192,6 +194,15 @@ impl Runner {
                 attempts: s.queue_attempts(queue_id).await.map_err(err)?,
             },
             Effect::LoadAddresses => Outcome::Addresses(self.addresses().await.map_err(err)?),
+            Effect::LoadAccountFolders => {
+                let mut all = Vec::new();
+                for (name, id) in &self.accounts {
+                    if *id != self.account_id {
+                        all.push((name.clone(), s.mailboxes(*id).await.map_err(err)?));
+                    }
+                }
+                Outcome::AccountFolders(all)
+            }
             Effect::LoadAliases => {
                 let config = self.contacts.clone();
                 let aliases =

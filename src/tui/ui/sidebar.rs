@@ -47,16 +47,27 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         app.pane == Pane::Outbox,
         false,
     ));
-    for (k, name) in app.other_accounts().into_iter().enumerate() {
+    for (k, other) in app.other_entries().into_iter().enumerate() {
+        let (label, count) = match &other.folder {
+            None => (format!("» {}", other.account), String::new()),
+            Some(folder) => (
+                format!("  {folder}"),
+                if other.unread > 0 {
+                    other.unread.to_string()
+                } else {
+                    String::new()
+                },
+            ),
+        };
         lines.push(entry(
             app,
-            &format!("» {name}"),
-            "",
+            &label,
+            &count,
             width,
             i + 1 + k,
             focused,
             false,
-            false,
+            other.unread > 0,
         ));
     }
     let mut block = Block::default()
