@@ -240,6 +240,7 @@ fn main() {
             data_dir: dir.clone(),
             smtp_ports: vec![],
             opener: String::new(),
+            contacts: Default::default(),
         };
 
         let began = Instant::now();

@@ -103,6 +103,9 @@ pub struct ReaderState {
     pub link: Option<usize>,
     /// Reply/forward asked from the list: run it when the message has loaded.
     pub after_load: Option<Command>,
+    /// A part read inline (`enter` on a selected text part): its number and lines, shown
+    /// instead of the body until `esc`.
+    pub inline_part: Option<(usize, Vec<String>)>,
 }
 
 /// A compose field; Tab walks them in this order.
@@ -135,6 +138,8 @@ pub struct ComposeState {
     pub saving_draft: bool,
     /// How the message goes once checked: at once, or held (undo grace, send later).
     pub dispatch: Dispatch,
+    /// `$EDITOR` was given the header fields above the body (`[ui] edit_headers`).
+    pub editing_headers: bool,
 }
 
 /// What the composer waits for (its keys are ignored meanwhile).
@@ -212,6 +217,15 @@ pub struct App {
     pub pager: Option<(crate::tui::pager::PagerState, Pane)>,
     /// `[ui] pipe_command`: what the `|` prompt starts with.
     pub pipe_command: String,
+    /// `[ui] edit_headers`: `$EDITOR` gets To, Cc, Bcc and Subject above the body.
+    pub edit_headers: bool,
+    /// `[contacts]` aliases (config and alias file), for tab and for sending.
+    pub aliases: crate::contacts::Aliases,
+    /// A `[contacts] query_command` is configured: tab asks it when nothing else matches.
+    pub query_command: bool,
+    /// Every account's name, in config order (the sidebar lists the others under the
+    /// Outbox; `:account NAME` switches).
+    pub accounts: Vec<String>,
 }
 
 impl App {
@@ -238,6 +252,10 @@ impl App {
             chain: ChainViewState::default(),
             pager: None,
             pipe_command: String::new(),
+            edit_headers: false,
+            aliases: Default::default(),
+            query_command: false,
+            accounts: Vec::new(),
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -265,6 +283,7 @@ impl App {
             Effect::LoadQueue,
             Effect::LoadScheduled,
             Effect::LoadAddresses,
+            Effect::LoadAliases,
         ];
         self.loads.admit(first, self.now)
     }
@@ -315,6 +334,68 @@ impl App {
             (Pane::Outbox, _) => KeyContext::Outbox,
             (Pane::Compose | Pane::Chain | Pane::Pager, _) => KeyContext::Global,
         }
+    }
+
+    /// The accounts other than the one shown, in config order.
+    pub fn other_accounts(&self) -> Vec<&str> {
+        self.accounts
+            .iter()
+            .filter(|a| **a != self.account.name)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Ask to show account `name` (refused while a message is being written, whose draft
+    /// belongs to the account it was started in).
+    pub(crate) fn switch_account(&mut self, name: &str) -> Vec<Effect> {
+        let Some(found) = self
+            .accounts
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(name.trim()))
+            .cloned()
+        else {
+            self.fail(format!(
+                "no account `{}` (accounts: {})",
+                name.trim(),
+                self.accounts.join(", ")
+            ));
+            return vec![];
+        };
+        if found == self.account.name {
+            self.say(format!("already showing {found}"));
+            return vec![];
+        }
+        if self.compose.is_some() {
+            self.fail("send, save or close the message being written first");
+            return vec![];
+        }
+        vec![Effect::SwitchAccount(found)]
+    }
+
+    /// Another account is shown: its folders, list, queue and address book, from scratch.
+    pub(crate) fn account_switched(&mut self, account: AccountConfig) -> Vec<Effect> {
+        self.say(format!("account {}", account.name));
+        self.account = account;
+        self.mailboxes.clear();
+        self.sidebar = 0;
+        self.focus = Focus::List;
+        self.pane = Pane::Mail;
+        let threaded = self.list.threaded;
+        let generation = self.list.generation + 1;
+        self.list = ListState {
+            threaded,
+            generation,
+            ..ListState::default()
+        };
+        self.reader = ReaderState::default();
+        self.pager = None;
+        self.undo = None;
+        vec![
+            Effect::LoadMailboxes,
+            Effect::LoadQueue,
+            Effect::LoadScheduled,
+            Effect::LoadAddresses,
+        ]
     }
 
     /// The messages an action applies to: the one in the reader, else the marked ones or
@@ -487,6 +568,7 @@ impl ComposeState {
             waiting: None,
             saving_draft: false,
             dispatch: Dispatch::Now,
+            editing_headers: false,
         }
     }
 

@@ -148,6 +148,7 @@ impl App {
                 return self.list.ensure_visible(h);
             }
             Outcome::Message(doc) => {
+                self.reader.inline_part = None;
                 self.reader.doc = Some(doc);
                 if let Some(cmd) = self.reader.after_load.take() {
                     return self.respond_to_doc(cmd);
@@ -185,6 +186,13 @@ impl App {
                 mark,
                 capped,
             } => self.on_matches(&query, ids, mark, capped),
+            Outcome::PartShown { id, index, lines } => {
+                if self.reader.doc.as_ref().is_some_and(|d| d.id == id) {
+                    self.reader.inline_part = Some((index, lines));
+                    self.reader.scroll = 0;
+                    self.say("reading the part here: esc goes back to the message");
+                }
+            }
             Outcome::PipeOutput {
                 command,
                 output,
@@ -215,6 +223,27 @@ impl App {
                 self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
+            Outcome::AccountSwitched(account) => return self.account_switched(*account),
+            Outcome::Aliases(aliases) => {
+                if !aliases.problems.is_empty() {
+                    self.fail(format!("contacts: {}", aliases.problems.join("; ")));
+                }
+                self.aliases = aliases;
+            }
+            Outcome::QueryResults { token, found } => {
+                let completed = self
+                    .compose
+                    .as_mut()
+                    .is_some_and(|c| super::input::complete_from_query(c, &token, &found));
+                match found.len() {
+                    0 => self.say(format!("no contact found for {token}")),
+                    n if completed && n > 1 => self.say(format!(
+                        "{n} found: {} (tab again after editing for others)",
+                        found.join(" · ")
+                    )),
+                    _ => self.say(String::new()),
+                }
+            }
             Outcome::PathCandidates(found) => self.on_candidates(found),
             Outcome::Sent { queue_id, local } => {
                 let mut parts = Vec::new();
@@ -240,7 +269,30 @@ impl App {
                     self.say(text);
                 }
             }
-            Outcome::EditorText(text) => {
+            Outcome::EditorText(mut text) => {
+                let mut refused = None;
+                if let Some(c) = self.compose.as_mut()
+                    && c.editing_headers
+                {
+                    match crate::tui::compose::headers_file::read(&text) {
+                        Ok(edited) => {
+                            c.draft.to = edited.to;
+                            c.draft.cc = edited.cc;
+                            c.draft.bcc = edited.bcc;
+                            c.draft.subject = edited.subject;
+                            text = edited.body;
+                        }
+                        // Every line stays, in the body, for the user to mend.
+                        Err(why) => {
+                            let why = format!("the headers were not read back: {why}");
+                            c.error = Some((super::Field::Body, why.clone()));
+                            refused = Some(why);
+                        }
+                    }
+                }
+                if let Some(why) = refused {
+                    self.fail(why);
+                }
                 if let Some(c) = self.compose.as_mut() {
                     // Line by line as the user left it: `lines()` would drop a last
                     // empty line, and a newline could creep in or out on each round trip.

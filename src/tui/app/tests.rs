@@ -44,7 +44,8 @@ fn start_delivers_the_welcome_and_loads_folders_queue_and_addresses() {
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadScheduled,
-            Effect::LoadAddresses
+            Effect::LoadAddresses,
+            Effect::LoadAliases
         ]
     );
 }
@@ -752,4 +753,107 @@ fn pipe_sends_the_targets_to_a_command_and_the_pager_shows_what_it_printed() {
     }));
     assert!(app.status_is_error);
     assert_eq!(app.pane, Pane::Mail);
+}
+
+#[test]
+fn v_switches_renderings_and_enter_reads_a_text_part_inline() {
+    let mut app = app_with_inbox(80, 24);
+    key(&mut app, KeyCode::Enter);
+    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+        "alternative.eml",
+        100,
+    )))));
+    let body = |app: &App| app.reader.doc.as_ref().unwrap().body.join("\n");
+    assert!(body(&app).contains("(plain)"), "{}", body(&app));
+    ch(&mut app, 'v');
+    assert!(body(&app).contains("(html)"), "{}", body(&app));
+    assert!(app.status.contains("HTML"));
+    ch(&mut app, 'v');
+    assert!(body(&app).contains("(plain)"));
+    for _ in 0..3 {
+        ch(&mut app, 'p');
+    }
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::ShowPart {
+            id: 100,
+            index: 2,
+            width: 78
+        }]
+    );
+    let raw = testkit::fixture("alternative.eml");
+    let lines = crate::tui::message::part_lines(&raw, 2, 78).unwrap();
+    assert_eq!(lines, vec!["item,qty", "book,2"]);
+    assert!(crate::tui::message::part_lines(&raw, 9, 78).is_none());
+    app.update(Action::Outcome(Outcome::PartShown {
+        id: 100,
+        index: 2,
+        lines,
+    }));
+    assert!(app.reader.inline_part.is_some());
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(
+        (app.pane, app.reader.inline_part.is_none()),
+        (Pane::Reader, true),
+        "esc leaves the part, not the message"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.pane, Pane::Mail);
+}
+
+#[test]
+fn account_switches_from_the_command_line_or_the_sidebar_and_starts_afresh() {
+    let mut app = app_with_inbox(80, 24);
+    app.accounts = vec!["alice".into(), "work".into()];
+    assert!(command_line(&mut app, "account nobody").is_empty());
+    assert!(app.status_is_error && app.status.contains("alice, work"));
+    assert_eq!(
+        command_line(&mut app, "account WORK"),
+        vec![Effect::SwitchAccount("work".into())]
+    );
+    // From the sidebar: the other accounts are listed under the Outbox.
+    key(&mut app, KeyCode::Tab);
+    for _ in 0..10 {
+        ch(&mut app, 'j');
+    }
+    assert_eq!(app.sidebar, testkit::mailboxes().len() + 1);
+    assert_eq!(
+        key(&mut app, KeyCode::Enter),
+        vec![Effect::SwitchAccount("work".into())]
+    );
+    let work = crate::config::AccountConfig {
+        name: "work".into(),
+        addresses: vec!["me@work.example".into()],
+        signature: Some("Work Me".into()),
+        ..Default::default()
+    };
+    let fx = app.update(Action::Outcome(Outcome::AccountSwitched(Box::new(work))));
+    assert!(fx.contains(&Effect::LoadMailboxes), "{fx:?}");
+    assert!(app.mailboxes.is_empty() && app.list.rows.is_empty());
+    assert_eq!(app.account.name, "work");
+    assert_eq!(app.identities(), vec!["me@work.example".to_string()]);
+    ch(&mut app, 'c');
+    let draft = &app.compose.as_ref().unwrap().draft;
+    assert_eq!(draft.from, "me@work.example");
+    assert!(draft.body.contains("-- \nWork Me"), "{:?}", draft.body);
+    // Not while writing: the draft belongs to the account it was started in.
+    assert!(app.switch_account("alice").is_empty());
+    assert!(app.status_is_error);
+}
+
+#[test]
+fn forward_as_attachment_takes_every_marked_message() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    ch(&mut app, ' ');
+    assert!(ch(&mut app, 'F').is_empty());
+    let c = app.compose.as_ref().expect("the composer opens at once");
+    assert_eq!(c.draft.forward_of, vec![100, 101, 102]);
+    assert!(
+        c.draft.subject.ends_with("(and 2 more)"),
+        "{}",
+        c.draft.subject
+    );
+    assert!(app.list.marked.is_empty());
 }

@@ -47,9 +47,24 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         app.pane == Pane::Outbox,
         false,
     ));
-    let block = Block::default()
+    for (k, name) in app.other_accounts().into_iter().enumerate() {
+        lines.push(entry(
+            app,
+            &format!("» {name}"),
+            "",
+            width,
+            i + 1 + k,
+            focused,
+            false,
+            false,
+        ));
+    }
+    let mut block = Block::default()
         .borders(Borders::RIGHT)
         .border_style(app.theme.dim);
+    if app.accounts.len() > 1 {
+        block = block.title(Span::styled(app.account.name.clone(), app.theme.accent));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
