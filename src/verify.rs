@@ -159,14 +159,7 @@ impl Verdicts {
     /// The refusal `config` asks for, if any: (code, enhanced status, text).
     pub fn refusal(&self, config: &VerifyConfig) -> Option<(u16, &'static str, String)> {
         if config.reject_spf_fail && self.spf.result == Outcome::Fail {
-            return Some((
-                550,
-                "5.7.23",
-                format!(
-                    "SPF of {} does not allow this host to send its mail",
-                    self.spf.value
-                ),
-            ));
+            return Some(spf_refusal(&self.spf.value));
         }
         if config.reject_dmarc
             && self.dmarc.result == Outcome::Fail
@@ -257,11 +250,13 @@ impl Verifier {
         spf_record::syntax_error(record)
     }
 
-    /// Check `raw` (the message as it will be stored, forged claims already stripped).
-    /// Never takes longer than the budget, never fails: what DNS could not answer in time
-    /// is `temperror`.
-    pub async fn check(&self, raw: &[u8], client: ClientFacts<'_>) -> Verdicts {
-        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+    /// SPF for the MAIL FROM identity (HELO's for `<>`) within `deadline`: the verdict,
+    /// mail-auth's output (DMARC needs it) and whether the budget ran out.
+    async fn spf(
+        &self,
+        client: ClientFacts<'_>,
+        deadline: Instant,
+    ) -> (SpfVerdict, SpfOutput, bool) {
         let mut budget_exhausted = false;
         let from_domain = client
             .mail_from
@@ -317,6 +312,37 @@ impl Verifier {
                 spf_output = SpfOutput::new(identity.to_string()).with_result(SpfResult::PermError);
             }
         }
+
+        (spf, spf_output, budget_exhausted)
+    }
+
+    /// At MAIL FROM: the refusal `[verify] reject_spf_fail` asks for when the sender's SPF
+    /// says fail (`-all`), so the client hears it before sending any data; `None` to go on
+    /// (never a delay beyond the budget: a DNS failure is temperror, not fail).
+    pub async fn check_sender(
+        &self,
+        client: ClientFacts<'_>,
+    ) -> Option<(u16, &'static str, String)> {
+        if !self.config.reject_spf_fail {
+            return None;
+        }
+        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+        let (spf, _, _) = self.spf(client, deadline).await;
+        (spf.result == Outcome::Fail).then(|| spf_refusal(&spf.value))
+    }
+
+    /// Check `raw` (the message as it will be stored, forged claims already stripped).
+    /// Never takes longer than the budget, never fails: what DNS could not answer in time
+    /// is `temperror`.
+    pub async fn check(&self, raw: &[u8], client: ClientFacts<'_>) -> Verdicts {
+        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+        let from_domain = client
+            .mail_from
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d)
+            .to_ascii_lowercase();
+        let helo_domain = client.helo.trim_start_matches('[').trim_end_matches(']');
+        let (spf, spf_output, mut budget_exhausted) = self.spf(client, deadline).await;
 
         let Some(message) = AuthenticatedMessage::parse(raw) else {
             // Not even a header section: nothing signed, no From to align.
@@ -444,6 +470,15 @@ fn single_from_domain(message: &AuthenticatedMessage<'_>) -> Option<String> {
         }
     }
     found
+}
+
+/// 550 5.7.23 (RFC 7372) for a sender whose SPF says fail.
+fn spf_refusal(identity: &str) -> (u16, &'static str, String) {
+    (
+        550,
+        "5.7.23",
+        format!("SPF of {identity} does not allow this host to send its mail"),
+    )
 }
 
 fn spf_verdict(output: &SpfOutput, client: ClientFacts<'_>, helo: &str) -> SpfVerdict {

@@ -490,7 +490,7 @@ fn garbage_records_and_a_silent_server_end_in_errors_while_the_session_goes_on()
 }
 
 #[test]
-fn configured_refusals_answer_550_at_the_end_of_data() {
+fn configured_refusals_answer_550_at_mail_from_and_at_the_end_of_data() {
     let Some(rig) = Rig::new() else {
         return;
     };
@@ -520,13 +520,23 @@ fn configured_refusals_answer_550_at_the_end_of_data() {
         "{refused}"
     );
 
-    let refused = send(
-        &node,
-        "a@hardfail.test",
-        &message("a@hardfail.test", "refusespf", ""),
-    )
-    .unwrap_err();
-    assert!(refused.contains("550 5.7.23"), "{refused}");
+    // SPF -all is refused at MAIL FROM, before a byte of data; the session goes on.
+    let mut client = SmtpClient::connect(node.smtp).unwrap();
+    let refused = client
+        .command("MAIL FROM:<a@hardfail.test>", "550")
+        .unwrap();
+    assert!(refused.starts_with("550 5.7.23"), "{refused}");
+    assert!(refused.contains("hardfail.test"), "{refused}");
+    client
+        .command("RCPT TO:<alice@postie.test>", "503")
+        .unwrap();
+    client
+        .send(
+            "bounce@sender.test",
+            "alice@postie.test",
+            &message("a@sender.test", "afterrefusal", ""),
+        )
+        .unwrap();
 
     // Quarantine is not reject: accepted.
     send(
@@ -543,7 +553,8 @@ fn configured_refusals_answer_550_at_the_end_of_data() {
         .map(|r| r["subject"].as_str().unwrap())
         .collect();
     assert!(subjects.contains(&"stillgood") && subjects.contains(&"quarantined"));
-    assert!(!subjects.contains(&"refusedmarc") && !subjects.contains(&"refusespf"));
+    assert!(subjects.contains(&"afterrefusal"));
+    assert!(!subjects.contains(&"refusedmarc"));
     let _ = &rig.keys;
     node.stop();
 }
