@@ -304,7 +304,7 @@ impl Verifier {
             };
             if let Ok(Some(_)) = timeout_at(
                 deadline,
-                spf_record::permerror(&self.authenticator, identity),
+                spf_record::permerror(&self.authenticator, identity, client.ip),
             )
             .await
             {
