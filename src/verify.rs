@@ -116,6 +116,18 @@ pub struct DmarcVerdict {
     pub domain: String,
     /// The policy that applies to this domain: none, quarantine or reject.
     pub policy: String,
+    /// The record's `pct` (RFC 7489 §6.3): the share of failing mail the policy is applied
+    /// to; 100 when absent (RFC 9989 dropped it; senders still publish it).
+    #[serde(default = "all_of_it", skip_serializing_if = "is_all_of_it")]
+    pub pct: u8,
+}
+
+fn all_of_it() -> u8 {
+    100
+}
+
+fn is_all_of_it(pct: &u8) -> bool {
+    *pct >= 100
 }
 
 /// Every verdict our own checks reached for one message.
@@ -161,9 +173,14 @@ impl Verdicts {
         if config.reject_spf_fail && self.spf.result == Outcome::Fail {
             return Some(spf_refusal(&self.spf.value));
         }
+        // pct < 100 asks for the policy on that share of failing mail only (RFC 7489
+        // §6.6.4: the rest gets the next policy down, which for reject is quarantine:
+        // accepted here).
+        let sampled = self.dmarc.pct >= 100 || rand::random::<u8>() % 100 < self.dmarc.pct;
         if config.reject_dmarc
             && self.dmarc.result == Outcome::Fail
             && self.dmarc.policy == "reject"
+            && sampled
         {
             return Some((
                 550,
@@ -353,6 +370,7 @@ impl Verifier {
                     result: Outcome::PermError,
                     domain: String::new(),
                     policy: "none".into(),
+                    pct: 100,
                 },
                 arc: Outcome::None,
                 budget_exhausted,
@@ -417,11 +435,13 @@ impl Verifier {
                 result: Outcome::None,
                 domain: String::new(),
                 policy: "none".into(),
+                pct: 100,
             },
             (None, Some(domain)) => DmarcVerdict {
                 result: Outcome::TempError,
                 domain,
                 policy: "none".into(),
+                pct: 100,
             },
             (Some(outputs), Some(domain)) => {
                 let mail_from_domain = if from_domain.is_empty() {
@@ -436,6 +456,7 @@ impl Verifier {
                         result: dmarc_outcome(&output.result()),
                         domain,
                         policy: policy_name(output.policy()).into(),
+                        pct: 100,
                     },
                     Err(_) => {
                         budget_exhausted = true;
@@ -443,12 +464,17 @@ impl Verifier {
                             result: Outcome::TempError,
                             domain,
                             policy: "none".into(),
+                            pct: 100,
                         }
                     }
                 }
             }
         };
 
+        let mut dmarc = dmarc;
+        if dmarc.result == Outcome::Fail && dmarc.policy != "none" {
+            dmarc.pct = self.dmarc_pct(&dmarc.domain, deadline).await;
+        }
         Verdicts {
             spf,
             dkim,
@@ -457,6 +483,35 @@ impl Verifier {
             budget_exhausted,
         }
     }
+
+    /// The `pct` of the DMARC record that governs `domain`: its own, else the nearest
+    /// parent's (down to two labels); 100 when absent, unreadable or out of time.
+    async fn dmarc_pct(&self, domain: &str, deadline: Instant) -> u8 {
+        let labels: Vec<&str> = domain.split('.').collect();
+        for start in 0..labels.len().saturating_sub(1) {
+            let name = format!("_dmarc.{}", labels[start..].join("."));
+            let Ok(Ok(records)) = timeout_at(deadline, self.txt_records(&name)).await else {
+                return 100;
+            };
+            if let Some(record) = records
+                .iter()
+                .find(|r| r.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))
+            {
+                return record_pct(record);
+            }
+        }
+        100
+    }
+}
+
+/// `pct=N` of a DMARC record (0 to 100); 100 when absent or not a number.
+fn record_pct(record: &str) -> u8 {
+    record
+        .split(';')
+        .filter_map(|tag| tag.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("pct"))
+        .and_then(|(_, v)| v.trim().parse::<u8>().ok())
+        .map_or(100, |n| n.min(100))
 }
 
 /// The From header's one domain, lowercased; `None` when absent or several differ.

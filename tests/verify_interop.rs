@@ -158,6 +158,7 @@ impl Rig {
             .txt("_dmarc.relaxed.test", "v=DMARC1; p=quarantine")
             .txt("r1._domainkey.sub.relaxed.test", &rsa_txt)
             .txt("_dmarc.policy.test", "v=DMARC1; p=none; sp=reject")
+            .txt("_dmarc.sampled.test", "v=DMARC1; p=reject; pct=0")
             .txt("hardfail.test", "v=spf1 -all")
             .txt("r1._domainkey.lists.arc.test", &arc_txt)
             .txt_strings("garbage.test", &["v=spf1 \u{1}\u{2} ip4:127.0.0.1/99 ???"])
@@ -545,6 +546,18 @@ fn configured_refusals_answer_550_at_mail_from_and_at_the_end_of_data() {
         &message("a@relaxed.test", "quarantined", ""),
     )
     .unwrap();
+
+    // p=reject with pct=0 (RFC 7489 §6.6.4): the policy applies to none of the failing
+    // mail, so it is accepted, and the verdict keeps the pct it was judged under.
+    send(
+        &node,
+        "other@unrelated.test",
+        &message("a@sampled.test", "sampledout", ""),
+    )
+    .unwrap();
+    let show = json(rig.home.path(), "show", "sampledout");
+    assert_eq!(show["verdicts"]["dmarc"]["result"], "fail", "{show:#}");
+    assert_eq!(show["verdicts"]["dmarc"]["pct"], 0, "{show:#}");
 
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&postie(rig.home.path(), &["list", "--json"])).unwrap();
