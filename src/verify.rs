@@ -241,25 +241,7 @@ impl Verifier {
     /// The TXT records published at `name`, each joined from its strings; empty when the
     /// name has none, an error in words when DNS did not answer.
     pub async fn txt_records(&self, name: &str) -> Result<Vec<String>, String> {
-        let fqdn = format!("{}.", name.trim_end_matches('.'));
-        let lookup = match self.authenticator.resolver().txt_lookup(fqdn).await {
-            Ok(lookup) => lookup,
-            Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
-            Err(e) => return Err(e.to_string()),
-        };
-        Ok(lookup
-            .answers()
-            .iter()
-            .filter_map(|r| match &r.data {
-                mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
-                    txt.txt_data
-                        .iter()
-                        .map(|s| String::from_utf8_lossy(s))
-                        .collect::<String>(),
-                ),
-                _ => None,
-            })
-            .collect())
+        txt_records(&self.authenticator, name).await
     }
 
     /// What is wrong with an SPF record by RFC 7208's grammar, if anything.
@@ -525,6 +507,33 @@ fn single_from_domain(message: &AuthenticatedMessage<'_>) -> Option<String> {
         }
     }
     found
+}
+
+/// The TXT records at `name` through `authenticator`'s resolver, each joined from its
+/// strings; empty when there are none, an error in words when DNS did not answer.
+pub(crate) async fn txt_records(
+    authenticator: &MessageAuthenticator,
+    name: &str,
+) -> Result<Vec<String>, String> {
+    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let lookup = match authenticator.resolver().txt_lookup(fqdn).await {
+        Ok(lookup) => lookup,
+        Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
+    };
+    Ok(lookup
+        .answers()
+        .iter()
+        .filter_map(|r| match &r.data {
+            mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
+                txt.txt_data
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s))
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .collect())
 }
 
 /// 550 5.7.23 (RFC 7372) for a sender whose SPF says fail.

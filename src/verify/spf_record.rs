@@ -17,20 +17,10 @@ pub(super) async fn permerror(
     domain: &str,
     client: IpAddr,
 ) -> Option<String> {
-    let name = format!("{}.", domain.trim_end_matches('.'));
-    let lookup = authenticator.resolver().txt_lookup(name).await.ok()?;
-    let records: Vec<String> = lookup
-        .answers()
-        .iter()
-        .filter_map(|r| match &r.data {
-            mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
-                txt.txt_data
-                    .iter()
-                    .map(|s| String::from_utf8_lossy(s))
-                    .collect::<String>(),
-            ),
-            _ => None,
-        })
+    let records: Vec<String> = super::txt_records(authenticator, domain)
+        .await
+        .ok()?
+        .into_iter()
         .filter(|r| is_spf(r))
         .collect();
     match records.as_slice() {
