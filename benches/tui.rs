@@ -240,6 +240,8 @@ fn main() {
             data_dir: dir.clone(),
             smtp_ports: vec![],
             opener: String::new(),
+            contacts: Default::default(),
+            accounts: Vec::new(),
         };
 
         let began = Instant::now();

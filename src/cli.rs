@@ -4,6 +4,7 @@
 //! testable; errors are returned and printed once, to stderr, with a non-zero exit.
 
 mod accounts;
+mod contacts;
 mod context;
 mod dkim;
 mod doctor;
@@ -101,6 +102,14 @@ pub enum Command {
         /// At most this many messages (newest first).
         #[arg(long, default_value_t = 1000)]
         limit: u64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Contacts: aliases ([contacts] and the alias file), the address book, and with a
+    /// QUERY the [contacts] query_command's answers (mutt's format).
+    Contacts {
+        /// Only contacts whose alias, name or address contains this text.
+        query: Option<String>,
         #[arg(long)]
         json: bool,
     },
@@ -341,6 +350,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             }
         }),
         Some(Command::Init { force }) => accounts::init(&ctx, force, out),
+        Some(Command::Contacts { query, json }) => {
+            runtime.block_on(contacts::contacts(&ctx, query.as_deref(), json, out))
+        }
         // Answered before the configuration was read.
         Some(Command::Completions { .. } | Command::Man) => Ok(ExitCode::SUCCESS),
         Some(Command::Passwd { account, stdin }) => {

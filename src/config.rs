@@ -49,6 +49,8 @@ pub struct Config {
     /// SPF, DKIM, DMARC and ARC checks of received mail (`[verify]`).
     pub verify: crate::verify::VerifyConfig,
     pub ui: UiConfig,
+    /// Aliases, a mutt alias file and an address query command (`[contacts]`).
+    pub contacts: crate::contacts::ContactsConfig,
     /// Key binding overrides: action name -> key list, e.g. `quit = ["q", "ctrl-c"]`.
     pub keys: BTreeMap<String, Vec<String>>,
     pub log: LogConfig,
@@ -199,6 +201,8 @@ pub struct UiConfig {
     /// What the `|` prompt starts with (e.g. `"urlscan"`); a leading `!` hands the
     /// command the terminal.
     pub pipe_command: String,
+    /// `$EDITOR` (ctrl-e in the composer) gets To, Cc, Bcc and Subject above the body.
+    pub edit_headers: bool,
 }
 
 impl Default for UiConfig {
@@ -211,6 +215,7 @@ impl Default for UiConfig {
             theme: BTreeMap::new(),
             opener: String::new(),
             pipe_command: String::new(),
+            edit_headers: false,
         }
     }
 }

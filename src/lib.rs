@@ -40,6 +40,7 @@ pub mod access_log;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod contacts;
 pub mod dkim;
 pub mod dns;
 #[doc(hidden)]

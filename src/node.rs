@@ -133,6 +133,9 @@ impl Node {
             Some(grants) => session.with_relay_grants(Arc::clone(grants)),
             None => session,
         };
+        // `[verify] reject_spf_fail`: refuse a failing sender at MAIL FROM, before its data.
+        let session =
+            session.with_sender_check(config.verify.enabled && config.verify.reject_spf_fail);
         let throttle = Arc::new(LoginThrottle::new(config.login_throttle.clone()));
         let listeners =
             smtp::bind_listeners(&config.smtp).map_err(|e| NodeError::Smtp(e.to_string()))?;

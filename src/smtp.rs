@@ -62,7 +62,8 @@ pub mod server;
 pub mod session;
 
 pub use backend::{
-    AcceptedMessage, AcceptedRecipient, Backend, DeliveryError, Policy, RecipientClass, TlsInfo,
+    AcceptedMessage, AcceptedRecipient, Backend, DeliveryError, Policy, RecipientClass,
+    SenderFacts, TlsInfo,
 };
 pub use config::{BareNewlines, SmtpConfig, SmtpTlsConfig, VrfyPolicy};
 pub use grants::RelayGrants;

@@ -6,6 +6,7 @@
 //! announced on a broadcast channel ([`Store::subscribe`]).
 
 mod facts;
+mod folders;
 mod ops;
 mod queries;
 mod queue;
@@ -282,39 +283,6 @@ impl Store {
             self.announce(StoreEvent::MailboxCreated { id, name });
         }
         Ok(id)
-    }
-
-    /// Rename a user folder; role folders (Inbox, Sent, Drafts, Trash) keep their names.
-    pub async fn rename_mailbox(
-        &self,
-        account: AccountId,
-        id: MailboxId,
-        name: &str,
-    ) -> Result<(), StoreError> {
-        let name = name.to_string();
-        self.write(move |c| ops::rename_mailbox(c, account, id, &name))
-            .await?;
-        self.announce(StoreEvent::MessagesChanged {
-            mailbox_ids: vec![id],
-        });
-        Ok(())
-    }
-
-    /// Remove a user folder: an empty one, or with `force` together with its messages
-    /// (which are returned as a count). Role folders are never removed.
-    pub async fn remove_mailbox(
-        &self,
-        account: AccountId,
-        id: MailboxId,
-        force: bool,
-    ) -> Result<u64, StoreError> {
-        let removed = self
-            .write(move |c| ops::remove_mailbox(c, account, id, force))
-            .await?;
-        self.announce(StoreEvent::MessagesChanged {
-            mailbox_ids: vec![id],
-        });
-        Ok(removed)
     }
 
     // ---- messages ----

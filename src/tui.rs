@@ -90,6 +90,12 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         .account(&account.name)
         .map(|a| a.id)
         .ok_or(TuiError::NoAccount)?;
+    // Every account the TUI can switch to (`:account NAME`).
+    let accounts: Vec<(crate::config::AccountConfig, crate::store::AccountId)> = config
+        .effective_accounts()
+        .into_iter()
+        .filter_map(|a| Some((a.clone(), router.account(&a.name)?.id)))
+        .collect();
     // Sends that wait are released by the node; with none running here or attached to,
     // this process releases them (a release and a node's are exclusive in the store).
     let stray = match &status {
@@ -110,6 +116,9 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     app.autosave_secs = config.ui.autosave_secs;
     app.undo_send_secs = config.ui.undo_send_secs;
     app.pipe_command = config.ui.pipe_command.clone();
+    app.edit_headers = config.ui.edit_headers;
+    app.query_command = !config.contacts.query_command.is_empty();
+    app.accounts = accounts.iter().map(|(a, _)| a.name.clone()).collect();
     app.list.threaded = config.ui.threaded;
     app.node = status;
     app.tz_offset = chrono::Local::now().offset().local_minus_utc();
@@ -123,7 +132,7 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
     }
 
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let runner = Runner {
+    let mut runner = Runner {
         store: store.clone(),
         router,
         account_id,
@@ -133,6 +142,11 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
         data_dir: paths.data_dir.clone(),
         smtp_ports,
         opener: config.ui.opener.clone(),
+        contacts: config.contacts.clone(),
+        accounts: accounts
+            .iter()
+            .map(|(a, id)| (a.name.clone(), *id))
+            .collect(),
     };
     terminal::install_panic_hook();
     let mut tty = terminal::setup()?;
@@ -163,6 +177,17 @@ pub async fn run(paths: &Paths, config: &Config) -> Result<(), TuiError> {
                     let outcome = match edited {
                         Ok(t) => Outcome::EditorText(t),
                         Err(e) => Outcome::Failed(format!("editor: {e}")),
+                    };
+                    let _ = tx.send(Action::Outcome(outcome));
+                }
+                Effect::SwitchAccount(name) => {
+                    let outcome = match accounts.iter().find(|(a, _)| a.name == name) {
+                        Some((config, id)) => {
+                            runner.account_id = *id;
+                            runner.account = config.clone();
+                            Outcome::AccountSwitched(Box::new(config.clone()))
+                        }
+                        None => Outcome::Failed(format!("no account `{name}`")),
                     };
                     let _ = tx.send(Action::Outcome(outcome));
                 }

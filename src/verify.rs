@@ -116,6 +116,18 @@ pub struct DmarcVerdict {
     pub domain: String,
     /// The policy that applies to this domain: none, quarantine or reject.
     pub policy: String,
+    /// The record's `pct` (RFC 7489 §6.3): the share of failing mail the policy is applied
+    /// to; 100 when absent (RFC 9989 dropped it; senders still publish it).
+    #[serde(default = "all_of_it", skip_serializing_if = "is_all_of_it")]
+    pub pct: u8,
+}
+
+fn all_of_it() -> u8 {
+    100
+}
+
+fn is_all_of_it(pct: &u8) -> bool {
+    *pct >= 100
 }
 
 /// Every verdict our own checks reached for one message.
@@ -159,18 +171,16 @@ impl Verdicts {
     /// The refusal `config` asks for, if any: (code, enhanced status, text).
     pub fn refusal(&self, config: &VerifyConfig) -> Option<(u16, &'static str, String)> {
         if config.reject_spf_fail && self.spf.result == Outcome::Fail {
-            return Some((
-                550,
-                "5.7.23",
-                format!(
-                    "SPF of {} does not allow this host to send its mail",
-                    self.spf.value
-                ),
-            ));
+            return Some(spf_refusal(&self.spf.value));
         }
+        // pct < 100 asks for the policy on that share of failing mail only (RFC 7489
+        // §6.6.4: the rest gets the next policy down, which for reject is quarantine:
+        // accepted here).
+        let sampled = self.dmarc.pct >= 100 || rand::random::<u8>() % 100 < self.dmarc.pct;
         if config.reject_dmarc
             && self.dmarc.result == Outcome::Fail
             && self.dmarc.policy == "reject"
+            && sampled
         {
             return Some((
                 550,
@@ -231,25 +241,7 @@ impl Verifier {
     /// The TXT records published at `name`, each joined from its strings; empty when the
     /// name has none, an error in words when DNS did not answer.
     pub async fn txt_records(&self, name: &str) -> Result<Vec<String>, String> {
-        let fqdn = format!("{}.", name.trim_end_matches('.'));
-        let lookup = match self.authenticator.resolver().txt_lookup(fqdn).await {
-            Ok(lookup) => lookup,
-            Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
-            Err(e) => return Err(e.to_string()),
-        };
-        Ok(lookup
-            .answers()
-            .iter()
-            .filter_map(|r| match &r.data {
-                mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
-                    txt.txt_data
-                        .iter()
-                        .map(|s| String::from_utf8_lossy(s))
-                        .collect::<String>(),
-                ),
-                _ => None,
-            })
-            .collect())
+        txt_records(&self.authenticator, name).await
     }
 
     /// What is wrong with an SPF record by RFC 7208's grammar, if anything.
@@ -257,11 +249,13 @@ impl Verifier {
         spf_record::syntax_error(record)
     }
 
-    /// Check `raw` (the message as it will be stored, forged claims already stripped).
-    /// Never takes longer than the budget, never fails: what DNS could not answer in time
-    /// is `temperror`.
-    pub async fn check(&self, raw: &[u8], client: ClientFacts<'_>) -> Verdicts {
-        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+    /// SPF for the MAIL FROM identity (HELO's for `<>`) within `deadline`: the verdict,
+    /// mail-auth's output (DMARC needs it) and whether the budget ran out.
+    async fn spf(
+        &self,
+        client: ClientFacts<'_>,
+        deadline: Instant,
+    ) -> (SpfVerdict, SpfOutput, bool) {
         let mut budget_exhausted = false;
         let from_domain = client
             .mail_from
@@ -309,7 +303,7 @@ impl Verifier {
             };
             if let Ok(Some(_)) = timeout_at(
                 deadline,
-                spf_record::permerror(&self.authenticator, identity),
+                spf_record::permerror(&self.authenticator, identity, client.ip),
             )
             .await
             {
@@ -317,6 +311,37 @@ impl Verifier {
                 spf_output = SpfOutput::new(identity.to_string()).with_result(SpfResult::PermError);
             }
         }
+
+        (spf, spf_output, budget_exhausted)
+    }
+
+    /// At MAIL FROM: the refusal `[verify] reject_spf_fail` asks for when the sender's SPF
+    /// says fail (`-all`), so the client hears it before sending any data; `None` to go on
+    /// (never a delay beyond the budget: a DNS failure is temperror, not fail).
+    pub async fn check_sender(
+        &self,
+        client: ClientFacts<'_>,
+    ) -> Option<(u16, &'static str, String)> {
+        if !self.config.reject_spf_fail {
+            return None;
+        }
+        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+        let (spf, _, _) = self.spf(client, deadline).await;
+        (spf.result == Outcome::Fail).then(|| spf_refusal(&spf.value))
+    }
+
+    /// Check `raw` (the message as it will be stored, forged claims already stripped).
+    /// Never takes longer than the budget, never fails: what DNS could not answer in time
+    /// is `temperror`.
+    pub async fn check(&self, raw: &[u8], client: ClientFacts<'_>) -> Verdicts {
+        let deadline = Instant::now() + Duration::from_secs(self.config.budget_secs.max(1));
+        let from_domain = client
+            .mail_from
+            .rsplit_once('@')
+            .map_or("", |(_, d)| d)
+            .to_ascii_lowercase();
+        let helo_domain = client.helo.trim_start_matches('[').trim_end_matches(']');
+        let (spf, spf_output, mut budget_exhausted) = self.spf(client, deadline).await;
 
         let Some(message) = AuthenticatedMessage::parse(raw) else {
             // Not even a header section: nothing signed, no From to align.
@@ -327,6 +352,7 @@ impl Verifier {
                     result: Outcome::PermError,
                     domain: String::new(),
                     policy: "none".into(),
+                    pct: 100,
                 },
                 arc: Outcome::None,
                 budget_exhausted,
@@ -391,11 +417,13 @@ impl Verifier {
                 result: Outcome::None,
                 domain: String::new(),
                 policy: "none".into(),
+                pct: 100,
             },
             (None, Some(domain)) => DmarcVerdict {
                 result: Outcome::TempError,
                 domain,
                 policy: "none".into(),
+                pct: 100,
             },
             (Some(outputs), Some(domain)) => {
                 let mail_from_domain = if from_domain.is_empty() {
@@ -410,6 +438,7 @@ impl Verifier {
                         result: dmarc_outcome(&output.result()),
                         domain,
                         policy: policy_name(output.policy()).into(),
+                        pct: 100,
                     },
                     Err(_) => {
                         budget_exhausted = true;
@@ -417,12 +446,17 @@ impl Verifier {
                             result: Outcome::TempError,
                             domain,
                             policy: "none".into(),
+                            pct: 100,
                         }
                     }
                 }
             }
         };
 
+        let mut dmarc = dmarc;
+        if dmarc.result == Outcome::Fail && dmarc.policy != "none" {
+            dmarc.pct = self.dmarc_pct(&dmarc.domain, deadline).await;
+        }
         Verdicts {
             spf,
             dkim,
@@ -431,6 +465,35 @@ impl Verifier {
             budget_exhausted,
         }
     }
+
+    /// The `pct` of the DMARC record that governs `domain`: its own, else the nearest
+    /// parent's (down to two labels); 100 when absent, unreadable or out of time.
+    async fn dmarc_pct(&self, domain: &str, deadline: Instant) -> u8 {
+        let labels: Vec<&str> = domain.split('.').collect();
+        for start in 0..labels.len().saturating_sub(1) {
+            let name = format!("_dmarc.{}", labels[start..].join("."));
+            let Ok(Ok(records)) = timeout_at(deadline, self.txt_records(&name)).await else {
+                return 100;
+            };
+            if let Some(record) = records
+                .iter()
+                .find(|r| r.trim_start().to_ascii_lowercase().starts_with("v=dmarc1"))
+            {
+                return record_pct(record);
+            }
+        }
+        100
+    }
+}
+
+/// `pct=N` of a DMARC record (0 to 100); 100 when absent or not a number.
+fn record_pct(record: &str) -> u8 {
+    record
+        .split(';')
+        .filter_map(|tag| tag.split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("pct"))
+        .and_then(|(_, v)| v.trim().parse::<u8>().ok())
+        .map_or(100, |n| n.min(100))
 }
 
 /// The From header's one domain, lowercased; `None` when absent or several differ.
@@ -444,6 +507,42 @@ fn single_from_domain(message: &AuthenticatedMessage<'_>) -> Option<String> {
         }
     }
     found
+}
+
+/// The TXT records at `name` through `authenticator`'s resolver, each joined from its
+/// strings; empty when there are none, an error in words when DNS did not answer.
+pub(crate) async fn txt_records(
+    authenticator: &MessageAuthenticator,
+    name: &str,
+) -> Result<Vec<String>, String> {
+    let fqdn = format!("{}.", name.trim_end_matches('.'));
+    let lookup = match authenticator.resolver().txt_lookup(fqdn).await {
+        Ok(lookup) => lookup,
+        Err(e) if e.is_no_records_found() || e.is_nx_domain() => return Ok(Vec::new()),
+        Err(e) => return Err(e.to_string()),
+    };
+    Ok(lookup
+        .answers()
+        .iter()
+        .filter_map(|r| match &r.data {
+            mail_auth::hickory_resolver::proto::rr::RData::TXT(txt) => Some(
+                txt.txt_data
+                    .iter()
+                    .map(|s| String::from_utf8_lossy(s))
+                    .collect::<String>(),
+            ),
+            _ => None,
+        })
+        .collect())
+}
+
+/// 550 5.7.23 (RFC 7372) for a sender whose SPF says fail.
+fn spf_refusal(identity: &str) -> (u16, &'static str, String) {
+    (
+        550,
+        "5.7.23",
+        format!("SPF of {identity} does not allow this host to send its mail"),
+    )
 }
 
 fn spf_verdict(output: &SpfOutput, client: ClientFacts<'_>, helo: &str) -> SpfVerdict {

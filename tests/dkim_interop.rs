@@ -256,6 +256,54 @@ fn doctor_checks_the_published_dkim_spf_and_dmarc_records() {
     );
 }
 
+/// An RSA key published the way postie did before (a bare PKCS#1 RSAPublicKey) still
+/// verifies, and doctor says OpenDKIM-based verifiers cannot read it.
+#[test]
+fn doctor_warns_about_an_rsa_key_published_as_bare_pkcs1() {
+    use base64::Engine;
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("config.toml"), config()).unwrap();
+    let (name, txt) = generate(home.path(), "postie.test", "r1", "rsa");
+    let (head, p) = txt.split_once("p=").unwrap();
+    let engine = base64::engine::general_purpose::STANDARD;
+    let spki = engine.decode(p).unwrap();
+    // SEQUENCE header (4), AlgorithmIdentifier (15), BIT STRING header (4) and its 0 byte.
+    let pkcs1 = format!("{head}p={}", engine.encode(&spki[24..]));
+    assert!(pkcs1.contains("p=MIIBCg"), "{pkcs1}");
+    let server = dns::TestDns::start(
+        dns::Zone::default()
+            .txt(&name, &pkcs1)
+            .txt("postie.test", "v=spf1 -all")
+            .txt("_dmarc.postie.test", "v=DMARC1; p=none"),
+    );
+    let config = std::fs::read_to_string(home.path().join("config.toml"))
+        .unwrap()
+        .replace(
+            "nameservers = [\"127.0.0.1:9\"]",
+            &format!("nameservers = [\"{}\"]", server.addr),
+        );
+    let other = home.path().join("doctor.toml");
+    std::fs::write(&other, config).unwrap();
+    let out = Command::new(node::postie_bin())
+        .args(["--config", other.to_str().unwrap(), "doctor"])
+        .env("POSTIE_HOME", home.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.contains(
+            "[ok  ] dkim: r1._domainkey.postie.test: a signature made with our key verifies"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "[WARN] dkim: r1._domainkey.postie.test: the RSA key is published as a bare PKCS#1"
+        ),
+        "{out}"
+    );
+}
+
 /// The TXT value of a fresh ed25519 key that is not the configured one.
 fn keys_txt() -> String {
     let scratch = tempfile::tempdir().unwrap();

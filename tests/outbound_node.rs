@@ -143,8 +143,12 @@ async fn sigkill_during_delivery_loses_nothing() {
     tokio::task::block_in_place(|| node.stop());
     let duplicates: usize = seen.values().map(|n| n - 1).sum();
     eprintln!("killed after {at_kill} arrivals; {duplicates} duplicate(s) after restart");
+    // In flight at the kill, per connection (per_destination = 3): the message being sent
+    // and the outcomes already answered 250 whose store writes had not committed (the
+    // runner keeps up to 32 such writes pipelined, `MAX_RECORDING`). On an idle machine the
+    // writes keep up and few repeat; under load more do, never more than this.
     assert!(
-        duplicates <= 3 * 2,
+        duplicates <= 3 * (32 + 1),
         "only in-flight messages may repeat: {duplicates}"
     );
     let store = Store::open(&db).unwrap();

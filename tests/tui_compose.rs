@@ -142,9 +142,9 @@ fn forward_inline_carries_the_text_and_as_attachment_the_original() {
             "---------- Forwarded message ----------\nFrom: Bob Example <bob@example.org>"
         )
     );
-    assert_eq!(inline.forward_of, None);
+    assert!(inline.forward_of.is_empty());
     let attached = compose::forward(&doc, true, "alice@localhost", Some("A."));
-    assert_eq!(attached.forward_of, Some(7));
+    assert_eq!(attached.forward_of, vec![7]);
     assert_eq!(attached.body, "\n-- \nA.\n");
 }
 

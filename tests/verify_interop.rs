@@ -158,6 +158,7 @@ impl Rig {
             .txt("_dmarc.relaxed.test", "v=DMARC1; p=quarantine")
             .txt("r1._domainkey.sub.relaxed.test", &rsa_txt)
             .txt("_dmarc.policy.test", "v=DMARC1; p=none; sp=reject")
+            .txt("_dmarc.sampled.test", "v=DMARC1; p=reject; pct=0")
             .txt("hardfail.test", "v=spf1 -all")
             .txt("r1._domainkey.lists.arc.test", &arc_txt)
             .txt_strings("garbage.test", &["v=spf1 \u{1}\u{2} ip4:127.0.0.1/99 ???"])
@@ -490,7 +491,7 @@ fn garbage_records_and_a_silent_server_end_in_errors_while_the_session_goes_on()
 }
 
 #[test]
-fn configured_refusals_answer_550_at_the_end_of_data() {
+fn configured_refusals_answer_550_at_mail_from_and_at_the_end_of_data() {
     let Some(rig) = Rig::new() else {
         return;
     };
@@ -520,13 +521,23 @@ fn configured_refusals_answer_550_at_the_end_of_data() {
         "{refused}"
     );
 
-    let refused = send(
-        &node,
-        "a@hardfail.test",
-        &message("a@hardfail.test", "refusespf", ""),
-    )
-    .unwrap_err();
-    assert!(refused.contains("550 5.7.23"), "{refused}");
+    // SPF -all is refused at MAIL FROM, before a byte of data; the session goes on.
+    let mut client = SmtpClient::connect(node.smtp).unwrap();
+    let refused = client
+        .command("MAIL FROM:<a@hardfail.test>", "550")
+        .unwrap();
+    assert!(refused.starts_with("550 5.7.23"), "{refused}");
+    assert!(refused.contains("hardfail.test"), "{refused}");
+    client
+        .command("RCPT TO:<alice@postie.test>", "503")
+        .unwrap();
+    client
+        .send(
+            "bounce@sender.test",
+            "alice@postie.test",
+            &message("a@sender.test", "afterrefusal", ""),
+        )
+        .unwrap();
 
     // Quarantine is not reject: accepted.
     send(
@@ -536,6 +547,18 @@ fn configured_refusals_answer_550_at_the_end_of_data() {
     )
     .unwrap();
 
+    // p=reject with pct=0 (RFC 7489 §6.6.4): the policy applies to none of the failing
+    // mail, so it is accepted, and the verdict keeps the pct it was judged under.
+    send(
+        &node,
+        "other@unrelated.test",
+        &message("a@sampled.test", "sampledout", ""),
+    )
+    .unwrap();
+    let show = json(rig.home.path(), "show", "sampledout");
+    assert_eq!(show["verdicts"]["dmarc"]["result"], "fail", "{show:#}");
+    assert_eq!(show["verdicts"]["dmarc"]["pct"], 0, "{show:#}");
+
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&postie(rig.home.path(), &["list", "--json"])).unwrap();
     let subjects: Vec<&str> = rows
@@ -543,7 +566,8 @@ fn configured_refusals_answer_550_at_the_end_of_data() {
         .map(|r| r["subject"].as_str().unwrap())
         .collect();
     assert!(subjects.contains(&"stillgood") && subjects.contains(&"quarantined"));
-    assert!(!subjects.contains(&"refusedmarc") && !subjects.contains(&"refusespf"));
+    assert!(subjects.contains(&"afterrefusal"));
+    assert!(!subjects.contains(&"refusedmarc"));
     let _ = &rig.keys;
     node.stop();
 }

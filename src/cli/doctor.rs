@@ -390,6 +390,26 @@ async fn published_record_checks(ctx: &Context) -> Vec<Finding> {
             ),
         });
 
+        // A bare PKCS#1 RSAPublicKey (`p=MIIBCg...`, what earlier postie builds published)
+        // verifies here and in dkimpy but not in OpenDKIM-based verifiers.
+        if let Ok(records) = verifier.txt_records(&record).await
+            && records
+                .iter()
+                .any(|r| r.replace(' ', "").contains("p=MIIBCg"))
+        {
+            findings.push(bad(
+                Level::Warn,
+                "dkim",
+                format!(
+                    "{record}: the RSA key is published as a bare PKCS#1 RSAPublicKey, which OpenDKIM-based verifiers cannot read"
+                ),
+                format!(
+                    "publish it as SubjectPublicKeyInfo: `openssl rsa -in {} -pubout -outform DER | base64 -w0` gives the p= value",
+                    entry.key_file.display()
+                ),
+            ));
+        }
+
         let mut spf: Vec<String> = Vec::new();
         let spf_answer = verifier.txt_records(&domain).await;
         if let Ok(records) = &spf_answer {

@@ -113,16 +113,57 @@ pub fn generate(algorithm: Algorithm) -> Result<GeneratedKey, KeyError> {
             "PRIVATE KEY",
         ),
     };
-    let txt = format!(
-        "v=DKIM1; k={}; p={}",
-        algorithm.key_type(),
-        pair.encoded_public_key()
-    );
+    let public = match algorithm {
+        // mail-auth gives the PKCS#1 RSAPublicKey; what is published (and what OpenDKIM,
+        // built on OpenSSL's PUBKEY reader, can read) is the SubjectPublicKeyInfo around
+        // it, as RFC 6376's erratum 3017 and every major signer have it.
+        Algorithm::Rsa => {
+            use base64::Engine;
+            let engine = base64::engine::general_purpose::STANDARD;
+            let pkcs1 = engine
+                .decode(pair.encoded_public_key())
+                .map_err(|e| KeyError::Generate(e.to_string()))?;
+            engine.encode(rsa_subject_public_key_info(&pkcs1))
+        }
+        Algorithm::Ed25519 => pair.encoded_public_key(),
+    };
+    let txt = format!("v=DKIM1; k={}; p={public}", algorithm.key_type());
     let pem = pem_encode(label, pair.private_key());
     Ok(GeneratedKey {
         private_pem: pem,
         txt,
     })
+}
+
+/// DER `SubjectPublicKeyInfo` (RFC 5280 §4.1) for an RSA key given as PKCS#1
+/// `RSAPublicKey`: the rsaEncryption algorithm identifier and the key as a BIT STRING.
+fn rsa_subject_public_key_info(pkcs1: &[u8]) -> Vec<u8> {
+    /// SEQUENCE { OID 1.2.840.113549.1.1.1, NULL }
+    const RSA_ALGORITHM: [u8; 15] = [
+        0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00,
+    ];
+    fn tagged(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes: Vec<u8> = len
+                .to_be_bytes()
+                .into_iter()
+                .skip_while(|b| *b == 0)
+                .collect();
+            out.push(0x80 | bytes.len() as u8);
+            out.extend(bytes);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(pkcs1);
+    let mut body = RSA_ALGORITHM.to_vec();
+    body.extend(tagged(0x03, &bits));
+    tagged(0x30, &body)
 }
 
 fn pem_encode(label: &str, der: &[u8]) -> String {

@@ -91,3 +91,19 @@ fn an_unusable_key_names_its_file_and_a_key_file_is_never_replaced() {
         assert_eq!(mode & 0o777, 0o600);
     }
 }
+
+#[test]
+fn a_published_rsa_key_is_a_subject_public_key_info_as_openssl_reads_it() {
+    let key = generate(Algorithm::Rsa).unwrap();
+    // SEQUENCE { rsaEncryption, NULL } BIT STRING { RSAPublicKey of 2048 bits }.
+    assert!(
+        key.txt
+            .starts_with("v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA"),
+        "{}",
+        key.txt
+    );
+    let ed = generate(Algorithm::Ed25519).unwrap();
+    // ed25519 keys are the bare 32 octets (RFC 8463 §4).
+    let p = ed.txt.rsplit("p=").next().unwrap();
+    assert_eq!(p.len(), 44, "{}", ed.txt);
+}

@@ -208,6 +208,8 @@ pub fn session(data: &[u8]) {
     ) else {
         return;
     };
+    // The sender check at MAIL FROM rides on the same flag as failing deliveries.
+    let ctx = ctx.with_sender_check(setup.fail_every_other_delivery);
     let peer: SocketAddr = if setup.loopback {
         SocketAddr::from(([127, 0, 0, 1], 40000))
     } else {
@@ -253,7 +255,10 @@ impl Driver {
             assert!(!self.closed, "output after close: {output:?}");
             let asks = matches!(
                 output,
-                Output::StartTls | Output::Authenticate(_) | Output::Deliver(_)
+                Output::StartTls
+                    | Output::Authenticate(_)
+                    | Output::Deliver(_)
+                    | Output::CheckSender(_)
             );
             assert!(!asks || queue.is_empty(), "output after {output:?}");
             match output {
@@ -280,6 +285,17 @@ impl Driver {
                         self.account = Some(account.clone());
                     }
                     queue.extend(self.session.auth_result(outcome, self.now));
+                }
+                Output::CheckSender(facts) => {
+                    assert!(
+                        self.setup.fail_every_other_delivery && self.account.is_none(),
+                        "sender check not asked for: {facts:?}"
+                    );
+                    let refusal = facts
+                        .mail_from
+                        .contains("spf-fail")
+                        .then(|| (550, "5.7.23", "SPF says fail".to_string()));
+                    queue.extend(self.session.sender_result(refusal, self.now));
                 }
                 Output::Deliver(message) => {
                     self.check_message(&message);
@@ -345,6 +361,11 @@ impl Driver {
         assert!(
             delivery.is_empty(),
             "unasked delivery answered: {delivery:?}"
+        );
+        let sender = self.session.sender_result(None, self.now);
+        assert!(
+            sender.is_empty(),
+            "unasked sender check answered: {sender:?}"
         );
         self.session.tls_established(tls_info());
     }

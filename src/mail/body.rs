@@ -39,9 +39,16 @@ pub fn body_text(parsed: &ParsedMail) -> BodyText {
 /// alternative that yields text; in other multiparts every inline text part is kept, in
 /// order, separated by a blank line. Attachments are skipped.
 pub fn body_text_width(parsed: &ParsedMail, width: usize) -> BodyText {
+    body_text_preferring(parsed, width, false)
+}
+
+/// [`body_text_width`], choosing in `multipart/alternative` the HTML rendering first when
+/// `prefer_html` (the reader's `v`), text/plain first otherwise.
+pub fn body_text_preferring(parsed: &ParsedMail, width: usize, prefer_html: bool) -> BodyText {
     let mut out = BodyText::default();
     let mut pieces = Vec::new();
-    collect(parsed, true, width, &mut pieces, &mut out);
+    let how = How { width, prefer_html };
+    collect(parsed, true, how, &mut pieces, &mut out);
     out.text = pieces.join("\n\n");
     let mut seen = HashSet::new();
     out.links.retain(|link| seen.insert(link.clone()));
@@ -56,10 +63,49 @@ pub fn render_message_text(raw: &[u8], width: usize) -> BodyText {
     })
 }
 
+/// Whether some `multipart/alternative` offers both text/plain and text/html, so the
+/// reader has two renderings to switch between.
+pub fn has_plain_and_html(parsed: &ParsedMail) -> bool {
+    let has = |part: &ParsedMail, t: &str| part.subparts.iter().any(|c| c.ctype.mimetype == t);
+    parsed.parts().any(|p| {
+        p.ctype.mimetype == "multipart/alternative" && has(p, "text/plain") && has(p, "text/html")
+    })
+}
+
+/// The text of the part at `path` (child indexes from the root, as
+/// [`super::mime::MimePart::path`]), HTML rendered, attachments included; `None` when the
+/// path leads nowhere or the part has no text.
+pub fn part_text(parsed: &ParsedMail, path: &[usize], width: usize) -> Option<BodyText> {
+    let mut part = parsed;
+    for &i in path {
+        part = part.subparts.get(i)?;
+    }
+    let mimetype = part.ctype.mimetype.as_str();
+    if !(mimetype.starts_with("multipart/") || mimetype == "text/html" || is_textual(mimetype)) {
+        return None;
+    }
+    let mut out = BodyText::default();
+    let mut pieces = Vec::new();
+    let how = How {
+        width,
+        prefer_html: false,
+    };
+    collect(part, true, how, &mut pieces, &mut out);
+    out.text = pieces.join("\n\n");
+    Some(out)
+}
+
+/// How text is made: the screen width for HTML, and which alternative comes first.
+#[derive(Clone, Copy)]
+struct How {
+    width: usize,
+    prefer_html: bool,
+}
+
 fn collect(
     part: &ParsedMail,
     is_root: bool,
-    width: usize,
+    how: How,
     pieces: &mut Vec<String>,
     out: &mut BodyText,
 ) {
@@ -72,16 +118,16 @@ fn collect(
             // A multipart whose boundary never appears: show what is there as text.
             push_text(pieces, clean_text(&decode_part_text(part)));
         } else if mimetype == "multipart/alternative" {
-            collect_alternative(part, width, pieces, out);
+            collect_alternative(part, how, pieces, out);
         } else {
             for child in &part.subparts {
-                collect(child, false, width, pieces, out);
+                collect(child, false, how, pieces, out);
             }
         }
         return;
     }
     if mimetype == "text/html" {
-        let (text, links) = render_html(&decode_part_text(part), width);
+        let (text, links) = render_html(&decode_part_text(part), how.width);
         if !text.trim().is_empty() {
             out.from_html = true;
         }
@@ -104,26 +150,24 @@ fn collect(
     }
 }
 
-/// Try text/plain alternatives first, then the others from the richest (last) down.
-fn collect_alternative(
-    part: &ParsedMail,
-    width: usize,
-    pieces: &mut Vec<String>,
-    out: &mut BodyText,
-) {
-    let plain = part
-        .subparts
-        .iter()
-        .filter(|c| c.ctype.mimetype == "text/plain");
+/// Try text/plain alternatives first (text/html first when `how.prefer_html`), then the
+/// others from the richest (last) down.
+fn collect_alternative(part: &ParsedMail, how: How, pieces: &mut Vec<String>, out: &mut BodyText) {
+    let first = if how.prefer_html {
+        "text/html"
+    } else {
+        "text/plain"
+    };
+    let preferred = part.subparts.iter().filter(|c| c.ctype.mimetype == first);
     let others = part
         .subparts
         .iter()
         .rev()
-        .filter(|c| c.ctype.mimetype != "text/plain");
-    for candidate in plain.chain(others) {
+        .filter(|c| c.ctype.mimetype != first);
+    for candidate in preferred.chain(others) {
         let mut attempt = BodyText::default();
         let mut attempt_pieces = Vec::new();
-        collect(candidate, false, width, &mut attempt_pieces, &mut attempt);
+        collect(candidate, false, how, &mut attempt_pieces, &mut attempt);
         if attempt_pieces.iter().any(|p| !p.trim().is_empty()) {
             pieces.extend(attempt_pieces);
             out.from_html |= attempt.from_html;

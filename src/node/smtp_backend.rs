@@ -5,7 +5,7 @@
 use super::accounts::Accounts;
 use crate::dns::Dns;
 use crate::routing::Router;
-use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass};
+use crate::smtp::{AcceptedMessage, Backend, DeliveryError, Policy, RecipientClass, SenderFacts};
 use crate::store::{Envelope, Submission};
 use crate::verify::{ClientFacts, Verifier};
 use std::net::IpAddr;
@@ -128,5 +128,15 @@ impl Backend for StoreBackend {
 
     async fn reverse_dns(&self, ip: IpAddr) -> Option<String> {
         self.dns.reverse(ip).await
+    }
+
+    async fn check_sender(&self, facts: &SenderFacts) -> Option<(u16, &'static str, String)> {
+        let verifier = self.verifier.as_ref()?;
+        let client = ClientFacts {
+            ip: facts.ip,
+            helo: &facts.helo,
+            mail_from: &facts.mail_from,
+        };
+        verifier.check_sender(client).await
     }
 }

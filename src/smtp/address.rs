@@ -94,6 +94,8 @@ fn local_part_end(s: &str) -> Option<usize> {
         let mut escaped = false;
         for (i, c) in rest.char_indices() {
             match c {
+                // quoted-pairSMTP is a backslash and a printable (RFC 5321 §4.1.2).
+                c if escaped && c.is_control() => return None,
                 _ if escaped => escaped = false,
                 '\\' => escaped = true,
                 '"' => return (rest.get(i + 1..i + 2) == Some("@")).then_some(i + 2),
@@ -169,6 +171,8 @@ mod tests {
             "<a b@c.example>",
             "<a@b_c.example>",
             "<\"unterminated@x.example>",
+            // A quoted pair may escape a printable only (found by the smtp_command fuzzer).
+            "<\"\\\u{1b}e\"@g.example>",
         ] {
             assert!(parse_forward_path(path).is_err(), "{path}");
         }

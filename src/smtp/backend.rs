@@ -73,6 +73,26 @@ pub trait Backend: Send + Sync + 'static {
 
     /// PTR name for the Received header; `None` when unknown or lookups are off.
     fn reverse_dns(&self, ip: IpAddr) -> impl Future<Output = Option<String>> + Send;
+
+    /// At MAIL FROM, for an untrusted client when the server asks for it
+    /// ([`crate::smtp::SessionContext::check_sender`]): a refusal (code, enhanced status,
+    /// text) for a sender whose SPF fails, `None` to go on. By default every sender goes on.
+    fn check_sender(
+        &self,
+        facts: &SenderFacts,
+    ) -> impl Future<Output = Option<(u16, &'static str, String)>> + Send {
+        let _ = facts;
+        async { None }
+    }
+}
+
+/// What is known of a sender at MAIL FROM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderFacts {
+    pub ip: IpAddr,
+    pub helo: String,
+    /// The reverse path; empty for `<>`.
+    pub mail_from: String,
 }
 
 /// One accepted recipient.

@@ -200,8 +200,11 @@ impl DataReader {
     }
 
     fn end_line(&mut self) {
-        self.push(b'\r');
-        self.push(b'\n');
+        // Both or neither: content cut at the size limit never ends in a lone CR.
+        self.size += 2;
+        if self.size <= self.limits.max_size {
+            self.content.extend_from_slice(b"\r\n");
+        }
         self.line_len = 0;
         self.line_counted = false;
     }

@@ -351,6 +351,13 @@ async fn perform<B: Backend>(
                 }
                 queue.extend(session.delivery_result(result, now()));
             }
+            Output::CheckSender(facts) => {
+                let refusal = ctx.backend.check_sender(&facts).await;
+                if let Some((code, _, text)) = &refusal {
+                    tracing::info!(mail_from = %facts.mail_from, code, %text, "sender refused");
+                }
+                queue.extend(session.sender_result(refusal, now()));
+            }
             Output::Pause(duration) => tokio::time::sleep(duration).await,
             Output::Close => {}
         }

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 
-use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, TlsInfo};
+use super::backend::{AcceptedMessage, AcceptedRecipient, DeliveryError, SenderFacts, TlsInfo};
 use super::command::MailParams;
 use super::data::DataReader;
 use super::reply::Reply;
@@ -37,6 +37,9 @@ pub enum Output {
     Authenticate(Credentials),
     /// Store this message durably, then call [`Session::delivery_result`].
     Deliver(Box<AcceptedMessage>),
+    /// Ask whether this sender may send (SPF at MAIL FROM), then call
+    /// [`Session::sender_result`].
+    CheckSender(SenderFacts),
     /// Wait this long before performing the following outputs (failed AUTH).
     Pause(Duration),
     /// Close the connection after writing the preceding replies.
@@ -82,6 +85,8 @@ enum State {
     AwaitingAuth,
     /// Waiting for [`Session::delivery_result`].
     AwaitingDelivery { queue_id: String },
+    /// Waiting for [`Session::sender_result`] on this MAIL command.
+    AwaitingSender { from: String, params: MailParams },
     /// Waiting for [`Session::tls_established`].
     StartingTls,
     /// QUIT, error limit, timeout or protocol violation: nothing more is read.
@@ -219,6 +224,30 @@ impl Session {
                 ),
                 &mut out,
             ),
+        }
+        self.process(now, &mut out);
+        out
+    }
+
+    /// Result of an [`Output::CheckSender`]: the MAIL command is refused with `refusal`, or
+    /// accepted (250) and the transaction starts.
+    pub fn sender_result(
+        &mut self,
+        refusal: Option<(u16, &'static str, String)>,
+        now: Timestamp,
+    ) -> Vec<Output> {
+        let mut out = Vec::new();
+        if !matches!(self.state, State::AwaitingSender { .. }) {
+            return out;
+        }
+        let State::AwaitingSender { from, params } =
+            std::mem::replace(&mut self.state, State::Command)
+        else {
+            return out;
+        };
+        match refusal {
+            Some((code, enhanced, text)) => self.reply(Reply::new(code, enhanced, text), &mut out),
+            None => self.start_transaction(from, params, &mut out),
         }
         self.process(now, &mut out);
         out
@@ -388,6 +417,7 @@ impl Session {
                 State::Connected
                 | State::AwaitingAuth
                 | State::AwaitingDelivery { .. }
+                | State::AwaitingSender { .. }
                 | State::StartingTls
                 | State::Closed => {
                     self.state = state;

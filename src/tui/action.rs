@@ -55,6 +55,7 @@ pub enum Command {
     PrevMessage,
     ToggleHeaders,
     RawSource,
+    ToggleAlternative,
     Trace,
     NextPart,
     SavePart,
@@ -72,7 +73,7 @@ pub enum Command {
 
 impl Command {
     /// Every command, for `[keys]` lookups and help.
-    pub const ALL: [Command; 54] = [
+    pub const ALL: [Command; 55] = [
         Command::Quit,
         Command::Help,
         Command::CommandLine,
@@ -114,6 +115,7 @@ impl Command {
         Command::PrevMessage,
         Command::ToggleHeaders,
         Command::RawSource,
+        Command::ToggleAlternative,
         Command::Trace,
         Command::NextPart,
         Command::SavePart,
@@ -173,6 +175,7 @@ impl Command {
             Command::PrevMessage => "prev_message",
             Command::ToggleHeaders => "toggle_headers",
             Command::RawSource => "raw_source",
+            Command::ToggleAlternative => "toggle_alternative",
             Command::Trace => "trace",
             Command::NextPart => "next_part",
             Command::SavePart => "save_part",
@@ -237,12 +240,13 @@ impl Command {
             Command::PrevMessage => "previous message / search hit",
             Command::ToggleHeaders => "all headers on/off",
             Command::RawSource => "raw source on/off",
+            Command::ToggleAlternative => "plain text / HTML rendering of the message",
             Command::Trace => "Received-chain view",
             Command::NextPart => "select the next MIME part",
             Command::SavePart => "save the selected part",
             Command::OpenPart => "open the selected part with the system opener",
             Command::NextLink => "select the next link",
-            Command::OpenLink => "open the selected link",
+            Command::OpenLink => "read the selected text part here, or open the selected link",
             Command::Retry => "retry now",
             Command::HoldRelease => "hold / release",
             Command::Cancel => "cancel delivery",
@@ -315,6 +319,17 @@ pub enum Outcome {
         attempts: Vec<crate::store::Attempt>,
     },
     Addresses(Vec<String>),
+    /// The folders of every other account, by account name (config order).
+    AccountFolders(Vec<(String, Vec<Mailbox>)>),
+    /// The runner now works for this account.
+    AccountSwitched(Box<crate::config::AccountConfig>),
+    /// The `[contacts]` aliases, read (the alias file too).
+    Aliases(crate::contacts::Aliases),
+    /// What the query command found for `token` (typed in an address field).
+    QueryResults {
+        token: String,
+        found: Vec<String>,
+    },
     PathCandidates(Vec<String>),
     /// A message was submitted: filed in `local` Inboxes here, queued as `queue_id` for the
     /// rest.
@@ -340,6 +355,12 @@ pub enum Outcome {
     DraftSaved(MessageId),
     /// Saving a draft failed; the composer keeps the text.
     DraftFailed(String),
+    /// The text of part `index` of message `id`, to read inline.
+    PartShown {
+        id: MessageId,
+        index: usize,
+        lines: Vec<String>,
+    },
     /// A piped command ended: what it printed (stdout, then stderr) and how it exited.
     PipeOutput {
         command: String,
@@ -369,6 +390,7 @@ impl Outcome {
             Outcome::Scheduled(_) => LoadKind::Scheduled,
             Outcome::Attempts { .. } => LoadKind::Attempts,
             Outcome::Addresses(_) => LoadKind::Addresses,
+            Outcome::AccountFolders(_) => LoadKind::AccountFolders,
             Outcome::LoadFailed { kind, .. } => *kind,
             _ => return None,
         })

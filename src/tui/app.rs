@@ -1,6 +1,7 @@
 //! The application state and `update(action) -> effects`: no IO here, every change the
 //! UI needs from outside is returned as an [`Effect`].
 
+mod accounts;
 mod commands;
 mod compose_flow;
 mod header;
@@ -27,6 +28,8 @@ mod tests_outbox;
 mod tests_prompt;
 #[cfg(test)]
 mod tests_threads;
+#[cfg(test)]
+mod tests_workstation;
 #[cfg(test)]
 pub(crate) mod tests_support {
     pub(crate) use super::tests_outbox::queue_entry;
@@ -103,6 +106,9 @@ pub struct ReaderState {
     pub link: Option<usize>,
     /// Reply/forward asked from the list: run it when the message has loaded.
     pub after_load: Option<Command>,
+    /// A part read inline (`enter` on a selected text part): its number and lines, shown
+    /// instead of the body until `esc`.
+    pub inline_part: Option<(usize, Vec<String>)>,
 }
 
 /// A compose field; Tab walks them in this order.
@@ -135,6 +141,8 @@ pub struct ComposeState {
     pub saving_draft: bool,
     /// How the message goes once checked: at once, or held (undo grace, send later).
     pub dispatch: Dispatch,
+    /// `$EDITOR` was given the header fields above the body (`[ui] edit_headers`).
+    pub editing_headers: bool,
 }
 
 /// What the composer waits for (its keys are ignored meanwhile).
@@ -212,6 +220,28 @@ pub struct App {
     pub pager: Option<(crate::tui::pager::PagerState, Pane)>,
     /// `[ui] pipe_command`: what the `|` prompt starts with.
     pub pipe_command: String,
+    /// `[ui] edit_headers`: `$EDITOR` gets To, Cc, Bcc and Subject above the body.
+    pub edit_headers: bool,
+    /// `[contacts]` aliases (config and alias file), for tab and for sending.
+    pub aliases: crate::contacts::Aliases,
+    /// A `[contacts] query_command` is configured: tab asks it when nothing else matches.
+    pub query_command: bool,
+    /// Every account's name, in config order (the sidebar lists the others under the
+    /// Outbox; `:account NAME` switches).
+    pub accounts: Vec<String>,
+    /// The other accounts' folders (sidebar order), by account name.
+    pub other_folders: Vec<(String, Vec<Mailbox>)>,
+    /// A folder of another account chosen in the sidebar: opened once that account's
+    /// folders have loaded.
+    pub pending_folder: Option<String>,
+}
+
+/// A sidebar line under the Outbox: another account, or one of its folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherEntry {
+    pub account: String,
+    pub folder: Option<String>,
+    pub unread: u64,
 }
 
 impl App {
@@ -238,6 +268,12 @@ impl App {
             chain: ChainViewState::default(),
             pager: None,
             pipe_command: String::new(),
+            edit_headers: false,
+            aliases: Default::default(),
+            query_command: false,
+            accounts: Vec::new(),
+            other_folders: Vec::new(),
+            pending_folder: None,
             prompt: None,
             history: History::default(),
             confirm: None,
@@ -259,13 +295,17 @@ impl App {
 
     /// What to load when the UI comes up.
     pub fn start(&mut self) -> Vec<Effect> {
-        let first = vec![
+        let mut first = vec![
             Effect::Welcome,
             Effect::LoadMailboxes,
             Effect::LoadQueue,
             Effect::LoadScheduled,
             Effect::LoadAddresses,
+            Effect::LoadAliases,
         ];
+        if self.accounts.len() > 1 {
+            first.push(Effect::LoadAccountFolders);
+        }
         self.loads.admit(first, self.now)
     }
 
@@ -487,6 +527,7 @@ impl ComposeState {
             waiting: None,
             saving_draft: false,
             dispatch: Dispatch::Now,
+            editing_headers: false,
         }
     }
 

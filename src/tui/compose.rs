@@ -4,6 +4,7 @@
 //! Everything here is pure: attachment bytes are read by the effect runner and passed in.
 
 mod build;
+pub mod headers_file;
 
 use super::app::Field;
 use super::message::ReaderDoc;
@@ -47,8 +48,9 @@ pub struct Draft {
     pub references: Vec<String>,
     /// The message answered (flagged Answered once sent).
     pub replying_to: Option<MessageId>,
-    /// A stored message attached whole (forward as attachment).
-    pub forward_of: Option<MessageId>,
+    /// Stored messages attached whole (forward as attachment: the one shown, or the
+    /// marked ones).
+    pub forward_of: Vec<MessageId>,
     /// The message forwarded (flagged Forwarded once sent).
     pub forwarding: Option<MessageId>,
     /// The saved draft this edit replaces.
@@ -206,8 +208,36 @@ pub fn forward(doc: &ReaderDoc, as_attachment: bool, from: &str, sig: Option<&st
         from: from.to_string(),
         subject: forward_subject(&doc.subject),
         body: with_signature(body, sig),
-        forward_of: as_attachment.then_some(doc.id),
+        forward_of: if as_attachment {
+            vec![doc.id]
+        } else {
+            Vec::new()
+        },
         forwarding: Some(doc.id),
+        ..Draft::default()
+    }
+}
+
+/// The marked messages forwarded together, each attached whole; `subjects` are theirs
+/// (those known), for the subject line.
+pub fn forward_marked(
+    ids: Vec<MessageId>,
+    subjects: &[String],
+    from: &str,
+    sig: Option<&str>,
+) -> Draft {
+    let subject = match subjects {
+        [] => format!("Fwd: {} messages", ids.len()),
+        [first, ..] if ids.len() > 1 => {
+            format!("{} (and {} more)", forward_subject(first), ids.len() - 1)
+        }
+        [first, ..] => forward_subject(first),
+    };
+    Draft {
+        from: from.to_string(),
+        subject,
+        body: with_signature(String::new(), sig),
+        forward_of: ids,
         ..Draft::default()
     }
 }

@@ -62,6 +62,16 @@ pub enum Effect {
         queue_id: i64,
     },
     LoadAddresses,
+    /// The folders of the accounts not shown (for the sidebar).
+    LoadAccountFolders,
+    /// Read the `[contacts]` aliases and the alias file.
+    LoadAliases,
+    /// Show another account (the main loop points the runner at it).
+    SwitchAccount(String),
+    /// Ask `[contacts] query_command` for `token`.
+    QueryContacts {
+        token: String,
+    },
     SetFlags {
         ids: Vec<MessageId>,
         set: Flags,
@@ -83,6 +93,12 @@ pub enum Effect {
     RemoveMailbox {
         id: MailboxId,
         force: bool,
+    },
+    /// The text of part `index` of message `id`, to read inline.
+    ShowPart {
+        id: MessageId,
+        index: usize,
+        width: usize,
     },
     /// Pipe the messages (one raw, several as an mbox) to `sh -c command`, capturing
     /// what it prints for the pager.
@@ -157,6 +173,7 @@ pub enum LoadKind {
     Scheduled,
     Attempts,
     Addresses,
+    AccountFolders,
 }
 
 impl Effect {
@@ -170,6 +187,7 @@ impl Effect {
             Effect::LoadScheduled => LoadKind::Scheduled,
             Effect::LoadAttempts { .. } => LoadKind::Attempts,
             Effect::LoadAddresses => LoadKind::Addresses,
+            Effect::LoadAccountFolders => LoadKind::AccountFolders,
             _ => return None,
         })
     }

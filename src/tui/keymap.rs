@@ -183,6 +183,7 @@ const DEFAULTS: &[(KeyContext, &str, Command)] = {
         (R, "s", C::ToggleRead),
         (R, "z", C::ToggleSplit),
         (R, "|", C::Pipe),
+        (R, "v", C::ToggleAlternative),
         (O, "j", C::Down),
         (O, "down", C::Down),
         (O, "k", C::Up),

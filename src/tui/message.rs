@@ -47,6 +47,11 @@ pub struct ReaderDoc {
     /// References in angle brackets, oldest first.
     pub references: Vec<String>,
     pub body: Vec<String>,
+    /// The other rendering of a message with plain and HTML alternatives (`v` swaps it
+    /// with `body`); `None` when there is only one.
+    pub alternative: Option<Vec<String>>,
+    /// Whether `body` was rendered from HTML.
+    pub body_is_html: bool,
     pub links: Vec<String>,
     pub parts: Vec<PartInfo>,
     /// The raw source as text (lossy), for the raw view.
@@ -90,6 +95,8 @@ impl ReaderDoc {
             message_id: None,
             references: Vec::new(),
             body: Vec::new(),
+            alternative: None,
+            body_is_html: false,
             links: Vec::new(),
             parts: Vec::new(),
             raw_text,
@@ -117,12 +124,18 @@ impl ReaderDoc {
                 .map(|id| bracketed(id))
                 .collect();
             let body = crate::mail::body::body_text_width(parsed, width);
+            let lines = |text: &str| -> Vec<String> {
+                text.lines().map(|l| l.trim_end().to_string()).collect()
+            };
+            if crate::mail::body::has_plain_and_html(parsed) {
+                let other = crate::mail::body::body_text_preferring(parsed, width, !body.from_html);
+                if other.text != body.text {
+                    doc.alternative = Some(lines(&other.text));
+                }
+            }
+            doc.body_is_html = body.from_html;
             doc.links = find_links(body.links, &body.text);
-            doc.body = body
-                .text
-                .lines()
-                .map(|l| l.trim_end().to_string())
-                .collect();
+            doc.body = lines(&body.text);
             doc.parts = leaves(&mime_tree_of(parsed))
                 .enumerate()
                 .map(|(index, part)| PartInfo {
@@ -138,6 +151,18 @@ impl ReaderDoc {
             doc.body = doc.raw_text.lines().map(String::from).collect();
         }
         doc
+    }
+
+    /// Swap the body with its other rendering (plain text / HTML); false if there is none.
+    pub fn switch_alternative(&mut self) -> bool {
+        match self.alternative.as_mut() {
+            Some(other) => {
+                std::mem::swap(&mut self.body, other);
+                self.body_is_html = !self.body_is_html;
+                true
+            }
+            None => false,
+        }
     }
 
     /// Who a reply goes to: Reply-To's mailboxes, else the authors (RFC 5322 §3.6.2);
@@ -180,6 +205,23 @@ pub fn parts_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, Ve
         .into_iter()
         .map(|(index, _, bytes)| (index, bytes))
         .collect()
+}
+
+/// The text of leaf `index` for reading inline (HTML rendered at `width`), as lines;
+/// `None` when there is no such part or it is not text.
+pub fn part_lines(raw: &[u8], index: usize, width: usize) -> Option<Vec<String>> {
+    with_parsed(raw, |parsed| {
+        let tree = mime_tree_of(parsed);
+        let leaf = leaves(&tree).nth(index)?;
+        let text = crate::mail::body::part_text(parsed, &leaf.path, width)?;
+        Some(
+            text.text
+                .lines()
+                .map(|l| l.trim_end().to_string())
+                .collect(),
+        )
+    })
+    .flatten()
 }
 
 /// The decoded bytes and safe file name of leaf `index` (for saving or opening a part).

@@ -518,6 +518,7 @@ fn reader_shows_our_verdicts_and_marks_unchecked_mail_from_elsewhere() {
             result: V::Pass,
             domain: "example.org".into(),
             policy: "reject".into(),
+            pct: 100,
         },
         arc: V::None,
         budget_exhausted: false,

@@ -20,6 +20,7 @@ fn verdicts() -> Verdicts {
             result: Outcome::Pass,
             domain: "example.org".into(),
             policy: "reject".into(),
+            pct: 100,
         },
         arc: Outcome::None,
         budget_exhausted: false,
@@ -118,4 +119,13 @@ Authentication-Results: mx.test; in the body stays\r\n"
     // No header section end, bare LF lines, nothing to strip: unchanged.
     assert_eq!(strip_claims(b"X: y\nZ: w", "mx.test"), b"X: y\nZ: w");
     assert_eq!(strip_claims(b"", "mx.test"), b"");
+}
+
+#[test]
+fn the_pct_of_a_dmarc_record_is_read_and_bounded() {
+    assert_eq!(super::record_pct("v=DMARC1; p=reject; pct=25"), 25);
+    assert_eq!(super::record_pct("v=DMARC1; p=reject"), 100);
+    assert_eq!(super::record_pct("v=DMARC1; p=reject; PCT = 0 "), 0);
+    assert_eq!(super::record_pct("v=DMARC1; p=reject; pct=abc"), 100);
+    assert_eq!(super::record_pct("v=DMARC1; p=reject; pct=250"), 100);
 }

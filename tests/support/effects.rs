@@ -41,6 +41,8 @@ pub async fn fixture() -> Fixture {
         data_dir: dir.path().to_path_buf(),
         smtp_ports: vec!["127.0.0.1:2525".into()],
         opener: String::new(),
+        contacts: Default::default(),
+        accounts: vec![("alice".into(), account)],
     };
     Fixture {
         _dir: dir,

@@ -154,3 +154,52 @@ fn table_that_panicked_html2text_0_15_renders_with_its_text() {
         super::html::render_html("<p>before</p><table><td rowspan=2><tr></table>after", 80);
     assert!(text.contains("before") && text.contains("after"), "{text}");
 }
+
+const PLAIN_AND_HTML: &[u8] = b"Content-Type: multipart/mixed; boundary=m\r\n\r\n\
+--m\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n\
+--a\r\nContent-Type: text/plain\r\n\r\nplain words\r\n\
+--a\r\nContent-Type: text/html\r\n\r\n<p>rich <b>words</b></p>\r\n\
+--a--\r\n\
+--m\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=t.csv\r\n\r\na,b\r\n1,2\r\n\
+--m\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=i.png\r\n\r\nPNG\r\n\
+--m--\r\n";
+
+#[test]
+fn the_html_alternative_is_chosen_when_preferred() {
+    with_parsed(PLAIN_AND_HTML, |parsed| {
+        assert!(has_plain_and_html(parsed));
+        let plain = body_text_preferring(parsed, 80, false);
+        let html = body_text_preferring(parsed, 80, true);
+        assert_eq!(plain.text, "plain words");
+        assert!(!plain.from_html);
+        assert!(
+            html.text.contains("rich") && html.from_html,
+            "{}",
+            html.text
+        );
+    })
+    .unwrap();
+    with_parsed(b"Content-Type: text/plain\r\n\r\nx", |parsed| {
+        assert!(!has_plain_and_html(parsed));
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_part_is_read_by_its_path_and_only_if_it_is_text() {
+    with_parsed(PLAIN_AND_HTML, |parsed| {
+        assert_eq!(part_text(parsed, &[1], 80).unwrap().text, "a,b\n1,2");
+        let html = part_text(parsed, &[0, 1], 80).unwrap();
+        assert!(
+            html.from_html && html.text.contains("rich"),
+            "{}",
+            html.text
+        );
+        assert!(
+            part_text(parsed, &[2], 80).is_none(),
+            "an image has no text"
+        );
+        assert!(part_text(parsed, &[7], 80).is_none(), "no such part");
+    })
+    .unwrap();
+}

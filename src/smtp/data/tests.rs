@@ -131,6 +131,19 @@ fn oversized_content_is_counted_but_not_kept() {
 }
 
 #[test]
+fn content_cut_at_the_limit_never_ends_in_a_lone_cr() {
+    // Found by the smtp_data fuzzer: the limit fell between the CR and LF of a line end.
+    let limits = DataLimits {
+        max_size: 5,
+        ..LIMITS
+    };
+    let mut reader = DataReader::dot_terminated(limits);
+    let (_, done) = reader.feed(b"abcd\r\nefgh\r\n.\r\n");
+    assert!(done && reader.oversized());
+    assert_eq!(reader.into_content(), b"abcd");
+}
+
+#[test]
 fn long_lines_are_counted_once_each_and_hard_limit_flagged() {
     let limits = DataLimits {
         text_line_limit: 5,

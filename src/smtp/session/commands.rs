@@ -2,7 +2,7 @@
 
 use super::{Envelope, Helo, Output, Session, State};
 use crate::smtp::address::needs_smtputf8;
-use crate::smtp::backend::{AcceptedRecipient, RecipientClass};
+use crate::smtp::backend::{AcceptedRecipient, RecipientClass, SenderFacts};
 use crate::smtp::command::{self, Command, MailParams};
 use crate::smtp::config::VrfyPolicy;
 use crate::smtp::data::{DataLimits, DataReader};
@@ -183,6 +183,29 @@ impl Session {
                 out,
             );
         }
+        if self.ctx.check_sender && !self.may_relay() {
+            out.push(Output::CheckSender(SenderFacts {
+                ip: self.peer.ip(),
+                helo: self
+                    .helo
+                    .as_ref()
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default(),
+                mail_from: from.clone(),
+            }));
+            self.state = State::AwaitingSender { from, params };
+            return;
+        }
+        self.start_transaction(from, params, out);
+    }
+
+    /// MAIL accepted: the transaction begins (250).
+    pub(super) fn start_transaction(
+        &mut self,
+        from: String,
+        params: MailParams,
+        out: &mut Vec<Output>,
+    ) {
         self.envelope = Some(Envelope {
             from,
             params,

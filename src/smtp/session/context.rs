@@ -32,6 +32,9 @@ pub struct SessionContext {
     pub rates: Arc<RateLimiter>,
     /// POP-before-SMTP grants, when `pop_before_smtp` is on.
     pub grants: Option<Arc<RelayGrants>>,
+    /// Ask the backend about each untrusted sender at MAIL FROM (`[verify]
+    /// reject_spf_fail`): [`crate::smtp::session::Output::CheckSender`].
+    pub check_sender: bool,
 }
 
 impl SessionContext {
@@ -48,6 +51,7 @@ impl SessionContext {
             per_address_exempt: config.per_address_exempt_cidrs()?,
             rates: Arc::new(RateLimiter::new(config.rate_limits.clone())?),
             grants: None,
+            check_sender: false,
             config,
             hostname,
             policy,
@@ -59,6 +63,12 @@ impl SessionContext {
     /// Consult these POP-before-SMTP grants in the relay check.
     pub fn with_relay_grants(mut self, grants: Arc<RelayGrants>) -> Self {
         self.grants = Some(grants);
+        self
+    }
+
+    /// Check untrusted senders at MAIL FROM.
+    pub fn with_sender_check(mut self, on: bool) -> Self {
+        self.check_sender = on;
         self
     }
 

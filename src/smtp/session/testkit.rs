@@ -211,6 +211,13 @@ impl Harness {
                     };
                     queue.extend(self.session.auth_result(outcome, self.clock));
                 }
+                Output::CheckSender(facts) => {
+                    let refusal = facts
+                        .mail_from
+                        .contains("spf-fail")
+                        .then(|| (550, "5.7.23", "SPF says fail".to_string()));
+                    queue.extend(self.session.sender_result(refusal, self.clock));
+                }
                 Output::Deliver(m) => {
                     let result = if self.fail_delivery {
                         Err(DeliveryError::Failed("disk full".into()))

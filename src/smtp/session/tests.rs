@@ -408,3 +408,44 @@ fn transcript_split_at_every_byte_boundary_gives_the_same_replies() {
     }
     assert_eq!(reference.body(0), b"one\r\n.two\r\nbare\r\nlf\r\n");
 }
+
+#[test]
+fn with_a_sender_check_mail_from_waits_for_it_and_so_do_pipelined_commands() {
+    let ctx = Harness::context(SmtpConfig::default());
+    let ctx = Arc::new(
+        Arc::try_unwrap(ctx)
+            .ok()
+            .expect("one owner")
+            .with_sender_check(true),
+    );
+    let mut h = Harness::sharing(&ctx, "192.0.2.1:1");
+    h.ehlo();
+    let outputs = h.session.handle(
+        b"MAIL FROM:<a@spf-fail.example>\r\nRCPT TO:<alice@example.org>\r\n",
+        h.clock,
+    );
+    match outputs.as_slice() {
+        [Output::CheckSender(facts)] => {
+            assert_eq!(facts.mail_from, "a@spf-fail.example");
+            assert_eq!(facts.helo, "client.example");
+        }
+        other => panic!("expected only the sender check, got {other:?}"),
+    }
+    let outputs = h
+        .session
+        .sender_result(Some((550, "5.7.23", "SPF says fail".into())), h.clock);
+    let replies = h.drive(outputs);
+    assert!(
+        replies.starts_with("550 5.7.23 SPF says fail\r\n503"),
+        "{replies:?}"
+    );
+    h.cmd("MAIL FROM:<b@example.net>", "250 2.1.0");
+    h.cmd("RCPT TO:<alice@example.org>", "250");
+    // Trusted clients are not asked about.
+    let mut trusted = Harness::sharing(&ctx, "127.0.0.1:1");
+    trusted.ehlo();
+    let outputs = trusted
+        .session
+        .handle(b"MAIL FROM:<a@spf-fail.example>\r\n", trusted.clock);
+    assert!(matches!(outputs.as_slice(), [Output::Reply(r)] if r.to_string().starts_with("250")));
+}

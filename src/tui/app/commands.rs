@@ -70,6 +70,11 @@ pub(super) fn open_compose(app: &mut App, draft: compose::Draft) -> Vec<Effect> 
 
 fn back(app: &mut App) -> Vec<Effect> {
     match app.pane {
+        Pane::Reader if app.reader.inline_part.is_some() => {
+            app.reader.inline_part = None;
+            app.reader.scroll = 0;
+            vec![]
+        }
         Pane::Reader | Pane::Outbox | Pane::Chain => {
             app.pane = if app.pane == Pane::Chain {
                 Pane::Reader
@@ -108,9 +113,20 @@ pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
 
 fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.mailboxes.len();
+    let others = app.other_entries();
     match cmd {
-        Command::Down => app.sidebar = (app.sidebar + 1).min(n),
+        Command::Down => app.sidebar = (app.sidebar + 1).min(n + others.len()),
         Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
+        // Under the Outbox: the other accounts and their folders.
+        Command::Open if app.sidebar > n => {
+            if let Some(entry) = others.get(app.sidebar - n - 1) {
+                let effects = app.switch_account(&entry.account);
+                if !effects.is_empty() {
+                    app.pending_folder = entry.folder.clone();
+                }
+                return effects;
+            }
+        }
         Command::Open => {
             app.focus = Focus::List;
             return open_selected_mailbox(app);
@@ -320,8 +336,22 @@ fn message_command(app: &mut App, cmd: Command) -> Vec<Effect> {
     }
 }
 
-/// Reply/forward from the open message, or load the selected one first.
+/// Reply/forward from the open message, or load the selected one first; forward as
+/// attachments from the list takes every marked message.
 fn respond(app: &mut App, cmd: Command) -> Vec<Effect> {
+    if cmd == Command::ForwardAttachment && app.pane != Pane::Reader && app.list.marked.len() > 1 {
+        let ids = app.list.targets();
+        let subjects: Vec<String> = ids
+            .iter()
+            .filter_map(|id| app.list.rows.iter().find(|r| r.id == *id))
+            .map(|r| r.subject.clone())
+            .collect();
+        let from = app.identities().first().cloned().unwrap_or_default();
+        let draft =
+            compose::forward_marked(ids, &subjects, &from, app.account.signature.as_deref());
+        app.list.marked.clear();
+        return open_compose(app, draft);
+    }
     let selected = app.list.selected_row().map(|r| r.id);
     let doc_id = app.reader.doc.as_ref().map(|d| d.id);
     if app.pane == Pane::Reader || (doc_id.is_some() && doc_id == selected) {
@@ -362,10 +392,21 @@ fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
             r.scroll = 0;
         }
         Command::NextPart if parts > 0 => {
-            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0))
+            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0));
+            r.link = None;
         }
         Command::NextLink if links > 0 => {
-            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0))
+            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0));
+            r.part = None;
+        }
+        Command::ToggleAlternative => {
+            let switched = r.doc.as_mut().map(|d| d.switch_alternative());
+            r.scroll = 0;
+            match (switched, r.doc.as_ref().map(|d| d.body_is_html)) {
+                (Some(true), Some(true)) => app.say("the HTML rendering (v: the plain text)"),
+                (Some(true), _) => app.say("the plain text (v: the HTML rendering)"),
+                _ => app.say("this message has one rendering only"),
+            }
         }
         Command::Trace if r.doc.is_some() => {
             app.chain = Default::default();
@@ -377,6 +418,15 @@ fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
                 return vec![Effect::OpenPart { id: doc.id, index }];
             }
             app.say("select a part with p first");
+        }
+        Command::OpenLink if r.part.is_some() && r.doc.is_some() => {
+            if let (Some(doc), Some(index)) = (&app.reader.doc, app.reader.part) {
+                return vec![Effect::ShowPart {
+                    id: doc.id,
+                    index,
+                    width: usize::from(app.width.saturating_sub(2)).max(20),
+                }];
+            }
         }
         Command::OpenLink => {
             let link = app

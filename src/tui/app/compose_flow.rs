@@ -23,6 +23,14 @@ impl App {
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
+        // Aliases become their addresses, visibly, before anything is checked or sent.
+        for field in [&mut c.draft.to, &mut c.draft.cc, &mut c.draft.bcc] {
+            let expanded = self.aliases.expand(field);
+            if expanded != *field {
+                *field = expanded;
+                c.dirty = true;
+            }
+        }
         let draft = c.snapshot();
         if let Err(e) = compose::check(&draft) {
             let (field, position) = match &e {

@@ -232,6 +232,15 @@ impl App {
             },
             // The store announces the new folder once it is committed; loading the
             // list alongside the create raced it and missed the folder.
+            "account" if arg.is_empty() => {
+                self.say(format!(
+                    "accounts: {} (showing {})",
+                    self.accounts.join(", "),
+                    self.account.name
+                ));
+                vec![]
+            }
+            "account" => self.switch_account(arg),
             "mkdir" if !arg.is_empty() => vec![Effect::CreateMailbox(arg.to_string())],
             "rename" if !arg.is_empty() => match self.list.source {
                 ListSource::Mailbox(id) => vec![Effect::RenameMailbox {
@@ -298,6 +307,8 @@ impl App {
 
     fn on_compose_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let addresses = &self.addresses;
+        let aliases = &self.aliases;
+        let can_query = self.query_command;
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
@@ -312,7 +323,13 @@ impl App {
             KeyCode::Char('l') if ctrl => return self.ask_send_later(),
             KeyCode::Char('e') if ctrl => {
                 // The editor owns the terminal for a while: make the text durable first.
-                let text = c.editor.lines().join("\n");
+                let body = c.editor.lines().join("\n");
+                c.editing_headers = self.edit_headers;
+                let text = if c.editing_headers {
+                    crate::tui::compose::headers_file::write(&c.draft, &body)
+                } else {
+                    body
+                };
                 let mut out = if c.dirty { self.save_draft() } else { vec![] };
                 out.push(Effect::Editor(text));
                 return out;
@@ -331,8 +348,25 @@ impl App {
             }
             KeyCode::Esc => return self.close_compose(),
             KeyCode::Tab if c.field != Field::Body => {
-                if let Some(full) = address_completion(c, addresses) {
+                let token = current_token(c);
+                let alias = token.as_deref().and_then(|t| {
+                    aliases.get(t).or_else(|| {
+                        let t = t.to_lowercase();
+                        aliases
+                            .entries
+                            .iter()
+                            .find(|e| e.alias.as_deref().is_some_and(|k| k.starts_with(&t)))
+                            .map(|e| e.address.as_str())
+                    })
+                });
+                if let Some(expansion) = alias {
+                    let expansion = aliases.expand(expansion);
+                    complete_address(c, &expansion);
+                } else if let Some(full) = address_completion(c, addresses) {
                     complete_address(c, &full);
+                } else if let Some(token) = token.filter(|_| can_query) {
+                    self.say(format!("asking the query command for {token}…"));
+                    return vec![Effect::QueryContacts { token }];
                 } else {
                     c.field = next_field(c.field);
                 }
@@ -467,6 +501,33 @@ fn prev_field(f: Field) -> Field {
         Field::Bcc => Field::Cc,
         Field::Subject => Field::Bcc,
         Field::Body => Field::Subject,
+    }
+}
+
+/// The item being typed in an address field (after the last comma), if any.
+fn current_token(c: &super::ComposeState) -> Option<String> {
+    let text = match c.field {
+        Field::To => &c.draft.to,
+        Field::Cc => &c.draft.cc,
+        Field::Bcc => &c.draft.bcc,
+        _ => return None,
+    };
+    let token = text.rsplit(',').next().unwrap_or_default().trim();
+    (!token.is_empty()).then(|| token.to_string())
+}
+
+/// A query command's answer for `token`: completes the item if it is still the one typed.
+pub(super) fn complete_from_query(
+    c: &mut super::ComposeState,
+    token: &str,
+    found: &[String],
+) -> bool {
+    match found.first() {
+        Some(first) if current_token(c).as_deref() == Some(token) => {
+            complete_address(c, first);
+            true
+        }
+        _ => false,
     }
 }
 

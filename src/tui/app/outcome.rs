@@ -35,6 +35,9 @@ impl App {
     pub(super) fn on_store_event(&mut self, event: StoreEvent) -> Vec<Effect> {
         let h = list_rows(self);
         let mut out = vec![Effect::LoadMailboxes];
+        if self.accounts.len() > 1 {
+            out.push(Effect::LoadAccountFolders);
+        }
         match event {
             StoreEvent::MessageAdded {
                 mailbox_id,
@@ -128,9 +131,13 @@ impl App {
                     return self.list.open_mailbox(id, h);
                 }
                 if first {
-                    self.sidebar = 0;
+                    // A folder chosen under another account in the sidebar, else the Inbox.
+                    let wanted = self.pending_folder.take();
+                    self.sidebar = wanted
+                        .and_then(|name| self.mailboxes.iter().position(|m| m.name == name))
+                        .unwrap_or(0);
                     let h = list_rows(self);
-                    if let Some(id) = self.mailboxes.first().map(|m| m.id) {
+                    if let Some(id) = self.mailboxes.get(self.sidebar).map(|m| m.id) {
                         return self.list.open_mailbox(id, h);
                     }
                 }
@@ -148,6 +155,7 @@ impl App {
                 return self.list.ensure_visible(h);
             }
             Outcome::Message(doc) => {
+                self.reader.inline_part = None;
                 self.reader.doc = Some(doc);
                 if let Some(cmd) = self.reader.after_load.take() {
                     return self.respond_to_doc(cmd);
@@ -185,6 +193,13 @@ impl App {
                 mark,
                 capped,
             } => self.on_matches(&query, ids, mark, capped),
+            Outcome::PartShown { id, index, lines } => {
+                if self.reader.doc.as_ref().is_some_and(|d| d.id == id) {
+                    self.reader.inline_part = Some((index, lines));
+                    self.reader.scroll = 0;
+                    self.say("reading the part here: esc goes back to the message");
+                }
+            }
             Outcome::PipeOutput {
                 command,
                 output,
@@ -215,6 +230,33 @@ impl App {
                 self.outbox.attempts = Some((queue_id, attempts));
             }
             Outcome::Addresses(a) => self.addresses = a,
+            Outcome::AccountFolders(all) => {
+                self.other_folders = all
+                    .into_iter()
+                    .map(|(name, folders)| (name, order_mailboxes(folders)))
+                    .collect();
+            }
+            Outcome::AccountSwitched(account) => return self.account_switched(*account),
+            Outcome::Aliases(aliases) => {
+                if !aliases.problems.is_empty() {
+                    self.fail(format!("contacts: {}", aliases.problems.join("; ")));
+                }
+                self.aliases = aliases;
+            }
+            Outcome::QueryResults { token, found } => {
+                let completed = self
+                    .compose
+                    .as_mut()
+                    .is_some_and(|c| super::input::complete_from_query(c, &token, &found));
+                match found.len() {
+                    0 => self.say(format!("no contact found for {token}")),
+                    n if completed && n > 1 => self.say(format!(
+                        "{n} found: {} (tab again after editing for others)",
+                        found.join(" · ")
+                    )),
+                    _ => self.say(String::new()),
+                }
+            }
             Outcome::PathCandidates(found) => self.on_candidates(found),
             Outcome::Sent { queue_id, local } => {
                 let mut parts = Vec::new();
@@ -240,7 +282,30 @@ impl App {
                     self.say(text);
                 }
             }
-            Outcome::EditorText(text) => {
+            Outcome::EditorText(mut text) => {
+                let mut refused = None;
+                if let Some(c) = self.compose.as_mut()
+                    && c.editing_headers
+                {
+                    match crate::tui::compose::headers_file::read(&text) {
+                        Ok(edited) => {
+                            c.draft.to = edited.to;
+                            c.draft.cc = edited.cc;
+                            c.draft.bcc = edited.bcc;
+                            c.draft.subject = edited.subject;
+                            text = edited.body;
+                        }
+                        // Every line stays, in the body, for the user to mend.
+                        Err(why) => {
+                            let why = format!("the headers were not read back: {why}");
+                            c.error = Some((super::Field::Body, why.clone()));
+                            refused = Some(why);
+                        }
+                    }
+                }
+                if let Some(why) = refused {
+                    self.fail(why);
+                }
                 if let Some(c) = self.compose.as_mut() {
                     // Line by line as the user left it: `lines()` would drop a last
                     // empty line, and a newline could creep in or out on each round trip.

@@ -194,7 +194,7 @@ fn recall(p: &mut Prompt, history: &History, older: bool) {
 
 pub(super) const COMMANDS: &[&str] = &[
     "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
-    "rename ", "rmdir ", "save ", "sort ",
+    "rename ", "rmdir ", "save ", "sort ", "account ",
 ];
 
 /// Complete the prompt's line against `all`: one match fills it in, several extend to

@@ -166,3 +166,112 @@ fn ctrl_e_hands_the_body_to_the_editor_and_takes_it_back() {
         ["edited", "text"]
     );
 }
+
+#[test]
+fn with_edit_headers_the_editor_gets_the_fields_and_a_bad_file_keeps_every_line() {
+    let mut app = app_with_inbox(80, 24);
+    app.edit_headers = true;
+    ch(&mut app, 'c');
+    assert_eq!(
+        ctrl(&mut app, 'e'),
+        vec![Effect::Editor(
+            "To: \nCc: \nBcc: \nSubject: \n\n\n-- \nAlice".into()
+        )]
+    );
+    app.update(Action::Outcome(Outcome::EditorText(
+        "To: bob@example.org\nSubject: Plans\n\nSee you.".into(),
+    )));
+    let c = app.compose.as_ref().unwrap();
+    assert_eq!(
+        (c.draft.to.as_str(), c.draft.subject.as_str()),
+        ("bob@example.org", "Plans")
+    );
+    assert_eq!(c.editor.lines(), ["See you."]);
+    ctrl(&mut app, 'e');
+    let mangled = "To: bob@example.org\nFrom: me\n\nSee you.";
+    app.update(Action::Outcome(Outcome::EditorText(mangled.into())));
+    let c = app.compose.as_ref().unwrap();
+    assert_eq!(
+        c.editor.lines().join("\n"),
+        mangled,
+        "nothing typed is lost"
+    );
+    assert_eq!(c.draft.to, "bob@example.org");
+    assert!(
+        app.status_is_error && app.status.contains("line 2"),
+        "{}",
+        app.status
+    );
+}
+
+fn with_aliases(app: &mut App) {
+    let mut config = crate::contacts::ContactsConfig::default();
+    config
+        .aliases
+        .insert("team".into(), "ann@example.org, boss".into());
+    config
+        .aliases
+        .insert("boss".into(), "Pat <pat@example.com>".into());
+    app.update(Action::Outcome(Outcome::Aliases(
+        crate::contacts::Aliases::load(&config),
+    )));
+}
+
+#[test]
+fn tab_expands_an_alias_and_send_expands_the_ones_left() {
+    let mut app = app_with_inbox(80, 24);
+    with_aliases(&mut app);
+    ch(&mut app, 'c');
+    typed(&mut app, "tea");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.to,
+        "ann@example.org, Pat <pat@example.com>, "
+    );
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "boss");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Enter);
+    typed(&mut app, "Plans");
+    let fx = ctrl(&mut app, 's');
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.cc,
+        "Pat <pat@example.com>"
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Send(_)]), "{fx:?}");
+}
+
+#[test]
+fn tab_asks_the_query_command_when_nothing_else_matches() {
+    let mut app = app_with_inbox(80, 24);
+    app.query_command = true;
+    ch(&mut app, 'c');
+    typed(&mut app, "ann, zoe");
+    assert_eq!(
+        key(&mut app, KeyCode::Tab),
+        vec![Effect::QueryContacts {
+            token: "zoe".into()
+        }]
+    );
+    app.update(Action::Outcome(Outcome::QueryResults {
+        token: "zoe".into(),
+        found: vec![
+            "Zoe <zoe@example.org>".into(),
+            "Zoey <zoey@example.org>".into(),
+        ],
+    }));
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.to,
+        "ann, Zoe <zoe@example.org>, "
+    );
+    assert!(app.status.contains("2 found"), "{}", app.status);
+    // An answer for a token no longer being typed changes nothing.
+    app.update(Action::Outcome(Outcome::QueryResults {
+        token: "zoe".into(),
+        found: vec!["Other <o@example.org>".into()],
+    }));
+    assert_eq!(
+        app.compose.as_ref().unwrap().draft.to,
+        "ann, Zoe <zoe@example.org>, "
+    );
+}

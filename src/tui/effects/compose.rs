@@ -66,10 +66,15 @@ impl Runner {
                 Err(e) => out.unreadable.push((path.clone(), e.to_string())),
             }
         }
-        if let Some(id) = draft.forward_of {
+        let several = draft.forward_of.len() > 1;
+        for (n, &id) in draft.forward_of.iter().enumerate() {
             match self.store.raw(id).await {
                 Ok(Some(raw)) => out.data.push(AttachmentData {
-                    name: "forwarded.eml".into(),
+                    name: if several {
+                        format!("forwarded-{}.eml", n + 1)
+                    } else {
+                        "forwarded.eml".into()
+                    },
                     bytes: raw,
                     mime_type: "message/rfc822".into(),
                 }),

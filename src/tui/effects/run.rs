@@ -26,6 +26,10 @@ pub struct Runner {
     pub smtp_ports: Vec<String>,
     /// `[ui] opener`: empty for the system opener.
     pub opener: String,
+    /// `[contacts]`: aliases, alias file, query command.
+    pub contacts: crate::contacts::ContactsConfig,
+    /// Every account the TUI can show, by name (config order).
+    pub accounts: Vec<(String, AccountId)>,
 }
 
 impl Runner {
@@ -190,6 +194,32 @@ impl Runner {
                 attempts: s.queue_attempts(queue_id).await.map_err(err)?,
             },
             Effect::LoadAddresses => Outcome::Addresses(self.addresses().await.map_err(err)?),
+            Effect::LoadAccountFolders => {
+                let mut all = Vec::new();
+                for (name, id) in &self.accounts {
+                    if *id != self.account_id {
+                        all.push((name.clone(), s.mailboxes(*id).await.map_err(err)?));
+                    }
+                }
+                Outcome::AccountFolders(all)
+            }
+            Effect::LoadAliases => {
+                let config = self.contacts.clone();
+                let aliases =
+                    tokio::task::spawn_blocking(move || crate::contacts::Aliases::load(&config))
+                        .await
+                        .map_err(|e| e.to_string())?;
+                Outcome::Aliases(aliases)
+            }
+            Effect::QueryContacts { token } => {
+                let found = crate::contacts::query(&self.contacts.query_command, &token)
+                    .await
+                    .map_err(|e| format!("query_command: {e}"))?;
+                Outcome::QueryResults {
+                    token,
+                    found: found.into_iter().map(|c| c.address).collect(),
+                }
+            }
             Effect::SetFlags { ids, set, clear } => {
                 s.update_flags(ids, set, clear).await.map_err(err)?;
                 Outcome::Done(String::new())
@@ -264,6 +294,19 @@ impl Runner {
                     target.display()
                 ))
             }
+            Effect::ShowPart { id, index, width } => {
+                let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
+                let lines = tokio::task::spawn_blocking(move || {
+                    crate::tui::message::part_lines(&raw, index, width)
+                })
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or(format!(
+                    "part {} is not text: o opens it, w saves it",
+                    index + 1
+                ))?;
+                Outcome::PartShown { id, index, lines }
+            }
             Effect::OpenPart { id, index } => {
                 let raw = s.raw(id).await.map_err(err)?.ok_or("the message is gone")?;
                 let (bytes, name) = part_bytes(&raw, index).ok_or("no such part")?;
@@ -288,9 +331,11 @@ impl Runner {
                 queue_op(&self.store, &self.data_dir, op, queue_id).await?
             }
             Effect::Welcome => self.welcome().await.map_err(err)?,
-            Effect::Editor(_) | Effect::PipeInteractive { .. } | Effect::Bell | Effect::Quit => {
-                Outcome::Done(String::new())
-            }
+            Effect::Editor(_)
+            | Effect::PipeInteractive { .. }
+            | Effect::SwitchAccount(_)
+            | Effect::Bell
+            | Effect::Quit => Outcome::Done(String::new()),
         })
     }
 

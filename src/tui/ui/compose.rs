@@ -52,8 +52,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .map(|a| a.name.clone())
         .chain(c.draft.attachments.iter().map(|p| p.display().to_string()))
         .collect();
-    if c.draft.forward_of.is_some() {
-        attach.push("(the original message)".into());
+    match c.draft.forward_of.len() {
+        0 => {}
+        1 => attach.push("(the original message)".into()),
+        n => attach.push(format!("({n} original messages)")),
     }
     if !attach.is_empty() {
         lines.push(Line::from(vec![

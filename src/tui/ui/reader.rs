@@ -94,7 +94,21 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
     }
     out.push(Line::raw(""));
     let terms = search_terms(app);
-    for l in &doc.body {
+    let body = match &app.reader.inline_part {
+        Some((index, lines)) => {
+            let what = doc
+                .parts
+                .get(*index)
+                .map_or(String::new(), |p| format!(" {}", p.mime_type));
+            out.push(Line::styled(
+                format!("── part {}{what} · esc: back to the message ──", index + 1),
+                app.theme.accent,
+            ));
+            lines
+        }
+        None => &doc.body,
+    };
+    for l in body {
         let style = if l.starts_with('>') {
             app.theme.dim
         } else {

@@ -47,9 +47,35 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         app.pane == Pane::Outbox,
         false,
     ));
-    let block = Block::default()
+    for (k, other) in app.other_entries().into_iter().enumerate() {
+        let (label, count) = match &other.folder {
+            None => (format!("» {}", other.account), String::new()),
+            Some(folder) => (
+                format!("  {folder}"),
+                if other.unread > 0 {
+                    other.unread.to_string()
+                } else {
+                    String::new()
+                },
+            ),
+        };
+        lines.push(entry(
+            app,
+            &label,
+            &count,
+            width,
+            i + 1 + k,
+            focused,
+            false,
+            other.unread > 0,
+        ));
+    }
+    let mut block = Block::default()
         .borders(Borders::RIGHT)
         .border_style(app.theme.dim);
+    if app.accounts.len() > 1 {
+        block = block.title(Span::styled(app.account.name.clone(), app.theme.accent));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
