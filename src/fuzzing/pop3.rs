@@ -35,17 +35,25 @@ pub fn command(data: &[u8]) {
         "the keyword's case changed the parse"
     );
     if let Ok(command) = &parsed {
-        let shown = format!("{command:?}");
-        let secret = match command {
+        // The Debug form must not depend on the secret at all: the same command with another
+        // secret shows the same. (Looking for the secret's text in the output is not enough:
+        // a mechanism name or "<redacted>" itself can contain it.)
+        let mut other = command.clone();
+        let secret = match &mut other {
             Command::Pass(secret) => Some(secret),
             Command::Apop { digest, .. } => Some(digest),
             Command::Auth {
                 initial_response, ..
-            } => initial_response.as_ref(),
+            } => initial_response.as_mut(),
             _ => None,
         };
-        if let Some(secret) = secret.filter(|s| s.len() >= 4) {
-            assert!(!shown.contains(secret.as_str()), "{shown} shows a secret");
+        if let Some(secret) = secret {
+            *secret = format!("{secret}-other");
+            assert_eq!(
+                format!("{other:?}"),
+                format!("{command:?}"),
+                "the Debug form shows the secret"
+            );
         }
     }
 }

@@ -331,11 +331,17 @@ fn fts_leaves(expr: &Expr, out: &mut Vec<String>) {
     }
 }
 
-/// A phrase with FTS5 quoting; a trailing `*` keeps prefix search.
+/// A phrase with FTS5 quoting; a trailing `*` keeps prefix search. Control characters
+/// become spaces: the tokenizer separates words on them anyway, and FTS5's expression
+/// parser ends a string at NUL (an unterminated phrase would be a syntax error).
 fn fts_phrase(term: &str) -> String {
     let (body, prefix) = match term.strip_suffix('*') {
         Some(b) if !b.is_empty() => (b, "*"),
         _ => (term, ""),
     };
+    let body: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     format!("\"{}\"{prefix}", body.replace('"', "\"\""))
 }

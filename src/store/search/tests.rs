@@ -409,3 +409,24 @@ fn what_the_printer_writes_parses_to_the_same_search() {
     }
     assert!(parsed > 5_000, "only {parsed} generated queries parsed");
 }
+
+#[test]
+fn control_characters_in_a_term_are_word_breaks_for_fts() {
+    // The fuzzer's finding: "hello" followed by NULs gave an FTS5 syntax error.
+    for input in [
+        "hello\0\0\0",
+        "\"a\0b\"",
+        "x\u{1}*",
+        "\"\0\"",
+        "\u{7f}\u{0}*",
+    ] {
+        let query = SearchQuery::parse(input).unwrap();
+        query
+            .check_fts_syntax()
+            .unwrap_or_else(|e| panic!("{input:?}: {e}"));
+    }
+    assert_eq!(
+        fts_match(&Term::Text("a\0b".into())).as_deref(),
+        Some("\"a b\"")
+    );
+}
