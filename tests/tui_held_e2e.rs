@@ -64,6 +64,9 @@ fn ctrl_s_then_u_brings_the_message_back_and_nothing_is_sent() {
     assert!(!screen.contains("the text I typed"), "closed:\n{screen}");
     assert_eq!(scheduled(home.path()).len(), 1, "held in the store");
     tmux.keys(&["U"]);
+    // The status line is drawn last: a capture taken mid-frame can show the composer with
+    // the old status, so wait for the status and then look at the whole screen.
+    tmux.wait_for("taken back");
     let screen = tmux.wait_for("the text I typed");
     assert!(screen.contains("bob@example.test"), "{screen}");
     assert!(screen.contains("Undo me"), "{screen}");
