@@ -103,6 +103,15 @@ impl Conn {
         buf: &mut [u8],
         deadline: Instant,
     ) -> io::Result<Option<usize>> {
+        if deadline <= Instant::now() {
+            // Only what is already waiting: a timer would round the wait up to tokio's
+            // 1 ms tick, which was most of a one-message session's time on loopback.
+            return tokio::select! {
+                biased;
+                read = self.io.read(buf) => read.map(Some),
+                () = std::future::ready(()) => Ok(None),
+            };
+        }
         match timeout_at(deadline, self.io.read(buf)).await {
             Ok(read) => read.map(Some),
             Err(_) => Ok(None),
@@ -156,4 +165,48 @@ impl Conn {
 /// A stand-in stream while the real one is inside the TLS handshake.
 fn closed() -> impl Io {
     tokio::io::join(tokio::io::empty(), tokio::io::sink())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+    use std::time::Duration;
+
+    /// A greeting without a pause must not wait for a timer: tokio rounds timers up to its
+    /// 1 ms tick, which cost every one-message SMTP session about a millisecond.
+    #[tokio::test]
+    async fn a_deadline_already_passed_answers_on_the_first_poll() {
+        let (mut client, server) = tokio::io::duplex(64);
+        let peer: SocketAddr = "127.0.0.1:2525".parse().unwrap();
+        let mut conn = Conn::new(
+            Box::new(server),
+            peer,
+            Deadlines {
+                idle: Duration::from_secs(300),
+                line: Duration::from_secs(60),
+                transfer_idle: Duration::from_secs(600),
+                transfer_grace: Duration::from_secs(30),
+                min_rate: 1024,
+                lifetime: Duration::from_secs(3600),
+            },
+            Stop::never(),
+        );
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buf = [0u8; 16];
+        {
+            let mut nothing = pin!(conn.read_before(&mut buf, Instant::now()));
+            assert!(matches!(
+                nothing.as_mut().poll(&mut cx),
+                Poll::Ready(Ok(None))
+            ));
+        }
+        client.write_all(b"EHLO x\r\n").await.unwrap();
+        let mut early = pin!(conn.read_before(&mut buf, Instant::now()));
+        assert!(
+            matches!(early.as_mut().poll(&mut cx), Poll::Ready(Ok(Some(8)))),
+            "input already waiting is an early talker"
+        );
+    }
 }
