@@ -91,6 +91,7 @@ impl Store {
         let mut conn = Connection::open(path)?;
         schema::configure(&conn)?;
         schema::migrate(&mut conn)?;
+        schema::configure_writer(&conn)?;
         let counters = Arc::new(writer::Counters::default());
         let (events, _) = broadcast::channel(1024);
         let sender = writer::spawn(conn, counters.clone(), events.clone())?;

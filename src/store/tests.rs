@@ -522,3 +522,15 @@ async fn folders_are_renamed_and_removed_but_never_role_folders_or_mail_by_accid
             .all(|m| m.name != "Projects")
     );
 }
+
+/// Savepoint journals stay in memory on the write connection: spilled, they were a
+/// temporary file created, written and deleted at every commit.
+#[tokio::test]
+async fn the_writer_keeps_savepoint_journals_in_memory() {
+    let (_dir, store) = temp_store();
+    let temp_store: i64 = store
+        .write(|c| Ok(c.pragma_query_value(None, "temp_store", |r| r.get(0))?))
+        .await
+        .unwrap();
+    assert_eq!(temp_store, 2, "2 is MEMORY");
+}
