@@ -13,6 +13,7 @@ use crate::mail::trace::antispam;
 use crate::mail::trace::auth_results::{parse_arc_authentication_results, parse_received_spf};
 use crate::mail::trace::{
     TraceContext, analyse, parse_authentication_results, parse_date, parse_received, render_text,
+    transport_facts,
 };
 use crate::mailbox_io::{MboxMessage, MboxReader, write_mbox};
 
@@ -49,7 +50,8 @@ pub fn address(data: &[u8]) {
     let _ = parse_list(&format_list(&lenient));
 }
 
-/// Received parsing, dates, and the whole-message trace analysis and its rendering.
+/// Received parsing, dates, the whole-message trace analysis and its rendering, and the
+/// transport facts filed for search.
 pub fn received(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let hop = parse_received(&text);
@@ -61,6 +63,9 @@ pub fn received(data: &[u8]) {
     };
     let trace = analyse(data, &ctx);
     let _ = render_text(&trace);
+    // The transport facts search keeps (read at filing from the same headers).
+    let facts = transport_facts(data);
+    assert!(facts.hops.len() <= data.len(), "more hops than bytes");
 }
 
 /// Authentication-Results, ARC-Authentication-Results, Received-SPF and Microsoft's
