@@ -7,6 +7,7 @@
 
 mod facts;
 mod folders;
+mod indexer;
 mod ops;
 mod queries;
 mod queue;
@@ -20,6 +21,8 @@ mod tests;
 mod tests_events;
 #[cfg(test)]
 mod tests_facts;
+#[cfg(test)]
+mod tests_indexer;
 #[cfg(test)]
 mod tests_threads;
 mod threads;
@@ -525,8 +528,23 @@ impl Store {
         query: SearchQuery,
         limit: u64,
     ) -> Result<Vec<MessageSummary>, StoreError> {
+        self.index_waiting().await?;
         self.read(move |c| queries::search(c, account, &query, limit))
             .await
+    }
+
+    /// Index every message still waiting for the full-text index (filed moments ago, or
+    /// by another process), so a search sees all mail. Nothing to do costs one read.
+    pub async fn index_waiting(&self) -> Result<(), StoreError> {
+        while self.read(indexer::any_waiting).await? {
+            let moved = self
+                .write(|c| indexer::index_waiting(c, indexer::MAX_BATCH))
+                .await?;
+            if moved == 0 {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Every recipient in the outbound queue.

@@ -190,17 +190,16 @@ pub(crate) fn insert_message(
         (Some(n), None) => n.clone(),
         (None, None) => String::new(),
     };
-    exec(
+    // Indexed after the commit, in batches (see `indexer`).
+    super::indexer::queue(
         conn,
-        "INSERT INTO messages_fts (rowid, from_text, to_text, subject, body)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            id,
-            from_text,
-            format!("{} {}", s.to_text, s.cc_text),
-            s.subject,
-            s.body_text
-        ],
+        id,
+        &super::indexer::IndexText {
+            from_text: &from_text,
+            to_text: &format!("{} {}", s.to_text, s.cc_text),
+            subject: &s.subject,
+            body: &s.body_text,
+        },
     )?;
     if let Some(envelope) = envelope {
         insert_envelope(conn, id, envelope)?;

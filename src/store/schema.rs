@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V7)],
     &[Step::Sql(V8), Step::Code(backfill_list_ids)],
     &[Step::Sql(V9), Step::Code(backfill_transport_facts)],
+    &[Step::Sql(V10)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -302,6 +303,21 @@ CREATE INDEX trace_facts_by_transit ON trace_facts (transit_ms) WHERE transit_ms
 ALTER TABLE queue_messages ADD COLUMN sent_copy INTEGER
     REFERENCES messages(id) ON DELETE SET NULL;
 CREATE INDEX queue_messages_by_sent_copy ON queue_messages (sent_copy);
+"#;
+
+/// v10: full-text indexing after the commit that files a message. Filing writes the text
+/// to index here (a row of a small table instead of a new FTS5 segment in the accepting
+/// transaction); the writer moves it into `messages_fts` in batches when idle or when
+/// enough is waiting, and a search first indexes whatever still waits
+/// (`store::indexer`).
+const V10: &str = r#"
+CREATE TABLE fts_pending (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    from_text  TEXT NOT NULL,
+    to_text    TEXT NOT NULL,
+    subject    TEXT NOT NULL,
+    body       TEXT NOT NULL
+);
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

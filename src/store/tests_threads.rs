@@ -446,6 +446,8 @@ async fn both_search_plans_find_the_same_newest_hits() {
         )
         .await;
     }
+    // The plans are compared on the index itself, so nothing may still wait for it.
+    store.index_waiting().await.unwrap();
     let conn = Connection::open(dir.path().join("postie.db")).unwrap();
     for q in [
         "body",

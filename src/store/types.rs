@@ -353,7 +353,10 @@ pub enum StoreEvent {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct WriterStats {
     pub writes: u64,
+    /// Transactions committed: batches of writes and batches of indexing.
     pub commits: u64,
+    /// Messages moved into the full-text index after their filing committed.
+    pub indexed: u64,
 }
 
 /// How a message list is ordered.

@@ -5,14 +5,17 @@
 //! its own savepoint, so one failing job does not undo its neighbours, and each caller is
 //! answered only after the batch's COMMIT returned.
 //!
+//! When it has been idle for a moment, or a full batch waits, the writer moves messages
+//! filed since into the full-text index in one transaction ([`indexer`]).
+//!
 //! Between batches the writer also notices commits by other connections to the same file
 //! (another process: `postie import`, `postie sendmail`, a second TUI): SQLite's
 //! `PRAGMA data_version` changes on a connection only when someone else committed, so one
 //! cheap pragma every [`EXTERNAL_CHECK`] detects them without reading any data, and the
 //! store announces [`StoreEvent::External`].
 
-use super::StoreError;
 use super::types::{StoreEvent, WriterStats};
+use super::{StoreError, indexer};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -37,6 +40,7 @@ pub(crate) const EXTERNAL_CHECK: Duration = Duration::from_millis(250);
 pub(crate) struct Counters {
     writes: AtomicU64,
     commits: AtomicU64,
+    indexed: AtomicU64,
 }
 
 impl Counters {
@@ -44,6 +48,7 @@ impl Counters {
         WriterStats {
             writes: self.writes.load(Ordering::Relaxed),
             commits: self.commits.load(Ordering::Relaxed),
+            indexed: self.indexed.load(Ordering::Relaxed),
         }
     }
 }
@@ -69,8 +74,14 @@ fn run(
     events: broadcast::Sender<StoreEvent>,
 ) {
     let mut others = OtherWriters::new(&conn);
+    let mut waiting = count_waiting(&conn);
+    let mut last_job = Instant::now();
     loop {
-        match rx.recv_timeout(others.due_in()) {
+        let mut wait = others.due_in();
+        if waiting > 0 {
+            wait = wait.min(indexer::IDLE_BEFORE_INDEXING.saturating_sub(last_job.elapsed()));
+        }
+        match rx.recv_timeout(wait) {
             Ok(first) => {
                 let mut jobs = vec![first];
                 while jobs.len() < MAX_BATCH {
@@ -80,14 +91,53 @@ fn run(
                     }
                 }
                 commit_batch(&conn, jobs, &counters);
+                last_job = Instant::now();
+                waiting = count_waiting(&conn);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        if indexer::due(waiting, last_job.elapsed() >= indexer::IDLE_BEFORE_INDEXING) {
+            index_batch(&conn, &counters);
+            waiting = count_waiting(&conn);
         }
         // Checked on a busy writer too, so a steady stream of local writes does not hide
         // another process's.
         if others.committed(&conn, Instant::now()) {
             let _ = events.send(StoreEvent::External);
+            // Another process may have filed mail that waits for the index.
+            waiting = count_waiting(&conn);
+        }
+    }
+}
+
+/// Messages waiting for the full-text index, up to a full batch (0 when unreadable: the
+/// next batch or search tries again).
+fn count_waiting(conn: &Connection) -> u64 {
+    indexer::waiting_up_to(conn, indexer::FULL_BATCH)
+        .map_err(|error| tracing::warn!(%error, "store: cannot count unindexed messages"))
+        .unwrap_or(0)
+}
+
+/// Index one batch of waiting messages in its own transaction.
+fn index_batch(conn: &Connection, counters: &Counters) {
+    let indexed = conn
+        .execute_batch("BEGIN IMMEDIATE")
+        .map_err(StoreError::from)
+        .and_then(|()| indexer::index_waiting(conn, indexer::MAX_BATCH))
+        .and_then(|n| {
+            conn.execute_batch("COMMIT")
+                .map(|()| n)
+                .map_err(StoreError::from)
+        });
+    match indexed {
+        Ok(n) => {
+            counters.indexed.fetch_add(n, Ordering::Relaxed);
+            counters.commits.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(error) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            tracing::warn!(%error, "store: cannot index waiting messages");
         }
     }
 }
