@@ -108,22 +108,20 @@ pub(crate) fn insert_message(
     dedupe: bool,
 ) -> Result<Inserted, StoreError> {
     let (account_id, role): (AccountId, Option<String>) = conn
-        .query_row(
-            "SELECT account_id, role FROM mailboxes WHERE id = ?1",
-            [mailbox_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .prepare_cached("SELECT account_id, role FROM mailboxes WHERE id = ?1")?
+        .query_row([mailbox_id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .ok_or(StoreError::NotFound("mailbox"))?;
     let s = &prepared.summary;
     if dedupe {
         let found: Option<(MessageId, MailboxId, u32)> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT id, mailbox_id, uid FROM messages
                  WHERE account_id = ?1 AND content_hash = ?2 AND message_id IS ?3 LIMIT 1",
-                params![account_id, prepared.hash, s.message_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            )?
+            .query_row(params![account_id, prepared.hash, s.message_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
         if let Some((id, mailbox_id, uid)) = found {
             return Ok(Inserted {
@@ -135,11 +133,11 @@ pub(crate) fn insert_message(
             });
         }
     }
-    let uid: u32 = conn.query_row(
-        "UPDATE mailboxes SET next_uid = next_uid + 1 WHERE id = ?1 RETURNING next_uid - 1",
-        [mailbox_id],
-        |r| r.get(0),
-    )?;
+    let uid: u32 = conn
+        .prepare_cached(
+            "UPDATE mailboxes SET next_uid = next_uid + 1 WHERE id = ?1 RETURNING next_uid - 1",
+        )?
+        .query_row([mailbox_id], |r| r.get(0))?;
     let thread_subject = normalize_subject(&s.subject);
     exec(
         conn,
@@ -363,12 +361,11 @@ fn find_thread(
     }
     for parent in parents {
         let found: Option<i64> = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT thread_id FROM messages WHERE account_id = ?1 AND message_id = ?2
                  LIMIT 1",
-                params![account_id, parent],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![account_id, parent], |r| r.get(0))
             .optional()?;
         if found.is_some() {
             return Ok(found);
@@ -376,12 +373,11 @@ fn find_thread(
     }
     if is_reply_subject(&s.subject) && !thread_subject.is_empty() {
         let found = conn
-            .query_row(
+            .prepare_cached(
                 "SELECT thread_id FROM messages WHERE account_id = ?1 AND thread_subject = ?2
                  AND id != ?3 ORDER BY id DESC LIMIT 1",
-                params![account_id, thread_subject, own_id],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![account_id, thread_subject, own_id], |r| r.get(0))
             .optional()?;
         return Ok(found);
     }
