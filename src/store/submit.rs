@@ -77,17 +77,24 @@ impl Store {
             notices_done,
             releases,
         } = submission;
-        // Parsing (HTML rendering included) is CPU work: keep it off the runtime.
-        let (prepared, copies) = tokio::task::spawn_blocking(move || {
+        let size = raw.len();
+        let parse = move || {
             let prepared = prepare(&raw);
             let copies: Vec<(MailboxId, Option<Prepared>)> = local
                 .into_iter()
                 .map(|copy| (copy.mailbox, with_prepended(&prepared, &copy.prepend)))
                 .collect();
             (prepared, copies)
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        };
+        // Parsing (HTML rendering included) is CPU work: a large message is parsed off the
+        // runtime; a small one takes less time than the hand-over to another thread.
+        let (prepared, copies) = if size <= super::INLINE_PARSE_MAX {
+            parse()
+        } else {
+            tokio::task::spawn_blocking(parse)
+                .await
+                .map_err(|e| StoreError::Unavailable(e.to_string()))?
+        };
         let (from, subject) = (
             prepared.summary.from_addr.clone(),
             prepared.summary.subject.clone(),
