@@ -1,7 +1,9 @@
 //! SMTP receiver benchmark: msgs/s with 4 KiB messages for 1 and 20 concurrent sessions,
-//! every message durably stored (synchronous=FULL) before its 250. When Postfix's
-//! smtp-source and smtp-sink are installed, the same smtp-source load is also run against
-//! smtp-sink (which stores nothing) and the ratio is printed. Last, DKIM-signed mail from an
+//! every message durably stored (synchronous=FULL) before its 250. With Postfix's
+//! smtp-source installed, the same load (1 and 20 sessions) is run against postie, a
+//! private Postfix delivering into a Maildir (end to end; needs root), aiosmtpd storing
+//! into SQLite and smtp-sink (which stores nothing), interleaved, and postie's ratio to
+//! each is printed. Last, DKIM-signed mail from an
 //! untrusted client is received with `[verify]` on and off (SPF, DKIM, DMARC and ARC checked
 //! against a loopback DNS server) and the ratio is printed.
 //! Run: `cargo bench --bench smtp` (`POSTIE_BENCH_SMTP_MESSAGES=N` to resize).
@@ -10,11 +12,14 @@
 
 #[path = "../tests/support/dns.rs"]
 mod dns;
+#[path = "support/peers.rs"]
+mod peers;
+#[path = "support/sink.rs"]
+mod sink;
 
 use postie::config::{Config, Paths};
 use postie::node::Node;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -180,31 +185,69 @@ async fn run(addr: SocketAddr, sessions: usize, total: usize) -> f64 {
     (per * sessions) as f64 / began.elapsed().as_secs_f64()
 }
 
-fn find(tool: &str) -> Option<PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/sbin"]
-        .iter()
-        .map(|d| PathBuf::from(d).join(tool))
-        .find(|p| p.is_file())
-}
-
-fn smtp_source(source: &PathBuf, addr: &str, total: usize) -> f64 {
-    let began = Instant::now();
-    let status = std::process::Command::new(source)
-        .args([
-            "-s",
-            "20",
-            "-m",
-            &total.to_string(),
-            "-l",
-            "4096",
-            "-M",
-            "client.test",
-        ])
-        .args(["-f", "bench@client.test", "-t", "alice@postie.test", addr])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    total as f64 / began.elapsed().as_secs_f64()
+/// Medians of three interleaved runs of smtp-source (1 session and 20 sessions) against
+/// postie and the peers that are installed, with postie's ratio to each.
+fn peer_table(postie_port: u16, total: usize) {
+    if peers::find("smtp-source").is_none() {
+        println!("smtp-source not installed (Postfix): no peer comparison");
+        return;
+    }
+    let postfix = peers::Postfix::start();
+    let aiosmtpd = peers::Aiosmtpd::start();
+    let sink = sink::Sink::start("127.0.0.1");
+    let loads = [(1, total / 4), (20, total)];
+    // rates[receiver][load] over the runs
+    let names = [
+        "postie (SQLite, FULL sync)",
+        "Postfix 3 into Maildir, end to end",
+        "aiosmtpd + SQLite (WAL, FULL)",
+        "smtp-sink (stores nothing)",
+    ];
+    let mut rates = vec![vec![Vec::new(); loads.len()]; names.len()];
+    for _run in 0..3 {
+        for (l, &(sessions, count)) in loads.iter().enumerate() {
+            let rate = |d: std::time::Duration| count as f64 / d.as_secs_f64();
+            rates[0][l].push(rate(peers::smtp_source(postie_port, sessions, count)));
+            if let Some(p) = &postfix {
+                rates[1][l].push(rate(p.end_to_end(sessions, count)));
+            }
+            if let Some(a) = &aiosmtpd {
+                rates[2][l].push(rate(peers::smtp_source(a.port, sessions, count)));
+            }
+            if let Some(s) = &sink {
+                rates[3][l].push(rate(peers::smtp_source(s.port, sessions, count)));
+            }
+        }
+    }
+    let median = |v: &Vec<f64>| -> Option<f64> {
+        let mut v = v.clone();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied()
+    };
+    println!(
+        "smtp-source -l 4096: 1 session x {}, 20 sessions x {} messages; medians of 3 interleaved runs, msgs/s:",
+        total / 4,
+        total
+    );
+    println!(
+        "  {:<36} {:>10} {:>12}   postie / this",
+        "", "1 session", "20 sessions"
+    );
+    let ours: Vec<f64> = rates[0].iter().map(|r| median(r).unwrap()).collect();
+    for (i, name) in names.iter().enumerate() {
+        let theirs: Vec<Option<f64>> = rates[i].iter().map(median).collect();
+        match (theirs[0], theirs[1]) {
+            (Some(one), Some(twenty)) if i == 0 => {
+                println!("  {name:<36} {one:>10.0} {twenty:>12.0}")
+            }
+            (Some(one), Some(twenty)) => println!(
+                "  {name:<36} {one:>10.0} {twenty:>12.0}   {:.2} / {:.2}",
+                ours[0] / one,
+                ours[1] / twenty
+            ),
+            _ => println!("  {name:<36} not measured (not installed or could not start)"),
+        }
+    }
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -238,38 +281,7 @@ async fn main() {
         stats.commits, stats.writes
     );
 
-    match (find("smtp-source"), find("smtp-sink")) {
-        (Some(source), Some(sink)) => {
-            let postie_rate = smtp_source(&source, &addr.to_string(), total);
-            let port = 20000 + (std::process::id() % 20000) as u16;
-            let sink_addr = format!("127.0.0.1:{port}");
-            let mut sink = std::process::Command::new(sink)
-                .args(["-u", "root", &sink_addr, "256"])
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            let mut ready = false;
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(&sink_addr).is_ok() {
-                    ready = true;
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            if ready {
-                let sink_rate = smtp_source(&source, &sink_addr, total);
-                println!("smtp-source -s 20 -l 4096, {total} messages:");
-                println!("  postie:    {postie_rate:>8.0} msgs/s (stored, fsynced)");
-                println!("  smtp-sink: {sink_rate:>8.0} msgs/s (discards everything)");
-                println!("  postie / smtp-sink = {:.2}", postie_rate / sink_rate);
-            } else {
-                println!("smtp-sink did not start; no peer comparison");
-            }
-            let _ = sink.kill();
-            let _ = sink.wait();
-        }
-        _ => println!("smtp-source/smtp-sink not installed: no peer comparison"),
-    }
+    peer_table(addr.port(), total);
     node.shutdown().await;
     verification_ratio(total / 4).await;
 }
