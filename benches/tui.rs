@@ -287,7 +287,7 @@ fn main() {
         // The threaded view: T asks for a thread-ordered window; = folds every thread.
         let home = app.update(key(KeyCode::Char('g')));
         settle(&mut app, &runner, home).await;
-        timed_key(&mut app, &runner, &mut term, "threads on (T)", 'T').await;
+        timed_key(&mut app, &runner, &mut term, "threads on (t)", 't').await;
         scroll(&mut app, &runner, &mut term, "threaded ", &plan).await;
         let home = app.update(key(KeyCode::Char('g')));
         settle(&mut app, &runner, home).await;
