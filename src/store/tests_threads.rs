@@ -540,3 +540,61 @@ async fn flat_windows_from_either_end_are_slices_of_the_whole_list() {
         }
     }
 }
+
+/// The broad-term plan looks at the newest ids first; mail whose dates do not follow its
+/// ids (imported, or dated in the past or future) must not be missed or misordered.
+#[tokio::test]
+async fn newest_hits_are_exact_when_dates_do_not_follow_arrival() {
+    let (dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    for i in 0..59u32 {
+        // 37 and 59 are coprime: every minute once, in scrambled order.
+        let minute = (i * 37) % 59;
+        let from = if i % 2 == 0 {
+            "Bob <bob@example.org>"
+        } else {
+            "Dave <dave@example.org>"
+        };
+        add(
+            &store,
+            inbox,
+            mail(&format!("x{i}"), minute, None, from),
+            Flags::empty(),
+        )
+        .await;
+    }
+    store.index_waiting().await.unwrap();
+    let conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    for (q, limit) in [
+        ("body", 5),
+        ("body", 17),
+        ("from:bob body", 3),
+        ("body", 100),
+    ] {
+        let parsed = SearchQuery::parse(q).unwrap();
+        let ids = |dense_from: i64| -> Vec<(i64, MessageId)> {
+            queries::search_planned(&conn, account, &parsed, limit, dense_from)
+                .unwrap()
+                .iter()
+                .map(|m| (m.date, m.id))
+                .collect()
+        };
+        let (broad, lookup) = (ids(0), ids(i64::MAX));
+        assert_eq!(broad, lookup, "{q} limit {limit}");
+        assert!(
+            broad.windows(2).all(|w| w[0] > w[1]),
+            "newest first: {broad:?}"
+        );
+        let expected = if q.starts_with("from:") {
+            30.min(limit)
+        } else {
+            59.min(limit)
+        };
+        assert_eq!(broad.len() as u64, expected, "{q} limit {limit}");
+    }
+}
