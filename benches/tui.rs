@@ -52,7 +52,9 @@ async fn fill(store: &Store, inbox: i64, have: u64, want: u64) {
     let began = Instant::now();
     let writers = 64u64;
     let mut next = have;
+    let mut rates = Vec::new();
     while next < want {
+        let chunk_began = Instant::now();
         let chunk = (want - next).min(20_000);
         let tasks: Vec<_> = (0..writers)
             .map(|w| {
@@ -82,9 +84,18 @@ async fn fill(store: &Store, inbox: i64, have: u64, want: u64) {
             t.await.unwrap();
         }
         next += chunk;
+        let rate = chunk as f64 / chunk_began.elapsed().as_secs_f64();
+        rates.push(rate);
         println!(
-            "  generated {next}/{want} ({:.0} msg/s)",
+            "  generated {next}/{want} ({rate:.0} msg/s for these, {:.0} overall)",
             (next - have) as f64 / began.elapsed().as_secs_f64()
+        );
+    }
+    if let (Some(first), Some(last)) = (rates.first(), rates.last()) {
+        println!(
+            "ingest with 64 writers: {first:.0} msg/s at the start, {last:.0} msg/s at the end \
+             ({:.2} of the first)",
+            last / first
         );
     }
 }

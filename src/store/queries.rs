@@ -358,8 +358,10 @@ fn newest_matches(
     condition: &str,
     condition_args: &[Value],
 ) -> Result<Vec<MessageSummary>, StoreError> {
+    // Two subqueries: SQLite answers min() or max() alone from the end of the table, but
+    // both in one SELECT by scanning it.
     let (first, last): (Option<i64>, Option<i64>) = conn
-        .prepare_cached("SELECT min(id), max(id) FROM messages")?
+        .prepare_cached("SELECT (SELECT min(id) FROM messages), (SELECT max(id) FROM messages)")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     let (Some(first), Some(last)) = (first, last) else {
         return Ok(Vec::new());
@@ -367,8 +369,29 @@ fn newest_matches(
     let mut span = (limit as i64).max(1).saturating_mul(RANGE_PER_HIT);
     loop {
         let lo = last.saturating_sub(span).max(first);
+        if lo > first {
+            // Too few matches in the range: grow it before walking the account (a walk
+            // that cannot find `limit` hits goes through every message).
+            let in_range: i64 = conn
+                .prepare_cached(
+                    "SELECT count(*) FROM (SELECT rowid FROM messages_fts
+                     WHERE messages_fts MATCH ?1 AND rowid >= ?2 LIMIT ?3)",
+                )?
+                .query_row(params![expr, lo, limit as i64], |r| r.get(0))?;
+            if (in_range.max(0) as u64) < limit {
+                span = span.saturating_mul(4);
+                continue;
+            }
+        }
+        // The walk newest first stops at the oldest date in the range: with the rest of
+        // the condition filtering most matches out it would otherwise go through every
+        // message (in-range hits are all at or after that date).
+        let since: i64 = conn
+            .prepare_cached("SELECT coalesce(min(date), 0) FROM messages WHERE id >= ?1")?
+            .query_row([lo], |r| r.get(0))?;
+        let bounded = format!("m.date >= {since} AND ({condition})");
         let range = Some((expr.to_owned(), Some((lo, last))));
-        let (sql, args) = search_sql(account, q, limit, true, range, condition, condition_args);
+        let (sql, args) = search_sql(account, q, limit, true, range, &bounded, condition_args);
         let hits: Vec<MessageSummary> = {
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map(params_from_iter(args), summary_from_row)?;
@@ -383,7 +406,7 @@ fn newest_matches(
             let outside: bool = conn
                 .prepare_cached(
                     "SELECT EXISTS (SELECT 1 FROM messages INDEXED BY messages_by_account_date
-                     WHERE account_id = ?1 AND (date > ?2 OR (date = ?2 AND id > ?3))
+                     WHERE account_id = ?1 AND date >= ?2 AND (date > ?2 OR id > ?3)
                      AND id < ?4)",
                 )?
                 .query_row(params![account, oldest.date, oldest.id, lo], |r| r.get(0))?;
