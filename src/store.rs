@@ -533,6 +533,19 @@ impl Store {
             .await
     }
 
+    /// How many messages of the account `query` matches, counted up to `cap` (`None`:
+    /// more than `cap`). A search shows the newest hits; this says how many there are.
+    pub async fn count_matches(
+        &self,
+        account: AccountId,
+        query: SearchQuery,
+        cap: u64,
+    ) -> Result<Option<u64>, StoreError> {
+        self.index_waiting().await?;
+        self.read(move |c| queries::count_matches(c, account, &query, cap))
+            .await
+    }
+
     /// Index every message still waiting for the full-text index (filed moments ago, or
     /// by another process), so a search sees all mail. Nothing to do costs one read.
     pub async fn index_waiting(&self) -> Result<(), StoreError> {

@@ -274,7 +274,7 @@ pub(crate) fn search_planned(
     let (sql, args) = search_sql(
         account,
         q,
-        limit,
+        Shape::Newest(limit),
         dense,
         fts,
         &compiled.condition,
@@ -285,6 +285,33 @@ pub(crate) fn search_planned(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// How many messages of `account` match `q`, up to `cap` (`None` beyond it).
+pub(crate) fn count_matches(
+    conn: &Connection,
+    account: AccountId,
+    q: &SearchQuery,
+    cap: u64,
+) -> Result<Option<u64>, StoreError> {
+    let now = chrono::Utc::now().timestamp();
+    let compiled = super::search::sql::compile(q.expr.as_ref(), now);
+    let fts = compiled.fts.map(|expr| (expr, None));
+    let (sql, args) = search_sql(
+        account,
+        q,
+        Shape::Count(cap.saturating_add(1)),
+        false,
+        fts,
+        &compiled.condition,
+        &compiled.args,
+    );
+    let counted = sql;
+    let n: i64 = conn
+        .prepare(&counted)?
+        .query_row(params_from_iter(args), |r| r.get(0))?;
+    let n = n.max(0) as u64;
+    Ok((n <= cap).then_some(n))
+}
+
 /// The SQL of one search: the account's messages newest first (`dense`: walking the date
 /// index) that match the full-text expression (restricted to a rowid range when given),
 /// the rest of the condition and the mailbox.
@@ -292,7 +319,7 @@ pub(crate) fn search_planned(
 fn search_sql(
     account: AccountId,
     q: &SearchQuery,
-    limit: u64,
+    shape: Shape,
     dense: bool,
     fts: Option<(String, Option<(i64, i64)>)>,
     condition: &str,
@@ -306,10 +333,18 @@ fn search_sql(
     } else {
         ("messages m", "+m.account_id = ?")
     };
-    let mut sql = format!(
-        "SELECT {SUMMARY_COLUMNS} FROM {from} JOIN mailboxes b ON b.id = m.mailbox_id
-         WHERE {account_filter}"
-    );
+    let mut sql = match shape {
+        Shape::Newest(_) => format!(
+            "SELECT {SUMMARY_COLUMNS} FROM {from} JOIN mailboxes b ON b.id = m.mailbox_id
+             WHERE {account_filter}"
+        ),
+        Shape::Count(_) => {
+            format!(
+                "SELECT count(*) FROM (SELECT m.id FROM {from}
+                 JOIN mailboxes b ON b.id = m.mailbox_id WHERE {account_filter}"
+            )
+        }
+    };
     let mut args: Vec<Value> = vec![Value::Integer(account)];
     match fts {
         Some((expr, None)) => {
@@ -334,9 +369,26 @@ fn search_sql(
         sql.push_str(" AND m.mailbox_id = ?");
         args.push(Value::Integer(mailbox));
     }
-    sql.push_str(" ORDER BY m.date DESC, m.id DESC LIMIT ?");
-    args.push(Value::Integer(limit as i64));
+    match shape {
+        Shape::Newest(limit) => {
+            sql.push_str(" ORDER BY m.date DESC, m.id DESC LIMIT ?");
+            args.push(Value::Integer(limit as i64));
+        }
+        Shape::Count(cap) => {
+            sql.push_str(" LIMIT ?)");
+            args.push(Value::Integer(cap as i64));
+        }
+    }
     (sql, args)
+}
+
+/// What a search's SQL returns.
+#[derive(Clone, Copy)]
+enum Shape {
+    /// The newest `n` summaries.
+    Newest(u64),
+    /// How many match, counted up to `n`.
+    Count(u64),
 }
 
 /// The first id range a broad search tries, in ids per wanted hit.
@@ -391,7 +443,15 @@ fn newest_matches(
             .query_row([lo], |r| r.get(0))?;
         let bounded = format!("m.date >= {since} AND ({condition})");
         let range = Some((expr.to_owned(), Some((lo, last))));
-        let (sql, args) = search_sql(account, q, limit, true, range, &bounded, condition_args);
+        let (sql, args) = search_sql(
+            account,
+            q,
+            Shape::Newest(limit),
+            true,
+            range,
+            &bounded,
+            condition_args,
+        );
         let hits: Vec<MessageSummary> = {
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map(params_from_iter(args), summary_from_row)?;

@@ -534,3 +534,46 @@ async fn the_writer_keeps_savepoint_journals_in_memory() {
         .unwrap();
     assert_eq!(temp_store, 2, "2 is MEMORY");
 }
+
+#[tokio::test]
+async fn matches_are_counted_with_filters_and_up_to_a_cap() {
+    let (_dir, store) = temp_store();
+    let (account, inbox) = inbox(&store).await;
+    for n in 0..7 {
+        let extra = if n % 2 == 0 { "" } else { "X-Note: odd\n" };
+        let inserted = store
+            .insert(
+                new(
+                    inbox,
+                    message(&format!("report {n}"), &format!("r{n}@x"), extra),
+                ),
+                false,
+            )
+            .await
+            .unwrap();
+        if n < 3 {
+            store
+                .update_flags(vec![inserted.id], Flags::SEEN, Flags::empty())
+                .await
+                .unwrap();
+        }
+    }
+    let count = |q: &str, cap: u64| {
+        let (store, q) = (store.clone(), SearchQuery::parse(q).unwrap());
+        async move { store.count_matches(account, q, cap).await.unwrap() }
+    };
+    assert_eq!(count("report", 100).await, Some(7));
+    assert_eq!(count("report is:unread", 100).await, Some(4));
+    assert_eq!(
+        count("report folder:inbox", 100).await,
+        Some(7),
+        "mailbox names join"
+    );
+    assert_eq!(
+        count("report", 7).await,
+        Some(7),
+        "exactly the cap is a count"
+    );
+    assert_eq!(count("report", 6).await, None, "beyond the cap");
+    assert_eq!(count("nothing-like-this", 10).await, Some(0));
+}

@@ -302,6 +302,12 @@ pub enum Outcome {
         query: String,
         rows: Vec<MessageSummary>,
     },
+    /// How many messages a search matched when it showed only the newest
+    /// (`None`: more than [`crate::tui::app::COUNT_LIMIT`]).
+    MatchCount {
+        query: String,
+        total: Option<u64>,
+    },
     /// The messages a mark or unmark query matched (at most `MARK_LIMIT`; `capped` when
     /// there were more).
     Matches {

@@ -40,7 +40,7 @@ pub use held::{Dispatch, UndoWindow};
 pub use list::{ListSource, ListState, ThreadMark};
 pub use loads::{LOST_SECS, Loads};
 pub use outbox::OutboxState;
-pub use outcome::MARK_LIMIT;
+pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
 pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};

@@ -49,6 +49,10 @@ pub enum Effect {
         query: String,
         limit: u64,
     },
+    /// Count everything `query` matches (a search list shows only the newest).
+    CountMatches {
+        query: String,
+    },
     /// The messages `query` matches, in `mailbox` (or anywhere, for a search list), to mark
     /// or unmark them.
     FindMatches {

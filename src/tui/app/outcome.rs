@@ -11,6 +11,9 @@ pub const SEARCH_LIMIT: u64 = 1000;
 /// The most messages one mark-by-query (`T`) marks.
 pub const MARK_LIMIT: u64 = 10_000;
 
+/// How far the count of a search's matches goes (beyond: "more than").
+pub const COUNT_LIMIT: u64 = 100_000;
+
 impl App {
     pub(super) fn on_tick(&mut self, now: i64) -> Vec<Effect> {
         self.now = now;
@@ -171,7 +174,16 @@ impl App {
                 {
                     return vec![];
                 }
-                self.say(format!("{} hit(s) for {query}", rows.len()));
+                let shown = rows.len() as u64;
+                // Only the newest are listed: count them all, the answer follows.
+                let count = (shown >= SEARCH_LIMIT).then(|| Effect::CountMatches {
+                    query: query.clone(),
+                });
+                if count.is_some() {
+                    self.say(format!("newest {shown} hits for {query} (counting all…)"));
+                } else {
+                    self.say(format!("{shown} hit(s) for {query}"));
+                }
                 let refresh = self.list.source == ListSource::Search(query.clone());
                 let (selected, marked) = (self.list.selected, self.list.marked.clone());
                 self.list.show_results(query, rows);
@@ -180,12 +192,27 @@ impl App {
                     let ids: Vec<_> = self.list.rows.iter().map(|r| r.id).collect();
                     self.list.marked = marked.into_iter().filter(|id| ids.contains(id)).collect();
                     let h = list_rows(self);
-                    return self.list.ensure_visible(h);
+                    let mut effects = self.list.ensure_visible(h);
+                    effects.extend(count);
+                    return effects;
                 }
                 if self.pane != Pane::Reader {
                     self.pane = Pane::Mail;
                 }
                 self.focus = super::Focus::List;
+                return count.into_iter().collect();
+            }
+            Outcome::MatchCount { query, total } => {
+                // Said only while that search is still the list.
+                if self.list.source == ListSource::Search(query.clone()) {
+                    let shown = self.list.total;
+                    self.say(match total {
+                        Some(n) => format!("newest {shown} of {n} hits for {query}"),
+                        None => {
+                            format!("newest {shown} of more than {COUNT_LIMIT} hits for {query}")
+                        }
+                    });
+                }
             }
             Outcome::Matches {
                 query,

@@ -560,3 +560,37 @@ fn sigterm_quits() {
     let mut app = app_with_inbox(80, 24);
     assert_eq!(app.update(Action::Terminate), vec![Effect::Quit]);
 }
+
+#[test]
+fn a_full_page_of_hits_asks_for_the_count_of_all_matches_and_says_it() {
+    let mut app = app_with_inbox(80, 24);
+    let fx = app.update(Action::Outcome(Outcome::SearchResults {
+        query: "invoice".into(),
+        rows: testkit::rows(0, 1000),
+    }));
+    assert_eq!(
+        fx,
+        vec![Effect::CountMatches {
+            query: "invoice".into()
+        }]
+    );
+    assert!(app.status.contains("counting"), "{}", app.status);
+    app.update(Action::Outcome(Outcome::MatchCount {
+        query: "invoice".into(),
+        total: Some(12_345),
+    }));
+    assert_eq!(app.status, "newest 1000 of 12345 hits for invoice");
+    // A count for a search no longer shown says nothing.
+    app.update(Action::Outcome(Outcome::MatchCount {
+        query: "older".into(),
+        total: Some(1),
+    }));
+    assert_eq!(app.status, "newest 1000 of 12345 hits for invoice");
+    // Fewer hits than a page: they are all, nothing to count.
+    let fx = app.update(Action::Outcome(Outcome::SearchResults {
+        query: "rare".into(),
+        rows: testkit::rows(0, 3),
+    }));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(app.status, "3 hit(s) for rare");
+}

@@ -166,6 +166,15 @@ impl Runner {
                     .map_err(err)?;
                 Outcome::SearchResults { query, rows }
             }
+            Effect::CountMatches { query } => {
+                let parsed = SearchQuery::parse(&query).map_err(|e| e.to_string())?;
+                let limit = crate::tui::app::COUNT_LIMIT;
+                let total = s
+                    .count_matches(self.account_id, parsed, limit)
+                    .await
+                    .map_err(err)?;
+                Outcome::MatchCount { query, total }
+            }
             Effect::FindMatches {
                 query,
                 mailbox,
