@@ -557,3 +557,32 @@ fn reader_shows_our_verdicts_and_marks_unchecked_mail_from_elsewhere() {
     let (_, _, rows) = render(doc("html-attachment.eml", 100));
     assert!(!rows.iter().any(|r| r.starts_with("Auth:")));
 }
+
+#[test]
+fn pager_pane_shows_a_commands_output_and_its_status() {
+    snap("pager_pipe_output", |app| {
+        app.update(Action::Outcome(Outcome::PipeOutput {
+            command: "grep -n invoice".into(),
+            output: "3:Subject: invoice March\n12:the invoice is attached\n".into(),
+            status: "exit 0".into(),
+            success: true,
+        }));
+    });
+}
+
+#[test]
+fn mark_prompt_keeps_a_query_it_cannot_read_with_the_column() {
+    snap("mark_prompt_error", |app| {
+        keys(app, "T");
+        keys(app, "invoice (a OR b");
+        key(app, KeyCode::Enter);
+    });
+}
+
+#[test]
+fn pipe_prompt_asks_for_a_command() {
+    snap("pipe_prompt", |app| {
+        keys(app, "|");
+        keys(app, "wc -l");
+    });
+}
