@@ -549,7 +549,12 @@ impl Store {
     /// Index every message still waiting for the full-text index (filed moments ago, or
     /// by another process), so a search sees all mail. Nothing to do costs one read.
     pub async fn index_waiting(&self) -> Result<(), StoreError> {
-        while self.read(indexer::any_waiting).await? {
+        // Bounded: another process filing faster than this indexes cannot hold a search
+        // forever (64 batches are 131,072 messages).
+        for _ in 0..64 {
+            if !self.read(indexer::any_waiting).await? {
+                break;
+            }
             let moved = self
                 .write(|c| indexer::index_waiting(c, indexer::MAX_BATCH))
                 .await?;
