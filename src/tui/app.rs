@@ -30,10 +30,6 @@ mod tests_prompt;
 mod tests_threads;
 #[cfg(test)]
 mod tests_workstation;
-#[cfg(test)]
-pub(crate) mod tests_support {
-    pub(crate) use super::tests_outbox::queue_entry;
-}
 
 pub use header::HeaderLine;
 pub use held::{Dispatch, UndoWindow};

@@ -1,12 +1,15 @@
 //! Fixtures for the TUI tests: an app with a fixed clock, mailboxes, rows and messages.
 #![allow(clippy::unwrap_used)]
 
+use super::action::Action;
 use super::app::App;
+use super::effects::Effect;
 use super::keymap::Keymap;
 use super::message::ReaderDoc;
 use super::theme::Theme;
 use crate::config::AccountConfig;
-use crate::store::{Flags, Mailbox, MessageSummary, Role};
+use crate::store::{Flags, Mailbox, MessageSummary, QueueEntry, RecipientState, Role};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// 2026-11-22 08:00:00 UTC.
 pub const NOW: i64 = 1_795_334_400;
@@ -132,4 +135,46 @@ pub fn app_with_inbox(width: u16, height: u16) -> App {
         },
     ));
     app
+}
+
+/// A key with no modifier.
+pub fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+/// A character key.
+pub fn ch(app: &mut App, c: char) -> Vec<Effect> {
+    key(app, KeyCode::Char(c))
+}
+
+/// A control-key chord.
+pub fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
+}
+
+/// Each character of `text` in turn.
+pub fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        ch(app, c);
+    }
+}
+
+/// A queued recipient of message `queue_id` in `state`.
+pub fn queue_entry(queue_id: i64, state: RecipientState) -> QueueEntry {
+    QueueEntry {
+        queue_id,
+        recipient_id: queue_id * 10,
+        mail_from: "alice@localhost".into(),
+        rcpt: "bob@example.org".into(),
+        state,
+        created_at: NOW - 600,
+        next_attempt_at: Some(NOW + 300),
+        attempts: 2,
+        last_reply: Some("451 4.7.1 greylisted, try again later".into()),
+        subject: Some("Re: Lunch on Friday?".into()),
+        size: 2048,
+    }
 }

@@ -217,11 +217,11 @@ fn outbox_pane_with_detail() {
     snap("outbox", |app| {
         keys(app, "O");
         let mut entries = vec![
-            super::app::tests_support::queue_entry(9, S::Deferred),
-            super::app::tests_support::queue_entry(10, S::Queued),
+            super::testkit::queue_entry(9, S::Deferred),
+            super::testkit::queue_entry(10, S::Queued),
         ];
         entries[1].rcpt = "carol@example.net".into();
-        entries.push(super::app::tests_support::queue_entry(11, S::Bounced));
+        entries.push(super::testkit::queue_entry(11, S::Bounced));
         app.update(Action::Outcome(Outcome::Queue(entries)));
         key(app, KeyCode::Enter);
         let attempt = |at, code: u16, reply: &str| crate::store::Attempt {
@@ -265,7 +265,7 @@ fn outbox_pane_with_waiting_sends_first() {
     snap("outbox_waiting", |app| {
         keys(app, "O");
         app.update(Action::Outcome(Outcome::Queue(vec![
-            super::app::tests_support::queue_entry(9, S::Deferred),
+            super::testkit::queue_entry(9, S::Deferred),
         ])));
         app.update(Action::Outcome(Outcome::Scheduled(vec![
             waiting(
@@ -355,7 +355,7 @@ fn tiny_terminals_render_every_pane_without_panicking() {
         for keys_to_press in ["", "?", "/x", "O\n", "c", "\nz", "\nt", "\nH"] {
             let mut app = app_with_inbox(80, 24);
             app.update(Action::Outcome(Outcome::Queue(vec![
-                super::app::tests_support::queue_entry(1, crate::store::RecipientState::Queued),
+                super::testkit::queue_entry(1, crate::store::RecipientState::Queued),
             ])));
             for c in keys_to_press.chars() {
                 let code = if c == '\n' {

@@ -5,29 +5,8 @@ use super::*;
 use crate::store::{Flags, SortKey, StoreEvent};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::compose;
-use crate::tui::testkit::{self, NOW, app_with_inbox, doc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-
-pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)))
-}
-
-pub(super) fn ch(app: &mut App, c: char) -> Vec<Effect> {
-    key(app, KeyCode::Char(c))
-}
-
-pub(super) fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
-    app.update(Action::Key(KeyEvent::new(
-        KeyCode::Char(c),
-        KeyModifiers::CONTROL,
-    )))
-}
-
-pub(super) fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        ch(app, c);
-    }
-}
+use crate::tui::testkit::{self, NOW, app_with_inbox, ch, doc, key, typed};
+use crossterm::event::{KeyCode, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 #[test]
 fn start_delivers_the_welcome_and_loads_folders_queue_and_addresses() {

@@ -1,10 +1,9 @@
 //! `update` transitions of the composer: send, completion, drafts, editor handoff.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, ctrl, key, typed};
 use super::*;
 use crate::tui::action::{Action, Outcome};
-use crate::tui::testkit::{NOW, app_with_inbox};
+use crate::tui::testkit::{NOW, app_with_inbox, ch, ctrl, key, typed};
 use crossterm::event::KeyCode;
 
 #[test]

@@ -2,10 +2,9 @@
 //! (submitted or saved as a draft) or keeps the composer open with the reason shown.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, ctrl, key, typed};
 use super::*;
 use crate::tui::action::{Action, Outcome};
-use crate::tui::testkit::app_with_inbox;
+use crate::tui::testkit::{app_with_inbox, ch, ctrl, key, typed};
 use crossterm::event::KeyCode;
 
 /// A composer with `to` typed and a body line.

@@ -2,13 +2,12 @@
 //! it back, the send-later prompt (good and bad times), and the outbox's waiting rows.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, ctrl, key, typed};
 use super::*;
 use crate::store::{ScheduleKind, ScheduledSend, StoreEvent};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::compose::Draft;
 use crate::tui::effects::QueueOp;
-use crate::tui::testkit::{NOW, app_with_inbox};
+use crate::tui::testkit::{NOW, app_with_inbox, ch, ctrl, key, typed};
 use crossterm::event::KeyCode;
 
 /// A composer with a recipient, a subject and a body typed; undo on for `undo` seconds.
@@ -201,7 +200,7 @@ fn outbox_waiting_rows_come_first_and_take_back_reschedule_send_now_and_cancel()
         vec![Effect::LoadQueue, Effect::LoadScheduled]
     );
     app.update(Action::Outcome(Outcome::Queue(vec![
-        super::tests_outbox::queue_entry(9, crate::store::RecipientState::Deferred),
+        crate::tui::testkit::queue_entry(9, crate::store::RecipientState::Deferred),
     ])));
     app.update(Action::Outcome(Outcome::Scheduled(vec![waiting(
         4,

@@ -2,12 +2,11 @@
 //! waiting), other processes' commits and missed events reload everything shown.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, key, typed};
 use super::*;
 use crate::store::StoreEvent;
 use crate::tui::action::{Action, Outcome};
 use crate::tui::effects::LoadKind;
-use crate::tui::testkit::{self, NOW, app_with_inbox, mailboxes};
+use crate::tui::testkit::{self, NOW, app_with_inbox, ch, key, mailboxes, typed};
 use crossterm::event::KeyCode;
 
 fn count(effects: &[Effect], kind: LoadKind) -> usize {

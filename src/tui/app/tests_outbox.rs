@@ -1,12 +1,11 @@
 //! `update` transitions of the outbox: loading the queue, actions, the attempt log.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, key};
 use super::*;
-use crate::store::{QueueEntry, RecipientState};
+use crate::store::RecipientState;
 use crate::tui::action::{Action, Outcome};
 use crate::tui::effects::QueueOp;
-use crate::tui::testkit::{NOW, app_with_inbox};
+use crate::tui::testkit::{app_with_inbox, ch, key, queue_entry};
 use crossterm::event::KeyCode;
 
 #[test]
@@ -45,22 +44,6 @@ fn outbox_loads_the_queue_and_cancel_asks_first() {
     );
     key(&mut app, KeyCode::Enter);
     assert!(app.outbox.detail);
-}
-
-pub(crate) fn queue_entry(queue_id: i64, state: RecipientState) -> QueueEntry {
-    QueueEntry {
-        queue_id,
-        recipient_id: queue_id * 10,
-        mail_from: "alice@localhost".into(),
-        rcpt: "bob@example.org".into(),
-        state,
-        created_at: NOW - 600,
-        next_attempt_at: Some(NOW + 300),
-        attempts: 2,
-        last_reply: Some("451 4.7.1 greylisted, try again later".into()),
-        subject: Some("Re: Lunch on Friday?".into()),
-        size: 2048,
-    }
 }
 
 #[test]

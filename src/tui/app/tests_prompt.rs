@@ -2,10 +2,9 @@
 //! history, status expiry and the per-pane help text.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, ctrl, key, typed};
 use super::*;
 use crate::tui::action::{Action, Outcome};
-use crate::tui::testkit::{NOW, app_with_inbox, doc, mailboxes};
+use crate::tui::testkit::{NOW, app_with_inbox, ch, ctrl, doc, key, mailboxes, typed};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn alt(app: &mut App, c: char) -> Vec<Effect> {

@@ -3,11 +3,10 @@
 //! on the folded thread.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::ch;
 use super::*;
 use crate::store::{Flags, ThreadView};
 use crate::tui::action::{Action, Outcome};
-use crate::tui::testkit::{NOW, app_with_inbox, row};
+use crate::tui::testkit::{NOW, app_with_inbox, ch, row};
 
 fn mark(depth: u16, size: u32, collapsed: bool) -> ThreadMark {
     ThreadMark {

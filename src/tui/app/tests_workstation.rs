@@ -2,10 +2,9 @@
 //! parts, accounts and forwarding marked messages.
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{ch, ctrl, key, typed};
 use super::*;
 use crate::tui::action::{Action, Outcome};
-use crate::tui::testkit::{self, app_with_inbox, doc};
+use crate::tui::testkit::{self, app_with_inbox, ch, ctrl, doc, key, typed};
 use crossterm::event::KeyCode;
 
 #[test]
