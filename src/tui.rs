@@ -16,6 +16,7 @@ pub mod keymap;
 pub mod line_editor;
 pub mod message;
 pub mod pager;
+pub(crate) mod panes;
 pub mod terminal;
 #[cfg(test)]
 mod testkit;

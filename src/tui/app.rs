@@ -9,7 +9,6 @@ mod held;
 pub(crate) mod input;
 mod list;
 mod loads;
-mod outbox;
 mod outcome;
 mod prompt;
 #[cfg(test)]
@@ -23,19 +22,17 @@ mod tests_held;
 #[cfg(test)]
 mod tests_live;
 #[cfg(test)]
-mod tests_outbox;
-#[cfg(test)]
 mod tests_prompt;
 #[cfg(test)]
 mod tests_threads;
 #[cfg(test)]
 mod tests_workstation;
 
+pub use super::panes::outbox::OutboxState;
 pub use header::HeaderLine;
 pub use held::{Dispatch, UndoWindow};
 pub use list::{ListSource, ListState, ThreadMark};
 pub use loads::{LOST_SECS, Loads};
-pub use outbox::OutboxState;
 pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
 pub use prompt::{History, Prompt, PromptKind};
 

@@ -6,7 +6,6 @@ pub mod help;
 pub mod layout;
 pub mod line;
 pub mod list;
-pub mod outbox;
 pub mod reader;
 pub mod sidebar;
 
@@ -31,7 +30,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     }
     match app.pane {
         Pane::Compose => compose::render(app, frame, a.main),
-        Pane::Outbox => outbox::render(app, frame, a.main),
+        Pane::Outbox => super::panes::outbox::render(app, frame, a.main),
         Pane::Chain => {
             if let Some(doc) = &app.reader.doc {
                 super::chain_view::render(frame, a.main, &doc.trace, &app.chain);

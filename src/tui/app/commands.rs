@@ -45,7 +45,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list(app, cmd, h),
             Pane::Reader => reader(app, cmd, h),
-            Pane::Outbox => super::outbox::command(app, cmd),
+            Pane::Outbox => crate::tui::panes::outbox::command(app, cmd),
             Pane::Compose | Pane::Chain | Pane::Pager => vec![],
         },
     }

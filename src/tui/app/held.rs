@@ -119,7 +119,7 @@ impl App {
     }
 
     /// Take a waiting send back into Drafts and the composer.
-    pub(super) fn take_back(&mut self, id: i64) -> Vec<Effect> {
+    pub(crate) fn take_back(&mut self, id: i64) -> Vec<Effect> {
         self.say("taking it back…");
         vec![Effect::TakeBack {
             id,

@@ -1,8 +1,9 @@
-//! The outbox: the sends that wait (when, to whom, what), then every queued recipient with
+//! The outbox drawn: the sends that wait (when, to whom, what), then every queued recipient with
 //! its state; Enter shows the detail of the row in front.
 
 use crate::store::{QueueEntry, RecipientState, ScheduleKind, ScheduledSend};
 use crate::tui::app::App;
+use crate::tui::ui;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
@@ -14,7 +15,7 @@ fn state_text(e: &QueueEntry, app: &App) -> String {
         RecipientState::Deferred => match e.next_attempt_at {
             Some(t) => format!(
                 "deferred, next {}",
-                super::short_date(t, app.now, app.tz_offset)
+                ui::short_date(t, app.now, app.tz_offset)
             ),
             None => "deferred".into(),
         },
@@ -49,13 +50,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     if !o.scheduled.is_empty() {
         title = format!("{title}; {} message(s) to send later", o.scheduled.len());
     }
-    let mut lines = vec![Line::from(super::cell(&title, w, app.theme.accent))];
+    let mut lines = vec![Line::from(ui::cell(&title, w, app.theme.accent))];
     if o.rows() == 0 {
-        lines.push(Line::from(super::cell(
-            "  (nothing queued)",
-            w,
-            app.theme.dim,
-        )));
+        lines.push(Line::from(ui::cell("  (nothing queued)", w, app.theme.dim)));
     }
     let rows = usize::from(list_area.height.saturating_sub(1));
     let skip = o.selected.saturating_sub(rows.saturating_sub(1));
@@ -96,10 +93,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         };
         let text = format!(
             "{} {} {} {}",
-            super::cell(&id, 7, style).content,
-            super::cell(&state, state_w, style).content,
-            super::cell(&rcpt, rcpt_w, style).content,
-            super::cell(&subject, subject_w, style).content,
+            ui::cell(&id, 7, style).content,
+            ui::cell(&state, state_w, style).content,
+            ui::cell(&rcpt, rcpt_w, style).content,
+            ui::cell(&subject, subject_w, style).content,
         );
         lines.push(Line::styled(text, style));
     }
@@ -127,7 +124,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
 
 /// A waiting send: when, from, to, and what can be done to it.
 fn waiting_detail(s: &ScheduledSend, app: &App) -> Vec<Line<'static>> {
-    let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
+    let date = |t: i64| ui::short_date(t, app.now, app.tz_offset);
     vec![
         Line::raw(format!("waiting to be sent: {}", waiting_text(s, app))),
         Line::raw(format!(
@@ -145,12 +142,8 @@ fn waiting_detail(s: &ScheduledSend, app: &App) -> Vec<Line<'static>> {
 }
 
 /// A queued recipient: its state, the last reply and the attempt log.
-fn queued_detail(
-    o: &crate::tui::app::OutboxState,
-    e: &QueueEntry,
-    app: &App,
-) -> Vec<Line<'static>> {
-    let date = |t: i64| super::short_date(t, app.now, app.tz_offset);
+fn queued_detail(o: &super::OutboxState, e: &QueueEntry, app: &App) -> Vec<Line<'static>> {
+    let date = |t: i64| ui::short_date(t, app.now, app.tz_offset);
     let mut text = vec![
         Line::raw(format!(
             "queue #{}  recipient {}  state {}",
@@ -161,7 +154,7 @@ fn queued_detail(
         Line::raw(format!(
             "from {}  size {}  queued {}",
             e.mail_from,
-            super::human_size(e.size),
+            ui::human_size(e.size),
             date(e.created_at)
         )),
         Line::raw(format!(
@@ -180,7 +173,7 @@ fn queued_detail(
 
 /// The selected recipient's delivery attempts, newest last: time, host [ip], TLS, reply.
 fn attempt_lines(
-    o: &crate::tui::app::OutboxState,
+    o: &super::OutboxState,
     e: &crate::store::QueueEntry,
     app: &App,
 ) -> Vec<Line<'static>> {
@@ -199,7 +192,7 @@ fn attempt_lines(
             let log = &a.log;
             Line::raw(format!(
                 "{}  {}{}{}  {} {}",
-                super::short_date(a.at, app.now, app.tz_offset),
+                ui::short_date(a.at, app.now, app.tz_offset),
                 log.host.as_deref().unwrap_or("-"),
                 log.ip
                     .as_deref()

@@ -1,11 +1,17 @@
-//! The outbox pane's state and keys: the account's waiting sends (held for undo or for
-//! later) first, then every queued recipient. Enter shows the detail; r/h/x act on a
-//! queued message, e/t/s on a waiting one (back to the composer, another time, now), and
-//! x on a waiting one moves it back to Drafts.
+//! The outbox pane: its state, its commands and (in `render`) its drawing. The account's
+//! waiting sends (held for undo or for later) first, then every queued recipient. Enter
+//! shows the detail; r/h/x act on a queued message, e/t/s on a waiting one (back to the
+//! composer, another time, now), and x on a waiting one moves it back to Drafts.
 
-use super::{App, Confirm, Prompt, PromptKind};
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use render::render;
+
 use crate::store::{QueueEntry, RecipientState, ScheduledSend};
 use crate::tui::action::Command;
+use crate::tui::app::{App, Confirm, Prompt, PromptKind};
 use crate::tui::effects::{Effect, QueueOp};
 
 /// A row found again after a reload: a waiting send's id, or a queued recipient's
@@ -75,14 +81,14 @@ impl OutboxState {
         self.selected = found.unwrap_or(self.selected.min(self.rows().saturating_sub(1)));
     }
 
-    pub(super) fn queue_loaded(&mut self, entries: Vec<QueueEntry>) -> Vec<Effect> {
+    pub(crate) fn queue_loaded(&mut self, entries: Vec<QueueEntry>) -> Vec<Effect> {
         let on = self.selection();
         self.entries = entries;
         self.reselect(on);
         self.attempts_effect().into_iter().collect()
     }
 
-    pub(super) fn scheduled_loaded(&mut self, scheduled: Vec<ScheduledSend>) -> Vec<Effect> {
+    pub(crate) fn scheduled_loaded(&mut self, scheduled: Vec<ScheduledSend>) -> Vec<Effect> {
         let on = self.selection();
         self.scheduled = scheduled;
         self.reselect(on);
@@ -91,7 +97,7 @@ impl OutboxState {
 }
 
 /// A named command in the outbox.
-pub(super) fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
+pub(crate) fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     let n = app.outbox.rows();
     let o = &mut app.outbox;
     match cmd {

@@ -1,0 +1,8 @@
+//! The panes, one module each: a pane's state, the branch of `update` that handles its
+//! keys and commands (pure: effects are returned, never run), and its render.
+//!
+//! What every pane shares stays outside: the [`App`](super::app::App) that holds the
+//! panes' states and routes actions and outcomes to them, the prompt and confirmations,
+//! the frame around the panes ([`ui`](super::ui): layout, status and hint bars, help).
+
+pub(crate) mod outbox;
