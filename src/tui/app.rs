@@ -3,20 +3,14 @@
 
 mod accounts;
 mod commands;
-mod compose_flow;
-mod header;
 mod held;
-pub(crate) mod input;
+mod input;
 mod list;
 mod loads;
 mod outcome;
 mod prompt;
 #[cfg(test)]
 mod tests;
-#[cfg(test)]
-mod tests_compose;
-#[cfg(test)]
-mod tests_compose_flow;
 #[cfg(test)]
 mod tests_held;
 #[cfg(test)]
@@ -28,8 +22,8 @@ mod tests_threads;
 #[cfg(test)]
 mod tests_workstation;
 
+pub use super::panes::composer::{ComposeState, ComposeWait, Field, HeaderLine};
 pub use super::panes::outbox::OutboxState;
-pub use header::HeaderLine;
 pub use held::{Dispatch, UndoWindow};
 pub use list::{ListSource, ListState, ThreadMark};
 pub use loads::{LOST_SECS, Loads};
@@ -38,7 +32,6 @@ pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};
 use super::chain_view::ChainViewState;
-use super::compose::Draft;
 use super::effects::Effect;
 use super::keymap::{KeyContext, Keymap};
 use super::message::ReaderDoc;
@@ -46,7 +39,6 @@ use super::theme::Theme;
 use crate::config::AccountConfig;
 use crate::store::{Mailbox, MailboxId, MessageId, Role};
 use std::net::SocketAddr;
-use tui_textarea::TextArea;
 
 /// Seconds a status message stays in the status line.
 pub const STATUS_SECS: i64 = 8;
@@ -102,52 +94,6 @@ pub struct ReaderState {
     /// A part read inline (`enter` on a selected text part): its number and lines, shown
     /// instead of the body until `esc`.
     pub inline_part: Option<(usize, Vec<String>)>,
-}
-
-/// A compose field; Tab walks them in this order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    From,
-    To,
-    Cc,
-    Bcc,
-    Subject,
-    Body,
-}
-
-/// The composer: the draft's header fields, a built-in editor for the body.
-#[derive(Debug, Clone)]
-pub struct ComposeState {
-    pub draft: Draft,
-    pub editor: TextArea<'static>,
-    pub field: Field,
-    pub identities: Vec<String>,
-    pub dirty: bool,
-    pub last_saved: i64,
-    /// The line editor of the header field in focus.
-    pub line: HeaderLine,
-    /// What the last send check or attempt found wrong, shown on that field.
-    pub error: Option<(Field, String)>,
-    /// A store operation the composer waits for before it may close.
-    pub waiting: Option<ComposeWait>,
-    /// A draft save is under way (its id is not known yet).
-    pub saving_draft: bool,
-    /// How the message goes once checked: at once, or held (undo grace, send later).
-    pub dispatch: Dispatch,
-    /// `$EDITOR` was given the header fields above the body (`[ui] edit_headers`).
-    pub editing_headers: bool,
-}
-
-/// What the composer waits for (its keys are ignored meanwhile).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ComposeWait {
-    /// The message was handed to the store: closes on `Sent` (or `Held`, for a send that
-    /// waits), reopens on `SendFailed`.
-    Send,
-    /// Send once the draft save under way has its id (so the send removes that draft).
-    SendAfterSave,
-    /// Saving a draft so the composer can close: closes on `DraftSaved`.
-    SaveAndClose,
 }
 
 /// A yes/no question blocking other keys.
@@ -473,7 +419,7 @@ impl App {
             Command::ForwardAttachment => super::compose::forward(doc, true, &from, sig),
             _ => return Vec::new(),
         };
-        commands::open_compose(self, draft)
+        super::panes::composer::open(self, draft)
     }
 
     /// Run a named command in the current context.
@@ -497,37 +443,4 @@ fn pick_identity(ids: &[String], doc: &ReaderDoc) -> String {
         .or(ids.first())
         .cloned()
         .unwrap_or_default()
-}
-
-impl ComposeState {
-    pub fn new(draft: Draft, identities: Vec<String>, now: i64) -> Self {
-        let mut editor = TextArea::from(draft.body.lines().map(String::from).collect::<Vec<_>>());
-        editor.set_cursor_line_style(ratatui::style::Style::default());
-        let field = if draft.to.is_empty() {
-            Field::To
-        } else {
-            Field::Body
-        };
-        ComposeState {
-            draft,
-            editor,
-            field,
-            identities,
-            dirty: false,
-            last_saved: now,
-            line: HeaderLine::default(),
-            error: None,
-            waiting: None,
-            saving_draft: false,
-            dispatch: Dispatch::Now,
-            editing_headers: false,
-        }
-    }
-
-    /// The draft with the editor's text as body.
-    pub fn snapshot(&self) -> Draft {
-        let mut d = self.draft.clone();
-        d.body = self.editor.lines().join("\n");
-        d
-    }
 }

@@ -1,7 +1,6 @@
 //! Rendering: `render(&App, &mut Frame)` only reads the state. One file per pane.
 
 pub mod bars;
-pub mod compose;
 pub mod help;
 pub mod layout;
 pub mod line;
@@ -29,7 +28,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         reader::render(app, frame, r);
     }
     match app.pane {
-        Pane::Compose => compose::render(app, frame, a.main),
+        Pane::Compose => super::panes::composer::render(app, frame, a.main),
         Pane::Outbox => super::panes::outbox::render(app, frame, a.main),
         Pane::Chain => {
             if let Some(doc) = &app.reader.doc {

@@ -1,10 +1,11 @@
 //! What each named command does in the pane in front (pure: state changes + effects).
 
-use super::{App, ComposeState, Confirm, Focus, ListSource, Pane, Prompt, PromptKind};
+use super::{App, Confirm, Focus, ListSource, Pane, Prompt, PromptKind};
 use crate::store::{Flags, Role, SortKey};
 use crate::tui::action::Command;
 use crate::tui::compose;
 use crate::tui::effects::Effect;
+use crate::tui::panes::composer;
 use crate::tui::ui::layout::list_rows;
 
 pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -20,7 +21,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Search => prompt(app, PromptKind::Search, ""),
         Command::Compose => {
             let from = app.identities().first().cloned().unwrap_or_default();
-            open_compose(
+            composer::open(
                 app,
                 compose::new_message(&from, app.account.signature.as_deref()),
             )
@@ -59,12 +60,6 @@ fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
     let mut p = Prompt::new(kind, input);
     p.candidates = candidates;
     app.prompt = Some(p);
-    vec![]
-}
-
-pub(super) fn open_compose(app: &mut App, draft: compose::Draft) -> Vec<Effect> {
-    app.compose = Some(ComposeState::new(draft, app.identities(), app.now));
-    app.pane = Pane::Compose;
     vec![]
 }
 
@@ -350,7 +345,7 @@ fn respond(app: &mut App, cmd: Command) -> Vec<Effect> {
         let draft =
             compose::forward_marked(ids, &subjects, &from, app.account.signature.as_deref());
         app.list.marked.clear();
-        return open_compose(app, draft);
+        return composer::open(app, draft);
     }
     let selected = app.list.selected_row().map(|r| r.id);
     let doc_id = app.reader.doc.as_ref().map(|d| d.id);

@@ -52,7 +52,7 @@ fn undo_text(left: i64) -> String {
 impl App {
     /// What ctrl-s does with a checked message: hold it for the undo grace period, or
     /// send it at once when undo is off.
-    pub(super) fn ctrl_s_dispatch(&self) -> Dispatch {
+    pub(crate) fn ctrl_s_dispatch(&self) -> Dispatch {
         match i64::try_from(self.undo_send_secs) {
             Ok(secs) if secs > 0 => Dispatch::Hold {
                 kind: ScheduleKind::Undo,
@@ -63,7 +63,7 @@ impl App {
     }
 
     /// ctrl-l in the composer: ask when to send.
-    pub(super) fn ask_send_later(&mut self) -> Vec<Effect> {
+    pub(crate) fn ask_send_later(&mut self) -> Vec<Effect> {
         self.prompt = Some(Prompt::new(PromptKind::SendLater, ""));
         vec![]
     }
@@ -151,7 +151,7 @@ impl App {
         match draft {
             Some(draft) if self.compose.is_none() => {
                 self.say("taken back: not sent (a copy is in Drafts)");
-                super::commands::open_compose(self, *draft)
+                crate::tui::panes::composer::open(self, *draft)
             }
             _ => {
                 self.say("taken back: not sent, it is in Drafts");

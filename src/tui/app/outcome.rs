@@ -165,7 +165,7 @@ impl App {
                 }
             }
             Outcome::Draft(draft) => {
-                return super::commands::open_compose(self, *draft);
+                return crate::tui::panes::composer::open(self, *draft);
             }
             Outcome::SearchResults { query, rows } => {
                 // A different search is waiting to run: these hits are already stale.
@@ -271,10 +271,9 @@ impl App {
                 self.aliases = aliases;
             }
             Outcome::QueryResults { token, found } => {
-                let completed = self
-                    .compose
-                    .as_mut()
-                    .is_some_and(|c| super::input::complete_from_query(c, &token, &found));
+                let completed = self.compose.as_mut().is_some_and(|c| {
+                    crate::tui::panes::composer::complete_from_query(c, &token, &found)
+                });
                 match found.len() {
                     0 => self.say(format!("no contact found for {token}")),
                     n if completed && n > 1 => self.say(format!(
@@ -309,44 +308,7 @@ impl App {
                     self.say(text);
                 }
             }
-            Outcome::EditorText(mut text) => {
-                let mut refused = None;
-                if let Some(c) = self.compose.as_mut()
-                    && c.editing_headers
-                {
-                    match crate::tui::compose::headers_file::read(&text) {
-                        Ok(edited) => {
-                            c.draft.to = edited.to;
-                            c.draft.cc = edited.cc;
-                            c.draft.bcc = edited.bcc;
-                            c.draft.subject = edited.subject;
-                            text = edited.body;
-                        }
-                        // Every line stays, in the body, for the user to mend.
-                        Err(why) => {
-                            let why = format!("the headers were not read back: {why}");
-                            c.error = Some((super::Field::Body, why.clone()));
-                            refused = Some(why);
-                        }
-                    }
-                }
-                if let Some(why) = refused {
-                    self.fail(why);
-                }
-                if let Some(c) = self.compose.as_mut() {
-                    // Line by line as the user left it: `lines()` would drop a last
-                    // empty line, and a newline could creep in or out on each round trip.
-                    c.editor = tui_textarea::TextArea::from(
-                        text.split('\n')
-                            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
-                            .collect::<Vec<_>>(),
-                    );
-                    c.editor
-                        .set_cursor_line_style(ratatui::style::Style::default());
-                    c.field = super::Field::Body;
-                    c.dirty = true;
-                }
-            }
+            Outcome::EditorText(text) => self.on_editor_text(text),
             Outcome::Failed(e) | Outcome::LoadFailed { error: e, .. } => self.fail(e),
         }
         vec![]

@@ -4,14 +4,15 @@
 //! keeps it open with the error on the field and the cursor there. Quitting while the
 //! store is still busy with the composer's text waits for it.
 
-use super::{App, ComposeWait, Confirm, Field, Pane};
+use super::{ComposeWait, Field};
+use crate::tui::app::{App, Confirm, Pane};
 use crate::tui::compose::{self, ComposeError};
 use crate::tui::effects::Effect;
 use crossterm::event::{KeyCode, KeyEvent};
 
 impl App {
     /// Ctrl-S: sent at once, or held for the undo grace period.
-    pub(super) fn send(&mut self) -> Vec<Effect> {
+    pub(crate) fn send(&mut self) -> Vec<Effect> {
         let dispatch = self.ctrl_s_dispatch();
         self.send_as(dispatch)
     }
@@ -19,7 +20,7 @@ impl App {
     /// Check the fields without IO; a wrong field keeps the composer open with the cursor
     /// on the mistake. Otherwise the message goes to the store (`dispatch` says how) and the
     /// composer waits for the store's answer (after a draft save already under way, if any).
-    pub(super) fn send_as(&mut self, dispatch: super::Dispatch) -> Vec<Effect> {
+    pub(crate) fn send_as(&mut self, dispatch: crate::tui::app::Dispatch) -> Vec<Effect> {
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
@@ -60,7 +61,7 @@ impl App {
     }
 
     /// Save the composer's text as a draft (ctrl-p, autosave, before `$EDITOR`).
-    pub(super) fn save_draft(&mut self) -> Vec<Effect> {
+    pub(crate) fn save_draft(&mut self) -> Vec<Effect> {
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
@@ -70,7 +71,7 @@ impl App {
     }
 
     /// Esc: an untouched composer closes; one with unsaved text asks first.
-    pub(super) fn close_compose(&mut self) -> Vec<Effect> {
+    pub(crate) fn close_compose(&mut self) -> Vec<Effect> {
         let Some(c) = self.compose.as_ref() else {
             return vec![];
         };
@@ -85,7 +86,7 @@ impl App {
 
     /// The answer to "save as draft?": Enter/s saves and closes once saved, d discards
     /// (with any draft autosaved before), anything else keeps editing.
-    pub(super) fn on_close_confirm(&mut self, key: KeyEvent) -> Vec<Effect> {
+    pub(crate) fn on_close_confirm(&mut self, key: KeyEvent) -> Vec<Effect> {
         match key.code {
             KeyCode::Enter | KeyCode::Char('s') | KeyCode::Char('S') => {
                 let mut out = self.save_draft();
@@ -123,7 +124,7 @@ impl App {
     }
 
     /// The store filed (or holds) the message: now the composer may close.
-    pub(super) fn on_sent(&mut self) -> Vec<Effect> {
+    pub(crate) fn on_sent(&mut self) -> Vec<Effect> {
         match self.compose.as_ref().map(|c| c.waiting) {
             Some(Some(ComposeWait::Send)) => self.close_now(),
             _ => vec![],
@@ -132,7 +133,7 @@ impl App {
 
     /// The send did not reach the store (an unreadable attachment, an unknown local user,
     /// the store): the composer stays, the error on the field, the text to be saved.
-    pub(super) fn on_send_failed(
+    pub(crate) fn on_send_failed(
         &mut self,
         error: String,
         field: Option<Field>,
@@ -155,7 +156,7 @@ impl App {
     }
 
     /// A draft save finished: remember its id; a close or send waiting for it goes on.
-    pub(super) fn on_draft_saved(&mut self, id: crate::store::MessageId) -> Vec<Effect> {
+    pub(crate) fn on_draft_saved(&mut self, id: crate::store::MessageId) -> Vec<Effect> {
         let Some(c) = self.compose.as_mut() else {
             return vec![];
         };
@@ -182,7 +183,7 @@ impl App {
 
     /// A draft save failed: the text is still only here, so it stays dirty (autosave and
     /// quitting try again) and nothing waiting for the save may close the composer.
-    pub(super) fn on_draft_failed(&mut self, error: String) -> Vec<Effect> {
+    pub(crate) fn on_draft_failed(&mut self, error: String) -> Vec<Effect> {
         self.fail(format!("draft not saved: {error}"));
         let Some(c) = self.compose.as_mut() else {
             return vec![];

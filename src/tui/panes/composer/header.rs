@@ -77,7 +77,7 @@ impl ComposeState {
     }
 
     /// A paste into the focused header field.
-    pub(super) fn paste_header(&mut self, text: &str) -> bool {
+    pub(crate) fn paste_header(&mut self, text: &str) -> bool {
         let pasted = self.header_editor().is_some_and(|e| e.insert(text));
         if pasted {
             self.write_back();

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::tui::action::{Action, Outcome};
+use crate::tui::app::Pane;
 use crate::tui::testkit::{app_with_inbox, ch, ctrl, key, typed};
 use crossterm::event::KeyCode;
 

@@ -1,7 +1,7 @@
-//! The composer: From/To/Cc/Bcc/Subject, attachments and the built-in body editor.
+//! The composer drawn: From/To/Cc/Bcc/Subject, attachments and the built-in body editor.
 
-use crate::tui::app::input::address_completion;
-use crate::tui::app::{App, Field};
+use super::{Field, address_completion};
+use crate::tui::app::App;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -30,7 +30,9 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         match c.header_cursor().filter(|_| active) {
             Some(cursor) => {
                 let room = usize::from(area.width).saturating_sub(10);
-                spans.extend(super::line::edited(value, cursor, room, Default::default()).0);
+                spans.extend(
+                    crate::tui::ui::line::edited(value, cursor, room, Default::default()).0,
+                );
             }
             None => spans.push(Span::raw(value.to_string())),
         }

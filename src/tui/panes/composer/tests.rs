@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::tui::action::{Action, Outcome};
+use crate::tui::app::{Confirm, Pane};
 use crate::tui::testkit::{NOW, app_with_inbox, ch, ctrl, key, typed};
 use crossterm::event::KeyCode;
 
