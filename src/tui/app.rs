@@ -2,10 +2,9 @@
 //! UI needs from outside is returned as an [`Effect`].
 
 mod accounts;
-mod commands;
+pub(crate) mod commands;
 mod held;
 mod input;
-mod list;
 mod loads;
 mod outcome;
 mod prompt;
@@ -18,14 +17,12 @@ mod tests_live;
 #[cfg(test)]
 mod tests_prompt;
 #[cfg(test)]
-mod tests_threads;
-#[cfg(test)]
 mod tests_workstation;
 
 pub use super::panes::composer::{ComposeState, ComposeWait, Field, HeaderLine};
+pub use super::panes::list::{ListSource, ListState, ThreadMark};
 pub use super::panes::outbox::OutboxState;
 pub use held::{Dispatch, UndoWindow};
-pub use list::{ListSource, ListState, ThreadMark};
 pub use loads::{LOST_SECS, Loads};
 pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
 pub use prompt::{History, Prompt, PromptKind};

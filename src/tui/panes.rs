@@ -6,4 +6,5 @@
 //! the frame around the panes ([`ui`](super::ui): layout, status and hint bars, help).
 
 pub(crate) mod composer;
+pub(crate) mod list;
 pub(crate) mod outbox;

@@ -4,7 +4,6 @@ pub mod bars;
 pub mod help;
 pub mod layout;
 pub mod line;
-pub mod list;
 pub mod reader;
 pub mod sidebar;
 
@@ -22,7 +21,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         sidebar::render(app, frame, r);
     }
     if let Some(r) = a.list {
-        list::render(app, frame, r);
+        super::panes::list::render(app, frame, r);
     }
     if let Some(r) = a.reader {
         reader::render(app, frame, r);

@@ -1,11 +1,11 @@
 //! What each named command does in the pane in front (pure: state changes + effects).
 
 use super::{App, Confirm, Focus, ListSource, Pane, Prompt, PromptKind};
-use crate::store::{Flags, Role, SortKey};
+use crate::store::{Flags, Role};
 use crate::tui::action::Command;
 use crate::tui::compose;
 use crate::tui::effects::Effect;
-use crate::tui::panes::composer;
+use crate::tui::panes::{composer, list};
 use crate::tui::ui::layout::list_rows;
 
 pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -44,7 +44,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         Command::Refresh => app.reload_all(),
         _ => match app.pane {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
-            Pane::Mail => list(app, cmd, h),
+            Pane::Mail => list::command(app, cmd, h),
             Pane::Reader => reader(app, cmd, h),
             Pane::Outbox => crate::tui::panes::outbox::command(app, cmd),
             Pane::Compose | Pane::Chain | Pane::Pager => vec![],
@@ -52,7 +52,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
     }
 }
 
-fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
+pub(crate) fn prompt(app: &mut App, kind: PromptKind, input: &str) -> Vec<Effect> {
     let candidates = match kind {
         PromptKind::Move => app.mailboxes.iter().map(|m| m.name.clone()).collect(),
         _ => Vec::new(),
@@ -131,136 +131,8 @@ fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
     vec![]
 }
 
-fn list(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
-    let page = i64::from(h);
-    match cmd {
-        Command::Down => app.list.move_by(1, h),
-        Command::Up => app.list.move_by(-1, h),
-        Command::PageDown => app.list.move_by(page, h),
-        Command::PageUp => app.list.move_by(-page, h),
-        Command::First => app.list.select(0, h),
-        Command::Last => app.list.select(app.list.total.saturating_sub(1), h),
-        Command::Open | Command::NextMessage | Command::PrevMessage => {
-            let mut out = match cmd {
-                Command::NextMessage => app.list.move_by(1, h),
-                Command::PrevMessage => app.list.move_by(-1, h),
-                _ => vec![],
-            };
-            out.extend(open_selected(app));
-            out
-        }
-        Command::ToggleMark => {
-            app.list.toggle_mark();
-            app.list.move_by(1, h)
-        }
-        Command::VisualMark => {
-            if app.list.visual() {
-                app.say(format!("{} marked", app.list.marked.len()));
-            } else {
-                app.say("visual: move, then v again to mark the range");
-            }
-            vec![]
-        }
-        Command::Pipe => {
-            let start = app.pipe_command.clone();
-            prompt(app, PromptKind::Pipe, &start)
-        }
-        Command::MarkPattern => prompt(app, PromptKind::MarkPattern { mark: true }, ""),
-        Command::UnmarkPattern => prompt(app, PromptKind::MarkPattern { mark: false }, ""),
-        Command::MarkAll => {
-            app.list.mark_all_loaded();
-            app.say(format!("{} marked", app.list.marked.len()));
-            vec![]
-        }
-        Command::CycleSort | Command::ReverseSort => {
-            if cmd == Command::CycleSort {
-                app.list.sort = match app.list.sort {
-                    SortKey::Date => SortKey::From,
-                    SortKey::From => SortKey::Subject,
-                    SortKey::Subject => SortKey::Size,
-                    SortKey::Size => SortKey::Date,
-                };
-            } else {
-                app.list.descending = !app.list.descending;
-            }
-            app.say(format!(
-                "sorted by {:?}{}",
-                app.list.sort,
-                if app.list.descending {
-                    " (descending)"
-                } else {
-                    ""
-                }
-            ));
-            app.list.reload(h)
-        }
-        Command::ToggleThreads => {
-            let effects = app.list.toggle_threads(h);
-            app.say(if app.list.threaded {
-                "threaded view: threads by latest message (- folds one, = folds all)"
-            } else {
-                "flat view"
-            });
-            effects
-        }
-        Command::CollapseThread => app.list.toggle_thread_fold(h),
-        Command::CollapseAll => {
-            let effects = app.list.toggle_all_folds(h);
-            if app.list.threaded {
-                app.say(if app.list.thread_view.collapsed {
-                    "every thread folded"
-                } else {
-                    "every thread unfolded"
-                });
-            }
-            effects
-        }
-        Command::ToggleSplit => {
-            app.split = !app.split;
-            vec![]
-        }
-        _ => message_command(app, cmd),
-    }
-}
-
-/// Open the selected row: a draft goes to the composer, anything else to the reader.
-pub(super) fn open_selected(app: &mut App) -> Vec<Effect> {
-    let Some(row) = app.list.selected_row().cloned() else {
-        return vec![];
-    };
-    let in_drafts = app.mailbox_by_role(Role::Drafts).map(|m| m.id) == Some(row.mailbox_id);
-    let width = usize::from(app.width.saturating_sub(2));
-    if in_drafts {
-        return vec![Effect::LoadMessage {
-            id: row.id,
-            width,
-            as_draft: true,
-        }];
-    }
-    app.pane = Pane::Reader;
-    app.reader.scroll = 0;
-    app.reader.part = None;
-    app.reader.link = None;
-    app.reader.after_load = None;
-    let mut out = vec![Effect::LoadMessage {
-        id: row.id,
-        width,
-        as_draft: false,
-    }];
-    if !row.flags.contains(Flags::SEEN) {
-        app.list
-            .set_flags_local(&[row.id], Flags::SEEN, Flags::empty());
-        out.push(Effect::SetFlags {
-            ids: vec![row.id],
-            set: Flags::SEEN,
-            clear: Flags::empty(),
-        });
-    }
-    out
-}
-
 /// Commands on messages shared by the list and the reader.
-fn message_command(app: &mut App, cmd: Command) -> Vec<Effect> {
+pub(crate) fn message_command(app: &mut App, cmd: Command) -> Vec<Effect> {
     let targets = match app.pane {
         Pane::Reader => app
             .reader
@@ -441,7 +313,7 @@ fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
                 .list
                 .move_by(if cmd == Command::NextMessage { 1 } else { -1 }, h);
             if app.list.selected != before {
-                out.extend(open_selected(app));
+                out.extend(list::open_selected(app));
             } else {
                 app.say("no more messages");
             }

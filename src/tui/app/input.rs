@@ -361,7 +361,7 @@ impl App {
                     if index < self.list.total {
                         let mut out = self.list.select(index, h);
                         if self.pane == Pane::Reader {
-                            out.extend(super::commands::open_selected(self));
+                            out.extend(crate::tui::panes::list::open_selected(self));
                         }
                         return out;
                     }

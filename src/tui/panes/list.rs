@@ -1,7 +1,16 @@
-//! The message list: a virtual window over a mailbox (only visible rows are fetched) or
-//! the rows of a search, with selection, marks and the visual range.
+//! The message list pane: a virtual window over a mailbox (only visible rows are fetched)
+//! or the rows of a search, with selection, marks and the visual range; its commands, and
+//! (in `render`) its drawing.
 
-use crate::store::{MailboxId, MessageId, MessageSummary, SortKey, ThreadView};
+mod render;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use render::render;
+
+use crate::store::{Flags, MailboxId, MessageId, MessageSummary, Role, SortKey, ThreadView};
+use crate::tui::action::Command;
+use crate::tui::app::{App, Pane, PromptKind, commands};
 use crate::tui::effects::Effect;
 use std::collections::BTreeSet;
 
@@ -343,4 +352,135 @@ impl ListState {
             row.flags = row.flags.union(set).without(clear);
         }
     }
+}
+
+/// A named command in the message list (`h`: the rows it shows).
+pub(crate) fn command(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
+    let page = i64::from(h);
+    match cmd {
+        Command::Down => app.list.move_by(1, h),
+        Command::Up => app.list.move_by(-1, h),
+        Command::PageDown => app.list.move_by(page, h),
+        Command::PageUp => app.list.move_by(-page, h),
+        Command::First => app.list.select(0, h),
+        Command::Last => app.list.select(app.list.total.saturating_sub(1), h),
+        Command::Open | Command::NextMessage | Command::PrevMessage => {
+            let mut out = match cmd {
+                Command::NextMessage => app.list.move_by(1, h),
+                Command::PrevMessage => app.list.move_by(-1, h),
+                _ => vec![],
+            };
+            out.extend(open_selected(app));
+            out
+        }
+        Command::ToggleMark => {
+            app.list.toggle_mark();
+            app.list.move_by(1, h)
+        }
+        Command::VisualMark => {
+            if app.list.visual() {
+                app.say(format!("{} marked", app.list.marked.len()));
+            } else {
+                app.say("visual: move, then v again to mark the range");
+            }
+            vec![]
+        }
+        Command::Pipe => {
+            let start = app.pipe_command.clone();
+            commands::prompt(app, PromptKind::Pipe, &start)
+        }
+        Command::MarkPattern => commands::prompt(app, PromptKind::MarkPattern { mark: true }, ""),
+        Command::UnmarkPattern => {
+            commands::prompt(app, PromptKind::MarkPattern { mark: false }, "")
+        }
+        Command::MarkAll => {
+            app.list.mark_all_loaded();
+            app.say(format!("{} marked", app.list.marked.len()));
+            vec![]
+        }
+        Command::CycleSort | Command::ReverseSort => {
+            if cmd == Command::CycleSort {
+                app.list.sort = match app.list.sort {
+                    SortKey::Date => SortKey::From,
+                    SortKey::From => SortKey::Subject,
+                    SortKey::Subject => SortKey::Size,
+                    SortKey::Size => SortKey::Date,
+                };
+            } else {
+                app.list.descending = !app.list.descending;
+            }
+            app.say(format!(
+                "sorted by {:?}{}",
+                app.list.sort,
+                if app.list.descending {
+                    " (descending)"
+                } else {
+                    ""
+                }
+            ));
+            app.list.reload(h)
+        }
+        Command::ToggleThreads => {
+            let effects = app.list.toggle_threads(h);
+            app.say(if app.list.threaded {
+                "threaded view: threads by latest message (- folds one, = folds all)"
+            } else {
+                "flat view"
+            });
+            effects
+        }
+        Command::CollapseThread => app.list.toggle_thread_fold(h),
+        Command::CollapseAll => {
+            let effects = app.list.toggle_all_folds(h);
+            if app.list.threaded {
+                app.say(if app.list.thread_view.collapsed {
+                    "every thread folded"
+                } else {
+                    "every thread unfolded"
+                });
+            }
+            effects
+        }
+        Command::ToggleSplit => {
+            app.split = !app.split;
+            vec![]
+        }
+        _ => commands::message_command(app, cmd),
+    }
+}
+
+/// Open the selected row: a draft goes to the composer, anything else to the reader.
+pub(crate) fn open_selected(app: &mut App) -> Vec<Effect> {
+    let Some(row) = app.list.selected_row().cloned() else {
+        return vec![];
+    };
+    let in_drafts = app.mailbox_by_role(Role::Drafts).map(|m| m.id) == Some(row.mailbox_id);
+    let width = usize::from(app.width.saturating_sub(2));
+    if in_drafts {
+        return vec![Effect::LoadMessage {
+            id: row.id,
+            width,
+            as_draft: true,
+        }];
+    }
+    app.pane = Pane::Reader;
+    app.reader.scroll = 0;
+    app.reader.part = None;
+    app.reader.link = None;
+    app.reader.after_load = None;
+    let mut out = vec![Effect::LoadMessage {
+        id: row.id,
+        width,
+        as_draft: false,
+    }];
+    if !row.flags.contains(Flags::SEEN) {
+        app.list
+            .set_flags_local(&[row.id], Flags::SEEN, Flags::empty());
+        out.push(Effect::SetFlags {
+            ids: vec![row.id],
+            set: Flags::SEEN,
+            clear: Flags::empty(),
+        });
+    }
+    out
 }

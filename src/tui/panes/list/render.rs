@@ -1,7 +1,8 @@
-//! The message list: only the visible rows, from the virtual window the app holds.
+//! The message list drawn: only the visible rows, from the virtual window the app holds.
 
 use crate::store::{Flags, MessageSummary, SortKey};
 use crate::tui::app::{App, Focus, ListSource, Pane};
+use crate::tui::ui;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -35,7 +36,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         format!("{title}{marked}  sorted by {sort} {arrow}")
     };
-    let mut lines = vec![Line::from(super::cell(&header, w, app.theme.accent))];
+    let mut lines = vec![Line::from(ui::cell(&header, w, app.theme.accent))];
     let rows = usize::from(area.height.saturating_sub(1));
     let focused = app.focus == Focus::List && matches!(app.pane, Pane::Mail | Pane::Reader);
     for i in 0..rows as u64 {
@@ -45,19 +46,19 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         }
         let line = match app.list.row(index) {
             Some(row) => row_line(app, row, index, focused, from_w, subject_w),
-            None => Line::from(super::cell("  …", w, app.theme.dim)),
+            None => Line::from(ui::cell("  …", w, app.theme.dim)),
         };
         lines.push(line);
     }
     if app.list.total == 0 {
-        lines.push(Line::from(super::cell("  (no messages)", w, app.theme.dim)));
+        lines.push(Line::from(ui::cell("  (no messages)", w, app.theme.dim)));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }
 
 /// The tree drawn before a subject in the threaded view: a folded thread shows its size,
 /// a reply is indented by its depth (capped so deep threads keep their subjects visible).
-fn thread_prefix(mark: &super::super::app::ThreadMark) -> String {
+fn thread_prefix(mark: &super::ThreadMark) -> String {
     if mark.collapsed && mark.size > 1 {
         return format!("[+{}] ", mark.size - 1);
     }
@@ -120,17 +121,13 @@ fn row_line(
     };
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
-        super::cell(&flags, 5, style),
-        super::cell(
-            &super::short_date(row.date, app.now, app.tz_offset),
-            10,
-            style,
-        ),
+        ui::cell(&flags, 5, style),
+        ui::cell(&ui::short_date(row.date, app.now, app.tz_offset), 10, style),
         Span::styled(" ", style),
-        super::cell(&from, from_w, style),
+        ui::cell(&from, from_w, style),
         Span::styled(" ", style),
-        super::cell(&subject, subject_w, style),
+        ui::cell(&subject, subject_w, style),
         Span::styled(" ", style),
-        Span::styled(format!("{:>6}", super::human_size(row.size)), style),
+        Span::styled(format!("{:>6}", ui::human_size(row.size)), style),
     ])
 }
