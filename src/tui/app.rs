@@ -22,6 +22,7 @@ mod tests_workstation;
 pub use super::panes::composer::{ComposeState, ComposeWait, Field, HeaderLine};
 pub use super::panes::list::{ListSource, ListState, ThreadMark};
 pub use super::panes::outbox::OutboxState;
+pub use super::panes::reader::ReaderState;
 pub use held::{Dispatch, UndoWindow};
 pub use loads::{LOST_SECS, Loads};
 pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
@@ -31,7 +32,6 @@ use super::action::{Action, Command};
 use super::chain_view::ChainViewState;
 use super::effects::Effect;
 use super::keymap::{KeyContext, Keymap};
-use super::message::ReaderDoc;
 use super::theme::Theme;
 use crate::config::AccountConfig;
 use crate::store::{Mailbox, MailboxId, MessageId, Role};
@@ -75,22 +75,6 @@ pub enum NodeStatus {
         pid: String,
     },
     Failed(String),
-}
-
-/// The reader's view state.
-#[derive(Debug, Clone, Default)]
-pub struct ReaderState {
-    pub doc: Option<Box<ReaderDoc>>,
-    pub scroll: u16,
-    pub all_headers: bool,
-    pub raw: bool,
-    pub part: Option<usize>,
-    pub link: Option<usize>,
-    /// Reply/forward asked from the list: run it when the message has loaded.
-    pub after_load: Option<Command>,
-    /// A part read inline (`enter` on a selected text part): its number and lines, shown
-    /// instead of the body until `esc`.
-    pub inline_part: Option<(usize, Vec<String>)>,
 }
 
 /// A yes/no question blocking other keys.
@@ -395,49 +379,8 @@ impl App {
             .collect()
     }
 
-    /// Start a reply or forward of the message in the reader.
-    pub(crate) fn respond_to_doc(&mut self, cmd: Command) -> Vec<Effect> {
-        let Some(doc) = self.reader.doc.as_deref() else {
-            return Vec::new();
-        };
-        let ids = self.identities();
-        let own: Vec<String> = self
-            .account
-            .addresses
-            .iter()
-            .map(|a| a.to_ascii_lowercase())
-            .collect();
-        let from = pick_identity(&ids, doc);
-        let sig = self.account.signature.as_deref();
-        let draft = match cmd {
-            Command::Reply => super::compose::reply(doc, false, &from, &own, sig),
-            Command::ReplyAll => super::compose::reply(doc, true, &from, &own, sig),
-            Command::Forward => super::compose::forward(doc, false, &from, sig),
-            Command::ForwardAttachment => super::compose::forward(doc, true, &from, sig),
-            _ => return Vec::new(),
-        };
-        super::panes::composer::open(self, draft)
-    }
-
     /// Run a named command in the current context.
     pub fn command(&mut self, cmd: Command) -> Vec<Effect> {
         commands::run(self, cmd)
     }
-}
-
-/// Answer from the identity the message was sent to (by addr-spec), else the first one.
-fn pick_identity(ids: &[String], doc: &ReaderDoc) -> String {
-    use crate::mail::address::mailboxes;
-    let rcpts = mailboxes(&doc.to)
-        .into_iter()
-        .chain(mailboxes(&doc.cc))
-        .collect::<Vec<_>>();
-    ids.iter()
-        .find(|i| {
-            let own = super::compose::bare_address(i);
-            rcpts.iter().any(|r| r.same_addr(&own))
-        })
-        .or(ids.first())
-        .cloned()
-        .unwrap_or_default()
 }

@@ -4,7 +4,6 @@ pub mod bars;
 pub mod help;
 pub mod layout;
 pub mod line;
-pub mod reader;
 pub mod sidebar;
 
 use super::app::{App, Pane};
@@ -24,7 +23,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         super::panes::list::render(app, frame, r);
     }
     if let Some(r) = a.reader {
-        reader::render(app, frame, r);
+        super::panes::reader::render(app, frame, r);
     }
     match app.pane {
         Pane::Compose => super::panes::composer::render(app, frame, a.main),

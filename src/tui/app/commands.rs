@@ -5,7 +5,7 @@ use crate::store::{Flags, Role};
 use crate::tui::action::Command;
 use crate::tui::compose;
 use crate::tui::effects::Effect;
-use crate::tui::panes::{composer, list};
+use crate::tui::panes::{composer, list, reader};
 use crate::tui::ui::layout::list_rows;
 
 pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -45,7 +45,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         _ => match app.pane {
             Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
             Pane::Mail => list::command(app, cmd, h),
-            Pane::Reader => reader(app, cmd, h),
+            Pane::Reader => reader::command(app, cmd, h),
             Pane::Outbox => crate::tui::panes::outbox::command(app, cmd),
             Pane::Compose | Pane::Chain | Pane::Pager => vec![],
         },
@@ -235,115 +235,4 @@ fn respond(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         None => vec![],
     }
-}
-
-fn reader(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
-    let page = app.height.saturating_sub(6).max(1);
-    let (parts, links) = app
-        .reader
-        .doc
-        .as_ref()
-        .map(|d| (d.parts.len(), d.links.len()))
-        .unwrap_or((0, 0));
-    let r = &mut app.reader;
-    match cmd {
-        Command::Down => r.scroll = r.scroll.saturating_add(1),
-        Command::Up => r.scroll = r.scroll.saturating_sub(1),
-        Command::PageDown => r.scroll = r.scroll.saturating_add(page),
-        Command::PageUp => r.scroll = r.scroll.saturating_sub(page),
-        Command::First => r.scroll = 0,
-        Command::Last => r.scroll = u16::MAX / 2,
-        Command::ToggleHeaders => r.all_headers = !r.all_headers,
-        Command::RawSource => {
-            r.raw = !r.raw;
-            r.scroll = 0;
-        }
-        Command::NextPart if parts > 0 => {
-            r.part = Some(r.part.map(|p| (p + 1) % parts).unwrap_or(0));
-            r.link = None;
-        }
-        Command::NextLink if links > 0 => {
-            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0));
-            r.part = None;
-        }
-        Command::ToggleAlternative => {
-            let switched = r.doc.as_mut().map(|d| d.switch_alternative());
-            r.scroll = 0;
-            match (switched, r.doc.as_ref().map(|d| d.body_is_html)) {
-                (Some(true), Some(true)) => app.say("the HTML rendering (v: the plain text)"),
-                (Some(true), _) => app.say("the plain text (v: the HTML rendering)"),
-                _ => app.say("this message has one rendering only"),
-            }
-        }
-        Command::Trace if r.doc.is_some() => {
-            app.chain = Default::default();
-            app.pane = Pane::Chain;
-        }
-        Command::SavePart => return save_part(app),
-        Command::OpenPart => {
-            if let (Some(doc), Some(index)) = (&app.reader.doc, app.reader.part) {
-                return vec![Effect::OpenPart { id: doc.id, index }];
-            }
-            app.say("select a part with p first");
-        }
-        Command::OpenLink if r.part.is_some() && r.doc.is_some() => {
-            if let (Some(doc), Some(index)) = (&app.reader.doc, app.reader.part) {
-                return vec![Effect::ShowPart {
-                    id: doc.id,
-                    index,
-                    width: usize::from(app.width.saturating_sub(2)).max(20),
-                }];
-            }
-        }
-        Command::OpenLink => {
-            let link = app
-                .reader
-                .doc
-                .as_ref()
-                .zip(app.reader.link)
-                .and_then(|(d, i)| d.links.get(i).cloned());
-            match link {
-                Some(url) => return vec![Effect::OpenUrl(url)],
-                None => app.say("select a link with L first"),
-            }
-        }
-        Command::NextMessage | Command::PrevMessage => {
-            let before = app.list.selected;
-            let mut out = app
-                .list
-                .move_by(if cmd == Command::NextMessage { 1 } else { -1 }, h);
-            if app.list.selected != before {
-                out.extend(list::open_selected(app));
-            } else {
-                app.say("no more messages");
-            }
-            return out;
-        }
-        Command::ToggleSplit => app.split = !app.split,
-        _ => return message_command(app, cmd),
-    }
-    vec![]
-}
-
-fn save_part(app: &mut App) -> Vec<Effect> {
-    let Some(doc) = &app.reader.doc else {
-        return vec![];
-    };
-    let index = match app.reader.part {
-        Some(i) => i,
-        None => match doc.parts.iter().position(|p| p.filename.is_some()) {
-            Some(i) => i,
-            None => {
-                app.say("this message has no attachment to save");
-                return vec![];
-            }
-        },
-    };
-    let name = doc
-        .parts
-        .get(index)
-        .and_then(|p| p.filename.clone())
-        .unwrap_or_else(|| format!("part-{index}"));
-    app.reader.part = Some(index);
-    prompt(app, PromptKind::SavePart { index }, &name)
 }

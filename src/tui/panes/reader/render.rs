@@ -1,4 +1,4 @@
-//! The reader: header block (or every header), body text, MIME parts and links; raw view.
+//! The reader drawn: header block (or every header), body text, MIME parts and links; raw view.
 
 use crate::mail::address::{format_list, format_mailboxes};
 use crate::tui::app::App;
@@ -86,7 +86,7 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
                     p.index + 1,
                     p.mime_type,
                     p.filename.as_deref().unwrap_or(""),
-                    super::human_size(p.size as u64)
+                    crate::tui::ui::human_size(p.size as u64)
                 ),
                 style,
             ));
