@@ -23,6 +23,7 @@ pub use super::panes::composer::{ComposeState, ComposeWait, Field, HeaderLine};
 pub use super::panes::list::{ListSource, ListState, ThreadMark};
 pub use super::panes::outbox::OutboxState;
 pub use super::panes::reader::ReaderState;
+pub use super::panes::sidebar::OtherEntry;
 pub use held::{Dispatch, UndoWindow};
 pub use loads::{LOST_SECS, Loads};
 pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
@@ -154,14 +155,6 @@ pub struct App {
     /// A folder of another account chosen in the sidebar: opened once that account's
     /// folders have loaded.
     pub pending_folder: Option<String>,
-}
-
-/// A sidebar line under the Outbox: another account, or one of its folders.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtherEntry {
-    pub account: String,
-    pub folder: Option<String>,
-    pub unread: u64,
 }
 
 impl App {

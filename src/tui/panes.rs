@@ -9,3 +9,4 @@ pub(crate) mod composer;
 pub(crate) mod list;
 pub(crate) mod outbox;
 pub(crate) mod reader;
+pub(crate) mod sidebar;

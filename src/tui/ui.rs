@@ -4,7 +4,6 @@ pub mod bars;
 pub mod help;
 pub mod layout;
 pub mod line;
-pub mod sidebar;
 
 use super::app::{App, Pane};
 use ratatui::Frame;
@@ -17,7 +16,7 @@ pub fn render(app: &App, frame: &mut Frame) {
     let area = frame.area();
     let a = layout::areas(app, area);
     if let Some(r) = a.sidebar {
-        sidebar::render(app, frame, r);
+        super::panes::sidebar::render(app, frame, r);
     }
     if let Some(r) = a.list {
         super::panes::list::render(app, frame, r);

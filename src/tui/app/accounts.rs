@@ -1,43 +1,10 @@
-//! Several accounts: the other accounts and their folders in the sidebar, switching.
+//! Several accounts: switching the account shown (the sidebar lists the others).
 
-use super::{App, Focus, ListState, OtherEntry, Pane, ReaderState};
+use super::{App, Focus, ListState, Pane, ReaderState};
 use crate::config::AccountConfig;
 use crate::tui::effects::Effect;
 
 impl App {
-    /// The accounts other than the one shown, in config order.
-    pub fn other_accounts(&self) -> Vec<&str> {
-        self.accounts
-            .iter()
-            .filter(|a| **a != self.account.name)
-            .map(String::as_str)
-            .collect()
-    }
-
-    /// The sidebar lines under the Outbox: each other account, then its folders.
-    pub fn other_entries(&self) -> Vec<OtherEntry> {
-        let mut out = Vec::new();
-        for account in self.other_accounts() {
-            out.push(OtherEntry {
-                account: account.to_string(),
-                folder: None,
-                unread: 0,
-            });
-            let folders = self
-                .other_folders
-                .iter()
-                .find(|(name, _)| name == account)
-                .map(|(_, f)| f.as_slice())
-                .unwrap_or_default();
-            out.extend(folders.iter().map(|m| OtherEntry {
-                account: account.to_string(),
-                folder: Some(m.name.clone()),
-                unread: m.unread,
-            }));
-        }
-        out
-    }
-
     /// Ask to show account `name` (refused while a message is being written, whose draft
     /// belongs to the account it was started in).
     pub(crate) fn switch_account(&mut self, name: &str) -> Vec<Effect> {

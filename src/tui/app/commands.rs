@@ -5,7 +5,7 @@ use crate::store::{Flags, Role};
 use crate::tui::action::Command;
 use crate::tui::compose;
 use crate::tui::effects::Effect;
-use crate::tui::panes::{composer, list, reader};
+use crate::tui::panes::{composer, list, reader, sidebar};
 use crate::tui::ui::layout::list_rows;
 
 pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
@@ -43,7 +43,7 @@ pub(super) fn run(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::Refresh => app.reload_all(),
         _ => match app.pane {
-            Pane::Mail if app.focus == Focus::Sidebar => sidebar(app, cmd),
+            Pane::Mail if app.focus == Focus::Sidebar => sidebar::command(app, cmd),
             Pane::Mail => list::command(app, cmd, h),
             Pane::Reader => reader::command(app, cmd, h),
             Pane::Outbox => crate::tui::panes::outbox::command(app, cmd),
@@ -82,7 +82,7 @@ fn back(app: &mut App) -> Vec<Effect> {
             app.list.marked.clear();
             app.list.visual_anchor = None;
             if let ListSource::Search(_) = app.list.source {
-                return open_selected_mailbox(app);
+                return sidebar::open_selected_mailbox(app);
             }
             vec![]
         }
@@ -92,43 +92,6 @@ fn back(app: &mut App) -> Vec<Effect> {
         }
         Pane::Compose => vec![],
     }
-}
-
-pub(super) fn open_selected_mailbox(app: &mut App) -> Vec<Effect> {
-    let h = list_rows(app);
-    match app.mailboxes.get(app.sidebar).map(|m| m.id) {
-        Some(id) => app.list.open_mailbox(id, h),
-        // The entry after the folders is the Outbox.
-        None => {
-            app.pane = Pane::Outbox;
-            vec![Effect::LoadQueue, Effect::LoadScheduled]
-        }
-    }
-}
-
-fn sidebar(app: &mut App, cmd: Command) -> Vec<Effect> {
-    let n = app.mailboxes.len();
-    let others = app.other_entries();
-    match cmd {
-        Command::Down => app.sidebar = (app.sidebar + 1).min(n + others.len()),
-        Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
-        // Under the Outbox: the other accounts and their folders.
-        Command::Open if app.sidebar > n => {
-            if let Some(entry) = others.get(app.sidebar - n - 1) {
-                let effects = app.switch_account(&entry.account);
-                if !effects.is_empty() {
-                    app.pending_folder = entry.folder.clone();
-                }
-                return effects;
-            }
-        }
-        Command::Open => {
-            app.focus = Focus::List;
-            return open_selected_mailbox(app);
-        }
-        _ => {}
-    }
-    vec![]
 }
 
 /// Commands on messages shared by the list and the reader.

@@ -223,7 +223,7 @@ impl App {
                 Some(i) => {
                     self.sidebar = i;
                     self.pane = Pane::Mail;
-                    super::commands::open_selected_mailbox(self)
+                    crate::tui::panes::sidebar::open_selected_mailbox(self)
                 }
                 None => {
                     self.fail(format!("no folder `{arg}`"));
@@ -353,7 +353,7 @@ impl App {
                     if i <= self.mailboxes.len() {
                         self.sidebar = i;
                         self.focus = Focus::List;
-                        return super::commands::open_selected_mailbox(self);
+                        return crate::tui::panes::sidebar::open_selected_mailbox(self);
                     }
                 } else if let Some(list) = a.list.filter(|r| r.contains(pos) && m.row > r.y) {
                     let index = self.list.top + u64::from(m.row - list.y - 1);
