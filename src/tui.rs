@@ -8,7 +8,6 @@
 
 pub mod action;
 pub mod app;
-pub mod chain_view;
 pub mod compose;
 pub mod effects;
 pub mod event;

@@ -30,9 +30,9 @@ pub use outcome::{COUNT_LIMIT, MARK_LIMIT};
 pub use prompt::{History, Prompt, PromptKind};
 
 use super::action::{Action, Command};
-use super::chain_view::ChainViewState;
 use super::effects::Effect;
 use super::keymap::{KeyContext, Keymap};
+use super::panes::chain::ChainViewState;
 use super::theme::Theme;
 use crate::config::AccountConfig;
 use crate::store::{Mailbox, MailboxId, MessageId, Role};

@@ -5,6 +5,7 @@
 //! panes' states and routes actions and outcomes to them, the prompt and confirmations,
 //! the frame around the panes ([`ui`](super::ui): layout, status and hint bars, help).
 
+pub(crate) mod chain;
 pub(crate) mod composer;
 pub(crate) mod list;
 pub(crate) mod outbox;

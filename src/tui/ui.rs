@@ -29,7 +29,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         Pane::Outbox => super::panes::outbox::render(app, frame, a.main),
         Pane::Chain => {
             if let Some(doc) = &app.reader.doc {
-                super::chain_view::render(frame, a.main, &doc.trace, &app.chain);
+                super::panes::chain::render(frame, a.main, &doc.trace, &app.chain);
             }
         }
         Pane::Pager => {

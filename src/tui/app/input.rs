@@ -3,7 +3,6 @@
 
 use super::{App, Confirm, Field, Focus, ListSource, Pane, Prompt, PromptKind};
 use crate::store::{QueryError, SearchQuery};
-use crate::tui::chain_view::{self, ChainAction};
 use crate::tui::effects::{Effect, QueueOp};
 use crate::tui::ui::layout::{areas, list_rows};
 use crossterm::event::{
@@ -47,23 +46,7 @@ impl App {
                 }
                 vec![]
             }
-            Pane::Chain => {
-                let hops = self
-                    .reader
-                    .doc
-                    .as_ref()
-                    .map(|d| d.trace.hops.len())
-                    .unwrap_or(0);
-                if key.code == KeyCode::Char('?') {
-                    self.help = true;
-                } else if let Some(action) = chain_view::key_action(key)
-                    && !self.chain.apply(action, hops)
-                {
-                    debug_assert_eq!(action, ChainAction::Close);
-                    self.pane = Pane::Reader;
-                }
-                vec![]
-            }
+            Pane::Chain => self.on_chain_key(key),
             _ => match self.keymap.resolve(self.key_context(), key) {
                 Some(cmd) => self.command(cmd),
                 None => vec![],

@@ -9,8 +9,8 @@ use ratatui::backend::TestBackend;
 use super::*;
 use crate::mail::trace::{Trace, TraceContext, analyse};
 
-const FIFTEEN_HOPS: &[u8] = include_bytes!("../../../tests/fixtures/trace/mail_test_10.eml");
-const SKEWED: &[u8] = include_bytes!("../../../tests/fixtures/trace/spamassassin_nice_002.eml");
+const FIFTEEN_HOPS: &[u8] = include_bytes!("../../../../tests/fixtures/trace/mail_test_10.eml");
+const SKEWED: &[u8] = include_bytes!("../../../../tests/fixtures/trace/spamassassin_nice_002.eml");
 
 fn trace(raw: &[u8]) -> Trace {
     analyse(raw, &TraceContext::default())
@@ -26,7 +26,7 @@ fn draw(trace: &Trace, state: &ChainViewState, width: u16, height: u16) -> TestB
 
 macro_rules! snapshot {
     ($name:expr, $backend:expr) => {
-        insta::with_settings!({ snapshot_path => "../snapshots", prepend_module_to_snapshot => false }, {
+        insta::with_settings!({ snapshot_path => "../../snapshots", prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!($name, $backend);
         });
     };
@@ -186,7 +186,7 @@ fn trust_boundary_is_named_and_coloured() {
         local_hostnames: vec!["b.mx.sonic.net".into()],
         local_authserv_ids: vec![],
     };
-    let raw = include_bytes!("../../../tests/fixtures/trace/spamassassin_spam_012.eml");
+    let raw = include_bytes!("../../../../tests/fixtures/trace/spamassassin_spam_012.eml");
     let t = analyse(raw, &ctx);
     let backend = draw(&t, &ChainViewState::default(), 80, 24);
     assert!(backend.to_string().contains("trust #1+"));

@@ -1,13 +1,16 @@
-//! The Received-chain view: one row per hop, delays, flags and auth results.
+//! The Received-chain view pane: one row per hop, delays, flags and auth results.
 //!
-//! State changes are pure methods on [`ChainViewState`]; [`render`] only reads. The view
-//! never reads the clock: every time shown comes from the message.
+//! State changes are pure methods on [`ChainViewState`], the app's keys reach them through
+//! `App::on_chain_key`; [`render`] only reads. The view never reads the clock: every time
+//! shown comes from the message.
 
 mod render;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::mail::trace::{Trace, TracedHop};
+use crate::tui::app::{App, Pane};
+use crate::tui::effects::Effect;
 
 pub use render::render;
 
@@ -158,6 +161,28 @@ impl ChainViewState {
             self.detail_scroll = 0;
         }
         self.selected = selected;
+    }
+}
+
+impl App {
+    /// A key while the chain view is in front: it moves the view's own state; closing the
+    /// view goes back to the reader.
+    pub(crate) fn on_chain_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let hops = self
+            .reader
+            .doc
+            .as_ref()
+            .map(|d| d.trace.hops.len())
+            .unwrap_or(0);
+        if key.code == KeyCode::Char('?') {
+            self.help = true;
+        } else if let Some(action) = key_action(key)
+            && !self.chain.apply(action, hops)
+        {
+            debug_assert_eq!(action, ChainAction::Close);
+            self.pane = Pane::Reader;
+        }
+        vec![]
     }
 }
 
