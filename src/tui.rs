@@ -14,7 +14,6 @@ pub mod event;
 pub mod keymap;
 pub mod line_editor;
 pub mod message;
-pub mod pager;
 pub(crate) mod panes;
 pub mod terminal;
 #[cfg(test)]

@@ -138,7 +138,7 @@ pub struct App {
     /// answers.
     pub quit_when_done: bool,
     /// The pipe output shown in the pager pane, and the pane to go back to.
-    pub pager: Option<(crate::tui::pager::PagerState, Pane)>,
+    pub pager: Option<(crate::tui::panes::pager::PagerState, Pane)>,
     /// `[ui] pipe_command`: what the `|` prompt starts with.
     pub pipe_command: String,
     /// `[ui] edit_headers`: `$EDITOR` gets To, Cc, Bcc and Subject above the body.

@@ -9,5 +9,6 @@ pub(crate) mod chain;
 pub(crate) mod composer;
 pub(crate) mod list;
 pub(crate) mod outbox;
+pub(crate) mod pager;
 pub(crate) mod reader;
 pub(crate) mod sidebar;

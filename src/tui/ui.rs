@@ -34,7 +34,7 @@ pub fn render(app: &App, frame: &mut Frame) {
         }
         Pane::Pager => {
             if let Some((pager, _)) = &app.pager {
-                super::pager::render(frame, a.main, pager, &app.theme);
+                super::panes::pager::render(frame, a.main, pager, &app.theme);
             }
         }
         Pane::Mail | Pane::Reader => {}

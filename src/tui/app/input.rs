@@ -31,21 +31,7 @@ impl App {
         }
         match self.pane {
             Pane::Compose => self.on_compose_key(key),
-            Pane::Pager => {
-                let rows = usize::from(
-                    areas(self, Rect::new(0, 0, self.width, self.height))
-                        .main
-                        .height,
-                )
-                .saturating_sub(1);
-                if let Some((pager, back)) = self.pager.as_mut()
-                    && pager.key(key, rows) == crate::tui::pager::PagerKey::Close
-                {
-                    self.pane = *back;
-                    self.pager = None;
-                }
-                vec![]
-            }
+            Pane::Pager => self.on_pager_key(key),
             Pane::Chain => self.on_chain_key(key),
             _ => match self.keymap.resolve(self.key_context(), key) {
                 Some(cmd) => self.command(cmd),

@@ -244,7 +244,7 @@ impl App {
                         Pane::Pager => self.pager.as_ref().map_or(Pane::Mail, |(_, b)| *b),
                         other => other,
                     };
-                    let pager = crate::tui::pager::PagerState::new(line, &output);
+                    let pager = crate::tui::panes::pager::PagerState::new(line, &output);
                     self.pager = Some((pager, back));
                     self.pane = Pane::Pager;
                 }

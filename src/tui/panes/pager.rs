@@ -1,6 +1,7 @@
 //! The pager pane: text a command printed (`|` pipe), scrolled with the reader's keys.
 //!
-//! State and key handling are pure methods on [`PagerState`]; [`render`] only reads. The
+//! State and key handling are pure methods on [`PagerState`], which `App::on_pager_key`
+//! feeds; [`render`] only reads. The
 //! text is cleaned of control characters when it arrives, so what a command prints can
 //! never drive the terminal.
 
@@ -10,7 +11,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::theme::Theme;
+use crate::tui::app::App;
+use crate::tui::effects::Effect;
+use crate::tui::theme::Theme;
+use crate::tui::ui::layout::areas;
 
 /// Lines kept; output beyond is cut with a note (the command's output is capped before).
 const MAX_LINES: usize = 100_000;
@@ -91,6 +95,26 @@ pub fn render(frame: &mut Frame, area: Rect, pager: &PagerState, theme: &Theme) 
             .map(|l| Line::raw(l.as_str())),
     );
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+impl App {
+    /// A key while the pager is in front: it scrolls; closing goes back to the pane the
+    /// output was asked from.
+    pub(crate) fn on_pager_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let rows = usize::from(
+            areas(self, Rect::new(0, 0, self.width, self.height))
+                .main
+                .height,
+        )
+        .saturating_sub(1);
+        if let Some((pager, back)) = self.pager.as_mut()
+            && pager.key(key, rows) == PagerKey::Close
+        {
+            self.pane = *back;
+            self.pager = None;
+        }
+        vec![]
+    }
 }
 
 #[cfg(test)]
