@@ -5,6 +5,9 @@
 //! [`app::App::update`], which changes state and returns [`effects::Effect`]s; the
 //! [`effects::Runner`] runs those as tokio tasks that post their outcome back as actions.
 //! [`ui::render`] only reads the state. Nothing in the loop waits on IO.
+//!
+//! Each pane (message list, sidebar, reader, composer, outbox, chain view, pager) keeps
+//! its state, its branch of `update` and its render together in one module of `panes`.
 
 pub mod action;
 pub mod app;

@@ -1,5 +1,7 @@
 //! The application state and `update(action) -> effects`: no IO here, every change the
-//! UI needs from outside is returned as an [`Effect`].
+//! UI needs from outside is returned as an [`Effect`]. Each pane's state and its branch
+//! of `update` live in `tui::panes`; here are what the panes share: routing keys, mouse,
+//! commands and outcomes to them, the prompt, confirmations, loads and the status line.
 
 mod accounts;
 pub(crate) mod commands;
@@ -19,6 +21,7 @@ mod tests_prompt;
 #[cfg(test)]
 mod tests_workstation;
 
+pub use super::panes::Pane;
 pub use super::panes::composer::{ComposeState, ComposeWait, Field, HeaderLine};
 pub use super::panes::list::{ListSource, ListState, ThreadMark};
 pub use super::panes::outbox::OutboxState;
@@ -43,18 +46,6 @@ pub const STATUS_SECS: i64 = 8;
 
 /// Seconds an error stays (long enough to read, and to notice when looking back).
 pub const ERROR_STATUS_SECS: i64 = 20;
-
-/// The main views.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pane {
-    Mail,
-    Reader,
-    Compose,
-    Outbox,
-    Chain,
-    /// What a piped command printed.
-    Pager,
-}
 
 /// Which column of the mail view has the keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,3 +12,15 @@ pub(crate) mod outbox;
 pub(crate) mod pager;
 pub(crate) mod reader;
 pub(crate) mod sidebar;
+
+/// Which pane is in front (`Mail`: the sidebar beside the message list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Mail,
+    Reader,
+    Compose,
+    Outbox,
+    Chain,
+    /// What a piped command printed.
+    Pager,
+}

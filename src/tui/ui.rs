@@ -1,4 +1,6 @@
-//! Rendering: `render(&App, &mut Frame)` only reads the state. One file per pane.
+//! Rendering: `render(&App, &mut Frame)` only reads the state. Each pane draws itself
+//! (`tui::panes`); here is the frame around them: where each goes, the status and hint
+//! bars, the help overlay, and the cell and date helpers the panes share.
 
 pub mod bars;
 pub mod help;
