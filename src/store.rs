@@ -599,18 +599,43 @@ fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prepared> {
     }
     let mut raw = crate::mail::canonical_crlf(prepend);
     raw.extend_from_slice(&prepared.raw);
+    // Return-Path and Delivered-To add no transport facts; only trace fields that the
+    // facts read make them worth reading again.
+    let facts = if names_trace_fields(prepend) {
+        crate::mail::trace::transport_facts(&raw)
+    } else {
+        prepared.facts.clone()
+    };
     Some(Prepared {
-        hash: Sha256::digest(&raw).to_vec(),
-        facts: crate::mail::trace::transport_facts(&raw),
+        hash: Some(Sha256::digest(&raw).to_vec()),
+        facts,
         raw,
         summary: prepared.summary.clone(),
     })
 }
 
+/// Does this block of header lines hold a field that [`crate::mail::trace::transport_facts`]
+/// reads (Received, Authentication-Results)?
+fn names_trace_fields(lines: &[u8]) -> bool {
+    lines.split(|b| *b == b'\n').any(|line| {
+        let name = line.split(|b| *b == b':').next().unwrap_or_default();
+        name.trim_ascii().eq_ignore_ascii_case(b"received")
+            || name
+                .trim_ascii()
+                .eq_ignore_ascii_case(b"authentication-results")
+    })
+}
+
 /// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
-fn prepare(raw: &[u8]) -> Prepared {
-    let raw = crate::mail::canonical_crlf(raw);
-    let hash = Sha256::digest(&raw).to_vec();
+/// Bytes already in canonical CRLF form (what the SMTP server hands over) are kept as
+/// they are; `hashed: false` leaves the digest to whoever needs it.
+fn prepare(raw: Vec<u8>, hashed: bool) -> Prepared {
+    let raw = if crate::mail::canonical::is_canonical_crlf(&raw) {
+        raw
+    } else {
+        crate::mail::canonical_crlf(&raw)
+    };
+    let hash = hashed.then(|| Sha256::digest(&raw).to_vec());
     let summary = crate::mail::summarize(&raw);
     let facts = crate::mail::trace::transport_facts(&raw);
     Prepared {
@@ -628,9 +653,9 @@ const INLINE_PARSE_MAX: usize = 16 * 1024;
 
 async fn prepare_off_runtime(raw: Vec<u8>) -> Result<Prepared, StoreError> {
     if raw.len() <= INLINE_PARSE_MAX {
-        return Ok(prepare(&raw));
+        return Ok(prepare(raw, true));
     }
-    tokio::task::spawn_blocking(move || prepare(&raw))
+    tokio::task::spawn_blocking(move || prepare(raw, true))
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }

@@ -198,21 +198,34 @@ fn push_text(pieces: &mut Vec<String>, text: String) {
 /// Normalise line endings to `\n`, drop control characters other than `\n` and `\t`
 /// (escape sequences must never reach the terminal), trim trailing blank space.
 pub fn clean_text(text: &str) -> String {
+    // Byte scan over valid UTF-8: what goes is a control character (C0, DEL, or C1 as
+    // `C2 80`..`C2 9F`) other than LF and TAB, and the BOM (`EF BB BF`); a CR becomes LF
+    // unless a LF follows. Everything between is copied as one slice.
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\r' => {
-                if chars.peek() != Some(&'\n') {
-                    out.push('\n');
-                }
-            }
-            '\n' | '\t' => out.push(c),
-            '\u{FEFF}' => {}
-            c if c.is_control() => {}
-            c => out.push(c),
+    let mut kept_from = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let dropped = match bytes[i] {
+            b'\n' | b'\t' => 0,
+            b'\r' => 1,
+            0x00..=0x1f | 0x7f => 1,
+            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => 2,
+            0xef if bytes.get(i + 1..i + 3) == Some(&[0xbb, 0xbf][..]) => 3,
+            _ => 0,
+        };
+        if dropped == 0 {
+            i += 1;
+            continue;
         }
+        out.push_str(&text[kept_from..i]);
+        if bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n') {
+            out.push('\n');
+        }
+        i += dropped;
+        kept_from = i;
     }
+    out.push_str(&text[kept_from..]);
     let trimmed = out.trim_end().len();
     out.truncate(trimmed);
     out

@@ -8,19 +8,15 @@
 pub fn canonical_crlf(raw: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(raw.len() + raw.len() / 32 + 2);
     let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'\r' => {
-                out.extend_from_slice(b"\r\n");
-                if raw.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-            }
-            b'\n' => out.extend_from_slice(b"\r\n"),
-            byte => out.push(byte),
+    while let Some(at) = memchr::memchr2(b'\r', b'\n', &raw[i..]) {
+        out.extend_from_slice(&raw[i..i + at]);
+        out.extend_from_slice(b"\r\n");
+        i += at + 1;
+        if raw[i - 1] == b'\r' && raw.get(i) == Some(&b'\n') {
+            i += 1;
         }
-        i += 1;
     }
+    out.extend_from_slice(&raw[i..]);
     if !out.is_empty() && !out.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
@@ -32,15 +28,11 @@ pub fn is_canonical_crlf(raw: &[u8]) -> bool {
     if !raw.is_empty() && !raw.ends_with(b"\r\n") {
         return false;
     }
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'\r' if raw.get(i + 1) == Some(&b'\n') => i += 2,
-            b'\r' | b'\n' => return false,
-            _ => i += 1,
-        }
-    }
-    true
+    // Every CR has its LF and every LF its CR.
+    memchr::memchr2_iter(b'\r', b'\n', raw).all(|i| match raw[i] {
+        b'\r' => raw.get(i + 1) == Some(&b'\n'),
+        _ => i > 0 && raw[i - 1] == b'\r',
+    })
 }
 
 #[cfg(test)]

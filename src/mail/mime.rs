@@ -48,10 +48,7 @@ pub fn with_parsed<T>(raw: &[u8], f: impl FnOnce(&ParsedMail) -> T) -> Option<T>
     let raw = strip_envelope_line(raw);
     let too_deep = boundary_count(raw) > MAX_BOUNDARIES;
     // mailparse reads a lone CR as part of the line, silently merging header fields.
-    let has_lone_cr = raw
-        .iter()
-        .enumerate()
-        .any(|(i, b)| *b == b'\r' && raw.get(i + 1) != Some(&b'\n'));
+    let has_lone_cr = memchr::memchr_iter(b'\r', raw).any(|i| raw.get(i + 1) != Some(&b'\n'));
     if !too_deep
         && !has_lone_cr
         && let Ok(parsed) = mailparse::parse_mail(raw)
@@ -80,8 +77,12 @@ const MAX_BOUNDARIES: usize = 256;
 
 /// Occurrences of `boundary` (any case): an upper bound on multipart nesting depth.
 fn boundary_count(raw: &[u8]) -> usize {
-    raw.windows(8)
-        .filter(|w| w.eq_ignore_ascii_case(b"boundary"))
+    // Candidates start at a `b` or `B`; most bytes are neither.
+    memchr::memchr2_iter(b'b', b'B', raw)
+        .filter(|&i| {
+            raw.get(i..i + 8)
+                .is_some_and(|w| w.eq_ignore_ascii_case(b"boundary"))
+        })
         .count()
 }
 

@@ -77,10 +77,22 @@ impl DataReader {
     /// Consume input. Returns `(consumed, finished)`; when finished, the bytes after
     /// `consumed` belong to the next command. Never consumes past the terminator.
     pub fn feed(&mut self, input: &[u8]) -> (usize, bool) {
-        for (i, &b) in input.iter().enumerate() {
-            if self.step(b) {
+        let mut i = 0;
+        while i < input.len() {
+            // Inside a line nothing but CR and LF matters: take the run up to the next one
+            // at once (what `step` would do byte by byte).
+            if self.position == Position::InLine && !self.pending_cr {
+                let run = memchr::memchr2(b'\r', b'\n', &input[i..]).unwrap_or(input.len() - i);
+                if run > 0 {
+                    self.emit_run(&input[i..i + run]);
+                    i += run;
+                    continue;
+                }
+            }
+            if self.step(input[i]) {
                 return (i + 1, true);
             }
+            i += 1;
         }
         (input.len(), false)
     }
@@ -179,6 +191,26 @@ impl DataReader {
     fn emit(&mut self, b: u8) {
         self.push(b);
         self.line_len += 1;
+        if self.line_len > self.limits.text_line_limit && !self.line_counted {
+            self.line_counted = true;
+            self.long_lines += 1;
+        }
+        if self
+            .limits
+            .text_line_hard_limit
+            .is_some_and(|hard| self.line_len > hard)
+        {
+            self.hard_line_exceeded = true;
+        }
+    }
+
+    /// [`Self::emit`] for each byte of `run`, which holds no CR or LF.
+    fn emit_run(&mut self, run: &[u8]) {
+        let room =
+            usize::try_from(self.limits.max_size.saturating_sub(self.size)).unwrap_or(usize::MAX);
+        self.content.extend_from_slice(&run[..run.len().min(room)]);
+        self.size += run.len() as u64;
+        self.line_len += run.len();
         if self.line_len > self.limits.text_line_limit && !self.line_counted {
             self.line_counted = true;
             self.long_lines += 1;

@@ -244,7 +244,9 @@ async fn connection<B: Backend>(
         .await
         .ok()
         .flatten();
-    tracing::info!(
+    // The access line written when the session ends carries the rest; at INFO these two
+    // cost two more log writes per message.
+    tracing::debug!(
         rdns = rdns.as_deref().unwrap_or("unknown"),
         tls = tls.is_some(),
         "connect"
@@ -289,7 +291,7 @@ async fn converse<B: Backend>(
         };
         perform(conn, session, ctx, outputs, notes).await?;
     }
-    tracing::info!("disconnect");
+    tracing::debug!("disconnect");
     conn.shutdown().await;
     Ok(())
 }

@@ -8,10 +8,23 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// A message prepared off the writer thread: canonical bytes, digest and summary.
 pub(crate) struct Prepared {
     pub raw: Vec<u8>,
-    pub hash: Vec<u8>,
+    /// SHA-256 of `raw`, when worked out off the writer thread; `None` when no copy was
+    /// expected to be stored as it is (each had trace lines put on top).
+    pub hash: Option<Vec<u8>>,
     pub summary: Summary,
     /// The transport facts search keeps (hops, transit, skew, upstream auth claims).
     pub facts: crate::mail::trace::TransportFacts,
+}
+
+impl Prepared {
+    /// The digest that import dedupe compares: [`Prepared::hash`], else computed now.
+    pub fn content_hash(&self) -> std::borrow::Cow<'_, [u8]> {
+        use sha2::{Digest, Sha256};
+        match &self.hash {
+            Some(hash) => std::borrow::Cow::Borrowed(hash),
+            None => std::borrow::Cow::Owned(Sha256::digest(&self.raw).to_vec()),
+        }
+    }
 }
 
 /// `execute` through the connection's statement cache. The statements run per message
@@ -113,13 +126,14 @@ pub(crate) fn insert_message(
         .optional()?
         .ok_or(StoreError::NotFound("mailbox"))?;
     let s = &prepared.summary;
+    let hash = prepared.content_hash();
     if dedupe {
         let found: Option<(MessageId, MailboxId, u32)> = conn
             .prepare_cached(
                 "SELECT id, mailbox_id, uid FROM messages
                  WHERE account_id = ?1 AND content_hash = ?2 AND message_id IS ?3 LIMIT 1",
             )?
-            .query_row(params![account_id, prepared.hash, s.message_id], |r| {
+            .query_row(params![account_id, hash.as_ref(), s.message_id], |r| {
                 Ok((r.get(0)?, r.get(1)?, r.get(2)?))
             })
             .optional()?;
@@ -139,13 +153,20 @@ pub(crate) fn insert_message(
         )?
         .query_row([mailbox_id], |r| r.get(0))?;
     let thread_subject = normalize_subject(&s.subject);
+    // The row goes in with its thread: the id SQLite would give it (one more than the
+    // largest) is taken here, so a new thread can be named after the message without a
+    // second write of the row, its thread indexes and the thread counters.
+    let id: MessageId = conn
+        .prepare_cached("SELECT coalesce(max(id), 0) + 1 FROM messages")?
+        .query_row([], |r| r.get(0))?;
+    let thread_id = find_thread(conn, account_id, id, s, &thread_subject)?.unwrap_or(id);
     exec(
         conn,
-        "INSERT INTO messages (account_id, mailbox_id, uid, date, received_at, from_addr,
-            from_name, to_text, cc_text, subject, thread_subject, message_id, in_reply_to,
-            refs, size, flags, has_attachments, preview, content_hash, list_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-            ?18, ?19, ?20)",
+        "INSERT INTO messages (id, thread_id, account_id, mailbox_id, uid, date, received_at,
+            from_addr, from_name, to_text, cc_text, subject, thread_subject, message_id,
+            in_reply_to, refs, size, flags, has_attachments, preview, content_hash, list_id)
+         VALUES (?21, ?22, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+            ?16, ?17, ?18, ?19, ?20)",
         params![
             account_id,
             mailbox_id,
@@ -165,21 +186,16 @@ pub(crate) fn insert_message(
             flags.0,
             s.has_attachments,
             s.preview,
-            prepared.hash,
+            hash.as_ref(),
             s.list_id,
+            id,
+            thread_id,
         ],
     )?;
-    let id = conn.last_insert_rowid();
     exec(
         conn,
         "INSERT INTO message_raw (message_id, raw) VALUES (?1, ?2)",
         params![id, prepared.raw],
-    )?;
-    let thread_id = find_thread(conn, account_id, id, s, &thread_subject)?.unwrap_or(id);
-    exec(
-        conn,
-        "UPDATE messages SET thread_id = ?2 WHERE id = ?1",
-        params![id, thread_id],
     )?;
     adopt_earlier_replies(conn, account_id, s, thread_id)?;
     let from_text = match (&s.from_name, &s.from_addr) {

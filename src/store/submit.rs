@@ -78,8 +78,10 @@ impl Store {
             releases,
         } = submission;
         let size = raw.len();
+        // The digest of the bytes as submitted is needed only by a copy stored as it is.
+        let hashed = sent_copy.is_some() || local.iter().any(|copy| copy.prepend.is_empty());
         let parse = move || {
-            let prepared = prepare(&raw);
+            let prepared = prepare(raw, hashed);
             let copies: Vec<(MailboxId, Option<Prepared>)> = local
                 .into_iter()
                 .map(|copy| (copy.mailbox, with_prepended(&prepared, &copy.prepend)))

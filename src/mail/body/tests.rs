@@ -203,3 +203,41 @@ fn a_part_is_read_by_its_path_and_only_if_it_is_text() {
     })
     .unwrap();
 }
+
+/// The character-by-character definition the byte scan of [`clean_text`] must match.
+fn clean_text_by_chars(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() != Some(&'\n') => out.push('\n'),
+            '\r' | '\u{FEFF}' => {}
+            '\n' | '\t' => out.push(c),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out.trim_end().to_owned()
+}
+
+#[test]
+fn clean_text_matches_its_character_definition_on_every_short_mix() {
+    // Controls on both sides of each boundary (C0, DEL, C1, the BOM and its neighbours).
+    let alphabet = [
+        "a", "\r", "\n", "\t", " ", "\u{0}", "\u{1f}", "\u{7f}", "\u{80}", "\u{85}", "\u{9f}",
+        "\u{a0}", "\u{feff}", "\u{fefe}", "\u{fffe}", "é",
+    ];
+    let mut checked = 0;
+    for a in alphabet {
+        for b in alphabet {
+            for c in alphabet {
+                for d in ["", "x", "\r", "\u{feff}"] {
+                    let text = format!("{a}{b}{c}{d}");
+                    assert_eq!(clean_text(&text), clean_text_by_chars(&text), "{text:?}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 16 * 16 * 16 * 4);
+}

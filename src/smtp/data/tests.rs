@@ -239,3 +239,57 @@ fn random_inputs_keep_crlf_canonical_and_stop_only_at_the_terminator() {
         assert_eq!(reader.into_content(), content, "{input:?} split {split}");
     }
 }
+
+/// What a reader holds after `input`, fed at once (`feed`, which takes runs) or byte by
+/// byte through `step`, the definition.
+fn state_after(mut reader: DataReader, input: &[u8], by_step: bool) -> String {
+    let (consumed, done) = if by_step {
+        match input.iter().position(|&b| reader.step(b)) {
+            Some(i) => (i + 1, true),
+            None => (input.len(), false),
+        }
+    } else {
+        reader.feed(input)
+    };
+    format!(
+        "{consumed} {done} {} {} {} {} {:?}",
+        reader.size(),
+        reader.long_lines(),
+        reader.hard_line_exceeded(),
+        reader.saw_bare_newline(),
+        reader.content()
+    )
+}
+
+#[test]
+fn taking_runs_inside_lines_matches_the_byte_by_byte_reader_at_every_limit() {
+    let inputs: [&[u8]; 6] = [
+        b"Subject: a\r\n\r\nbody line\r\n..dot\r\nlong long long line\r\n.\r\nNEXT",
+        b"x\ry\nz\r\r\n.\n.\r\n.\r\n",
+        b"abcdefghij\r\nklmnopqrstuvwxyz\r\n",
+        b"\r\n.\r\n",
+        b"no line end at all, just bytes",
+        b"a\r\n.b\r\n.\rc\r\n.\r\n",
+    ];
+    let mut compared = 0;
+    for input in inputs {
+        for max_size in [0, 1, 5, 11, 12, 13, 40, 1 << 20] {
+            for (text_line_limit, hard) in [(3, Some(5)), (10, None), (1000, None)] {
+                let limits = DataLimits {
+                    max_size,
+                    text_line_limit,
+                    text_line_hard_limit: hard,
+                };
+                for make in [DataReader::dot_terminated, DataReader::chunked] {
+                    assert_eq!(
+                        state_after(make(limits), input, false),
+                        state_after(make(limits), input, true),
+                        "{input:?} {limits:?}"
+                    );
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, 6 * 8 * 3 * 2);
+}
