@@ -12,9 +12,9 @@ writes only the cells that changed, so a line's text is not contiguous in the st
 
 A press is timed from just before the key's bytes are written to the arrival of the
 LAST byte of what it drew: the pty is read until no output has come for --idle-ms, and
-that gap itself is not counted. A search is timed from Enter to the last byte of the
-frame whose status line gives the count of all matches (`newest 1000 of N hits`), or
-`N hit(s)` when there are fewer than 1000.
+that gap itself is not counted. A search is timed from Enter to the end of the frame
+that lists the hits (`listed`) and of the frame whose status line gives the count of all
+matches (`counted`: `newest 1000 of N hits`, or `N hit(s)` when there are fewer).
 
 Output, one line each, for the bench to print:
     ready MS
@@ -282,55 +282,70 @@ def run_keys(child, args):
         print("samples", name, silent, *map(ms, samples), flush=True)
 
 
-HITS = re.compile(r"newest \d+ of (\d+|more than \d+) hits for|(\d+) hit\(s\) for")
-# ratatui ends every frame by hiding the cursor: where one frame stops in the stream.
+# The status line once the search is answered: the count of all matches, or every hit.
+COUNTED = re.compile(r"newest \d+ of (\d+|more than \d+) hits for|(\d+) hit\(s\) for")
+# The hits listed (the count may still be on its way: `newest 1000 hits for … (counting`).
+LISTED = re.compile(r" hits for | hit\(s\) for ")
+# ratatui ends every frame by hiding the cursor (when no prompt shows one): where one
+# frame stops in the stream.
 FRAME_END = re.compile(rb"(?<=\x1b\[\?25l)")
 
 
-def answered(child, chunks, searching):
-    """Feed `chunks` frame by frame; once a frame said `searching …` (Enter's own frame,
-    which replaces the last run's answer on the status line), the arrival of the last
-    drawn chunk of the first frame that then gives the count, and the count."""
-    for i, (at, data) in enumerate(chunks):
-        for frame in FRAME_END.split(data):
-            child.screen.feed(frame)
-            text = child.screen.text()
-            if not searching[0]:
-                searching[0] = "searching " in text
-                continue
-            found = HITS.search(text)
-            if found:
-                # The rest of this read is the rest of that frame.
-                child.feed(chunks[i + 1 :])
-                return drawn(chunks[i:])[-1][0], found.group(1) or found.group(2)
-    return None
+class Search:
+    """One search's frames, in order: Enter's own (`searching …`, which replaces the last
+    run's answer on the status line), the hits, the count of all of them. Each is timed
+    at the arrival of the chunk that ended it."""
+
+    def __init__(self):
+        self.searching = False
+        self.listed = self.counted = self.count = None
+
+    def feed(self, screen, chunks):
+        for at, data in chunks:
+            for piece in FRAME_END.split(data):
+                screen.feed(piece)
+                if piece.endswith(b"\x1b[?25l") and self.counted is None:
+                    self._frame(screen.text(), at)
+
+    def _frame(self, text, at):
+        if not self.searching:
+            self.searching = "searching " in text
+            return
+        if self.listed is None and LISTED.search(text):
+            self.listed = at
+        found = COUNTED.search(text)
+        if found:
+            self.counted, self.count = at, found.group(1) or found.group(2)
 
 
 def run_search(child, args):
-    samples, hits = [], None
+    listed, counted, count = [], [], None
     for run in range(args.runs):
         child.write(b"/")
         child.feed(child.read_burst(0.1, 2.0))
         child.write(args.query.encode())
         child.feed(child.read_burst(0.1, 2.0))
+        search = Search()
         began = time.perf_counter()
         child.write(b"\r")
-        end, searching, deadline = None, [False], began + args.timeout
-        while end is None and time.perf_counter() < deadline and not child.eof:
+        deadline = began + args.timeout
+        while search.counted is None and time.perf_counter() < deadline and not child.eof:
             chunks = child.read_burst(args.idle_ms / 1000, deadline - time.perf_counter())
             if not chunks:
                 break
-            end = answered(child, chunks, searching)
-        if end is None:
+            search.feed(child.screen, chunks)
+        if search.counted is None:
             print(f"error run {run}: no count of hits within {args.timeout} s", flush=True)
             return
-        end, hits = end
-        samples.append(end - began)
+        listed.append(search.listed - began)
+        counted.append(search.counted - began)
+        count = search.count
         # Esc leaves the search for the Inbox again.
         child.write(b"\x1b")
         child.feed(child.read_burst(0.2, 2.0))
-    print("hits", hits, flush=True)
-    print("samples", "search", 0, *map(ms, samples), flush=True)
+    print("hits", count, flush=True)
+    print("samples", "listed", 0, *map(ms, listed), flush=True)
+    print("samples", "counted", 0, *map(ms, counted), flush=True)
 
 
 def main():
