@@ -1,6 +1,17 @@
 //! TUI benchmark over a big Inbox: time to first frame, key press -> frame when scrolling
 //! (j, page down, jump to end) in the flat and the threaded view, FTS query latency and RSS.
 //! Every fourth message answers the one before it, so the Inbox has threads.
+//!
+//! Through a real terminal (#17), with python3 (`support/pty_keys.py`; else a SKIP line):
+//! the `postie` binary on a 120x40 pty over this store, crossterm's output read back.
+//! When the fill reaches 200,000 messages it pauses for a phrase search typed at `/`
+//! (`"about the invoice"`, 1 message in 16; the hit count is printed): Enter -> the hits
+//! listed and Enter -> the status line's count of all of them, p50/p95/p99/max over 7
+//! runs, then the same search and count on the store alone for the split. A store that
+//! never holds exactly 200,000 gets the search at the end, on what it holds, and says so.
+//! At the end, on the full store: spawn -> first full frame, and key press -> changed
+//! screen for 1000 `j` and 200 `ctrl-d`, p50/p95/p99/max.
+//!
 //! Run: `cargo bench --bench tui`. `POSTIE_BENCH_TUI_MESSAGES=N` (default 1,000,000)
 //! resizes; `POSTIE_BENCH_TUI_DB=DIR` keeps (and reuses) the generated store there.
 
@@ -8,15 +19,23 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use postie::config::AccountConfig;
-use postie::store::{Flags, NewMessage, Role, SearchQuery, Store};
+use postie::store::{AccountId, Flags, NewMessage, Role, SearchQuery, Store};
 use postie::tui::action::{Action, Outcome};
-use postie::tui::app::App;
+use postie::tui::app::{App, COUNT_LIMIT};
 use postie::tui::effects::{Effect, Runner};
 use postie::tui::keymap::Keymap;
 use postie::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
+
+#[path = "support/pty.rs"]
+mod pty;
+
+/// The store size the pty search runs at (#17: a phrase search on 200,000 messages).
+const PTY_SEARCH_AT: u64 = 200_000;
+/// In every sixteenth message's body (`about the {word}`): ~12,500 hits at 200,000.
+const PTY_PHRASE: &str = "\"about the invoice\"";
 
 const WORDS: &[&str] = &[
     "invoice", "meeting", "holiday", "report", "budget", "release", "photos", "dinner", "contract",
@@ -81,7 +100,8 @@ async fn file(store: &Store, inbox: i64, next: u64, chunk: u64) {
 }
 
 /// The fill in chunks of 20,000, each chunk's rate kept. It can stop at a count and go
-/// on later, to measure something at that size; a pause is not counted as filing time.
+/// on later, to measure something at that size (the pty search at 200,000); a pause is
+/// not counted as filing time.
 struct Fill {
     have: u64,
     want: u64,
@@ -216,6 +236,91 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// The phrase typed at `/` in the real binary: Enter -> the hits listed, and -> the
+/// count of all matches on the status line, 7 runs (Esc leaves the search between
+/// them); then the same two queries on the store alone, in this process, for the split.
+async fn pty_search(store: &Store, account: AccountId, inbox: i64, home: &pty::Home) {
+    // Nothing left waiting for the full-text index: the binary's search would index it.
+    store.index_waiting().await.unwrap();
+    let count = store.count(inbox).await.unwrap();
+    if count == 0 {
+        return;
+    }
+    let note = match count.cmp(&PTY_SEARCH_AT) {
+        std::cmp::Ordering::Equal => String::new(),
+        std::cmp::Ordering::Less => format!(" (not {PTY_SEARCH_AT}: the store holds fewer)"),
+        std::cmp::Ordering::Greater => {
+            format!(" (not {PTY_SEARCH_AT}: the kept store was already past that count)")
+        }
+    };
+    let report = pty::run(
+        "search",
+        home,
+        &format!("number {}", count - 1),
+        &["--query", PTY_PHRASE, "--runs", "7"],
+        Duration::from_secs(300),
+    );
+    println!(
+        "pty search {PTY_PHRASE}: {} hits at {count} messages{note}",
+        report.hits.as_deref().unwrap_or("?")
+    );
+    for (name, ms, silent) in report.samples {
+        let first = ms.first().copied();
+        if name == "listed" {
+            pty::print_samples("pty / Enter -> hits listed", ms, silent);
+        } else {
+            pty::print_samples("pty / Enter -> count shown", ms, silent);
+            if let Some(first) = first {
+                println!("  (the binary's first search since it started: {first:.3} ms)");
+            }
+        }
+    }
+    for e in report.errors {
+        println!("pty search: {e}");
+    }
+    let query = || SearchQuery::parse(PTY_PHRASE).unwrap();
+    let (mut listing, mut counting) = (Vec::new(), Vec::new());
+    let mut counted = None;
+    for _ in 0..5 {
+        let t = Instant::now();
+        store.search(account, query(), 1000).await.unwrap();
+        listing.push(t.elapsed());
+        let t = Instant::now();
+        counted = store
+            .count_matches(account, query(), COUNT_LIMIT)
+            .await
+            .unwrap();
+        counting.push(t.elapsed());
+    }
+    stats("  store alone: newest 1000", listing);
+    let counted = counted.map_or_else(|| format!("> {COUNT_LIMIT}"), |n| n.to_string());
+    stats(&format!("  store alone: count ({counted})"), counting);
+}
+
+/// Key press -> changed screen in the real binary on the full store.
+async fn pty_keys(store: &Store, inbox: i64, home: &pty::Home) {
+    let count = store.count(inbox).await.unwrap();
+    if count == 0 {
+        return;
+    }
+    let report = pty::run(
+        "keys",
+        home,
+        &format!("number {}", count - 1),
+        &["--key", "j:1000", "--key", "ctrl-d:200"],
+        Duration::from_secs(600),
+    );
+    if let Some(ready) = report.ready_ms {
+        println!("pty first full frame {ready:>8.3} ms after spawn ({count} messages, 120x40)");
+    }
+    for (name, ms, silent) in report.samples {
+        pty::print_samples(&format!("pty key {name} -> screen"), ms, silent);
+    }
+    for e in report.errors {
+        println!("pty keys: {e}");
+    }
+}
+
 fn rss() -> String {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
@@ -253,7 +358,17 @@ fn main() {
             "tui bench: {want} messages in the Inbox ({have} already stored in {})",
             dir.display()
         );
+        let python = pty::python();
+        if !python {
+            println!("SKIP: the pty figures (the real binary on a terminal) need python3");
+        }
+        let pty_home = pty::Home::new(&dir.join("bench.db"));
         let mut fill = Fill::new(have, want);
+        let search_in_fill = python && have < PTY_SEARCH_AT && PTY_SEARCH_AT <= want;
+        if search_in_fill {
+            fill.up_to(&store, inbox, PTY_SEARCH_AT).await;
+            pty_search(&store, account_id, inbox, &pty_home).await;
+        }
         fill.up_to(&store, inbox, want).await;
         fill.report();
         let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
@@ -357,6 +472,12 @@ fn main() {
                 samples.push(t.elapsed());
             }
             stats(&format!("search {q} ({hits})"), samples);
+        }
+        if python {
+            if !search_in_fill {
+                pty_search(&store, account_id, inbox, &pty_home).await;
+            }
+            pty_keys(&store, inbox, &pty_home).await;
         }
         println!("RSS: {}", rss());
     });
