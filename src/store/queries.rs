@@ -416,7 +416,10 @@ fn newest_matches(
     let Some(last) = last else {
         return Ok(Vec::new());
     };
-    let mut want = limit.max(1);
+    // A quarter more than the limit: mail filed concurrently or dated by other clocks is
+    // not in date order by id, and without the margin the completeness check below would
+    // often find a message just outside the range newer than the last hit.
+    let mut want = limit.saturating_add(limit / 4).max(1);
     loop {
         // The oldest of the `want` newest matching ids, and how many there were.
         let (lo, found): (Option<i64>, i64) = conn
@@ -465,16 +468,18 @@ fn newest_matches(
             }
         }
         // The rest of the condition kept a share of the matches: take enough for `limit`
-        // at that share, with a margin; else four times as many.
+        // at that share, with a margin (four times as many when it kept none); else mail
+        // newer than the last hit lies outside the range: twice as many.
         let kept = hits.len() as u64;
-        want = if kept > 0 && kept < limit {
-            want.saturating_mul(limit)
-                .saturating_div(kept)
+        want = match kept {
+            0 => want.saturating_mul(4),
+            k if k < limit => want
+                .saturating_mul(limit)
+                .saturating_div(k)
                 .saturating_mul(5)
                 .saturating_div(4)
-                .max(want.saturating_mul(2))
-        } else {
-            want.saturating_mul(4)
+                .max(want.saturating_mul(2)),
+            _ => want.saturating_mul(2),
         };
     }
 }
