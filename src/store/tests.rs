@@ -576,4 +576,15 @@ async fn matches_are_counted_with_filters_and_up_to_a_cap() {
     );
     assert_eq!(count("report", 6).await, None, "beyond the cap");
     assert_eq!(count("nothing-like-this", 10).await, Some(0));
+    // Text alone in the only account is counted by the index; with a second account the
+    // index holds its mail too, and each account still counts only its own.
+    let bob = store.ensure_account("bob", None).await.unwrap();
+    let bobs_inbox = store.mailbox_by_role(bob, Role::Inbox).await.unwrap().id;
+    for n in 0..3 {
+        let raw = message(&format!("report b{n}"), &format!("b{n}@x"), "");
+        store.insert(new(bobs_inbox, raw), false).await.unwrap();
+    }
+    assert_eq!(count("report", 100).await, Some(7));
+    let q = SearchQuery::parse("report").unwrap();
+    assert_eq!(store.count_matches(bob, q, 100).await.unwrap(), Some(3));
 }
