@@ -46,13 +46,24 @@ pub(crate) fn queue(conn: &Connection, id: i64, text: &IndexText<'_>) -> Result<
     Ok(())
 }
 
-/// How many messages wait to be indexed, counted up to `cap` (a long backlog is not
-/// walked to learn that a batch is due).
-pub(crate) fn waiting_up_to(conn: &Connection, cap: u64) -> Result<u64, StoreError> {
-    let n: i64 = conn
-        .prepare_cached("SELECT count(*) FROM (SELECT 1 FROM fts_pending LIMIT ?1)")?
-        .query_row([cap as i64], |r| r.get(0))?;
-    Ok(n.max(0) as u64)
+/// How many messages wait, at most: the span of the waiting ids, capped. Two lookups at
+/// the ends of the table instead of a count: the writer asks after every commit, and with
+/// one SMTP client counting up to a full batch was a tenth of its time. Exact unless
+/// messages were removed before they were indexed; then it says more, and the batch comes
+/// sooner, never later.
+pub(crate) fn waiting_at_most(conn: &Connection, cap: u64) -> Result<u64, StoreError> {
+    let (first, last): (Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT (SELECT min(message_id) FROM fts_pending),
+                    (SELECT max(message_id) FROM fts_pending)",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(match (first, last) {
+        (Some(first), Some(last)) => {
+            (last.saturating_sub(first).saturating_add(1).max(0) as u64).min(cap)
+        }
+        _ => 0,
+    })
 }
 
 /// Whether any message waits (cheaper than counting on a long backlog).

@@ -114,7 +114,7 @@ fn run(
 /// Messages waiting for the full-text index, up to a full batch (0 when unreadable: the
 /// next batch or search tries again).
 fn count_waiting(conn: &Connection) -> u64 {
-    indexer::waiting_up_to(conn, indexer::FULL_BATCH)
+    indexer::waiting_at_most(conn, indexer::FULL_BATCH)
         .map_err(|error| tracing::warn!(%error, "store: cannot count unindexed messages"))
         .unwrap_or(0)
 }
@@ -182,8 +182,14 @@ fn data_version(conn: &Connection) -> Option<i64> {
         .ok()
 }
 
+/// Run one transaction-control statement through the statement cache: these run several
+/// times per message, and `execute_batch` parsed them again every time.
+fn control(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn commit_batch(conn: &Connection, jobs: Vec<Job>, counters: &Counters) {
-    if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+    if let Err(e) = control(conn, "BEGIN IMMEDIATE") {
         let error = StoreError::from(e);
         tracing::error!(%error, "store: cannot begin a write transaction");
         // Dropping the jobs unanswered tells each caller the write did not happen.
@@ -191,17 +197,17 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>, counters: &Counters) {
     }
     let mut finishes = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let ran = conn
-            .execute_batch("SAVEPOINT job")
+        let ran = control(conn, "SAVEPOINT job")
             .map(|()| job(conn))
             .map_err(StoreError::from);
         match ran {
             Ok((true, finish)) => {
-                let _ = conn.execute_batch("RELEASE job");
+                let _ = control(conn, "RELEASE job");
                 finishes.push(finish);
             }
             Ok((false, finish)) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+                let _ =
+                    control(conn, "ROLLBACK TO job").and_then(|()| control(conn, "RELEASE job"));
                 finishes.push(finish);
             }
             Err(error) => tracing::error!(%error, "store: cannot open a savepoint"),
@@ -210,7 +216,7 @@ fn commit_batch(conn: &Connection, jobs: Vec<Job>, counters: &Counters) {
     counters
         .writes
         .fetch_add(finishes.len() as u64, Ordering::Relaxed);
-    let committed = conn.execute_batch("COMMIT").map_err(StoreError::from);
+    let committed = control(conn, "COMMIT").map_err(StoreError::from);
     counters.commits.fetch_add(1, Ordering::Relaxed);
     if committed.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
