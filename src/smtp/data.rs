@@ -188,23 +188,13 @@ impl DataReader {
         false
     }
 
+    /// One content byte (never CR or LF).
     fn emit(&mut self, b: u8) {
-        self.push(b);
-        self.line_len += 1;
-        if self.line_len > self.limits.text_line_limit && !self.line_counted {
-            self.line_counted = true;
-            self.long_lines += 1;
-        }
-        if self
-            .limits
-            .text_line_hard_limit
-            .is_some_and(|hard| self.line_len > hard)
-        {
-            self.hard_line_exceeded = true;
-        }
+        self.emit_run(&[b]);
     }
 
-    /// [`Self::emit`] for each byte of `run`, which holds no CR or LF.
+    /// Content bytes of the current line (no CR or LF): kept up to the size limit, counted
+    /// towards the line length limits.
     fn emit_run(&mut self, run: &[u8]) {
         let room =
             usize::try_from(self.limits.max_size.saturating_sub(self.size)).unwrap_or(usize::MAX);
@@ -221,13 +211,6 @@ impl DataReader {
             .is_some_and(|hard| self.line_len > hard)
         {
             self.hard_line_exceeded = true;
-        }
-    }
-
-    fn push(&mut self, b: u8) {
-        self.size += 1;
-        if self.size <= self.limits.max_size {
-            self.content.push(b);
         }
     }
 
