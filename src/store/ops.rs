@@ -128,15 +128,24 @@ pub(crate) fn insert_message(
     let s = &prepared.summary;
     let hash = prepared.content_hash();
     if dedupe {
-        let found: Option<(MessageId, MailboxId, u32)> = conn
-            .prepare_cached(
-                "SELECT id, mailbox_id, uid FROM messages
-                 WHERE account_id = ?1 AND content_hash = ?2 AND message_id IS ?3 LIMIT 1",
-            )?
-            .query_row(params![account_id, hash.as_ref(), s.message_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?;
+        // Two statements so each names the index it can use: mail with a Message-ID is
+        // found by it (the digest compared), the rest by the digest (schema v11).
+        let row = |r: &rusqlite::Row<'_>| Ok((r.get(0)?, r.get(1)?, r.get(2)?));
+        let found: Option<(MessageId, MailboxId, u32)> = match &s.message_id {
+            Some(message_id) => conn
+                .prepare_cached(
+                    "SELECT id, mailbox_id, uid FROM messages
+                     WHERE account_id = ?1 AND message_id = ?2 AND content_hash = ?3 LIMIT 1",
+                )?
+                .query_row(params![account_id, message_id, hash.as_ref()], row),
+            None => conn
+                .prepare_cached(
+                    "SELECT id, mailbox_id, uid FROM messages
+                     WHERE account_id = ?1 AND message_id IS NULL AND content_hash = ?2 LIMIT 1",
+                )?
+                .query_row(params![account_id, hash.as_ref()], row),
+        }
+        .optional()?;
         if let Some((id, mailbox_id, uid)) = found {
             return Ok(Inserted {
                 id,

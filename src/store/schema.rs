@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V8), Step::Code(backfill_list_ids)],
     &[Step::Sql(V9), Step::Code(backfill_transport_facts)],
     &[Step::Sql(V10)],
+    &[Step::Sql(V11)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -318,6 +319,20 @@ CREATE TABLE fts_pending (
     subject    TEXT NOT NULL,
     body       TEXT NOT NULL
 );
+"#;
+
+/// v11: two indexes hold only the rows their lookups can find. The digest index serves
+/// duplicate detection for mail without a Message-ID (mail with one is found through
+/// `messages_by_message_id` and its digest compared), and the In-Reply-To index serves
+/// replies. A digest is random, so at a million messages every insert into a full
+/// digest index touched a leaf page of its own: a page written per message for a lookup
+/// the Message-ID index already answers.
+const V11: &str = r#"
+DROP INDEX messages_by_hash;
+CREATE INDEX messages_by_hash ON messages (account_id, content_hash) WHERE message_id IS NULL;
+DROP INDEX messages_by_in_reply_to;
+CREATE INDEX messages_by_in_reply_to ON messages (account_id, in_reply_to)
+    WHERE in_reply_to IS NOT NULL;
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

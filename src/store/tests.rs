@@ -155,6 +155,38 @@ async fn duplicate_import_is_detected_by_message_id_and_digest() {
 }
 
 #[tokio::test]
+async fn duplicates_without_a_message_id_are_found_by_digest_alone() {
+    let (_dir, store) = temp_store();
+    let (_, inbox) = inbox(&store).await;
+    let bare = |body: &str| format!("From: bob@example.org\nSubject: no id\n\n{body}\n");
+    let first = store
+        .insert(new(inbox, bare("one").into()), true)
+        .await
+        .unwrap();
+    let again = store
+        .insert(new(inbox, bare("one").into()), true)
+        .await
+        .unwrap();
+    let other = store
+        .insert(new(inbox, bare("two").into()), true)
+        .await
+        .unwrap();
+    assert!(again.duplicate && again.id == first.id);
+    assert!(!other.duplicate);
+    // The same Message-ID over different bytes is two messages.
+    let a = store
+        .insert(new(inbox, message("v1", "id@x", "")), true)
+        .await
+        .unwrap();
+    let b = store
+        .insert(new(inbox, message("v2", "id@x", "")), true)
+        .await
+        .unwrap();
+    assert!(!a.duplicate && !b.duplicate && a.id != b.id);
+    assert_eq!(store.count(inbox).await.unwrap(), 4);
+}
+
+#[tokio::test]
 async fn flags_move_and_expunge_change_what_lists_show() {
     let (_dir, store) = temp_store();
     let (account, inbox) = inbox(&store).await;

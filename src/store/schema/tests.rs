@@ -210,3 +210,59 @@ fn v9_reads_the_transport_facts_of_mail_stored_before_it() {
         "older sent mail has no queue link, new mail gets one"
     );
 }
+
+/// The plan SQLite picks for `sql`, one line per step.
+fn plan(conn: &Connection, sql: &str) -> String {
+    conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+        .unwrap()
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .join("\n")
+}
+
+#[test]
+fn v11_partial_indexes_still_serve_duplicate_and_reply_lookups() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    configure(&conn).unwrap();
+    migrate_to(&mut conn, 10).unwrap();
+    conn.execute_batch(
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
+         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
+         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+             content_hash, message_id, in_reply_to) VALUES
+             (1, 1, 1, 1, 0, 0, 10, x'00', 'a@x', NULL),
+             (2, 1, 1, 2, 0, 0, 10, x'01', NULL, 'a@x');",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    let by_id = plan(
+        &conn,
+        "SELECT id FROM messages WHERE account_id = 1 AND message_id = 'a@x'
+         AND content_hash = x'00'",
+    );
+    assert!(by_id.contains("messages_by_message_id"), "{by_id}");
+    let by_digest = plan(
+        &conn,
+        "SELECT id FROM messages WHERE account_id = 1 AND message_id IS NULL
+         AND content_hash = x'01'",
+    );
+    assert!(by_digest.contains("messages_by_hash"), "{by_digest}");
+    let replies = plan(
+        &conn,
+        "SELECT id FROM messages WHERE account_id = 1 AND in_reply_to = 'a@x'",
+    );
+    assert!(replies.contains("messages_by_in_reply_to"), "{replies}");
+    // Only the rows their lookups can find are in them.
+    let partial: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name IN
+             ('messages_by_hash', 'messages_by_in_reply_to') AND sql LIKE '%WHERE%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(partial, 2);
+}
