@@ -79,6 +79,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<mpsc::Sender<writer::Job>>,
     counters: Arc<writer::Counters>,
+    /// What filed messages still wait to contribute to the index, facts and address book.
+    backlog: Arc<indexer::Backlog>,
     readers: Mutex<Vec<Connection>>,
     events: broadcast::Sender<StoreEvent>,
 }
@@ -98,12 +100,14 @@ impl Store {
         schema::configure_writer(&conn)?;
         let counters = Arc::new(writer::Counters::default());
         let (events, _) = broadcast::channel(1024);
-        let sender = writer::spawn(conn, counters.clone(), events.clone())?;
+        let backlog = Arc::new(indexer::Backlog::default());
+        let sender = writer::spawn(conn, counters.clone(), backlog.clone(), events.clone())?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(sender),
                 counters,
+                backlog,
                 readers: Mutex::new(Vec::new()),
                 events,
             }),
@@ -127,14 +131,6 @@ impl Store {
 
     fn announce(&self, event: StoreEvent) {
         let _ = self.inner.events.send(event);
-    }
-
-    /// One [`StoreEvent::AddressesChanged`] for a write that filed mail from or to people
-    /// new to the address book.
-    fn announce_new_correspondents<'a>(&self, inserted: impl IntoIterator<Item = &'a Inserted>) {
-        if inserted.into_iter().any(|i| i.new_correspondents) {
-            self.announce(StoreEvent::AddressesChanged);
-        }
     }
 
     /// Run `f` on the writer thread inside its own savepoint; resolves after COMMIT.
@@ -307,10 +303,12 @@ impl Store {
             envelope,
             ..
         } = message;
+        let backlog = self.inner.backlog.clone();
         let inserted = self
             .write(move |c| {
                 ops::insert_message(
                     c,
+                    &backlog,
                     mailbox_id,
                     &prepared,
                     flags,
@@ -327,7 +325,6 @@ impl Store {
                 from,
                 subject,
             });
-            self.announce_new_correspondents([&inserted]);
         }
         Ok(inserted)
     }
@@ -345,10 +342,12 @@ impl Store {
         let subject = prepared.summary.subject.clone();
         let from = prepared.summary.from_addr.clone();
         let flags = Flags::DRAFT.union(Flags::SEEN);
+        let backlog = self.inner.backlog.clone();
         let (inserted, touched) = self
             .write(move |c| {
-                let inserted =
-                    ops::insert_message(c, drafts, &prepared, flags, saved_at, None, false)?;
+                let inserted = ops::insert_message(
+                    c, &backlog, drafts, &prepared, flags, saved_at, None, false,
+                )?;
                 let touched = match replaces {
                     Some(old) => ops::expunge(c, &[old])?,
                     None => Vec::new(),
@@ -492,6 +491,7 @@ impl Store {
         account: AccountId,
         limit: u64,
     ) -> Result<Vec<AddressEntry>, StoreError> {
+        self.index_waiting().await?;
         self.read(move |c| queries::addresses(c, account, limit))
             .await
     }
@@ -547,8 +547,9 @@ impl Store {
             .await
     }
 
-    /// Index every message still waiting for the full-text index (filed moments ago, or
-    /// by another process), so a search sees all mail. Nothing to do costs one read.
+    /// Take in every message still waiting for the full-text index, the transport facts
+    /// and the address book (filed moments ago, or by another process), so a search or
+    /// the address book sees all mail. Nothing to do costs one read.
     pub async fn index_waiting(&self) -> Result<(), StoreError> {
         // Bounded: another process filing faster than this indexes cannot hold a search
         // forever (64 batches are 131,072 messages).
@@ -556,10 +557,14 @@ impl Store {
             if !self.read(indexer::any_waiting).await? {
                 break;
             }
-            let moved = self
-                .write(|c| indexer::index_waiting(c, indexer::MAX_BATCH))
+            let backlog = self.inner.backlog.clone();
+            let done = self
+                .write(move |c| indexer::index_waiting(c, &backlog, indexer::MAX_BATCH))
                 .await?;
-            if moved == 0 {
+            if done.new_addresses {
+                self.announce(StoreEvent::AddressesChanged);
+            }
+            if done.messages == 0 {
                 break;
             }
         }

@@ -1,16 +1,27 @@
-//! Full-text indexing after the commit: filing a message writes its text to `fts_pending`
-//! in the same transaction (so it survives a crash), and the writer thread moves waiting
-//! rows into `messages_fts` in batches, when it is idle or when a batch is full. A search
-//! first indexes whatever still waits ([`super::Store::search`]), so it is never
-//! incomplete.
+//! What is worked out from a message after the commit that files it: its full-text
+//! terms, its transport facts (`hops`, `trace_facts`) and its place in the address book.
+//! Filing marks the message in `derive_pending` (in the same transaction, so the mark
+//! survives a crash) and leaves what it worked out with the [`Backlog`] in memory; the
+//! writer thread moves waiting messages into those tables in batches, when it is idle or
+//! when a batch is full. What the backlog does not hold (after a restart, or mail filed
+//! by another process) is worked out again from the stored bytes. A search, a count and
+//! the address book first take in whatever still waits ([`super::Store::index_waiting`]),
+//! so they are never incomplete.
 //!
-//! Why: FTS5 writes a new segment (about 15 pages for a 4 KiB message) in every
-//! transaction that inserts into it; with one SMTP client every message is its own
-//! transaction, so indexing in the accepting transaction was a quarter of the pages written
-//! before each 250. Indexed in batches, a segment holds hundreds of messages.
+//! Why: every B-tree a transaction touches is a page written before the 250 that follows
+//! it. FTS5 writes a new segment (about 15 pages for a 4 KiB message) in every
+//! transaction that inserts into it, and the hops, transit and address-book tables with
+//! their indexes are six more; with one SMTP client every message is its own transaction.
+//! Taken in batches, hundreds of messages share those pages.
 
 use super::StoreError;
-use rusqlite::{Connection, params};
+use super::ops::{Correspondents, remember_addresses};
+use super::types::{AccountId, MessageId, Role};
+use crate::mail::trace::TransportFacts;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Index without waiting for idle time once this many messages wait.
@@ -22,27 +33,153 @@ pub(crate) const MAX_BATCH: u64 = 2048;
 /// How long the writer must have had nothing to do before it indexes a partial batch.
 pub(crate) const IDLE_BEFORE_INDEXING: Duration = Duration::from_millis(20);
 
+/// The most messages, and bytes of their text, the backlog keeps in memory; beyond
+/// either, filing still marks the message and the batch reads it again from its bytes.
+const BACKLOG_MESSAGES: usize = 2 * MAX_BATCH as usize;
+const BACKLOG_BYTES: usize = 64 << 20;
+
 /// What one message contributes to the index.
-pub(crate) struct IndexText<'a> {
-    pub from_text: &'a str,
-    pub to_text: &'a str,
-    pub subject: &'a str,
-    pub body: &'a str,
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct IndexText {
+    pub from_text: String,
+    pub to_text: String,
+    pub subject: String,
+    pub body: String,
 }
 
-/// Queue message `id` for indexing (inside the transaction that files it).
-pub(crate) fn queue(conn: &Connection, id: i64, text: &IndexText<'_>) -> Result<(), StoreError> {
-    conn.prepare_cached(
-        "INSERT INTO fts_pending (message_id, from_text, to_text, subject, body)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        id,
-        text.from_text,
-        text.to_text,
-        text.subject,
-        text.body
-    ])?;
+/// The people a message names, for the address book, as of `at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct People {
+    pub from_name: Option<String>,
+    pub from_addr: Option<String>,
+    pub to_text: String,
+    pub cc_text: String,
+    pub at: i64,
+}
+
+/// Everything worked out from one message after its commit.
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    pub account_id: AccountId,
+    pub text: IndexText,
+    pub facts: TransportFacts,
+    /// `None` for mail that does not feed the address book (drafts).
+    pub people: Option<People>,
+}
+
+impl Derived {
+    /// From a message's summary and facts, filed into a mailbox with `role` at `at`.
+    pub(crate) fn of(
+        account_id: AccountId,
+        role: Option<&str>,
+        summary: &crate::mail::Summary,
+        facts: &TransportFacts,
+        at: i64,
+    ) -> Derived {
+        let s = summary;
+        let from_text = match (&s.from_name, &s.from_addr) {
+            (Some(n), Some(a)) => format!("{n} {a}"),
+            (None, Some(a)) => a.clone(),
+            (Some(n), None) => n.clone(),
+            (None, None) => String::new(),
+        };
+        Derived {
+            account_id,
+            text: IndexText {
+                from_text,
+                to_text: format!("{} {}", s.to_text, s.cc_text),
+                subject: s.subject.clone(),
+                body: s.body_text.clone(),
+            },
+            facts: facts.clone(),
+            people: (role != Some(Role::Drafts.as_db())).then(|| People {
+                from_name: s.from_name.clone(),
+                from_addr: s.from_addr.clone(),
+                to_text: s.to_text.clone(),
+                cc_text: s.cc_text.clone(),
+                at: s.date.unwrap_or(at),
+            }),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.text.body.len() + self.text.subject.len() + self.text.to_text.len() + 256
+    }
+}
+
+/// The writer's memory of what filed messages still wait to contribute, so a batch does
+/// not parse them again. Each entry carries the token its mark was written with: an entry
+/// left by a filing whose transaction rolled back never matches a later message that
+/// reuses its id. Shared by the store's write jobs and the writer thread.
+pub(crate) struct Backlog {
+    next_token: AtomicU64,
+    waiting: Mutex<Waiting>,
+}
+
+#[derive(Default)]
+struct Waiting {
+    entries: BTreeMap<MessageId, (u64, Derived)>,
+    bytes: usize,
+}
+
+impl Default for Backlog {
+    fn default() -> Self {
+        Backlog {
+            // 0 marks mail whose derived data only its bytes can give.
+            next_token: AtomicU64::new(1),
+            waiting: Mutex::new(Waiting::default()),
+        }
+    }
+}
+
+impl Backlog {
+    /// Keep `derived` for message `id`; returns the token to mark it with (0 when the
+    /// backlog is full and the batch must read the message again).
+    fn keep(&self, id: MessageId, derived: Derived) -> u64 {
+        let token = self.next_token.fetch_add(1, Ordering::Relaxed);
+        let Ok(mut waiting) = self.waiting.lock() else {
+            return 0;
+        };
+        let size = derived.bytes();
+        if waiting.entries.len() >= BACKLOG_MESSAGES || waiting.bytes + size > BACKLOG_BYTES {
+            return 0;
+        }
+        if let Some((_, old)) = waiting.entries.insert(id, (token, derived)) {
+            waiting.bytes -= old.bytes();
+        }
+        waiting.bytes += size;
+        token
+    }
+
+    /// Take every entry for ids up to `last`: what a batch through `last` uses, and what
+    /// is stale once it ran.
+    fn take_through(&self, last: MessageId) -> BTreeMap<MessageId, (u64, Derived)> {
+        let Ok(mut waiting) = self.waiting.lock() else {
+            return BTreeMap::new();
+        };
+        let later = waiting.entries.split_off(&(last.saturating_add(1)));
+        let taken = std::mem::replace(&mut waiting.entries, later);
+        waiting.bytes = waiting.entries.values().map(|(_, d)| d.bytes()).sum();
+        taken
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.waiting.lock().map(|w| w.entries.len()).unwrap_or(0)
+    }
+}
+
+/// Mark message `id` as waiting (inside the transaction that files it) and leave what
+/// was worked out from it with the backlog.
+pub(crate) fn queue(
+    conn: &Connection,
+    backlog: &Backlog,
+    id: MessageId,
+    derived: Derived,
+) -> Result<(), StoreError> {
+    let token = backlog.keep(id, derived);
+    conn.prepare_cached("INSERT INTO derive_pending (message_id, token) VALUES (?1, ?2)")?
+        .execute(params![id, token as i64])?;
     Ok(())
 }
 
@@ -54,8 +191,8 @@ pub(crate) fn queue(conn: &Connection, id: i64, text: &IndexText<'_>) -> Result<
 pub(crate) fn waiting_at_most(conn: &Connection, cap: u64) -> Result<u64, StoreError> {
     let (first, last): (Option<i64>, Option<i64>) = conn
         .prepare_cached(
-            "SELECT (SELECT min(message_id) FROM fts_pending),
-                    (SELECT max(message_id) FROM fts_pending)",
+            "SELECT (SELECT min(message_id) FROM derive_pending),
+                    (SELECT max(message_id) FROM derive_pending)",
         )?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(match (first, last) {
@@ -69,32 +206,89 @@ pub(crate) fn waiting_at_most(conn: &Connection, cap: u64) -> Result<u64, StoreE
 /// Whether any message waits (cheaper than counting on a long backlog).
 pub(crate) fn any_waiting(conn: &Connection) -> Result<bool, StoreError> {
     Ok(conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM fts_pending)")?
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM derive_pending)")?
         .query_row([], |r| r.get(0))?)
 }
 
-/// Move up to `limit` waiting messages (oldest first) into the index; returns how many.
-/// The caller provides the transaction.
-pub(crate) fn index_waiting(conn: &Connection, limit: u64) -> Result<u64, StoreError> {
-    let last: Option<i64> = conn
+/// What one batch did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Indexed {
+    pub messages: u64,
+    /// Whether the address book learnt an address it did not hold.
+    pub new_addresses: bool,
+}
+
+/// Move up to `limit` waiting messages (oldest first) into the index, the transport
+/// facts and the address book. The caller provides the transaction.
+pub(crate) fn index_waiting(
+    conn: &Connection,
+    backlog: &Backlog,
+    limit: u64,
+) -> Result<Indexed, StoreError> {
+    let marks: Vec<(MessageId, i64, bool)> = conn
         .prepare_cached(
-            "SELECT max(message_id) FROM
-                (SELECT message_id FROM fts_pending ORDER BY message_id LIMIT ?1)",
+            "SELECT message_id, token, text_only FROM derive_pending
+             ORDER BY message_id LIMIT ?1",
         )?
-        .query_row([limit as i64], |r| r.get(0))?;
-    let Some(last) = last else {
-        return Ok(0);
+        .query_map([limit as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let Some(&(last, _, _)) = marks.last() else {
+        return Ok(Indexed::default());
     };
-    let moved = conn
+    let mut kept = backlog.take_through(last);
+    let mut done = Indexed::default();
+    let mut fts = conn.prepare_cached(
+        "INSERT INTO messages_fts (rowid, from_text, to_text, subject, body)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for (id, token, text_only) in marks {
+        let derived = match kept.remove(&id) {
+            Some((kept_token, derived)) if token != 0 && kept_token as i64 == token => derived,
+            _ => match derive_again(conn, id)? {
+                Some(derived) => derived,
+                None => continue,
+            },
+        };
+        let t = &derived.text;
+        fts.execute(params![id, t.from_text, t.to_text, t.subject, t.body])?;
+        done.messages += 1;
+        if text_only {
+            // Marked before schema v12, when filing wrote these itself.
+            continue;
+        }
+        super::facts::insert(conn, id, &derived.facts)?;
+        if let Some(p) = &derived.people {
+            let people = Correspondents {
+                from_name: p.from_name.as_deref(),
+                from_addr: p.from_addr.as_deref(),
+                to_text: &p.to_text,
+                cc_text: &p.cc_text,
+            };
+            if remember_addresses(conn, derived.account_id, &people, p.at)? > 0 {
+                done.new_addresses = true;
+            }
+        }
+    }
+    conn.prepare_cached("DELETE FROM derive_pending WHERE message_id <= ?1")?
+        .execute([last])?;
+    Ok(done)
+}
+
+/// Work out a message's contribution from its stored bytes (`None` if it is gone).
+fn derive_again(conn: &Connection, id: MessageId) -> Result<Option<Derived>, StoreError> {
+    let row: Option<(AccountId, Option<String>, i64, Vec<u8>)> = conn
         .prepare_cached(
-            "INSERT INTO messages_fts (rowid, from_text, to_text, subject, body)
-             SELECT message_id, from_text, to_text, subject, body FROM fts_pending
-             WHERE message_id <= ?1 ORDER BY message_id",
+            "SELECT m.account_id, b.role, m.received_at, r.raw FROM messages m
+             JOIN mailboxes b ON b.id = m.mailbox_id
+             JOIN message_raw r ON r.message_id = m.id WHERE m.id = ?1",
         )?
-        .execute([last])?;
-    conn.prepare_cached("DELETE FROM fts_pending WHERE message_id <= ?1")?
-        .execute([last])?;
-    Ok(moved as u64)
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .optional()?;
+    Ok(row.map(|(account_id, role, received_at, raw)| {
+        let summary = crate::mail::summarize(&raw);
+        let facts = crate::mail::trace::transport_facts(&raw);
+        Derived::of(account_id, role.as_deref(), &summary, &facts, received_at)
+    }))
 }
 
 /// When the writer should index, given how many messages wait and whether it has been

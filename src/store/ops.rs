@@ -111,8 +111,10 @@ fn uid_validity(now: i64) -> u32 {
 
 /// File one message into a mailbox. With `dedupe`, an identical message already in the
 /// account (same Message-ID and content digest) is reported instead of stored twice.
+#[allow(clippy::too_many_arguments)] // each caller names all of them; a struct would only rename them
 pub(crate) fn insert_message(
     conn: &Connection,
+    backlog: &super::indexer::Backlog,
     mailbox_id: MailboxId,
     prepared: &Prepared,
     flags: Flags,
@@ -152,7 +154,6 @@ pub(crate) fn insert_message(
                 mailbox_id,
                 uid,
                 duplicate: true,
-                new_correspondents: false,
             });
         }
     }
@@ -207,44 +208,19 @@ pub(crate) fn insert_message(
         params![id, prepared.raw],
     )?;
     adopt_earlier_replies(conn, account_id, s, thread_id)?;
-    let from_text = match (&s.from_name, &s.from_addr) {
-        (Some(n), Some(a)) => format!("{n} {a}"),
-        (None, Some(a)) => a.clone(),
-        (Some(n), None) => n.clone(),
-        (None, None) => String::new(),
-    };
-    // Indexed after the commit, in batches (see `indexer`).
-    super::indexer::queue(
-        conn,
-        id,
-        &super::indexer::IndexText {
-            from_text: &from_text,
-            to_text: &format!("{} {}", s.to_text, s.cc_text),
-            subject: &s.subject,
-            body: &s.body_text,
-        },
-    )?;
     if let Some(envelope) = envelope {
         insert_envelope(conn, id, envelope)?;
     }
-    super::facts::insert(conn, id, &prepared.facts)?;
-    let mut new_correspondents = 0;
-    if role.as_deref() != Some(Role::Drafts.as_db()) {
-        let people = Correspondents {
-            from_name: s.from_name.as_deref(),
-            from_addr: s.from_addr.as_deref(),
-            to_text: &s.to_text,
-            cc_text: &s.cc_text,
-        };
-        new_correspondents =
-            remember_addresses(conn, account_id, &people, s.date.unwrap_or(received_at))?;
-    }
+    // Full-text terms, transport facts and the address book follow after the commit, in
+    // batches (see `indexer`).
+    let derived =
+        super::indexer::Derived::of(account_id, role.as_deref(), s, &prepared.facts, received_at);
+    super::indexer::queue(conn, backlog, id, derived)?;
     Ok(Inserted {
         id,
         mailbox_id,
         uid,
         duplicate: false,
-        new_correspondents: new_correspondents > 0,
     })
 }
 

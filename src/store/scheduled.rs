@@ -233,13 +233,14 @@ impl Store {
             prepared.summary.subject.clone(),
         );
         let at = now();
+        let backlog = self.inner.backlog.clone();
         let inserted = self
             .write(move |c| {
                 if c.execute("DELETE FROM scheduled_sends WHERE id = ?1", [id])? == 0 {
                     return Err(StoreError::NotFound("waiting send (it may have been sent)"));
                 }
                 let flags = Flags::DRAFT.union(Flags::SEEN);
-                ops::insert_message(c, drafts, &prepared, flags, at, None, false)
+                ops::insert_message(c, &backlog, drafts, &prepared, flags, at, None, false)
             })
             .await?;
         self.announce(StoreEvent::MessageAdded {

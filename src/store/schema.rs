@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V9), Step::Code(backfill_transport_facts)],
     &[Step::Sql(V10)],
     &[Step::Sql(V11)],
+    &[Step::Sql(V12)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -333,6 +334,22 @@ CREATE INDEX messages_by_hash ON messages (account_id, content_hash) WHERE messa
 DROP INDEX messages_by_in_reply_to;
 CREATE INDEX messages_by_in_reply_to ON messages (account_id, in_reply_to)
     WHERE in_reply_to IS NOT NULL;
+"#;
+
+/// v12: after the commit that files a message, not only its full-text terms but its
+/// transport facts and its place in the address book are worked out in batches
+/// (`store::indexer`). Filing leaves a mark here instead of the text: the writer keeps
+/// what it worked out in memory under the mark's token, and a mark its memory does not
+/// hold is worked out again from the stored bytes. Messages that waited under v10 had
+/// their facts and addresses written when filed (`text_only`).
+const V12: &str = r#"
+CREATE TABLE derive_pending (
+    message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    token      INTEGER NOT NULL DEFAULT 0,
+    text_only  INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO derive_pending (message_id, text_only) SELECT message_id, 1 FROM fts_pending;
+DROP TABLE fts_pending;
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

@@ -106,6 +106,7 @@ impl Store {
             || !notices_done.is_empty()
             || releases.is_some();
         let now = now();
+        let backlog = self.inner.backlog.clone();
         let (submitted, touched) = self
             .write(move |c| {
                 if let Some(id) = releases {
@@ -117,6 +118,7 @@ impl Store {
                     let received_at = envelope.received_at;
                     out.local.push(ops::insert_message(
                         c,
+                        &backlog,
                         *mailbox,
                         copy,
                         Flags::empty(),
@@ -126,8 +128,16 @@ impl Store {
                     )?);
                 }
                 if let Some(sent) = sent_copy {
-                    let copy =
-                        ops::insert_message(c, sent, &prepared, Flags::SEEN, now, None, false)?;
+                    let copy = ops::insert_message(
+                        c,
+                        &backlog,
+                        sent,
+                        &prepared,
+                        Flags::SEEN,
+                        now,
+                        None,
+                        false,
+                    )?;
                     out.sent = Some(copy);
                 }
                 let queue = Queueing {
@@ -158,7 +168,6 @@ impl Store {
                 subject: subject.clone(),
             });
         }
-        self.announce_new_correspondents(submitted.local.iter().chain(&submitted.sent));
         if !touched.is_empty() {
             self.announce(StoreEvent::MessagesChanged {
                 mailbox_ids: touched,

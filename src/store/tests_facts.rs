@@ -158,6 +158,7 @@ fn count(path: &std::path::Path, sql: &str) -> i64 {
 async fn facts_go_with_their_message() {
     let (dir, store, account) = filed().await;
     let path = dir.path().join("postie.db");
+    store.index_waiting().await.unwrap();
     assert!(count(&path, "SELECT count(*) FROM hops") > 20);
     assert_eq!(count(&path, "SELECT count(*) FROM trace_facts"), 5);
     let ids: Vec<MessageId> = store

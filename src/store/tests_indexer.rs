@@ -1,6 +1,7 @@
-//! Full-text indexing after the commit: filed mail waits in `fts_pending`, the writer
-//! indexes it in batches, a search never misses what still waits, and a crash between
-//! filing and indexing loses nothing.
+//! Work after the commit: filed mail waits in `derive_pending`, the writer takes it into
+//! the full-text index, the transport facts and the address book in batches, a search or
+//! the address book never misses what still waits, and a crash between filing and
+//! indexing loses nothing.
 
 #![allow(clippy::unwrap_used)]
 
@@ -10,10 +11,19 @@ use rusqlite::Connection;
 
 fn message(subject: &str, word: &str) -> Vec<u8> {
     format!(
-        "From: Bob <bob@example.org>\nTo: alice@example.org\nSubject: {subject}\n\
+        "Received: from relay.example (relay.example [192.0.2.7]) by mx.example with ESMTP;\n\
+         \x20Tue, 1 Oct 2024 10:00:00 +0000\n\
+         From: Bob <bob@example.org>\nTo: alice@example.org\nSubject: {subject}\n\
          Message-ID: <{subject}@example.org>\n\nthe body says {word}\n"
     )
     .into_bytes()
+}
+
+fn count(path: &std::path::Path, sql: &str) -> i64 {
+    Connection::open(path)
+        .unwrap()
+        .query_row(sql, [], |r| r.get(0))
+        .unwrap()
 }
 
 async fn open(path: &std::path::Path) -> (Store, MailboxId, AccountId) {
@@ -30,7 +40,7 @@ async fn open(path: &std::path::Path) -> (Store, MailboxId, AccountId) {
 fn counts(path: &std::path::Path) -> (i64, i64) {
     let conn = Connection::open(path).unwrap();
     let waiting = conn
-        .query_row("SELECT count(*) FROM fts_pending", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM derive_pending", [], |r| r.get(0))
         .unwrap();
     let indexed = conn
         .query_row(
@@ -42,8 +52,27 @@ fn counts(path: &std::path::Path) -> (i64, i64) {
     (waiting, indexed)
 }
 
-#[test]
-fn waiting_rows_move_into_the_index_oldest_first_and_go_with_their_message() {
+fn derived(body: &str) -> indexer::Derived {
+    indexer::Derived {
+        account_id: 1,
+        text: indexer::IndexText {
+            from_text: "bob".into(),
+            to_text: "alice".into(),
+            subject: "s".into(),
+            body: body.into(),
+        },
+        facts: Default::default(),
+        people: Some(indexer::People {
+            from_name: None,
+            from_addr: Some(format!("{body}@example.org")),
+            to_text: String::new(),
+            cc_text: String::new(),
+            at: 0,
+        }),
+    }
+}
+
+fn bare_store() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     schema::configure(&conn).unwrap();
     schema::migrate(&mut conn).unwrap();
@@ -52,47 +81,91 @@ fn waiting_rows_move_into_the_index_oldest_first_and_go_with_their_message() {
          INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'INBOX', 1);",
     )
     .unwrap();
+    conn
+}
+
+fn add_row(conn: &Connection, id: i64) {
+    conn.execute(
+        "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+            content_hash) VALUES (?1, 1, 1, ?1, 0, 0, 1, x'00')",
+        [id],
+    )
+    .unwrap();
+}
+
+fn found(conn: &Connection, word: &str) -> i64 {
+    conn.query_row(
+        "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
+        [word],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn waiting_rows_move_into_the_index_oldest_first_and_go_with_their_message() {
+    let conn = bare_store();
+    let backlog = indexer::Backlog::default();
     for id in 1..=5 {
-        conn.execute(
-            "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
-                content_hash) VALUES (?1, 1, 1, ?1, 0, 0, 1, x'00')",
-            [id],
-        )
-        .unwrap();
-        let body = format!("word{id}");
-        let text = indexer::IndexText {
-            from_text: "bob",
-            to_text: "alice",
-            subject: "s",
-            body: &body,
-        };
-        indexer::queue(&conn, id, &text).unwrap();
+        add_row(&conn, id);
+        indexer::queue(&conn, &backlog, id, derived(&format!("word{id}"))).unwrap();
     }
     // A message removed before it was indexed takes its waiting row with it.
     conn.execute("DELETE FROM messages WHERE id = 2", [])
         .unwrap();
     let waiting: i64 = conn
-        .query_row("SELECT count(*) FROM fts_pending", [], |r| r.get(0))
+        .query_row("SELECT count(*) FROM derive_pending", [], |r| r.get(0))
         .unwrap();
     assert_eq!(waiting, 4);
     // The writer's cheap bound counts the gap too: never fewer than wait, capped.
     assert_eq!(indexer::waiting_at_most(&conn, 100).unwrap(), 5);
     assert_eq!(indexer::waiting_at_most(&conn, 3).unwrap(), 3);
-    assert_eq!(indexer::index_waiting(&conn, 2).unwrap(), 2);
-    let found = |word: &str| -> i64 {
-        conn.query_row(
-            "SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?1",
-            [word],
-            |r| r.get(0),
-        )
-        .unwrap()
-    };
-    assert_eq!((found("word1"), found("word3"), found("word4")), (1, 1, 0));
-    assert_eq!(indexer::index_waiting(&conn, 100).unwrap(), 2);
-    assert_eq!((found("word4"), found("word5"), found("word2")), (1, 1, 0));
+    let first = indexer::index_waiting(&conn, &backlog, 2).unwrap();
+    assert_eq!(first.messages, 2);
+    assert!(first.new_addresses);
+    // The text came from the backlog (these rows have no stored bytes to read again),
+    // and the entry of the removed message went with the batch that passed it.
+    assert_eq!((found(&conn, "word1"), found(&conn, "word3")), (1, 1));
+    assert_eq!(found(&conn, "word4"), 0);
+    assert_eq!(backlog.len(), 2);
+    assert_eq!(
+        indexer::index_waiting(&conn, &backlog, 100)
+            .unwrap()
+            .messages,
+        2
+    );
+    assert_eq!((found(&conn, "word4"), found(&conn, "word5")), (1, 1));
+    assert_eq!(found(&conn, "word2"), 0);
+    assert_eq!(backlog.len(), 0);
+    let book: i64 = conn
+        .query_row("SELECT count(*) FROM addresses", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(book, 4, "one address per message indexed");
     assert!(!indexer::any_waiting(&conn).unwrap());
     assert_eq!(indexer::waiting_at_most(&conn, 100).unwrap(), 0);
-    assert_eq!(indexer::index_waiting(&conn, 100).unwrap(), 0);
+    assert_eq!(
+        indexer::index_waiting(&conn, &backlog, 100).unwrap(),
+        indexer::Indexed::default()
+    );
+}
+
+#[test]
+fn a_backlog_entry_left_by_a_rolled_back_filing_is_never_used_for_another_message() {
+    let conn = bare_store();
+    let backlog = indexer::Backlog::default();
+    conn.execute_batch("SAVEPOINT job").unwrap();
+    add_row(&conn, 1);
+    indexer::queue(&conn, &backlog, 1, derived("ghost")).unwrap();
+    conn.execute_batch("ROLLBACK TO job; RELEASE job").unwrap();
+    assert_eq!(backlog.len(), 1);
+    // Another process files a message under the same id; its mark has no entry here.
+    add_row(&conn, 1);
+    conn.execute("INSERT INTO derive_pending (message_id) VALUES (1)", [])
+        .unwrap();
+    indexer::index_waiting(&conn, &backlog, 100).unwrap();
+    assert_eq!(found(&conn, "ghost"), 0);
+    assert_eq!(backlog.len(), 0);
+    assert!(!indexer::any_waiting(&conn).unwrap());
 }
 
 #[tokio::test]
@@ -124,12 +197,13 @@ async fn mail_filed_but_not_yet_indexed_when_the_process_died_is_indexed_later()
         .unwrap();
     store.index_waiting().await.unwrap();
     drop(store);
-    // As a crash after the filing commit and before the indexing one leaves it.
+    // As a crash after the filing commit and before the indexing one leaves it: the
+    // mark, and nothing worked out from the message (the backlog was in memory).
     let conn = Connection::open(&path).unwrap();
     conn.execute_batch(
-        "INSERT INTO fts_pending (message_id, from_text, to_text, subject, body)
-             SELECT id, 'bob', 'alice', subject, 'the body says wombat' FROM messages;
-         DELETE FROM messages_fts;",
+        "INSERT INTO derive_pending (message_id, token) SELECT id, 7 FROM messages;
+         DELETE FROM messages_fts; DELETE FROM hops; DELETE FROM trace_facts;
+         DELETE FROM addresses;",
     )
     .unwrap();
     drop(conn);
@@ -141,6 +215,37 @@ async fn mail_filed_but_not_yet_indexed_when_the_process_died_is_indexed_later()
         .unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(counts(&path), (0, 1));
+    // Worked out again from the stored bytes: the hop and the sender.
+    assert_eq!(count(&path, "SELECT count(*) FROM hops"), 1);
+    let book = store.addresses(account, 10).await.unwrap();
+    assert!(
+        book.iter().any(|a| a.address == "bob@example.org"),
+        "{book:?}"
+    );
+}
+
+#[tokio::test]
+async fn facts_and_the_address_book_are_complete_right_after_filing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, inbox, account) = open(&dir.path().join("postie.db")).await;
+    let mut events = store.subscribe();
+    store
+        .insert(new(inbox, message("a", "quoll")), false)
+        .await
+        .unwrap();
+    // Neither waits for the writer's idle batch.
+    let by_hop = SearchQuery::parse("hop.ip:192.0.2.0/24").unwrap();
+    assert_eq!(store.search(account, by_hop, 10).await.unwrap().len(), 1);
+    let book = store.addresses(account, 10).await.unwrap();
+    assert!(
+        book.iter().any(|a| a.address == "bob@example.org"),
+        "{book:?}"
+    );
+    let mut announced = false;
+    while let Ok(event) = events.try_recv() {
+        announced |= event == StoreEvent::AddressesChanged;
+    }
+    assert!(announced, "the new correspondent was announced");
 }
 
 #[tokio::test]

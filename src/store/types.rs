@@ -169,8 +169,6 @@ pub struct Inserted {
     pub uid: u32,
     /// True when an identical message was already in the account (import dedupe).
     pub duplicate: bool,
-    /// The message named people not yet in the account's address book.
-    pub new_correspondents: bool,
 }
 
 /// One Inbox's copy of an inbound message and the trace lines put above it (RFC 5321 §4.4:

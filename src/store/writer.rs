@@ -6,7 +6,8 @@
 //! answered only after the batch's COMMIT returned.
 //!
 //! When it has been idle for a moment, or a full batch waits, the writer moves messages
-//! filed since into the full-text index in one transaction ([`indexer`]).
+//! filed since into the full-text index, the transport facts and the address book in one
+//! transaction ([`indexer`]).
 //!
 //! Between batches the writer also notices commits by other connections to the same file
 //! (another process: `postie import`, `postie sendmail`, a second TUI): SQLite's
@@ -57,12 +58,13 @@ impl Counters {
 pub(crate) fn spawn(
     conn: Connection,
     counters: Arc<Counters>,
+    backlog: Arc<indexer::Backlog>,
     events: broadcast::Sender<StoreEvent>,
 ) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, rx) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("postie-store-writer".into())
-        .spawn(move || run(conn, rx, counters, events))
+        .spawn(move || run(conn, rx, counters, backlog, events))
         .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
     Ok(tx)
 }
@@ -71,6 +73,7 @@ fn run(
     conn: Connection,
     rx: mpsc::Receiver<Job>,
     counters: Arc<Counters>,
+    backlog: Arc<indexer::Backlog>,
     events: broadcast::Sender<StoreEvent>,
 ) {
     let mut others = OtherWriters::new(&conn);
@@ -98,7 +101,7 @@ fn run(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
         if indexer::due(waiting, last_job.elapsed() >= indexer::IDLE_BEFORE_INDEXING) {
-            index_batch(&conn, &counters);
+            index_batch(&conn, &counters, &backlog, &events);
             waiting = count_waiting(&conn);
         }
         // Checked on a busy writer too, so a steady stream of local writes does not hide
@@ -120,20 +123,27 @@ fn count_waiting(conn: &Connection) -> u64 {
 }
 
 /// Index one batch of waiting messages in its own transaction.
-fn index_batch(conn: &Connection, counters: &Counters) {
-    let indexed = conn
-        .execute_batch("BEGIN IMMEDIATE")
+fn index_batch(
+    conn: &Connection,
+    counters: &Counters,
+    backlog: &indexer::Backlog,
+    events: &broadcast::Sender<StoreEvent>,
+) {
+    let indexed = control(conn, "BEGIN IMMEDIATE")
         .map_err(StoreError::from)
-        .and_then(|()| indexer::index_waiting(conn, indexer::MAX_BATCH))
-        .and_then(|n| {
-            conn.execute_batch("COMMIT")
-                .map(|()| n)
+        .and_then(|()| indexer::index_waiting(conn, backlog, indexer::MAX_BATCH))
+        .and_then(|done| {
+            control(conn, "COMMIT")
+                .map(|()| done)
                 .map_err(StoreError::from)
         });
     match indexed {
-        Ok(n) => {
-            counters.indexed.fetch_add(n, Ordering::Relaxed);
+        Ok(done) => {
+            counters.indexed.fetch_add(done.messages, Ordering::Relaxed);
             counters.commits.fetch_add(1, Ordering::Relaxed);
+            if done.new_addresses {
+                let _ = events.send(StoreEvent::AddressesChanged);
+            }
         }
         Err(error) => {
             let _ = conn.execute_batch("ROLLBACK");

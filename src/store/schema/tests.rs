@@ -266,3 +266,41 @@ fn v11_partial_indexes_still_serve_duplicate_and_reply_lookups() {
         .unwrap();
     assert_eq!(partial, 2);
 }
+
+#[test]
+fn v12_takes_over_the_mail_that_waited_for_the_index_without_writing_its_facts_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
+    configure(&conn).unwrap();
+    migrate_to(&mut conn, 11).unwrap();
+    // As v10 filing left it: facts and address written, the text waiting.
+    conn.execute_batch(
+        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
+         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
+         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+             content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00');
+         INSERT INTO message_raw (message_id, raw) VALUES
+             (1, CAST('Received: from a.example (a.example [192.0.2.1]) by b.example with SMTP;'
+                 || ' Tue, 1 Oct 2024 10:00:09 +0000' || char(13, 10)
+                 || 'From: bob@example.org' || char(13, 10, 13, 10) || 'kinkajou' AS BLOB));
+         INSERT INTO hops (message_id, position, ip) VALUES (1, 1, x'00');
+         INSERT INTO trace_facts (message_id) VALUES (1);
+         INSERT INTO addresses (account_id, address, seen, last_seen)
+             VALUES (1, 'bob@example.org', 1, 0);
+         INSERT INTO fts_pending (message_id, from_text, to_text, subject, body)
+             VALUES (1, 'bob@example.org', '', '', 'kinkajou');",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    let backlog = crate::store::indexer::Backlog::default();
+    let done = crate::store::indexer::index_waiting(&conn, &backlog, 10).unwrap();
+    assert_eq!(done.messages, 1);
+    let one = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        one("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'kinkajou'"),
+        1
+    );
+    assert_eq!(one("SELECT count(*) FROM hops"), 1);
+    assert_eq!(one("SELECT seen FROM addresses"), 1);
+    assert_eq!(one("SELECT count(*) FROM derive_pending"), 0);
+}
