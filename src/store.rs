@@ -5,6 +5,7 @@
 //! a small pool of reader connections via `spawn_blocking`. New mail and changes are
 //! announced on a broadcast channel ([`Store::subscribe`]).
 
+mod address_book;
 mod facts;
 mod folders;
 mod indexer;

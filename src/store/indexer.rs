@@ -15,7 +15,7 @@
 //! Taken in batches, hundreds of messages share those pages.
 
 use super::StoreError;
-use super::ops::{Correspondents, remember_addresses};
+use super::address_book::{Correspondents, Tally};
 use super::types::{AccountId, MessageId, Role};
 use crate::mail::trace::TransportFacts;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -237,6 +237,7 @@ pub(crate) fn index_waiting(
     };
     let mut kept = backlog.take_through(last);
     let mut done = Indexed::default();
+    let mut book = Tally::default();
     let mut fts = conn.prepare_cached(
         "INSERT INTO messages_fts (rowid, from_text, to_text, subject, body)
          VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -264,11 +265,11 @@ pub(crate) fn index_waiting(
                 to_text: &p.to_text,
                 cc_text: &p.cc_text,
             };
-            if remember_addresses(conn, derived.account_id, &people, p.at)? > 0 {
-                done.new_addresses = true;
-            }
+            book.add(derived.account_id, &people, p.at);
         }
     }
+    // Each address once per batch: a correspondent in many of its messages is one write.
+    done.new_addresses = book.write(conn)? > 0;
     conn.prepare_cached("DELETE FROM derive_pending WHERE message_id <= ?1")?
         .execute([last])?;
     Ok(done)

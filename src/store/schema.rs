@@ -366,7 +366,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The v4 code step: the address book learns the correspondents of mail already stored.
 fn backfill_addresses(tx: &Transaction<'_>) -> Result<(), StoreError> {
-    super::ops::backfill_addresses(tx)
+    super::address_book::backfill_addresses(tx)
 }
 
 /// The v8 code step: read the List-Id of mail already stored.
