@@ -267,3 +267,63 @@ async fn sent_copies_find_their_delivery_state() {
         3
     );
 }
+
+#[tokio::test]
+async fn each_inbound_copy_has_the_facts_of_its_own_bytes() {
+    let (_dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let work = store.create_mailbox(account, "Work").await.unwrap();
+    let raw = b"Received: from up.example (up.example [192.0.2.5]) by relay.example \
+        with ESMTP; Tue, 1 Oct 2024 10:00:00 +0000\r\nFrom: bob@example.org\r\n\
+        Subject: copies\r\n\r\nbody\r\n"
+        .to_vec();
+    let ours = b"Received: from relay.example (relay.example [198.51.100.1]) by \
+        mail.postie.test with ESMTP; Tue, 1 Oct 2024 10:00:01 +0000\r\n";
+    let submit = |local: Vec<LocalCopy>| {
+        let (store, raw) = (store.clone(), raw.clone());
+        async move {
+            store
+                .submit(Submission {
+                    raw,
+                    envelope: Envelope::default(),
+                    local,
+                    ..Submission::default()
+                })
+                .await
+                .unwrap()
+        }
+    };
+    // One copy with our hop on top, one with only a Return-Path (it keeps the facts of
+    // the bytes as submitted)...
+    submit(vec![
+        LocalCopy {
+            mailbox: inbox,
+            prepend: ours.to_vec(),
+        },
+        LocalCopy {
+            mailbox: work,
+            prepend: b"Return-Path: <bob@example.org>\r\n".to_vec(),
+        },
+    ])
+    .await;
+    // ...and one where every copy has its own hop (the submitted bytes' facts unread).
+    submit(vec![LocalCopy {
+        mailbox: work,
+        prepend: ours.to_vec(),
+    }])
+    .await;
+    let count = |q: &'static str| {
+        let store = store.clone();
+        async move {
+            let query = SearchQuery::parse(q).unwrap();
+            store.search(account, query, 10).await.unwrap().len()
+        }
+    };
+    assert_eq!(count("hop.ip:192.0.2.5").await, 3);
+    assert_eq!(count("hop.ip:198.51.100.1").await, 2);
+}
