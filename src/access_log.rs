@@ -35,6 +35,8 @@ pub struct SessionRecord {
     pub result: String,
     /// Queue ids of accepted messages (SMTP) or ids of messages retrieved (POP3).
     pub message_ids: Vec<String>,
+    /// Bytes of the messages accepted (SMTP) or retrieved whole (POP3).
+    pub bytes: u64,
     /// Limits that acted during the session, e.g. `auth-delayed:2000ms`, `auth-refused`
     /// (the per-address login throttle).
     pub limits: Vec<String>,
@@ -54,6 +56,7 @@ impl SessionRecord {
             commands: 0,
             result: result.to_owned(),
             message_ids: Vec::new(),
+            bytes: 0,
             limits: Vec::new(),
         }
     }
@@ -76,6 +79,7 @@ pub fn record(record: &SessionRecord) {
         } else {
             record.message_ids.join(",")
         },
+        bytes = record.bytes,
         limits = %if record.limits.is_empty() {
             "-".to_owned()
         } else {

@@ -303,8 +303,14 @@ fn access_log_has_one_line_per_session_with_its_facts() {
     ] {
         assert!(first.contains(field), "{field} missing in {first}");
     }
+    // The bytes accepted in the session: the message with our Received line on top.
+    let sent = message("logged@t").len();
+    let at = first.find(" bytes=").unwrap() + " bytes=".len();
+    let bytes: usize = first[at..].split(' ').next().unwrap().parse().unwrap();
+    assert!(bytes > sent && bytes < sent + 1000, "{sent} sent: {first}");
     let other = lines.iter().find(|l| !l.contains(&queue_id)).unwrap();
     assert!(other.contains("result=disconnected"), "{other}");
+    assert!(other.contains("bytes=0 "), "{other}");
     assert!(other.contains("helo=\"quiet.test\""), "{other}");
     let everything = postie(home.path(), &["log", "-n", "1000"]);
     assert!(everything.lines().count() > lines.len());

@@ -160,6 +160,8 @@ fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
     pop.cmd("USER alice");
     assert!(pop.cmd("PASS pw").starts_with("+OK"));
     let uidl_after = pop.multiline("UIDL");
+    let retrieved = pop.multiline("RETR 1");
+    assert!(!retrieved.is_empty());
     let uids = |lines: &[String]| -> Vec<String> {
         lines
             .iter()
@@ -189,6 +191,15 @@ fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
             .any(|l| l.contains("auth=\"alice\"") && l.contains("result=quit")),
         "{sessions}"
     );
+    // Bytes of the messages retrieved whole: none in the first session, one in this.
+    let bytes = |l: &&str| -> u64 {
+        let at = l.find("bytes=").expect("a bytes= field") + "bytes=".len();
+        l[at..].split(' ').next().unwrap().parse().unwrap()
+    };
+    let mut counted: Vec<u64> = pop3_lines.iter().map(bytes).collect();
+    counted.sort_unstable();
+    assert_eq!(counted[0], 0, "{sessions}");
+    assert!(*counted.last().unwrap() > 100, "{sessions}");
     let trash = postie(home.path(), &["list", "--mailbox", "Trash", "--json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_str(&trash).unwrap();
     assert_eq!(rows.len(), 1);

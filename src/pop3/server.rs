@@ -226,6 +226,8 @@ struct Facts {
     commands: usize,
     user: Option<String>,
     retrieved: Vec<String>,
+    /// Bytes of the messages retrieved whole (RETR).
+    bytes: u64,
     tls: Option<TlsInfo>,
     result: &'static str,
     limits: Vec<String>,
@@ -306,6 +308,7 @@ impl<'a, B: Backend> Connection<'a, B> {
                 Err(_) => "error".to_owned(),
             },
             message_ids: std::mem::take(&mut facts.retrieved),
+            bytes: facts.bytes,
             limits: std::mem::take(&mut facts.limits),
         });
     }
@@ -464,6 +467,9 @@ impl<'a, B: Backend> Connection<'a, B> {
                 return Ok(());
             }
         };
+        if top.is_none() {
+            self.facts.bytes += raw.len() as u64;
+        }
         let body = top.map_or(&raw[..], |lines| message::top(&raw, lines));
         self.out.extend_from_slice(status);
         let size = (self.out.len() + body.len()) as u64;

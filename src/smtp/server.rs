@@ -180,6 +180,8 @@ where
 struct Notes {
     facts: Option<SessionFacts>,
     limits: Vec<String>,
+    /// Bytes of the messages accepted, for the access line.
+    bytes: u64,
 }
 
 /// One connection with its span and its access-log line.
@@ -220,6 +222,7 @@ async fn run<B: Backend>(
         commands: facts.commands,
         result: end.to_owned(),
         message_ids: facts.queue_ids,
+        bytes: notes.bytes,
         limits: notes.limits,
     });
     match result {
@@ -347,8 +350,13 @@ async fn perform<B: Backend>(
                 let queue_id = message.queue_id.clone();
                 let size = message.data.len();
                 let result = ctx.backend.deliver(*message).await;
+                // The access line names the queue ids and their bytes: one INFO line per
+                // session, not another per message.
                 match &result {
-                    Ok(()) => tracing::info!(%queue_id, size, "delivered"),
+                    Ok(()) => {
+                        notes.bytes += size as u64;
+                        tracing::debug!(%queue_id, size, "delivered");
+                    }
                     Err(error) => tracing::warn!(%queue_id, %error, "delivery failed"),
                 }
                 queue.extend(session.delivery_result(result, now()));
