@@ -29,7 +29,7 @@ pub(super) fn with_prepended(prepared: &Prepared, prepend: &[u8]) -> Option<Prep
 
 /// Does this block of header lines hold a field that [`crate::mail::trace::transport_facts`]
 /// reads (Received, Authentication-Results)?
-pub(super) fn names_trace_fields(lines: &[u8]) -> bool {
+fn names_trace_fields(lines: &[u8]) -> bool {
     lines.split(|b| *b == b'\n').any(|line| {
         let name = line.split(|b| *b == b':').next().unwrap_or_default();
         name.trim_ascii().eq_ignore_ascii_case(b"received")
@@ -41,10 +41,8 @@ pub(super) fn names_trace_fields(lines: &[u8]) -> bool {
 
 /// Canonicalise, digest and summarise a message (CPU work kept off the writer thread).
 /// Bytes already in canonical CRLF form (what the SMTP server hands over) are kept as
-/// they are; `hashed: false` leaves the digest to whoever needs it, and `with_facts:
-/// false` the transport facts (when every copy has trace lines put on top, and so reads
-/// its own).
-pub(super) fn prepare(raw: Vec<u8>, hashed: bool, with_facts: bool) -> Prepared {
+/// they are; `hashed: false` leaves the digest to whoever needs it.
+pub(super) fn prepare(raw: Vec<u8>, hashed: bool) -> Prepared {
     let raw = if crate::mail::canonical::is_canonical_crlf(&raw) {
         raw
     } else {
@@ -52,11 +50,7 @@ pub(super) fn prepare(raw: Vec<u8>, hashed: bool, with_facts: bool) -> Prepared 
     };
     let hash = hashed.then(|| Sha256::digest(&raw).to_vec());
     let summary = crate::mail::summarize(&raw);
-    let facts = if with_facts {
-        crate::mail::trace::transport_facts(&raw)
-    } else {
-        Default::default()
-    };
+    let facts = crate::mail::trace::transport_facts(&raw);
     Prepared {
         raw,
         hash,
@@ -72,9 +66,9 @@ pub(super) const INLINE_PARSE_MAX: usize = 16 * 1024;
 
 pub(super) async fn prepare_off_runtime(raw: Vec<u8>) -> Result<Prepared, StoreError> {
     if raw.len() <= INLINE_PARSE_MAX {
-        return Ok(prepare(raw, true, true));
+        return Ok(prepare(raw, true));
     }
-    tokio::task::spawn_blocking(move || prepare(raw, true, true))
+    tokio::task::spawn_blocking(move || prepare(raw, true))
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))
 }

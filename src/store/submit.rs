@@ -80,14 +80,8 @@ impl Store {
         let size = raw.len();
         // The digest of the bytes as submitted is needed only by a copy stored as it is.
         let hashed = sent_copy.is_some() || local.iter().any(|copy| copy.prepend.is_empty());
-        // So are its transport facts, and by a copy whose lines on top add no trace field
-        // (it keeps them); any other copy reads its own.
-        let with_facts = sent_copy.is_some()
-            || local
-                .iter()
-                .any(|copy| !super::prepared::names_trace_fields(&copy.prepend));
         let parse = move || {
-            let prepared = prepare(raw, hashed, with_facts);
+            let prepared = prepare(raw, hashed);
             let copies: Vec<(MailboxId, Option<Prepared>)> = local
                 .into_iter()
                 .map(|copy| (copy.mailbox, with_prepended(&prepared, &copy.prepend)))
