@@ -27,6 +27,8 @@ mod tests_facts;
 #[cfg(test)]
 mod tests_indexer;
 #[cfg(test)]
+mod tests_search;
+#[cfg(test)]
 mod tests_threads;
 mod threads;
 mod types;
