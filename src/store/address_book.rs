@@ -5,7 +5,7 @@
 use super::StoreError;
 use super::types::AccountId;
 use rusqlite::{Connection, params};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// The people a message names, as the summary columns hold them.
 pub(crate) struct Correspondents<'a> {
@@ -15,14 +15,17 @@ pub(crate) struct Correspondents<'a> {
     pub cc_text: &'a str,
 }
 
+/// The most addresses one message adds to the book: a header naming a million people
+/// costs the writer no more than one naming this many.
+pub(crate) const MAX_PER_MESSAGE: usize = 1000;
+
 /// Sightings of addresses, counted before they are written.
 #[derive(Default)]
 pub(crate) struct Tally {
-    /// By account and lower-cased address: the address as first seen, the last name
-    /// given, how many messages named it and the latest of their times.
-    seen: HashMap<(AccountId, String), Sighting>,
-    /// Keys in first-seen order, so the writes are deterministic.
-    order: Vec<(AccountId, String)>,
+    /// By account and lower-cased address (in key order, so the writes are
+    /// deterministic): the address as first seen, the last name given, how many messages
+    /// named it and the latest of their times.
+    seen: BTreeMap<(AccountId, String), Sighting>,
 }
 
 struct Sighting {
@@ -49,15 +52,17 @@ impl Tally {
                 );
             }
         }
-        let mut done: Vec<String> = Vec::new();
+        let mut done: HashSet<String> = HashSet::new();
         for (name, addr) in entries {
+            if done.len() >= MAX_PER_MESSAGE {
+                break;
+            }
             let addr = addr.trim();
             let key = addr.to_ascii_lowercase();
-            if !addr.contains('@') || addr.len() > 320 || done.contains(&key) {
+            if !addr.contains('@') || addr.len() > 320 || !done.insert(key.clone()) {
                 continue;
             }
             let name = name.filter(|n| !n.trim().is_empty() && n.len() <= 200);
-            done.push(key.clone());
             let slot = (account_id, key);
             match self.seen.get_mut(&slot) {
                 Some(s) => {
@@ -68,7 +73,6 @@ impl Tally {
                     }
                 }
                 None => {
-                    self.order.push(slot.clone());
                     self.seen.insert(
                         slot,
                         Sighting {
@@ -85,7 +89,7 @@ impl Tally {
 
     /// Write the counts: one statement per distinct address. Returns how many addresses
     /// were new to the book.
-    pub(crate) fn write(mut self, conn: &Connection) -> Result<usize, StoreError> {
+    pub(crate) fn write(self, conn: &Connection) -> Result<usize, StoreError> {
         let mut stmt = conn.prepare_cached(
             "INSERT INTO addresses (account_id, address, name, seen, last_seen)
              VALUES (?1, ?2, ?3, ?4, ?5)
@@ -95,10 +99,7 @@ impl Tally {
              RETURNING seen",
         )?;
         let mut added = 0;
-        for slot in std::mem::take(&mut self.order) {
-            let Some(s) = self.seen.remove(&slot) else {
-                continue;
-            };
+        for (slot, s) in self.seen {
             // A first sighting inserts the row with this batch's count; an update counts
             // up from what was there.
             let seen: i64 = stmt
@@ -186,5 +187,26 @@ mod tests {
         let after = book(&conn);
         assert_eq!((after[0].2, after[0].3), (4, 30));
         assert_eq!((after[1].2, after[1].3), (2, 10));
+    }
+
+    #[test]
+    fn one_message_adds_at_most_a_bounded_number_of_addresses() {
+        let mut tally = Tally::default();
+        let to: String = (0..MAX_PER_MESSAGE * 5)
+            .map(|n| format!("p{}@example.org", n % (MAX_PER_MESSAGE * 2)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let people = Correspondents {
+            from_name: None,
+            from_addr: None,
+            to_text: &to,
+            cc_text: "",
+        };
+        tally.add(1, &people, 0);
+        assert_eq!(tally.seen.len(), MAX_PER_MESSAGE);
+        assert!(
+            tally.seen.values().all(|s| s.count == 1),
+            "each once per message"
+        );
     }
 }
