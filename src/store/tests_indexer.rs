@@ -233,14 +233,19 @@ async fn facts_and_the_address_book_are_complete_right_after_filing() {
         .insert(new(inbox, message("a", "quoll")), false)
         .await
         .unwrap();
-    // Neither waits for the writer's idle batch.
-    let by_hop = SearchQuery::parse("hop.ip:192.0.2.0/24").unwrap();
-    assert_eq!(store.search(account, by_hop, 10).await.unwrap().len(), 1);
+    // Neither waits for the writer's idle batch, and each takes in what waits itself:
+    // the address book right after one message, a search right after the next.
     let book = store.addresses(account, 10).await.unwrap();
     assert!(
         book.iter().any(|a| a.address == "bob@example.org"),
         "{book:?}"
     );
+    store
+        .insert(new(inbox, message("b", "quoll")), false)
+        .await
+        .unwrap();
+    let by_hop = SearchQuery::parse("hop.ip:192.0.2.0/24").unwrap();
+    assert_eq!(store.search(account, by_hop, 10).await.unwrap().len(), 2);
     let mut announced = false;
     while let Ok(event) = events.try_recv() {
         announced |= event == StoreEvent::AddressesChanged;
