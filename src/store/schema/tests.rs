@@ -115,16 +115,26 @@ fn configure_survives_many_connections_on_a_fresh_file() {
     );
 }
 
-#[test]
-fn v8_reads_the_list_id_of_mail_stored_before_it() {
+/// A database at schema `version` with account 1 and its mailbox 1 (`Inbox`), as older
+/// code left it; the directory lives as long as the returned guard.
+fn at_version(version: usize) -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
     configure(&conn).unwrap();
-    migrate_to(&mut conn, 7).unwrap();
+    migrate_to(&mut conn, version).unwrap();
     conn.execute_batch(
         "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
-         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
-         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);",
+    )
+    .unwrap();
+    (dir, conn)
+}
+
+#[test]
+fn v8_reads_the_list_id_of_mail_stored_before_it() {
+    let (_dir, mut conn) = at_version(7);
+    conn.execute_batch(
+        "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
              content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00'), (2, 1, 1, 2, 0, 0, 10, x'01');
          INSERT INTO message_raw (message_id, raw) VALUES
              (1, CAST('List-Id: Rust <Users.Rust-Lang.org>' || char(13, 10, 13, 10) || 'x' AS BLOB)),
@@ -144,14 +154,9 @@ fn v8_reads_the_list_id_of_mail_stored_before_it() {
 
 #[test]
 fn v9_reads_the_transport_facts_of_mail_stored_before_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
-    configure(&conn).unwrap();
-    migrate_to(&mut conn, 8).unwrap();
+    let (_dir, mut conn) = at_version(8);
     conn.execute_batch(
-        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
-         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
-         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+        "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
              content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00'), (2, 1, 1, 2, 0, 0, 10, x'01');
          INSERT INTO message_raw (message_id, raw) VALUES
              (1, CAST('Received: from a.example (a.example [192.0.2.1]) by b.example with SMTP;'
@@ -224,14 +229,9 @@ fn plan(conn: &Connection, sql: &str) -> String {
 
 #[test]
 fn v11_partial_indexes_still_serve_duplicate_and_reply_lookups() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
-    configure(&conn).unwrap();
-    migrate_to(&mut conn, 10).unwrap();
+    let (_dir, mut conn) = at_version(10);
     conn.execute_batch(
-        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
-         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
-         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+        "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
              content_hash, message_id, in_reply_to) VALUES
              (1, 1, 1, 1, 0, 0, 10, x'00', 'a@x', NULL),
              (2, 1, 1, 2, 0, 0, 10, x'01', NULL, 'a@x');",
@@ -269,15 +269,10 @@ fn v11_partial_indexes_still_serve_duplicate_and_reply_lookups() {
 
 #[test]
 fn v12_takes_over_the_mail_that_waited_for_the_index_without_writing_its_facts_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut conn = Connection::open(dir.path().join("postie.db")).unwrap();
-    configure(&conn).unwrap();
-    migrate_to(&mut conn, 11).unwrap();
+    let (_dir, mut conn) = at_version(11);
     // As v10 filing left it: facts and address written, the text waiting.
     conn.execute_batch(
-        "INSERT INTO accounts (id, name, created_at) VALUES (1, 'me', 0);
-         INSERT INTO mailboxes (id, account_id, name, uid_validity) VALUES (1, 1, 'Inbox', 1);
-         INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
+        "INSERT INTO messages (id, account_id, mailbox_id, uid, date, received_at, size,
              content_hash) VALUES (1, 1, 1, 1, 0, 0, 10, x'00');
          INSERT INTO message_raw (message_id, raw) VALUES
              (1, CAST('Received: from a.example (a.example [192.0.2.1]) by b.example with SMTP;'
