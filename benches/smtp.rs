@@ -250,8 +250,12 @@ fn peer_table(postie_port: u16, total: usize) {
     }
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() {
+fn main() {
+    // The runtime the binary runs on, so the figures are those of what ships.
+    postie::cli::runtime().unwrap().block_on(bench());
+}
+
+async fn bench() {
     let total: usize = std::env::var("POSTIE_BENCH_SMTP_MESSAGES")
         .ok()
         .and_then(|v| v.parse().ok())
