@@ -116,6 +116,11 @@ fn corpus_cjk_and_encoded_headers_decode_to_the_expected_text() {
         ("mikel-mail/emails/multi_charset/japanese.eml", "まみむめも"),
         ("mikel-mail/emails/rfc6532/utf8_headers.eml", "Säying Hello"),
         ("spamassassin/nice/unicode1", "Domače omrežje"),
+        // Two ISO-2022-JP encoded words, each ending in ASCII, folded over three lines.
+        (
+            "mikel-mail/emails/rfc2822/example14.eml",
+            "Re: TEST テストテスト",
+        ),
     ];
     for (name, subject) in expect_subject {
         assert_eq!(

@@ -53,6 +53,15 @@ pub fn decode(bytes: &[u8], label: Option<&str>) -> String {
     if !labelled.contains('\u{FFFD}') {
         return labelled;
     }
+    if matches!(label.as_str(), "iso-2022-jp" | "csiso2022jp") {
+        let joined = drop_idle_escapes(bytes);
+        if joined.len() < bytes.len() {
+            let text = decode_with(&joined, &label);
+            if !text.contains('\u{FFFD}') {
+                return text;
+            }
+        }
+    }
     if label == "utf-8" && labelled.matches('\u{FFFD}').count() >= high_bytes {
         // Not one valid multi-byte sequence: this is 8-bit Latin text under a UTF-8 label.
         return decode_with(bytes, "windows-1252");
@@ -64,6 +73,26 @@ pub fn decode(bytes: &[u8], label: Option<&str>) -> String {
         }
     }
     labelled
+}
+
+/// ISO-2022-JP with every escape sequence that is directly followed by another removed.
+/// Text joined from pieces that each end in ASCII, as RFC 1468 asks of every line and
+/// every encoded word, switches to ASCII and straight back (`ESC ( B ESC $ B`);
+/// the Encoding Standard's decoder takes that empty run for an error, though it means
+/// nothing.
+fn drop_idle_escapes(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escape = bytes[i] == 0x1b && matches!(bytes.get(i + 1), Some(b'(' | b'$'));
+        if escape && bytes.get(i + 3) == Some(&0x1b) {
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Decode text with no usable label: UTF-8 if it is valid, windows-1252 otherwise.

@@ -186,3 +186,25 @@ fn invisible_format_characters_are_dropped_from_header_values() {
         "ab"
     );
 }
+
+#[test]
+fn iso_2022_jp_pieces_that_each_end_in_ascii_decode_when_joined() {
+    // Each encoded word ends in ASCII (RFC 1468 asks that); joined, the text switches
+    // to ASCII and straight back, which the Encoding Standard's decoder calls an error.
+    let word = b"\x1b$B%F%9%H\x1b(B";
+    assert_eq!(decode(word, Some("iso-2022-jp")), "テスト");
+    assert_eq!(
+        decode(&[&word[..], word].concat(), Some("ISO-2022-JP")),
+        "テストテスト"
+    );
+    assert_eq!(
+        decode(b"\x1b$B%F\x1b(B\x1b(J\x1b$B%9%H\x1b(B", Some("csiso2022jp")),
+        "テスト"
+    );
+    // From the corpus (mikel-mail rfc2822/example14.eml): a folded Subject of two words.
+    let raw = b"Re: TEST\r\n \r\n\t=?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=\r\n  =?ISO-2022-JP?B?GyRCJUYlOSVIGyhC?=";
+    assert_eq!(decode_header_value(raw, None), "Re: TEST テストテスト");
+    // Escapes that are not idle are kept, and broken text still decodes to something.
+    assert_eq!(decode(b"a\x1b$B%F\x1b(Bb", Some("iso-2022-jp")), "aテb");
+    assert!(!decode(b"\x1b$B\x1b", Some("iso-2022-jp")).is_empty());
+}
