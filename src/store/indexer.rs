@@ -97,7 +97,7 @@ impl Derived {
                 from_addr: s.from_addr.clone(),
                 to_text: s.to_text.clone(),
                 cc_text: s.cc_text.clone(),
-                at: s.date.unwrap_or(at),
+                at: super::ops::listed_date(s.date, at),
             }),
         }
     }

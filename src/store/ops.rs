@@ -105,6 +105,20 @@ pub(crate) fn create_mailbox(
     )?)
 }
 
+/// How far ahead of its arrival a message's Date may lie and still be believed.
+pub(crate) const MAX_DATE_AHEAD_SECS: i64 = 24 * 60 * 60;
+
+/// The date a message is listed, sorted and searched by: its Date field, or when it has
+/// none, or one more than a day after the message reached us (a wrong clock, or a sender
+/// keeping its mail at the top of the list), the time it arrived. The reader still shows
+/// the field as written.
+pub(crate) fn listed_date(date: Option<i64>, received_at: i64) -> i64 {
+    match date {
+        Some(date) if date <= received_at.saturating_add(MAX_DATE_AHEAD_SECS) => date,
+        _ => received_at,
+    }
+}
+
 fn uid_validity(now: i64) -> u32 {
     u32::try_from(now.max(1)).unwrap_or(u32::MAX)
 }
@@ -181,7 +195,7 @@ pub(crate) fn insert_message(
             account_id,
             mailbox_id,
             uid,
-            s.date.unwrap_or(received_at),
+            listed_date(s.date, received_at),
             received_at,
             s.from_addr,
             s.from_name,

@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V10)],
     &[Step::Sql(V11)],
     &[Step::Sql(V12)],
+    &[Step::Sql(V13)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -350,6 +351,14 @@ CREATE TABLE derive_pending (
 );
 INSERT INTO derive_pending (message_id, text_only) SELECT message_id, 1 FROM fts_pending;
 DROP TABLE fts_pending;
+"#;
+
+/// v13: a message dated more than a day after it arrived is listed, sorted and searched
+/// at its arrival (`ops::listed_date`, whose `MAX_DATE_AHEAD_SECS` is the 86400 here), so
+/// mail with a wrong clock or a date far ahead no longer stays at the top of the list.
+/// The counters' triggers move the thread's latest date with it.
+const V13: &str = r#"
+UPDATE messages SET date = received_at WHERE date > received_at + 86400;
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

@@ -447,3 +447,43 @@ async fn the_writer_keeps_savepoint_journals_in_memory() {
         .unwrap();
     assert_eq!(temp_store, 2, "2 is MEMORY");
 }
+
+#[tokio::test]
+async fn a_date_far_ahead_of_arrival_is_listed_at_the_arrival() {
+    let (_dir, store) = temp_store();
+    let (account, inbox) = inbox(&store).await;
+    let dated = |date: &str, id: &str| {
+        format!("From: {id}@example.org\nSubject: {id}\nMessage-ID: <{id}>\nDate: {date}\n\nx\n")
+            .into_bytes()
+    };
+    let at = 1_727_776_800; // 2024-10-01 10:00:00 UTC, when `new` says mail arrived
+    let far = dated("Mon, 30 Jun 3609 15:33:50 +0600", "far");
+    let far = NewMessage {
+        received_at: at + 3600,
+        ..new(inbox, far)
+    };
+    store.insert(far, false).await.unwrap();
+    // Ten hours ahead (a wrong time zone): believed.
+    let skewed = dated("Tue, 1 Oct 2024 20:00:00 +0000", "skewed");
+    store.insert(new(inbox, skewed), false).await.unwrap();
+    let on_time = dated("Tue, 1 Oct 2024 10:00:00 +0000", "on-time");
+    store.insert(new(inbox, on_time), false).await.unwrap();
+
+    let list = store.list(inbox, SortKey::Date, true, 0, 10).await.unwrap();
+    let order: Vec<_> = list.iter().map(|m| (m.subject.as_str(), m.date)).collect();
+    assert_eq!(
+        order,
+        [
+            ("skewed", at + 10 * 3600),
+            ("far", at + 3600),
+            ("on-time", at)
+        ]
+    );
+    // The address book does not take the far date for the sender's last message either.
+    let book = store.addresses(account, 10).await.unwrap();
+    let far_sender = book
+        .iter()
+        .find(|e| e.address == "far@example.org")
+        .unwrap();
+    assert_eq!(far_sender.last_seen, at + 3600);
+}

@@ -58,7 +58,7 @@ pub async fn inbox_message(f: &Fixture, raw: &[u8]) -> i64 {
         mailbox_id: inbox,
         raw: raw.to_vec(),
         flags: Flags::empty(),
-        received_at: 1,
+        received_at: chrono::Utc::now().timestamp(),
         envelope: None,
     };
     f.store.insert(m, false).await.unwrap().id

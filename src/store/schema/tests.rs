@@ -299,3 +299,33 @@ fn v12_takes_over_the_mail_that_waited_for_the_index_without_writing_its_facts_t
     assert_eq!(one("SELECT seen FROM addresses"), 1);
     assert_eq!(one("SELECT count(*) FROM derive_pending"), 0);
 }
+
+#[test]
+fn v13_lists_mail_dated_far_ahead_of_its_arrival_at_the_arrival() {
+    let (_dir, mut conn) = at_version(12);
+    conn.execute_batch(
+        "INSERT INTO messages (id, thread_id, account_id, mailbox_id, uid, date, received_at,
+             size, content_hash) VALUES
+             (1, 1, 1, 1, 1, 51737477630, 1000000, 10, x'00'),
+             (2, 2, 1, 1, 2, 1036000, 1000000, 10, x'01');",
+    )
+    .unwrap();
+    migrate(&mut conn).unwrap();
+    assert_eq!(
+        crate::store::ops::listed_date(Some(1_086_400), 1_000_000),
+        1_086_400,
+        "the SQL and the code agree on a day"
+    );
+    let rows: Vec<(i64, i64)> = conn
+        .prepare(
+            "SELECT m.date, t.latest FROM messages m
+             JOIN mailbox_threads t ON t.thread_id = m.thread_id ORDER BY m.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    // Ten hours ahead is believed; 1,600 years ahead is not.
+    assert_eq!(rows, [(1_000_000, 1_000_000), (1_036_000, 1_036_000)]);
+}
