@@ -58,6 +58,9 @@ pub struct ImportItem {
     pub flags: MaildirFlags,
     /// The envelope sender from the mbox `From ` separator line, if any.
     pub envelope_sender: Option<String>,
+    /// When it was delivered into the mailbox it is read from, where the mailbox says:
+    /// the mbox separator line's date, or a Maildir file name's leading seconds.
+    pub delivered_at: Option<i64>,
 }
 
 /// A directory entry an import left out on purpose, and why.
@@ -140,6 +143,8 @@ fn read_head(path: &Path) -> Result<Vec<u8>, MailboxIoError> {
 struct PendingFile {
     path: PathBuf,
     flags: MaildirFlags,
+    /// A Maildir file's delivery time, from its name.
+    delivered_at: Option<i64>,
     kind: FileKind,
 }
 
@@ -155,6 +160,7 @@ impl PendingFile {
         PendingFile {
             path: path.to_owned(),
             flags: MaildirFlags::default(),
+            delivered_at: None,
             kind: FileKind::Message,
         }
     }
@@ -184,6 +190,7 @@ fn item(
     raw: Vec<u8>,
     flags: MaildirFlags,
     envelope_sender: Option<String>,
+    delivered_at: Option<i64>,
 ) -> Result<ImportItem, MailboxIoError> {
     let kept = status::status_flags(&raw);
     let flags = MaildirFlags {
@@ -201,6 +208,7 @@ fn item(
             raw,
             flags,
             envelope_sender,
+            delivered_at,
         }),
         Err(reason) => Err(MailboxIoError::NotMail {
             origin: source,
@@ -238,6 +246,7 @@ impl Iterator for ImportIter {
                             message.raw,
                             MaildirFlags::default(),
                             message.envelope_sender,
+                            message.delivered_at,
                         ));
                     }
                     Some(Err(e)) => {
@@ -263,7 +272,7 @@ impl Iterator for ImportIter {
                     reason,
                 }),
                 FileKind::Message => match std::fs::read(&file.path) {
-                    Ok(raw) => item(source, raw, file.flags, None),
+                    Ok(raw) => item(source, raw, file.flags, None, file.delivered_at),
                     Err(e) => Err(MailboxIoError::io(&file.path, e)),
                 },
             });

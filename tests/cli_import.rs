@@ -113,3 +113,56 @@ fn an_mbox_entry_that_is_not_mail_fails_and_the_rest_import() {
     );
     assert_eq!(listed(home.path()), 1);
 }
+
+/// The `date` of the one message `list --json` shows, in unix seconds.
+fn listed_date(home: &Path) -> i64 {
+    let out = support::postie_with_stdin(home, &["list", "--json"], b"");
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 1);
+    let date = rows[0]["date"].as_str().unwrap();
+    chrono::DateTime::parse_from_rfc3339(date)
+        .unwrap()
+        .timestamp()
+}
+
+#[test]
+fn imported_mail_without_a_date_is_listed_when_it_arrived_where_it_came_from() {
+    let at = 1_727_776_800; // Tue, 1 Oct 2024 10:00:00 UTC
+    let undated = "From: a@example.org\nSubject: undated\n\nbody\n";
+    let received = "Received: from a.example by b.example with SMTP;\n\
+        \tTue, 1 Oct 2024 12:00:00 +0200\n";
+    let maildir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(maildir.path().join("cur")).unwrap();
+    std::fs::write(maildir.path().join("cur/1727776800.M1P1.host:2,S"), undated).unwrap();
+    let sources = tempfile::tempdir().unwrap();
+    let mbox = sources.path().join("in.mbox");
+    std::fs::write(
+        &mbox,
+        format!("From a@example.org Tue Oct  1 10:00:00 2024\n{undated}"),
+    )
+    .unwrap();
+    let eml = sources.path().join("one.eml");
+    std::fs::write(&eml, format!("{received}{undated}")).unwrap();
+    // The mbox line, the Maildir name, the newest Received field: each says 10:00 UTC.
+    for source in [mbox.as_path(), maildir.path(), eml.as_path()] {
+        let home = tempfile::tempdir().unwrap();
+        assert!(import(home.path(), source).status.success());
+        assert_eq!(listed_date(home.path()), at, "{}", source.display());
+    }
+    // With nothing to say when, and with a Received date ahead of now: the import's time.
+    for raw in [
+        undated.to_owned(),
+        received.replace("2024", "2999") + undated,
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let file = home.path().join("x.eml");
+        std::fs::write(&file, raw).unwrap();
+        let before = chrono::Utc::now().timestamp();
+        assert!(import(home.path(), &file).status.success());
+        let date = listed_date(home.path());
+        assert!(
+            date >= before && date <= chrono::Utc::now().timestamp(),
+            "{date}"
+        );
+    }
+}

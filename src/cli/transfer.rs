@@ -127,11 +127,19 @@ async fn insert_one(store: Store, mailbox_id: i64, item: ImportItem) -> InsertOu
             flags = flags.union(flag);
         }
     }
+    // When it arrived where it comes from: what its mailbox says, else its newest
+    // Received field; else, or when that lies ahead, now.
+    let now = chrono::Utc::now().timestamp();
+    let received_at = item
+        .delivered_at
+        .or_else(|| crate::mail::trace::newest_received_at(&item.raw))
+        .filter(|at| *at <= now)
+        .unwrap_or(now);
     let message = NewMessage {
         mailbox_id,
         raw: item.raw,
         flags,
-        received_at: chrono::Utc::now().timestamp(),
+        received_at,
         envelope: None,
     };
     let result = store.insert(message, true).await;

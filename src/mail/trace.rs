@@ -17,7 +17,7 @@ pub use auth_results::{
     ArcSet, AuthResult, AuthResults, ReceivedSpf, parse_authentication_results,
 };
 pub use chain::{HopFlag, OriginatingIp, Trace, TraceContext, TracedHop, Trust, analyse};
-pub use facts::{HopFacts, TransportFacts, transport_facts};
+pub use facts::{HopFacts, TransportFacts, newest_received_at, transport_facts};
 pub use received::{Hop, ProtocolFlags, parse_received};
 pub use render::render_text;
 

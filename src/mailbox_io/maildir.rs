@@ -51,6 +51,15 @@ pub fn maildir_flags(file_name: &str) -> MaildirFlags {
     flags
 }
 
+/// When a Maildir file was delivered, from its name: a unique name starts with the
+/// delivery time in seconds (`1727776800.M20P4242.host`). Names other programs made up
+/// give `None`, as do times before 1980.
+pub fn delivered_at(file_name: &str) -> Option<i64> {
+    const JAN_1980: i64 = 315_532_800;
+    let seconds: i64 = file_name.split('.').next()?.parse().ok()?;
+    (seconds >= JAN_1980).then_some(seconds)
+}
+
 /// The message files of a Maildir: `cur/` then `new/`, each sorted; `tmp/` holds
 /// deliveries in progress and is skipped, as are hidden files.
 pub(super) fn list(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
@@ -72,6 +81,7 @@ pub(super) fn list(dir: &Path) -> Result<Vec<PendingFile>, MailboxIoError> {
             if sub == "cur" {
                 file.flags = maildir_flags(&name);
             }
+            file.delivered_at = delivered_at(&name);
             found.push(file);
         }
     }

@@ -14,6 +14,9 @@ use crate::mail::canonical::canonical_crlf;
 pub struct MboxMessage {
     /// The address after `From ` on the separator line, if there was one.
     pub envelope_sender: Option<String>,
+    /// The separator line's date (when the message was delivered into the mbox), read
+    /// as UTC: the line names no zone.
+    pub delivered_at: Option<i64>,
     /// The message, unquoted and in canonical CRLF form.
     pub raw: Vec<u8>,
 }
@@ -78,6 +81,7 @@ impl<R: BufRead> MboxReader<R> {
         strip_separator_blank_line(&mut body);
         Ok(Some(MboxMessage {
             envelope_sender: separator.as_deref().and_then(envelope_sender),
+            delivered_at: separator.as_deref().and_then(separator_date),
             raw: canonical_crlf(&body),
         }))
     }
@@ -141,6 +145,15 @@ fn envelope_sender(separator: &[u8]) -> Option<String> {
         .split(u8::is_ascii_whitespace)
         .find(|t| !t.is_empty())?;
     Some(String::from_utf8_lossy(token).into_owned())
+}
+
+/// The asctime date after the sender on a separator line (`From a@b Tue Oct  1 10:00:00
+/// 2024`, as [`asctime`] writes it); some writers add a zone or more after the year.
+fn separator_date(separator: &[u8]) -> Option<i64> {
+    let rest = std::str::from_utf8(separator.strip_prefix(b"From ")?).ok()?;
+    let words: Vec<&str> = rest.split_ascii_whitespace().skip(1).take(5).collect();
+    let date = chrono::NaiveDateTime::parse_from_str(&words.join(" "), "%a %b %d %H:%M:%S %Y");
+    date.ok().map(|d| d.and_utc().timestamp())
 }
 
 /// Write messages as an mboxrd file. Each item is (envelope sender, date as unix seconds,

@@ -11,6 +11,20 @@ fn write(path: &Path, bytes: &[u8]) {
 }
 
 #[test]
+fn a_maildir_file_name_gives_its_delivery_time() {
+    assert_eq!(
+        maildir::delivered_at("1727776800.M20P4242.host:2,S"),
+        Some(1_727_776_800)
+    );
+    assert_eq!(
+        maildir::delivered_at("1727776800.M20P4242.host"),
+        Some(1_727_776_800)
+    );
+    assert_eq!(maildir::delivered_at("msg-17.eml"), None);
+    assert_eq!(maildir::delivered_at("12345.x"), None, "before 1980");
+}
+
+#[test]
 fn maildir_flags_come_from_the_info_suffix() {
     let flags = maildir_flags("1700000000.M1P2.host:2,FRS");
     assert!(flags.seen && flags.answered && flags.flagged);

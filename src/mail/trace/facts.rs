@@ -60,6 +60,16 @@ fn header_part(raw: &[u8]) -> &[u8] {
     end.map_or(raw, |end| &raw[..end])
 }
 
+/// When the newest Received field that carries a date (the topmost) says the message
+/// arrived, in unix seconds: where a message read from elsewhere last came in.
+pub fn newest_received_at(raw: &[u8]) -> Option<i64> {
+    let fields = header_fields(header_part(raw));
+    values(&fields, "Received")
+        .map(parse_received)
+        .find_map(|hop| hop.date)
+        .map(|date| date.utc.timestamp())
+}
+
 /// The facts of a raw message. Never panics.
 ///
 /// Only the Received and Authentication-Results fields are parsed (not the trust marks,

@@ -117,3 +117,23 @@ fn asctime_pads_the_day_with_a_space() {
     assert_eq!(asctime(820_631_134), "Wed Jan  3 01:05:34 1996");
     assert_eq!(asctime(i64::MAX), "Thu Jan  1 00:00:00 1970");
 }
+
+#[test]
+fn the_separator_date_is_when_the_message_was_delivered() {
+    let mbox = b"From a@b.test Wed Jan  3 01:05:34 1996\nSubject: one\n\nx\n\n\
+        From b@c.test Tue Oct 1 10:00:00 2024 +0200\nSubject: two\n\nx\n\n\
+        From c@d.test on day 42\nSubject: three\n\nx\n";
+    let dates: Vec<_> = read(mbox).iter().map(|m| m.delivered_at).collect();
+    // A zone after the year is not read: the line's time is taken as UTC throughout.
+    assert_eq!(dates, [Some(820_631_134), Some(1_727_776_800), None]);
+    // What the writer writes reads back.
+    let mut out = Vec::new();
+    write_mbox_message(
+        &mut out,
+        "a@b.test",
+        1_727_776_800,
+        b"Subject: q\r\n\r\nx\r\n",
+    )
+    .unwrap();
+    assert_eq!(read(&out)[0].delivered_at, Some(1_727_776_800));
+}

@@ -78,3 +78,16 @@ fn the_header_ends_at_the_first_empty_line_in_either_line_ending() {
         }
     }
 }
+
+#[test]
+fn the_newest_dated_received_field_says_when_the_message_last_arrived() {
+    let raw = b"Received: by local.example (sendmail, from userid 1000)\r\n\
+        Received: from a.example (a.example [192.0.2.1]) by b.example with ESMTP id 1;\r\n\
+        \tTue, 1 Oct 2024 12:00:00 +0200\r\n\
+        Received: from c.example by a.example with SMTP; Tue, 1 Oct 2024 09:59:00 +0000\r\n\
+        Subject: s\r\n\r\nReceived: from body.example; Wed, 2 Oct 2024 10:00:00 +0000\r\n";
+    // The first field has no date; the next one's is 10:00 UTC; the body is not read.
+    assert_eq!(newest_received_at(raw), Some(1_727_776_800));
+    assert_eq!(newest_received_at(b"Subject: s\r\n\r\nx"), None);
+    assert_eq!(newest_received_at(b""), None);
+}
