@@ -85,7 +85,8 @@ async fn file(store: &Store, inbox: i64, next: u64, chunk: u64) {
                         } else {
                             Flags::SEEN
                         },
-                        received_at: 1_727_776_800 + i as i64,
+                        // A few seconds after its Date (`message`), as mail arrives.
+                        received_at: 1_727_776_800 + i as i64 * 60 + 5,
                         envelope: None,
                     };
                     store.insert(m, false).await.unwrap();
