@@ -586,3 +586,19 @@ fn pipe_prompt_asks_for_a_command() {
         keys(app, "wc -l");
     });
 }
+
+#[test]
+fn a_row_with_no_sender_or_subject_says_so() {
+    let mut app = app_with_inbox(120, 40);
+    let row = &mut app.list.rows[0];
+    row.from_name = None;
+    row.from_addr = None;
+    row.subject = String::new();
+    let t = draw(&app);
+    let screen = format!("{}", t.backend());
+    let first = screen.lines().find(|l| l.contains("(no subject)"));
+    assert!(
+        first.is_some_and(|l| l.contains("(unknown sender)")),
+        "{screen}"
+    );
+}

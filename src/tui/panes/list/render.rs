@@ -68,6 +68,11 @@ fn thread_prefix(mark: &super::ThreadMark) -> String {
     }
 }
 
+/// What a row shows for mail with no sender or no subject (as `postie list` does), so the
+/// row does not read as a gap.
+const NO_SENDER: &str = "(unknown sender)";
+const NO_SUBJECT: &str = "(no subject)";
+
 fn row_line(
     app: &App,
     row: &MessageSummary,
@@ -114,10 +119,16 @@ fn row_line(
         .clone()
         .filter(|n| !n.is_empty())
         .or_else(|| row.from_addr.clone())
-        .unwrap_or_default();
+        .filter(|f| !f.is_empty())
+        .unwrap_or_else(|| NO_SENDER.to_owned());
+    let text = if row.subject.is_empty() {
+        NO_SUBJECT
+    } else {
+        &row.subject
+    };
     let subject = match app.list.mark(index) {
-        Some(mark) => format!("{}{}", thread_prefix(mark), row.subject),
-        None => row.subject.clone(),
+        Some(mark) => format!("{}{text}", thread_prefix(mark)),
+        None => text.to_owned(),
     };
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
