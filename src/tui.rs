@@ -23,6 +23,8 @@ pub mod terminal;
 mod testkit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_cells;
 pub mod theme;
 pub mod ui;
 pub mod when;

@@ -1,5 +1,5 @@
 //! Every pane rendered to ratatui's TestBackend at 80x24 and 120x40, compared with insta
-//! snapshots (fixed clock, UTC, plain theme), plus a few styled-cell assertions.
+//! snapshots (fixed clock, UTC, plain theme). Styled cells and cursors: `tests_cells`.
 #![allow(clippy::unwrap_used)]
 
 #[path = "../../tests/support/peers.rs"]
@@ -15,13 +15,13 @@ use ratatui::style::Modifier;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (120, 40)];
 
-fn draw(app: &App) -> Terminal<TestBackend> {
+pub(super) fn draw(app: &App) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
     t.draw(|f| super::ui::render(app, f)).unwrap();
     t
 }
 
-fn keys(app: &mut App, text: &str) {
+pub(super) fn keys(app: &mut App, text: &str) {
     for c in text.chars() {
         app.update(Action::Key(KeyEvent::new(
             KeyCode::Char(c),
@@ -30,7 +30,7 @@ fn keys(app: &mut App, text: &str) {
     }
 }
 
-fn key(app: &mut App, code: KeyCode) {
+pub(super) fn key(app: &mut App, code: KeyCode) {
     app.update(Action::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
@@ -44,7 +44,7 @@ fn snap(name: &str, setup: impl Fn(&mut App)) {
     }
 }
 
-fn open(app: &mut App, fixture: &str) {
+pub(super) fn open(app: &mut App, fixture: &str) {
     key(app, KeyCode::Enter);
     app.update(Action::Outcome(Outcome::Message(Box::new(doc(
         fixture, 100,
@@ -328,19 +328,6 @@ fn attached_status_line_names_the_node_pid() {
 }
 
 #[test]
-fn unread_rows_are_bold_and_the_selection_reversed() {
-    let mut app = app_with_inbox(80, 24);
-    keys(&mut app, "jjjj");
-    let t = draw(&app);
-    let buf = t.backend().buffer();
-    // Row 1 is message 0 (unread), row 2 message 1 (read); the selection is row 5.
-    assert!(buf[(30, 1)].modifier.contains(Modifier::BOLD));
-    assert!(!buf[(30, 2)].modifier.contains(Modifier::BOLD));
-    assert!(buf[(30, 5)].modifier.contains(Modifier::REVERSED));
-    assert!(!buf[(30, 4)].modifier.contains(Modifier::REVERSED));
-}
-
-#[test]
 fn dates_show_time_today_day_this_year_and_full_date_before() {
     use super::ui::short_date;
     assert_eq!(short_date(NOW - 60, NOW, 0), "07:59");
@@ -377,31 +364,6 @@ fn tiny_terminals_render_every_pane_without_panicking() {
     }
 }
 
-#[test]
-fn search_terms_are_highlighted_in_the_reader() {
-    let mut app = app_with_inbox(80, 24);
-    let hits = super::testkit::rows(0, 2);
-    app.update(Action::Outcome(Outcome::SearchResults {
-        query: "friday from:bob".into(),
-        rows: hits,
-    }));
-    open(&mut app, "plain.eml");
-    keys(&mut app, "z");
-    let t = draw(&app);
-    let buf = t.backend().buffer();
-    let text = |y: u16| {
-        (0..80u16)
-            .map(|x| buf[(x, y)].symbol().to_string())
-            .collect::<String>()
-    };
-    let row = (0..24u16)
-        .find(|y| text(*y).starts_with("shall we"))
-        .unwrap();
-    let col = u16::try_from(text(row).find("Friday").unwrap()).unwrap();
-    assert!(buf[(col, row)].modifier.contains(Modifier::REVERSED));
-    assert!(!buf[(0, row)].modifier.contains(Modifier::REVERSED));
-}
-
 /// The screen, then the bottom line again with its reversed (cursor) cells in brackets.
 fn with_cursor(t: &Terminal<TestBackend>) -> String {
     let buf = t.backend().buffer();
@@ -435,36 +397,6 @@ fn a_prompt_shows_its_cursor_where_the_editing_happens() {
         assert!(!buf[(8, h - 1)].modifier.contains(Modifier::REVERSED));
         assert!(!buf[(10, h - 1)].modifier.contains(Modifier::REVERSED));
     }
-}
-
-#[test]
-fn a_long_prompt_scrolls_to_keep_the_cursor_in_view() {
-    let mut app = app_with_inbox(40, 12);
-    keys(&mut app, "/");
-    keys(&mut app, &"x".repeat(60));
-    keys(&mut app, "END");
-    let t = draw(&app);
-    let buf = t.backend().buffer();
-    let hints: String = (0..40u16).map(|x| buf[(x, 11)].symbol()).collect();
-    assert!(hints.starts_with("/xxx"), "{hints}");
-    assert!(hints.ends_with("END "), "{hints}");
-    assert!(buf[(39, 11)].modifier.contains(Modifier::REVERSED));
-}
-
-#[test]
-fn the_composer_shows_the_cursor_in_the_header_being_edited() {
-    let mut app = app_with_inbox(80, 24);
-    keys(&mut app, "cbob@example.org");
-    key(&mut app, KeyCode::Home);
-    let t = draw(&app);
-    let buf = t.backend().buffer();
-    let row = (0..24u16)
-        .find(|y| buf[(6, *y)].symbol() == "T" && buf[(7, *y)].symbol() == "o")
-        .unwrap();
-    // `      To: bob@...`: the label is 9 columns and a space.
-    assert_eq!(buf[(10, row)].symbol(), "b");
-    assert!(buf[(10, row)].modifier.contains(Modifier::REVERSED));
-    assert!(!buf[(11, row)].modifier.contains(Modifier::REVERSED));
 }
 
 #[test]
@@ -585,20 +517,4 @@ fn pipe_prompt_asks_for_a_command() {
         keys(app, "|");
         keys(app, "wc -l");
     });
-}
-
-#[test]
-fn a_row_with_no_sender_or_subject_says_so() {
-    let mut app = app_with_inbox(120, 40);
-    let row = &mut app.list.rows[0];
-    row.from_name = None;
-    row.from_addr = None;
-    row.subject = String::new();
-    let t = draw(&app);
-    let screen = format!("{}", t.backend());
-    let first = screen.lines().find(|l| l.contains("(no subject)"));
-    assert!(
-        first.is_some_and(|l| l.contains("(unknown sender)")),
-        "{screen}"
-    );
 }
