@@ -56,16 +56,6 @@ pub fn line(m: &MessageSummary) -> String {
     let date = chrono::DateTime::from_timestamp(m.date, 0)
         .unwrap_or_default()
         .format("%Y-%m-%d %H:%M");
-    let from = m
-        .from_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
-        .or(m.from_addr.as_deref())
-        .unwrap_or("(unknown sender)");
-    let subject = if m.subject.is_empty() {
-        "(no subject)"
-    } else {
-        &m.subject
-    };
+    let (from, subject) = (m.sender_label(), m.subject_label());
     format!("{}\t{date}\t{from}\t{subject}\t{}", m.id, m.flags.letters())
 }

@@ -130,6 +130,28 @@ pub struct MessageSummary {
     pub preview: String,
 }
 
+impl MessageSummary {
+    /// The sender as a list shows it: the name, else the address, else a placeholder, so
+    /// a row without one does not read as a gap.
+    pub fn sender_label(&self) -> &str {
+        [&self.from_name, &self.from_addr]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .find(|s| !s.is_empty())
+            .unwrap_or("(unknown sender)")
+    }
+
+    /// The subject as a list shows it, or a placeholder when there is none.
+    pub fn subject_label(&self) -> &str {
+        if self.subject.is_empty() {
+            "(no subject)"
+        } else {
+            &self.subject
+        }
+    }
+}
+
 /// SMTP envelope and session facts for a message that arrived over the network.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Envelope {

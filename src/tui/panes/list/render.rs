@@ -68,11 +68,6 @@ fn thread_prefix(mark: &super::ThreadMark) -> String {
     }
 }
 
-/// What a row shows for mail with no sender or no subject (as `postie list` does), so the
-/// row does not read as a gap.
-const NO_SENDER: &str = "(unknown sender)";
-const NO_SUBJECT: &str = "(no subject)";
-
 fn row_line(
     app: &App,
     row: &MessageSummary,
@@ -114,28 +109,17 @@ fn row_line(
     ]
     .iter()
     .collect();
-    let from = row
-        .from_name
-        .clone()
-        .filter(|n| !n.is_empty())
-        .or_else(|| row.from_addr.clone())
-        .filter(|f| !f.is_empty())
-        .unwrap_or_else(|| NO_SENDER.to_owned());
-    let text = if row.subject.is_empty() {
-        NO_SUBJECT
-    } else {
-        &row.subject
-    };
+    let from = row.sender_label();
     let subject = match app.list.mark(index) {
-        Some(mark) => format!("{}{text}", thread_prefix(mark)),
-        None => text.to_owned(),
+        Some(mark) => format!("{}{}", thread_prefix(mark), row.subject_label()),
+        None => row.subject_label().to_owned(),
     };
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
         ui::cell(&flags, 5, style),
         ui::cell(&ui::short_date(row.date, app.now, app.tz_offset), 10, style),
         Span::styled(" ", style),
-        ui::cell(&from, from_w, style),
+        ui::cell(from, from_w, style),
         Span::styled(" ", style),
         ui::cell(&subject, subject_w, style),
         Span::styled(" ", style),
