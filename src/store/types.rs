@@ -113,7 +113,8 @@ pub struct MessageSummary {
     pub id: MessageId,
     pub mailbox_id: MailboxId,
     pub uid: u32,
-    /// Date: header in unix seconds, or the received time when absent.
+    /// Date: header in unix seconds, or the received time when it is absent or more
+    /// than a day after it (`ops::listed_date`).
     pub date: i64,
     pub received_at: i64,
     pub from_addr: Option<String>,
