@@ -259,7 +259,7 @@ async fn bench() {
     let total: usize = std::env::var("POSTIE_BENCH_SMTP_MESSAGES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+        .unwrap_or(8000);
     let home = tempfile::tempdir().unwrap();
     let config: Config = toml::from_str(
         "[[accounts]]\nname = \"alice\"\naddresses = [\"alice@postie.test\"]\n\
