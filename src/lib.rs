@@ -39,9 +39,10 @@
 /// jemalloc for every allocation of the process (SQLite's too), in the binary, its
 /// benchmarks and its tests, so they measure what ships. With twenty SMTP sessions glibc's
 /// malloc took about a seventh of the async worker's time, consolidating the chunks each
-/// connection frees; jemalloc raised the rate by about a tenth with the same peak memory
-/// under a login flood (tests/auth_flood.rs). mimalloc was as fast but its peak there was
-/// a third higher. Fuzz builds keep the system allocator their sanitizer watches.
+/// connection frees; jemalloc raised the median rate by 6% in interleaved runs, with the
+/// same peak memory under a login flood (tests/auth_flood.rs). mimalloc was as fast but
+/// its peak there was 110-137 MB against 86. Fuzz builds keep the system allocator their
+/// sanitizer watches.
 #[cfg(not(fuzzing))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
