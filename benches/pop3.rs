@@ -1,17 +1,19 @@
 //! POP3 benchmark on the real store: a maildrop of 20,000 4 KiB messages; prints the time
-//! for login + LIST + UIDL + RETR of all, then the same with DELE of each + QUIT.
+//! for login + LIST + UIDL + RETR of all, then the same with DELE of each + QUIT, once
+//! with QUIT moving the messages to Trash (the default) and once removing them.
 //! Run: `cargo bench --bench pop3` (`POSTIE_BENCH_POP3_MESSAGES=N` to resize).
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
 use postie::config::{Config, Paths};
 use postie::node::Node;
-use postie::store::{Flags, NewMessage, Role};
+use postie::store::{Flags, NewMessage, Role, StoreEvent};
 use std::net::SocketAddr;
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::broadcast;
 
 fn message(n: usize) -> Vec<u8> {
     let mut raw = format!(
@@ -72,8 +74,9 @@ impl Client {
     }
 }
 
-/// One session; returns the octets fetched and the seconds QUIT took (the expunge).
-async fn fetch_all(addr: SocketAddr, count: usize, delete: bool) -> (usize, f64) {
+/// One session; returns the octets fetched, the seconds QUIT took to be answered and when
+/// it was sent.
+async fn fetch_all(addr: SocketAddr, count: usize, delete: bool) -> (usize, f64, Instant) {
     let mut c = Client::connect(addr).await;
     assert!(c.cmd("USER alice").await.starts_with("+OK"));
     assert!(c.cmd("PASS bench-secret").await.starts_with("+OK"));
@@ -88,7 +91,7 @@ async fn fetch_all(addr: SocketAddr, count: usize, delete: bool) -> (usize, f64)
     }
     let quit = Instant::now();
     assert!(c.cmd("QUIT").await.starts_with("+OK"));
-    (octets, quit.elapsed().as_secs_f64())
+    (octets, quit.elapsed().as_secs_f64(), quit)
 }
 
 fn main() {
@@ -96,18 +99,25 @@ fn main() {
     postie::cli::runtime().unwrap().block_on(bench());
 }
 
-async fn bench() {
-    let count: usize = std::env::var("POSTIE_BENCH_POP3_MESSAGES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+/// What one postie node measured.
+struct Figures {
+    fetch: f64,
+    delete: f64,
+    quit: f64,
+    /// From the QUIT sent to the deletions carried out and announced.
+    applied: f64,
+}
+
+/// A node whose POP3 QUIT does `deleted` ("trash" or "expunge") with a maildrop of
+/// `count` messages: one session fetches all, a second fetches and deletes all.
+async fn run_postie(count: usize, deleted: &str) -> Figures {
     let home = tempfile::tempdir().unwrap();
-    let config: Config = toml::from_str(
+    let config: Config = toml::from_str(&format!(
         "[[accounts]]\nname = \"alice\"\naddresses = [\"alice@postie.test\"]\n\
          [smtp]\nlisten = [\"127.0.0.1:0\"]\nhostname = \"mail.postie.test\"\n\
          [pop3]\nlisten = [\"127.0.0.1:0\"]\nfailed_login_delay_ms = 0\n\
-         [dns]\nreverse_lookups = false\n",
-    )
+         deleted = \"{deleted}\"\n[dns]\nreverse_lookups = false\n",
+    ))
     .unwrap();
     let node = Node::start(&Paths::under(home.path()), &config)
         .await
@@ -118,6 +128,11 @@ async fn bench() {
     let account = store.account_by_name("alice").await.unwrap().unwrap().id;
     let inbox = store
         .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let trash = store
+        .mailbox_by_role(account, Role::Trash)
         .await
         .unwrap()
         .id;
@@ -143,34 +158,70 @@ async fn bench() {
         w.await.unwrap();
     }
     println!(
-        "filled a maildrop of {count} ~4 KiB messages in {:.1}s",
+        "deleted = \"{deleted}\": filled a maildrop of {count} ~4 KiB messages in {:.1}s",
         filled.elapsed().as_secs_f64()
     );
     let addr = node.pop3_addrs[0];
     let started = Instant::now();
-    let (octets, _) = fetch_all(addr, count, false).await;
-    let t = started.elapsed();
+    let (octets, ..) = fetch_all(addr, count, false).await;
+    let fetch = started.elapsed().as_secs_f64();
     println!(
-        "login + LIST + UIDL + RETR x{count}: {:.2}s ({:.1} MiB/s)",
-        t.as_secs_f64(),
-        octets as f64 / t.as_secs_f64() / 1_048_576.0
+        "  login + LIST + UIDL + RETR x{count}: {fetch:.2}s ({:.1} MiB/s)",
+        octets as f64 / fetch / 1_048_576.0
     );
+    let mut events = store.subscribe();
     let started = Instant::now();
-    let (_, postie_quit) = fetch_all(addr, count, true).await;
-    let postie_delete = started.elapsed();
+    let (_, quit, quit_sent) = fetch_all(addr, count, true).await;
+    let delete = started.elapsed().as_secs_f64();
+    // The QUIT is answered once the list of deletions is durable; the move into Trash
+    // (or the removal) follows in the writer's next transaction (store::deletions) and
+    // is announced.
+    let changed = if deleted == "trash" { trash } else { inbox };
+    loop {
+        match events.recv().await {
+            Ok(StoreEvent::MessagesChanged { mailbox_ids }) if mailbox_ids.contains(&changed) => {
+                break;
+            }
+            Err(broadcast::error::RecvError::Closed) => panic!("the store closed"),
+            _ => {}
+        }
+    }
+    let applied = quit_sent.elapsed().as_secs_f64();
+    assert_eq!(store.count(inbox).await.unwrap(), 0);
+    let kept = if deleted == "trash" { count as u64 } else { 0 };
+    assert_eq!(store.count(trash).await.unwrap(), kept);
     println!(
-        "login + LIST + UIDL + RETR + DELE x{count} + QUIT: {:.2}s (QUIT alone {postie_quit:.3}s)",
-        postie_delete.as_secs_f64()
+        "  login + LIST + UIDL + RETR + DELE x{count} + QUIT: {delete:.2}s (QUIT answered in \
+         {quit:.3}s; all {count} {} {applied:.3}s after it was sent)",
+        if deleted == "trash" {
+            "in Trash"
+        } else {
+            "removed"
+        }
     );
     node.shutdown().await;
+    Figures {
+        fetch,
+        delete,
+        quit,
+        applied,
+    }
+}
 
+async fn bench() {
+    let count: usize = std::env::var("POSTIE_BENCH_POP3_MESSAGES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let trash = run_postie(count, "trash").await;
+    let expunge = run_postie(count, "expunge").await;
     match Dovecot::start(count) {
         Some(mut dovecot) => {
             let started = Instant::now();
             fetch_all(dovecot.addr, count, false).await;
             let d_fetch = started.elapsed();
             let started = Instant::now();
-            let (_, d_quit) = fetch_all(dovecot.addr, count, true).await;
+            let (_, d_quit, _) = fetch_all(dovecot.addr, count, true).await;
             let d_delete = started.elapsed();
             println!(
                 "Dovecot {} on the same messages (Maildir):",
@@ -181,13 +232,18 @@ async fn bench() {
                 d_fetch.as_secs_f64(),
                 d_delete.as_secs_f64()
             );
-            println!(
-                "  postie / Dovecot time: fetch {:.2}, fetch+delete {:.2}, QUIT {:.2} \
-                 (below 1 = postie faster)",
-                t.as_secs_f64() / d_fetch.as_secs_f64(),
-                postie_delete.as_secs_f64() / d_delete.as_secs_f64(),
-                postie_quit / d_quit
-            );
+            let (d_fetch, d_delete) = (d_fetch.as_secs_f64(), d_delete.as_secs_f64());
+            for (label, p) in [("Trash", &trash), ("expunge", &expunge)] {
+                println!(
+                    "  postie ({label}) / Dovecot time: fetch {:.2}, fetch+delete {:.2}, \
+                     QUIT answered {:.2}, QUIT to deletions carried out {:.2} \
+                     (below 1 = postie faster)",
+                    p.fetch / d_fetch,
+                    p.delete / d_delete,
+                    p.quit / d_quit,
+                    p.applied / d_quit
+                );
+            }
             dovecot.stop();
         }
         None => println!("Dovecot (dovecot-pop3d) not available: no peer comparison"),

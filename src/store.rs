@@ -7,6 +7,8 @@
 
 mod accounts;
 mod address_book;
+mod bulk;
+mod deletions;
 mod facts;
 mod folders;
 mod indexer;
@@ -20,6 +22,10 @@ mod search;
 mod submit;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_counters;
+#[cfg(test)]
+mod tests_deletions;
 #[cfg(test)]
 mod tests_events;
 #[cfg(test)]
@@ -85,6 +91,8 @@ struct Inner {
     counters: Arc<writer::Counters>,
     /// What filed messages still wait to contribute to the index, facts and address book.
     backlog: Arc<indexer::Backlog>,
+    /// Whether deletions a POP3 QUIT listed wait for the writer.
+    deletions: Arc<deletions::Waiting>,
     readers: Mutex<Vec<Connection>>,
     events: broadcast::Sender<StoreEvent>,
 }
@@ -105,13 +113,23 @@ impl Store {
         let counters = Arc::new(writer::Counters::default());
         let (events, _) = broadcast::channel(1024);
         let backlog = Arc::new(indexer::Backlog::default());
-        let sender = writer::spawn(conn, counters.clone(), backlog.clone(), events.clone())?;
+        // Deletions listed before a crash are carried out before anyone reads.
+        deletions::carry_out(&conn, &events);
+        let deletions = Arc::new(deletions::Waiting::default());
+        let sender = writer::spawn(
+            conn,
+            counters.clone(),
+            backlog.clone(),
+            deletions.clone(),
+            events.clone(),
+        )?;
         Ok(Self {
             inner: Arc::new(Inner {
                 path: path.to_path_buf(),
                 writer: Mutex::new(sender),
                 counters,
                 backlog,
+                deletions,
                 readers: Mutex::new(Vec::new()),
                 events,
             }),
@@ -307,7 +325,7 @@ impl Store {
                     c, &backlog, drafts, &prepared, flags, saved_at, None, false,
                 )?;
                 let touched = match replaces {
-                    Some(old) => ops::expunge(c, &[old])?,
+                    Some(old) => bulk::expunge(c, &[old])?,
                     None => Vec::new(),
                 };
                 Ok((inserted, touched))
@@ -349,7 +367,9 @@ impl Store {
         ids: Vec<MessageId>,
         to: MailboxId,
     ) -> Result<(), StoreError> {
-        let touched = self.write(move |c| ops::move_messages(c, &ids, to)).await?;
+        let touched = self
+            .write(move |c| bulk::move_messages(c, &ids, to))
+            .await?;
         self.announce(StoreEvent::MessagesChanged {
             mailbox_ids: touched,
         });
@@ -358,7 +378,7 @@ impl Store {
 
     /// Delete messages for good.
     pub async fn expunge(&self, ids: Vec<MessageId>) -> Result<(), StoreError> {
-        let touched = self.write(move |c| ops::expunge(c, &ids)).await?;
+        let touched = self.write(move |c| bulk::expunge(c, &ids)).await?;
         self.announce(StoreEvent::MessagesChanged {
             mailbox_ids: touched,
         });
@@ -472,7 +492,8 @@ impl Store {
         self.read(move |c| queries::envelope(c, id)).await
     }
 
-    /// `(id, uid, size)` of every message in a mailbox, in UID order.
+    /// `(id, uid, size)` of every message in a mailbox, in UID order; messages a POP3 QUIT
+    /// deleted are left out from the moment it is answered ([`Store::file_deletions`]).
     pub async fn ids_in(
         &self,
         mailbox: MailboxId,

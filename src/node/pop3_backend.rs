@@ -121,16 +121,16 @@ impl Backend for StorePop3Backend {
         ids: &[i64],
         deleted: DeletedMessages,
     ) -> Result<(), BackendError> {
-        let store = &self.accounts.store;
-        match deleted {
-            DeletedMessages::Expunge => store.expunge(ids.to_vec()).await.map_err(store_error),
-            DeletedMessages::Trash => {
-                let trash = self.mailbox(account, Role::Trash).await?;
-                store
-                    .move_messages(ids.to_vec(), trash.id)
-                    .await
-                    .map_err(store_error)
-            }
-        }
+        // Answered once the list is durable; the store moves or removes the messages in
+        // its next transaction (`store::deletions`).
+        let trash = match deleted {
+            DeletedMessages::Expunge => None,
+            DeletedMessages::Trash => Some(self.mailbox(account, Role::Trash).await?.id),
+        };
+        self.accounts
+            .store
+            .file_deletions(ids.to_vec(), trash)
+            .await
+            .map_err(store_error)
     }
 }

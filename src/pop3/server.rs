@@ -349,6 +349,9 @@ impl<'a, B: Backend> Connection<'a, B> {
                         queue.extend(self.session.tls_established());
                     }
                     Output::Close => {
+                        // The maildrop is free before the client hears the last reply, so
+                        // a client that logs in again at once is not told it is in use.
+                        self.lock = None;
                         self.flush().await?;
                         self.conn.shutdown().await;
                         if self.facts.result.is_empty() {

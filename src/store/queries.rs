@@ -206,13 +206,17 @@ pub(crate) fn envelope(conn: &Connection, id: MessageId) -> Result<Option<Envelo
         .optional()?)
 }
 
-/// Ids in a mailbox, oldest first (for export and POP3 snapshots).
+/// Ids in a mailbox, oldest first (for export and POP3 snapshots), without those a POP3
+/// QUIT deleted that still wait to leave (`store::deletions`).
 pub(crate) fn ids_in(
     conn: &Connection,
     mailbox: MailboxId,
 ) -> Result<Vec<(MessageId, u32, u64)>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, uid, size FROM messages WHERE mailbox_id = ?1 ORDER BY uid")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, uid, size FROM messages WHERE mailbox_id = ?1
+             AND id NOT IN (SELECT message_id FROM pending_deletions WHERE mailbox_id = ?1)
+             ORDER BY uid",
+    )?;
     let rows = stmt.query_map([mailbox], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.max(0) as u64))
     })?;

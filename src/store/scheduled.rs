@@ -4,6 +4,7 @@
 //! the same write as its submission, see [`super::Submission::releases`]), and until then
 //! the user can take it back into a draft, untouched.
 
+use super::bulk;
 use super::ops::{self, Prepared};
 use super::types::*;
 use super::{Store, StoreError, StoreEvent, now, prepare_off_runtime};
@@ -121,7 +122,7 @@ impl Store {
                 )?;
                 let id = c.last_insert_rowid();
                 let touched = match send.replaces_draft {
-                    Some(draft) => ops::expunge(c, &[draft])?,
+                    Some(draft) => bulk::expunge(c, &[draft])?,
                     None => Vec::new(),
                 };
                 Ok((id, touched))

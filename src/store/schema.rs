@@ -38,6 +38,8 @@ const MIGRATIONS: &[Migration] = &[
     &[Step::Sql(V11)],
     &[Step::Sql(V12)],
     &[Step::Sql(V13)],
+    &[Step::Sql(V14)],
+    &[Step::Sql(V15)],
 ];
 
 /// How long opening waits for other processes that hold the database locked.
@@ -359,6 +361,58 @@ DROP TABLE fts_pending;
 /// The counters' triggers move the thread's latest date with it.
 const V13: &str = r#"
 UPDATE messages SET date = received_at WHERE date > received_at + 86400;
+"#;
+
+/// v14: counters kept set-based for moves and removals of many messages
+/// (`store::bulk`): while the row of `counters_in_bulk` exists, inside the one
+/// transaction of such a change, the per-row triggers step aside and the change keeps the
+/// counters with a few statements instead.
+const V14: &str = r#"
+CREATE TABLE counters_in_bulk (one INTEGER PRIMARY KEY CHECK (one = 1));
+DROP TRIGGER messages_counted_out;
+CREATE TRIGGER messages_counted_out AFTER DELETE ON messages
+WHEN NOT EXISTS (SELECT 1 FROM counters_in_bulk) BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - ((old.flags & 1) = 0)
+        WHERE id = old.mailbox_id;
+    UPDATE mailbox_threads SET message_count = message_count - 1,
+        latest = coalesce((SELECT max(date) FROM messages
+            WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id), latest)
+        WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id;
+    DELETE FROM mailbox_threads WHERE mailbox_id = old.mailbox_id
+        AND thread_id = old.thread_id AND message_count <= 0;
+END;
+DROP TRIGGER messages_recounted;
+CREATE TRIGGER messages_recounted AFTER UPDATE OF mailbox_id, thread_id, date ON messages
+WHEN (old.mailbox_id != new.mailbox_id OR old.thread_id != new.thread_id
+    OR old.date != new.date) AND NOT EXISTS (SELECT 1 FROM counters_in_bulk) BEGIN
+    UPDATE mailboxes SET total = total - 1, unread = unread - ((old.flags & 1) = 0)
+        WHERE id = old.mailbox_id AND old.mailbox_id != new.mailbox_id;
+    UPDATE mailboxes SET total = total + 1, unread = unread + ((new.flags & 1) = 0)
+        WHERE id = new.mailbox_id AND old.mailbox_id != new.mailbox_id;
+    UPDATE mailbox_threads SET message_count = message_count - 1,
+        latest = coalesce((SELECT max(date) FROM messages
+            WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id), latest)
+        WHERE mailbox_id = old.mailbox_id AND thread_id = old.thread_id;
+    DELETE FROM mailbox_threads WHERE mailbox_id = old.mailbox_id
+        AND thread_id = old.thread_id AND message_count <= 0;
+    INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
+        SELECT new.mailbox_id, new.thread_id, new.date, 1 WHERE new.thread_id != 0
+        ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET
+            message_count = message_count + 1, latest = max(latest, excluded.latest);
+END;
+"#;
+
+/// v15: deletions committed now and carried out next (`store::deletions`): a POP3 QUIT
+/// files the messages it deletes here, each with the mailbox it leaves and where it goes
+/// (a Trash folder, or NULL for good); the writer moves or removes them in its next
+/// transaction, or when the store opens after a crash in between.
+const V15: &str = r#"
+CREATE TABLE pending_deletions (
+    message_id INTEGER PRIMARY KEY,
+    mailbox_id INTEGER NOT NULL,
+    trash_id   INTEGER,
+    seq        INTEGER NOT NULL
+);
 "#;
 
 /// v5: delivery status notices awaiting their one report per message: the action

@@ -3,6 +3,7 @@
 //! copy, the draft it replaces, the Answered/Forwarded flag on the original and the notices
 //! it settles. A crash finds all of a submission's effects or none.
 
+use super::bulk;
 use super::ops::{self, Prepared};
 use super::types::*;
 use super::{Store, StoreError, StoreEvent, now, prepare, with_prepended};
@@ -151,7 +152,7 @@ impl Store {
                 out.queue_id = queue.relay(c, &relay, &refused)?;
                 let mut touched = Vec::new();
                 if let Some(draft) = replaces_draft {
-                    touched.extend(ops::expunge(c, &[draft])?);
+                    touched.extend(bulk::expunge(c, &[draft])?);
                 }
                 if let Some((id, flags)) = flag {
                     touched.extend(ops::update_flags(c, &[id], flags, Flags::empty())?);

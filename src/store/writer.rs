@@ -16,7 +16,7 @@
 //! store announces [`StoreEvent::External`].
 
 use super::types::{StoreEvent, WriterStats};
-use super::{StoreError, indexer};
+use super::{StoreError, deletions, indexer};
 use rusqlite::Connection;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,12 +59,13 @@ pub(crate) fn spawn(
     conn: Connection,
     counters: Arc<Counters>,
     backlog: Arc<indexer::Backlog>,
+    deletions: Arc<deletions::Waiting>,
     events: broadcast::Sender<StoreEvent>,
 ) -> Result<mpsc::Sender<Job>, StoreError> {
     let (tx, rx) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("postie-store-writer".into())
-        .spawn(move || run(conn, rx, counters, backlog, events))
+        .spawn(move || run(conn, rx, counters, backlog, deletions, events))
         .map_err(|e| StoreError::Unavailable(format!("cannot start the writer thread: {e}")))?;
     Ok(tx)
 }
@@ -74,6 +75,7 @@ fn run(
     rx: mpsc::Receiver<Job>,
     counters: Arc<Counters>,
     backlog: Arc<indexer::Backlog>,
+    deletions: Arc<deletions::Waiting>,
     events: broadcast::Sender<StoreEvent>,
 ) {
     let mut others = OtherWriters::new(&conn);
@@ -94,6 +96,9 @@ fn run(
                     }
                 }
                 commit_batch(&conn, jobs, &counters);
+                if deletions.take() {
+                    deletions::carry_out(&conn, &events);
+                }
                 last_job = Instant::now();
                 waiting = count_waiting(&conn);
             }
