@@ -163,7 +163,8 @@ struct Leaving {
 /// as it is: removed, or for a move re-keyed to `to`, which needs `to` to have no row for
 /// the thread yet and no other mailbox to send the same thread (only checked when the
 /// messages come from several, `sources`). With one message per thread, as most mail
-/// is, each row then goes in one step. `None` when nothing leaves.
+/// is, each row then goes in one step; a thread with no row where it leaves (counters
+/// that drifted) is not `whole`. `None` when nothing leaves.
 fn group_leaving(
     conn: &Connection,
     to: Option<MailboxId>,
@@ -185,7 +186,8 @@ fn group_leaving(
         conn,
         "INSERT INTO temp.leaving (box, thread_id, n, u, latest, whole)
          SELECT g.box, g.thread_id, g.n, g.u, g.latest,
-                g.thread_id != 0 AND g.n = t.message_count AND d.thread_id IS NULL
+                coalesce(g.thread_id != 0 AND g.n = t.message_count
+                         AND d.thread_id IS NULL, 0)
          FROM (SELECT m.mailbox_id AS box, m.thread_id AS thread_id, count(*) AS n,
                       sum((m.flags & 1) = 0) AS u, max(m.date) AS latest
                FROM temp.staged_ids s JOIN messages m ON m.id = s.id

@@ -153,3 +153,49 @@ async fn counters_and_threads_stay_true_through_random_changes() {
         .sum();
     assert_eq!(listed, ids.len() as u64);
 }
+
+#[tokio::test]
+async fn a_move_goes_through_when_a_thread_row_is_missing() {
+    let (dir, store) = temp_store();
+    let account = store.ensure_account("alice", None).await.unwrap();
+    let inbox = store
+        .mailbox_by_role(account, Role::Inbox)
+        .await
+        .unwrap()
+        .id;
+    let trash = store
+        .mailbox_by_role(account, Role::Trash)
+        .await
+        .unwrap()
+        .id;
+    let a = add(
+        &store,
+        inbox,
+        mail("a", 1, None, "Bob <bob@example.org>"),
+        Flags::empty(),
+    )
+    .await;
+    let b = add(
+        &store,
+        inbox,
+        mail("b", 2, None, "Bob <bob@example.org>"),
+        Flags::empty(),
+    )
+    .await;
+    // Counters that drifted: a's thread has no row in the Inbox.
+    let path = dir.path().join("postie.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute(
+            "DELETE FROM mailbox_threads WHERE thread_id = (SELECT thread_id FROM messages WHERE id = ?1)",
+            [a],
+        )
+        .unwrap();
+    store.move_messages(vec![a, b], trash).await.unwrap();
+    assert_eq!(store.count(trash).await.unwrap(), 2);
+    assert_eq!(
+        thread_mismatches(&path),
+        0,
+        "both threads have their row in Trash"
+    );
+}
