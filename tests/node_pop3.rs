@@ -260,3 +260,55 @@ fn pop_before_smtp_opens_relay_for_the_ip_after_a_real_pop3_login() {
     );
     node.stop();
 }
+
+#[test]
+fn poplib_deletes_all_and_logging_in_again_at_once_finds_the_maildrop_empty() {
+    if peers::require("python3").is_none() {
+        return;
+    }
+    let home = test_home();
+    set_password(home.path(), "pop-secret");
+    let node = ServeProcess::start(home.path());
+    let pop3 = node.addr("pop3").unwrap();
+    let mut smtp = SmtpClient::connect(node.smtp).unwrap();
+    for n in 0..5 {
+        let id = format!("d{n}@t");
+        smtp.send(
+            "bob@remote.test",
+            "alice@postie.test",
+            &test_message(&id, 200),
+        )
+        .unwrap();
+    }
+    // A real client retrieves and deletes everything, quits, and logs in again straight
+    // away: the QUIT is answered before the move to Trash is carried out, so this is
+    // the moment a maildrop could still show what was deleted, or still be locked.
+    let script = "import poplib, sys\n\
+        host, port, user, pw = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]\n\
+        p = poplib.POP3(host, port)\n\
+        p.user(user)\n\
+        p.pass_(pw)\n\
+        n = len(p.list()[1])\n\
+        for i in range(1, n + 1):\n    p.retr(i)\n    p.dele(i)\n\
+        p.quit()\n\
+        q = poplib.POP3(host, port)\n\
+        q.user(user)\n\
+        q.pass_(pw)\n\
+        print(n, q.stat()[0])\n\
+        q.quit()\n";
+    let run = Command::new("python3")
+        .args(["-c", script, "127.0.0.1", &pop3.port().to_string()])
+        .args(["alice", "pop-secret"])
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout).trim(), "5 0");
+    node.stop();
+    let trash = postie(home.path(), &["list", "--mailbox", "Trash", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&trash).unwrap();
+    assert_eq!(rows.len(), 5, "all five were moved to Trash");
+}
