@@ -72,6 +72,8 @@ pub trait Backend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<u8>, BackendError>> + Send;
 
     /// Remove these messages from the Inbox in one transaction: all or none (RFC 1939 §6).
+    /// Once this returns they are gone from every later snapshot, even where the move or
+    /// removal itself follows later (the node's store commits a list of them first).
     fn commit_deletions(
         &self,
         account: &Self::Account,
