@@ -11,7 +11,6 @@
 use super::types::{MailboxId, MessageId, StoreEvent};
 use super::{Store, StoreError, bulk};
 use rusqlite::{Connection, params};
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::broadcast;
 
@@ -57,15 +56,8 @@ fn record(
     ids: &[MessageId],
     trash: Option<MailboxId>,
 ) -> Result<(), StoreError> {
-    let mut list = String::with_capacity(ids.len() * 8 + 2);
-    list.push('[');
-    for (n, id) in ids.iter().enumerate() {
-        if n > 0 {
-            list.push(',');
-        }
-        let _ = write!(list, "{id}");
-    }
-    list.push(']');
+    let list = serde_json::to_string(ids)
+        .map_err(|e| StoreError::Unavailable(format!("cannot list the ids: {e}")))?;
     let base: i64 = conn.query_row(
         "SELECT coalesce(max(seq), 0) FROM pending_deletions",
         [],
@@ -127,15 +119,7 @@ pub(crate) fn carry_out(conn: &Connection, events: &broadcast::Sender<StoreEvent
             return;
         }
     }
-    let done = conn
-        .execute_batch("BEGIN IMMEDIATE")
-        .map_err(StoreError::from)
-        .and_then(|()| apply(conn))
-        .and_then(|touched| {
-            conn.execute_batch("COMMIT")
-                .map(|()| touched)
-                .map_err(StoreError::from)
-        });
+    let done = super::writer::in_transaction(conn, apply);
     match done {
         Ok(touched) if touched.is_empty() => {}
         Ok(touched) => {
@@ -144,7 +128,6 @@ pub(crate) fn carry_out(conn: &Connection, events: &broadcast::Sender<StoreEvent
             });
         }
         Err(error) => {
-            let _ = conn.execute_batch("ROLLBACK");
             tracing::warn!(%error, "store: cannot carry out the deletions a POP3 QUIT listed");
         }
     }

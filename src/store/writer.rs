@@ -134,14 +134,9 @@ fn index_batch(
     backlog: &indexer::Backlog,
     events: &broadcast::Sender<StoreEvent>,
 ) {
-    let indexed = control(conn, "BEGIN IMMEDIATE")
-        .map_err(StoreError::from)
-        .and_then(|()| indexer::index_waiting(conn, backlog, indexer::MAX_BATCH))
-        .and_then(|done| {
-            control(conn, "COMMIT")
-                .map(|()| done)
-                .map_err(StoreError::from)
-        });
+    let indexed = in_transaction(conn, |c| {
+        indexer::index_waiting(c, backlog, indexer::MAX_BATCH)
+    });
     match indexed {
         Ok(done) => {
             counters.indexed.fetch_add(done.messages, Ordering::Relaxed);
@@ -151,10 +146,29 @@ fn index_batch(
             }
         }
         Err(error) => {
-            let _ = conn.execute_batch("ROLLBACK");
             tracing::warn!(%error, "store: cannot index waiting messages");
         }
     }
+}
+
+/// Run `work` in a write transaction of its own: committed when it succeeds, rolled back
+/// when it or the commit fails (work the writer does for itself, not for a caller).
+pub(super) fn in_transaction<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    let done = control(conn, "BEGIN IMMEDIATE")
+        .map_err(StoreError::from)
+        .and_then(|()| work(conn))
+        .and_then(|value| {
+            control(conn, "COMMIT")
+                .map(|()| value)
+                .map_err(StoreError::from)
+        });
+    if done.is_err() {
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    done
 }
 
 /// Commits by other connections, seen through `PRAGMA data_version`.
