@@ -51,52 +51,53 @@ pub(crate) fn move_messages(
 /// per-row trigger steps aside (`counters_in_bulk`) and this does its work set-based,
 /// from one pass over the staged messages ([`group_leaving`]).
 pub(super) fn move_staged(conn: &Connection, to: MailboxId) -> Result<Vec<MailboxId>, StoreError> {
-    let mut touched = staged_mailboxes(conn)?;
-    let sources = touched.iter().filter(|b| **b != to).count();
-    if let Some(leaving) = group_leaving(conn, Some(to), sources)? {
-        // UIDs follow the staged order; one is given for each staged id, so an id
-        // already in `to` leaves a gap, which UIDs allow (they only ever ascend).
-        let (first, last): (i64, i64) =
-            conn.query_row("SELECT min(seq), max(seq) FROM temp.staged_ids", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        let base: i64 = conn.query_row(
-            "UPDATE mailboxes SET next_uid = next_uid + ?2 WHERE id = ?1
-             RETURNING next_uid - ?2",
-            params![to, last - first + 1],
-            |r| r.get(0),
-        )?;
-        count_out_of_sources(conn)?;
-        run(
-            conn,
-            "UPDATE mailboxes SET total = total + ?2, unread = unread + ?3 WHERE id = ?1",
-            params![to, leaving.messages, leaving.unread],
-        )?;
-        run(conn, "INSERT INTO counters_in_bulk (one) VALUES (1)", [])?;
-        run(
-            conn,
-            "UPDATE messages SET mailbox_id = ?1, uid = ?2 + t.seq - ?3
-             FROM temp.staged_ids t
-             WHERE messages.id = t.id AND messages.mailbox_id != ?1",
-            params![to, base, first],
-        )?;
-        run(conn, "DELETE FROM counters_in_bulk", [])?;
-        if leaving.whole > 0 {
-            rekey_whole_threads(conn, to, leaving.whole)?;
-        }
-        count_down_partial_threads(conn)?;
-        run(
-            conn,
-            "INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
-             SELECT ?1, thread_id, max(latest), sum(n) FROM temp.leaving
-             WHERE NOT whole AND thread_id != 0 GROUP BY thread_id
-             ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET
-                 message_count = message_count + excluded.message_count,
-                 latest = max(latest, excluded.latest)",
-            [to],
-        )?;
-        touched.push(to);
+    let Some(mut leaving) = group_leaving(conn, Some(to))? else {
+        // Nothing moves: the staged messages are in `to` already (or gone).
+        return staged_mailboxes(conn);
+    };
+    let mut touched = std::mem::take(&mut leaving.sources);
+    // UIDs follow the staged order; one is given for each staged id, so an id
+    // already in `to` leaves a gap, which UIDs allow (they only ever ascend).
+    let (first, last): (i64, i64) =
+        conn.query_row("SELECT min(seq), max(seq) FROM temp.staged_ids", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let base: i64 = conn.query_row(
+        "UPDATE mailboxes SET next_uid = next_uid + ?2 WHERE id = ?1
+         RETURNING next_uid - ?2",
+        params![to, last - first + 1],
+        |r| r.get(0),
+    )?;
+    count_out_of_sources(conn)?;
+    run(
+        conn,
+        "UPDATE mailboxes SET total = total + ?2, unread = unread + ?3 WHERE id = ?1",
+        params![to, leaving.messages, leaving.unread],
+    )?;
+    run(conn, "INSERT INTO counters_in_bulk (one) VALUES (1)", [])?;
+    run(
+        conn,
+        "UPDATE messages SET mailbox_id = ?1, uid = ?2 + t.seq - ?3
+         FROM temp.staged_ids t
+         WHERE messages.id = t.id AND messages.mailbox_id != ?1",
+        params![to, base, first],
+    )?;
+    run(conn, "DELETE FROM counters_in_bulk", [])?;
+    if leaving.whole > 0 {
+        rekey_whole_threads(conn, to, leaving.whole)?;
     }
+    count_down_partial_threads(conn)?;
+    run(
+        conn,
+        "INSERT INTO mailbox_threads (mailbox_id, thread_id, latest, message_count)
+         SELECT ?1, thread_id, max(latest), sum(n) FROM temp.leaving
+         WHERE NOT whole AND thread_id != 0 GROUP BY thread_id
+         ON CONFLICT (mailbox_id, thread_id) DO UPDATE SET
+             message_count = message_count + excluded.message_count,
+             latest = max(latest, excluded.latest)",
+        [to],
+    )?;
+    touched.push(to);
     touched.sort_unstable();
     touched.dedup();
     Ok(touched)
@@ -112,31 +113,32 @@ pub(crate) fn expunge(conn: &Connection, ids: &[MessageId]) -> Result<Vec<Mailbo
 /// Remove the staged messages for good, keeping the counters set-based as
 /// [`move_staged`] does.
 pub(super) fn expunge_staged(conn: &Connection) -> Result<Vec<MailboxId>, StoreError> {
-    let mut touched = staged_mailboxes(conn)?;
-    if group_leaving(conn, None, touched.len())?.is_some() {
-        count_out_of_sources(conn)?;
-        run(
-            conn,
-            "DELETE FROM messages_fts WHERE rowid IN
-                 (SELECT m.id FROM temp.staged_ids t JOIN messages m ON m.id = t.id)",
-            [],
-        )?;
-        run(conn, "INSERT INTO counters_in_bulk (one) VALUES (1)", [])?;
-        run(
-            conn,
-            "DELETE FROM messages WHERE id IN (SELECT id FROM temp.staged_ids)",
-            [],
-        )?;
-        run(conn, "DELETE FROM counters_in_bulk", [])?;
-        // Rows of whole threads go; the delete trigger of `mailbox_threads` counts them.
-        run(
-            conn,
-            "DELETE FROM mailbox_threads WHERE (mailbox_id, thread_id) IN
-                 (SELECT box, thread_id FROM temp.leaving WHERE whole)",
-            [],
-        )?;
-        count_down_partial_threads(conn)?;
-    }
+    let Some(leaving) = group_leaving(conn, None)? else {
+        return Ok(Vec::new());
+    };
+    let mut touched = leaving.sources;
+    count_out_of_sources(conn)?;
+    run(
+        conn,
+        "DELETE FROM messages_fts WHERE rowid IN
+             (SELECT m.id FROM temp.staged_ids t JOIN messages m ON m.id = t.id)",
+        [],
+    )?;
+    run(conn, "INSERT INTO counters_in_bulk (one) VALUES (1)", [])?;
+    run(
+        conn,
+        "DELETE FROM messages WHERE id IN (SELECT id FROM temp.staged_ids)",
+        [],
+    )?;
+    run(conn, "DELETE FROM counters_in_bulk", [])?;
+    // Rows of whole threads go; the delete trigger of `mailbox_threads` counts them.
+    run(
+        conn,
+        "DELETE FROM mailbox_threads WHERE (mailbox_id, thread_id) IN
+             (SELECT box, thread_id FROM temp.leaving WHERE whole)",
+        [],
+    )?;
+    count_down_partial_threads(conn)?;
     touched.sort_unstable();
     touched.dedup();
     Ok(touched)
@@ -154,6 +156,8 @@ struct Leaving {
     unread: i64,
     /// Groups that are their thread's whole row.
     whole: i64,
+    /// The mailboxes the messages leave.
+    sources: Vec<MailboxId>,
 }
 
 /// Before a move to `to` (or a removal, `None`), in one pass: the staged messages that
@@ -162,14 +166,10 @@ struct Leaving {
 /// `whole` when it is all its thread has in that mailbox, so the thread's row there goes
 /// as it is: removed, or for a move re-keyed to `to`, which needs `to` to have no row for
 /// the thread yet and no other mailbox to send the same thread (only checked when the
-/// messages come from several, `sources`). With one message per thread, as most mail
+/// messages come from several mailboxes). With one message per thread, as most mail
 /// is, each row then goes in one step; a thread with no row where it leaves (counters
 /// that drifted) is not `whole`. `None` when nothing leaves.
-fn group_leaving(
-    conn: &Connection,
-    to: Option<MailboxId>,
-    sources: usize,
-) -> Result<Option<Leaving>, StoreError> {
+fn group_leaving(conn: &Connection, to: Option<MailboxId>) -> Result<Option<Leaving>, StoreError> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS leaving (
              box       INTEGER NOT NULL,
@@ -197,7 +197,11 @@ fn group_leaving(
          LEFT JOIN mailbox_threads d ON d.mailbox_id = ?1 AND d.thread_id = g.thread_id",
         [to],
     )?;
-    if to.is_some() && sources > 1 {
+    let sources: Vec<MailboxId> = conn
+        .prepare_cached("SELECT DISTINCT box FROM temp.leaving")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    if to.is_some() && sources.len() > 1 {
         run(
             conn,
             "UPDATE temp.leaving SET whole = 0 WHERE whole AND thread_id IN
@@ -214,6 +218,7 @@ fn group_leaving(
                 messages: r.get(0)?,
                 unread: r.get(1)?,
                 whole: r.get(2)?,
+                sources,
             })
         },
     )?;
