@@ -14,6 +14,14 @@ use std::path::Path;
 use std::process::Command;
 use support::*;
 
+/// A `postie serve` whose account alice logs in with `password`.
+fn node_for_alice(password: &str) -> (tempfile::TempDir, ServeProcess) {
+    let home = test_home();
+    set_password(home.path(), password);
+    let node = ServeProcess::start(home.path());
+    (home, node)
+}
+
 fn set_password(home: &Path, password: &str) {
     postie_ok_with_stdin(
         home,
@@ -65,9 +73,7 @@ fn poplib_fetches_smtp_delivered_mail_byte_for_byte_plain_and_stls() {
     if peers::require("python3").is_none() {
         return;
     }
-    let home = test_home();
-    set_password(home.path(), "pop-secret");
-    let node = ServeProcess::start(home.path());
+    let (home, node) = node_for_alice("pop-secret");
     let pop3 = node.addr("pop3").unwrap();
     let mut smtp = SmtpClient::connect(node.smtp).unwrap();
     let mut body = test_message("p1@t", 3000);
@@ -131,9 +137,7 @@ fn poplib_fetches_smtp_delivered_mail_byte_for_byte_plain_and_stls() {
 
 #[test]
 fn dele_and_quit_move_to_trash_and_uids_survive_a_restart() {
-    let home = test_home();
-    set_password(home.path(), "pw");
-    let node = ServeProcess::start(home.path());
+    let (home, node) = node_for_alice("pw");
     let mut smtp = SmtpClient::connect(node.smtp).unwrap();
     for id in ["a@t", "b@t", "c@t"] {
         smtp.send(
@@ -266,9 +270,7 @@ fn poplib_deletes_all_and_logging_in_again_at_once_finds_the_maildrop_empty() {
     if peers::require("python3").is_none() {
         return;
     }
-    let home = test_home();
-    set_password(home.path(), "pop-secret");
-    let node = ServeProcess::start(home.path());
+    let (home, node) = node_for_alice("pop-secret");
     let pop3 = node.addr("pop3").unwrap();
     let mut smtp = SmtpClient::connect(node.smtp).unwrap();
     for n in 0..5 {

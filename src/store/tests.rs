@@ -24,6 +24,11 @@ pub(super) async fn inbox(store: &Store) -> (AccountId, MailboxId) {
     (account, inbox.id)
 }
 
+/// The id of the account's mailbox with this role.
+pub(super) async fn role_id(store: &Store, account: AccountId, role: Role) -> MailboxId {
+    store.mailbox_by_role(account, role).await.unwrap().id
+}
+
 pub(super) fn new(mailbox_id: MailboxId, raw: Vec<u8>) -> NewMessage {
     NewMessage {
         mailbox_id,

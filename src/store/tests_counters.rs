@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used)]
 
+use super::tests::role_id;
 use super::tests_threads::{add, mail, temp_store};
 use super::*;
 
@@ -47,17 +48,9 @@ async fn counters_and_threads_stay_true_through_random_changes() {
     let (dir, store) = temp_store();
     let path = dir.path().join("postie.db");
     let account = store.ensure_account("alice", None).await.unwrap();
-    let inbox = store
-        .mailbox_by_role(account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
-    let trash = store
-        .mailbox_by_role(account, Role::Trash)
-        .await
-        .unwrap()
-        .id;
-    let sent = store.mailbox_by_role(account, Role::Sent).await.unwrap().id;
+    let inbox = role_id(&store, account, Role::Inbox).await;
+    let trash = role_id(&store, account, Role::Trash).await;
+    let sent = role_id(&store, account, Role::Sent).await;
     let mut ids: Vec<(MessageId, String)> = Vec::new();
     // A fixed seed: the same 300 steps every run, so a failure can be replayed.
     let mut seed: u64 = 0x5eed_1234;
@@ -158,16 +151,8 @@ async fn counters_and_threads_stay_true_through_random_changes() {
 async fn a_move_goes_through_when_a_thread_row_is_missing() {
     let (dir, store) = temp_store();
     let account = store.ensure_account("alice", None).await.unwrap();
-    let inbox = store
-        .mailbox_by_role(account, Role::Inbox)
-        .await
-        .unwrap()
-        .id;
-    let trash = store
-        .mailbox_by_role(account, Role::Trash)
-        .await
-        .unwrap()
-        .id;
+    let inbox = role_id(&store, account, Role::Inbox).await;
+    let trash = role_id(&store, account, Role::Trash).await;
     let a = add(
         &store,
         inbox,

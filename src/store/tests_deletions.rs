@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)]
 
-use super::tests::{inbox, message, new, temp_store};
+use super::tests::{inbox, message, new, role_id, temp_store};
 use super::*;
 use rusqlite::params;
 use std::time::Duration;
@@ -22,6 +22,17 @@ async fn changed(events: &mut broadcast::Receiver<StoreEvent>, mailbox: MailboxI
     .expect("the deletions were carried out and announced");
 }
 
+/// The ids `ids_in` lists for a mailbox, in order.
+async fn listed(store: &Store, mailbox: MailboxId) -> Vec<MessageId> {
+    store
+        .ids_in(mailbox)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.0)
+        .collect()
+}
+
 async fn fill(store: &Store, inbox: MailboxId, n: usize) -> Vec<MessageId> {
     let mut ids = Vec::new();
     for i in 0..n {
@@ -35,11 +46,7 @@ async fn fill(store: &Store, inbox: MailboxId, n: usize) -> Vec<MessageId> {
 async fn listed_deletions_leave_the_maildrop_at_once_and_reach_trash_in_order() {
     let (_dir, store) = temp_store();
     let (account, inbox) = inbox(&store).await;
-    let trash = store
-        .mailbox_by_role(account, Role::Trash)
-        .await
-        .unwrap()
-        .id;
+    let trash = role_id(&store, account, Role::Trash).await;
     let ids = fill(&store, inbox, 5).await;
     let mut events = store.subscribe();
     // Deleted in the order 4, 1, 2: Trash gives them UIDs in that order.
@@ -48,26 +55,13 @@ async fn listed_deletions_leave_the_maildrop_at_once_and_reach_trash_in_order() 
         .file_deletions(deleted.clone(), Some(trash))
         .await
         .unwrap();
-    let listed: Vec<MessageId> = store
-        .ids_in(inbox)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
     assert_eq!(
-        listed,
+        listed(&store, inbox).await,
         vec![ids[0], ids[3]],
         "gone from the maildrop when answered"
     );
     changed(&mut events, trash).await;
-    let in_trash: Vec<MessageId> = store
-        .ids_in(trash)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
+    let in_trash = listed(&store, trash).await;
     assert_eq!(in_trash, deleted);
     let boxes = store.mailboxes(account).await.unwrap();
     let total = |id| boxes.iter().find(|m| m.id == id).unwrap().total;
@@ -100,11 +94,7 @@ async fn listed_deletions_without_trash_remove_the_messages_for_good() {
 async fn deletions_listed_before_a_crash_are_carried_out_when_the_store_opens() {
     let (dir, store) = temp_store();
     let (account, inbox) = inbox(&store).await;
-    let trash = store
-        .mailbox_by_role(account, Role::Trash)
-        .await
-        .unwrap()
-        .id;
+    let trash = role_id(&store, account, Role::Trash).await;
     let ids = fill(&store, inbox, 3).await;
     // What a crash right after the QUIT's commit leaves: the list, nothing moved. The
     // second message was listed from a mailbox it has left since, so it stays put. The
@@ -117,13 +107,7 @@ async fn deletions_listed_before_a_crash_are_carried_out_when_the_store_opens() 
     )
     .unwrap();
     drop(conn);
-    let in_inbox: Vec<MessageId> = store
-        .ids_in(inbox)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
+    let in_inbox = listed(&store, inbox).await;
     assert_eq!(
         in_inbox,
         vec![ids[1], ids[2]],
@@ -133,20 +117,8 @@ async fn deletions_listed_before_a_crash_are_carried_out_when_the_store_opens() 
     drop(store);
     let store = Store::open(&dir.path().join("postie.db")).unwrap();
     // No event to wait for: opening carried the list out before returning.
-    let in_trash: Vec<MessageId> = store
-        .ids_in(trash)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
+    let in_trash = listed(&store, trash).await;
     assert_eq!(in_trash, vec![ids[0]]);
-    let in_inbox: Vec<MessageId> = store
-        .ids_in(inbox)
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| r.0)
-        .collect();
+    let in_inbox = listed(&store, inbox).await;
     assert_eq!(in_inbox, vec![ids[1], ids[2]]);
 }
