@@ -258,3 +258,28 @@ fn corpus_replies_parse_back_to_the_same_addr_specs() {
         "lettre refused too many: {built}/{checked}"
     );
 }
+
+#[test]
+fn a_reply_and_a_forward_leave_a_line_to_type_on_and_a_blank_line_before_the_quote() {
+    let d = doc(
+        "From: Bob <bob@x.test>\r\nTo: alice@localhost\r\nSubject: Lunch\r\n\
+         Date: Sat, 21 Nov 2026 09:30:00 +0000\r\nMessage-ID: <l1@x.test>\r\n\r\nFriday?\r\n",
+    );
+    let reply = compose::reply(&d, false, OWN, &[OWN.into()], None);
+    let lines: Vec<&str> = reply.body.lines().collect();
+    assert_eq!(lines[..2], ["", ""], "{:?}", reply.body);
+    assert!(lines[2].starts_with("On ") && lines[2].ends_with(" wrote:"));
+    assert_eq!(lines[3], "> Friday?");
+    // What the user types on the first line stays apart from the attribution.
+    let typed = format!("Yes!{}", reply.body);
+    assert!(typed.starts_with("Yes!\n\nOn "));
+
+    let forward = compose::forward(&d, false, OWN, None);
+    assert!(
+        forward
+            .body
+            .starts_with("\n\n---------- Forwarded message ----------\n"),
+        "{:?}",
+        forward.body
+    );
+}

@@ -165,7 +165,8 @@ pub fn reply(doc: &ReaderDoc, all: bool, from: &str, own: &[String], sig: Option
         to: format_mailboxes(&to),
         cc: format_mailboxes(&cc),
         subject: reply_subject(&doc.subject),
-        body: with_signature(format!("\n{}", quote(doc)), sig),
+        // A line to type on, then a blank line before the attribution.
+        body: with_signature(format!("\n\n{}", quote(doc)), sig),
         in_reply_to: doc.message_id.clone(),
         references,
         replying_to: Some(doc.id),
@@ -190,7 +191,7 @@ pub fn forward(doc: &ReaderDoc, as_attachment: bool, from: &str, sig: Option<&st
     let body = if as_attachment {
         String::new()
     } else {
-        let mut b = String::from("\n---------- Forwarded message ----------\n");
+        let mut b = String::from("\n\n---------- Forwarded message ----------\n");
         b.push_str(&format!(
             "From: {}\nDate: {}\nSubject: {}\nTo: {}\n\n",
             format_mailboxes(&doc.from),
