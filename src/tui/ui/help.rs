@@ -45,25 +45,53 @@ const CHAIN: &[(&str, &str)] = &[
     ("?", "this help"),
 ];
 
+/// One row of the help: the keys, what they do and the command's name for `[keys]`.
+struct Row {
+    keys: String,
+    what: String,
+    name: Option<&'static str>,
+}
+
+impl Row {
+    /// The description in `width` columns: with the command's name when it fits, without
+    /// it when only the description fits, else cut with `…` so a cut never looks whole.
+    fn text(&self, width: usize) -> String {
+        let named = self.name.map(|name| format!("{} [{name}]", self.what));
+        if let Some(named) = named.filter(|t| Line::raw(t.as_str()).width() <= width) {
+            return named;
+        }
+        if Line::raw(self.what.as_str()).width() <= width {
+            return self.what.clone();
+        }
+        let mut cut = super::fit(&self.what, width.saturating_sub(1));
+        cut.truncate(cut.trim_end().len());
+        cut.push('…');
+        cut
+    }
+}
+
+fn fixed(rows: &[(&str, &str)]) -> Vec<Row> {
+    rows.iter()
+        .map(|(keys, what)| Row {
+            keys: keys.to_string(),
+            what: what.to_string(),
+            name: None,
+        })
+        .collect()
+}
+
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
-    let rows: Vec<(String, String)> = match app.pane {
-        Pane::Compose => COMPOSE
-            .iter()
-            .map(|(k, d)| (k.to_string(), d.to_string()))
-            .collect(),
-        Pane::Chain => CHAIN
-            .iter()
-            .map(|(k, d)| (k.to_string(), d.to_string()))
-            .collect(),
+    let rows: Vec<Row> = match app.pane {
+        Pane::Compose => fixed(COMPOSE),
+        Pane::Chain => fixed(CHAIN),
         _ => app
             .keymap
             .help(app.key_context())
             .into_iter()
-            .map(|(cmd, keys)| {
-                (
-                    keys.join(" "),
-                    format!("{} [{}]", cmd.describe_in(app.key_context()), cmd.name()),
-                )
+            .map(|(cmd, keys)| Row {
+                keys: keys.join(" "),
+                what: cmd.describe_in(app.key_context()).to_string(),
+                name: Some(cmd.name()),
             })
             .collect(),
     };
@@ -72,7 +100,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let col_w = usize::from(area.width.saturating_sub(2)) / columns;
     let key_w = rows
         .iter()
-        .map(|(k, _)| k.chars().count())
+        .map(|row| row.keys.chars().count())
         .max()
         .unwrap_or(4)
         .min(12);
@@ -80,13 +108,10 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     for r in 0..inner_h.min(rows.len()) {
         let mut spans = Vec::new();
         for c in 0..columns {
-            if let Some((k, d)) = rows.get(c * inner_h + r) {
-                spans.push(super::cell(k, key_w + 1, app.theme.accent));
-                spans.push(super::cell(
-                    d,
-                    col_w.saturating_sub(key_w + 2),
-                    Default::default(),
-                ));
+            if let Some(row) = rows.get(c * inner_h + r) {
+                let width = col_w.saturating_sub(key_w + 2);
+                spans.push(super::cell(&row.keys, key_w + 1, app.theme.accent));
+                spans.push(super::cell(&row.text(width), width, Default::default()));
                 spans.push(ratatui::text::Span::raw(" "));
             }
         }
@@ -97,4 +122,30 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         .borders(Borders::ALL)
         .title(" keys (any key closes) ");
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Row;
+
+    fn row(what: &str) -> Row {
+        Row {
+            keys: "d".into(),
+            what: what.into(),
+            name: Some("delete"),
+        }
+    }
+
+    #[test]
+    fn a_description_keeps_its_name_if_it_fits_drops_it_next_and_is_cut_visibly_last() {
+        let r = row("delete the message");
+        assert_eq!(r.text(40), "delete the message [delete]");
+        assert_eq!(r.text(20), "delete the message");
+        let cut = r.text(10);
+        assert_eq!(cut, "delete th…");
+        assert_eq!(cut.chars().count(), 10);
+        // A cut at a space does not leave the space before the ellipsis.
+        assert_eq!(r.text(8), "delete…");
+        assert_eq!(r.text(1), "…");
+    }
 }
