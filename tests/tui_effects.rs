@@ -26,6 +26,20 @@ async fn welcome_is_delivered_once_and_names_the_port() {
     let raw = String::from_utf8(f.store.raw(rows[0].id).await.unwrap().unwrap()).unwrap();
     assert!(raw.contains("SMTP listening on: 127.0.0.1:2525"), "{raw}");
     assert!(raw.contains("  swaks --server 127.0.0.1 --port 2525"));
+    // The fixture has no config.toml: the message says the defaults are in use.
+    assert!(
+        raw.contains("config.toml (not written: the defaults are in use;"),
+        "{raw}"
+    );
+    let written = postie::tui::effects::welcome_text(
+        "a@localhost",
+        std::path::Path::new("/home/a/.config/postie/config.toml"),
+        true,
+        std::path::Path::new("/data"),
+        &[],
+    );
+    assert!(written.contains("Configuration: /home/a/.config/postie/config.toml\r\n"));
+    assert!(!written.contains("not written"));
 }
 
 #[tokio::test]

@@ -375,7 +375,16 @@ impl Runner {
             .first()
             .cloned()
             .unwrap_or_else(|| "you@localhost".into());
-        let raw = welcome_text(&to, &self.config_file, &self.data_dir, &self.smtp_ports);
+        let written = tokio::fs::try_exists(&self.config_file)
+            .await
+            .unwrap_or(false);
+        let raw = welcome_text(
+            &to,
+            &self.config_file,
+            written,
+            &self.data_dir,
+            &self.smtp_ports,
+        );
         let now = chrono::Utc::now().timestamp();
         let new = NewMessage {
             mailbox_id: inbox.id,
@@ -390,12 +399,22 @@ impl Runner {
 }
 
 /// The first-run message: where things live and how to send the node a first message.
+/// `written`: the configuration file exists (else the defaults are in use).
 pub fn welcome_text(
     to: &str,
     config: &std::path::Path,
+    written: bool,
     data: &std::path::Path,
     ports: &[String],
 ) -> String {
+    let config = if written {
+        config.display().to_string()
+    } else {
+        format!(
+            "{} (not written: the defaults are in use;\r\n  `postie init` writes a commented one there)",
+            config.display()
+        )
+    };
     let listen = if ports.is_empty() {
         "no SMTP listener (attached or disabled)".to_string()
     } else {
@@ -410,13 +429,12 @@ pub fn welcome_text(
     format!(
         "From: postie <postie@localhost>\r\nTo: {to}\r\nSubject: Welcome to postie\r\nDate: {date}\r\nMessage-ID: <welcome@postie.localhost>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
 Welcome to postie, your terminal mail workstation and your own small mail server.\r\n\r\n\
-Configuration: {}\r\nData (mail store, TLS, logs): {}\r\nSMTP listening on: {listen}\r\n\r\n\
+Configuration: {config}\r\nData (mail store, TLS, logs): {}\r\nSMTP listening on: {listen}\r\n\r\n\
 Send this node a first message from another program, for example:\r\n\r\n\
 \x20 swaks --server {host} --port {port} --to {to} --body 'hello'\r\n\r\n\
 or with curl:\r\n\r\n\
 \x20 curl smtp://{host}:{port} --mail-from me@example.org --mail-rcpt {to} -T message.eml\r\n\r\n\
 Press ? for every key of the pane you are in, : for the command line.\r\n",
-        config.display(),
         data.display()
     )
 }
