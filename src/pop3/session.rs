@@ -312,9 +312,9 @@ impl Session {
     /// The last reply of UPDATE (RFC 1939 §6), then close.
     fn sign_off(&mut self, committed: bool, out: &mut Vec<Output>) {
         if committed {
-            let left = self.summary_count();
+            let left = transaction::messages(self.summary_count());
             let text = format!(
-                "{} POP3 server signing off ({left} messages left)",
+                "{} POP3 server signing off ({left} left)",
                 self.settings.hostname
             );
             out.push(Output::Reply(response::ok(&text)));

@@ -377,7 +377,7 @@ fn quit_commits_marked_messages_in_update_state() {
     let outputs = session.commit_result(true);
     assert_eq!(
         text(&outputs),
-        "+OK mx.test POP3 server signing off (1 messages left)\r\n"
+        "+OK mx.test POP3 server signing off (1 message left)\r\n"
     );
     assert_eq!(outputs.last(), Some(&Output::Close));
     assert_eq!(session.state(), State::Closed);

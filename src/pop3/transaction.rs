@@ -142,9 +142,18 @@ impl Session {
         self.totals().0
     }
 
-    /// "n messages (m octets)" for the live messages.
+    /// "n messages (m octets)" for the live messages ("1 message" for one).
     pub(super) fn summary(&self) -> String {
         let (count, octets) = self.totals();
-        format!("{count} messages ({octets} octets)")
+        format!("{} ({octets} octets)", messages(count))
+    }
+}
+
+/// "1 message", "0 messages", "2 messages".
+pub(super) fn messages(count: usize) -> String {
+    if count == 1 {
+        "1 message".to_owned()
+    } else {
+        format!("{count} messages")
     }
 }
