@@ -189,21 +189,73 @@ fn attempt_lines(
     }
     mine.into_iter()
         .map(|a| {
-            let log = &a.log;
-            Line::raw(format!(
-                "{}  {}{}{}  {} {}",
-                ui::short_date(a.at, app.now, app.tz_offset),
-                log.host.as_deref().unwrap_or("-"),
-                log.ip
-                    .as_deref()
-                    .map(|ip| format!(" [{ip}]"))
-                    .unwrap_or_default(),
-                if log.tls { " TLS" } else { "" },
-                log.code
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "---".into()),
-                log.reply.as_deref().unwrap_or(""),
-            ))
+            let when = ui::short_date(a.at, app.now, app.tz_offset);
+            Line::raw(attempt_text(&when, &a.log))
         })
         .collect()
+}
+
+/// One attempt: when, the host reached (or that none was), then the reply.
+fn attempt_text(when: &str, log: &crate::store::AttemptLog) -> String {
+    let host = match log.host.as_deref() {
+        Some(host) => {
+            let ip = log.ip.as_deref().map(|ip| format!(" [{ip}]"));
+            let tls = if log.tls { " TLS" } else { "" };
+            format!("{host}{}{tls}", ip.unwrap_or_default())
+        }
+        // Nothing answered: the name did not resolve, or no host took the connection.
+        None => "no connection".into(),
+    };
+    let reply = [
+        log.code.map(|c| c.to_string()),
+        log.reply.clone().filter(|r| !r.is_empty()),
+    ];
+    let reply: Vec<String> = reply.into_iter().flatten().collect();
+    format!("{when}  {host}  {}", reply.join(" "))
+        .trim_end()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::attempt_text;
+    use crate::store::AttemptLog;
+
+    #[test]
+    fn an_attempt_names_the_host_and_its_reply_or_says_nothing_was_reached() {
+        let answered = AttemptLog {
+            host: Some("mx1.example.org".into()),
+            ip: Some("192.0.2.25".into()),
+            tls: true,
+            code: Some(451),
+            reply: Some("4.7.1 greylisted".into()),
+            ..AttemptLog::default()
+        };
+        assert_eq!(
+            attempt_text("07:51", &answered),
+            "07:51  mx1.example.org [192.0.2.25] TLS  451 4.7.1 greylisted"
+        );
+        let unresolved = AttemptLog {
+            reply: Some("example.net: no such domain".into()),
+            ..AttemptLog::default()
+        };
+        assert_eq!(
+            attempt_text("05:44", &unresolved),
+            "05:44  no connection  example.net: no such domain"
+        );
+        let refused = AttemptLog {
+            host: Some("mx.example.org".into()),
+            ip: Some("192.0.2.7".into()),
+            reply: Some("connection refused".into()),
+            ..AttemptLog::default()
+        };
+        assert_eq!(
+            attempt_text("05:45", &refused),
+            "05:45  mx.example.org [192.0.2.7]  connection refused"
+        );
+        assert_eq!(
+            attempt_text("05:46", &AttemptLog::default()),
+            "05:46  no connection"
+        );
+    }
 }
