@@ -95,29 +95,98 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         );
         return;
     }
-    let text = match app.pane {
-        Pane::Compose => "ctrl-s send  ctrl-l send later  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys".to_string(),
-        Pane::Chain => "j/k hop  enter detail  a auth  o order  q back  ? keys".to_string(),
-        Pane::Pager => "j/k line  space/b page  g/G top/end  q back".to_string(),
+    let items: Vec<String> = match app.pane {
+        Pane::Compose => split_hints(
+            "ctrl-s send  ctrl-l send later  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys",
+        ),
+        Pane::Chain => split_hints("j/k hop  enter detail  a auth  o order  q back  ? keys"),
+        Pane::Pager => split_hints("j/k line  space/b page  g/G top/end  q back"),
         _ => {
             let ctx = app.key_context();
             let wanted: &[Command] = match app.pane {
-                Pane::Reader => &[Command::Back, Command::Reply, Command::ReplyAll, Command::Forward, Command::NextMessage, Command::ToggleHeaders, Command::Trace, Command::SavePart, Command::Help],
-                Pane::Outbox if app.outbox.selected_scheduled().is_some() => &[Command::Back, Command::EditScheduled, Command::Reschedule, Command::SendNow, Command::Cancel, Command::Help],
-                Pane::Outbox => &[Command::Back, Command::Open, Command::Retry, Command::HoldRelease, Command::Cancel, Command::Help],
-                _ => &[Command::Quit, Command::Open, Command::Compose, Command::Reply, Command::Delete, Command::Search, Command::FocusNext, Command::Outbox, Command::Help],
+                Pane::Reader => &[
+                    Command::Back,
+                    Command::Reply,
+                    Command::ReplyAll,
+                    Command::Forward,
+                    Command::NextMessage,
+                    Command::ToggleHeaders,
+                    Command::Trace,
+                    Command::SavePart,
+                    Command::Help,
+                ],
+                Pane::Outbox if app.outbox.selected_scheduled().is_some() => &[
+                    Command::Back,
+                    Command::EditScheduled,
+                    Command::Reschedule,
+                    Command::SendNow,
+                    Command::Cancel,
+                    Command::Help,
+                ],
+                Pane::Outbox => &[
+                    Command::Back,
+                    Command::Open,
+                    Command::Retry,
+                    Command::HoldRelease,
+                    Command::Cancel,
+                    Command::Help,
+                ],
+                _ => &[
+                    Command::Quit,
+                    Command::Open,
+                    Command::Compose,
+                    Command::Reply,
+                    Command::Delete,
+                    Command::Search,
+                    Command::FocusNext,
+                    Command::Outbox,
+                    Command::Help,
+                ],
             };
             wanted
                 .iter()
-                .filter_map(|c| app.keymap.key_for(ctx, *c).map(|k| format!("{k} {}", short(*c))))
-                .collect::<Vec<_>>()
-                .join("  ")
+                .filter_map(|c| {
+                    app.keymap
+                        .key_for(ctx, *c)
+                        .map(|k| format!("{k} {}", short(*c)))
+                })
+                .collect()
         }
     };
     frame.render_widget(
-        Paragraph::new(Line::from(super::cell(&text, w, app.theme.dim))),
+        Paragraph::new(Line::from(super::cell(
+            &fit_hints(&items, w),
+            w,
+            app.theme.dim,
+        ))),
         area,
     );
+}
+
+fn split_hints(text: &str) -> Vec<String> {
+    text.split("  ").map(str::to_owned).collect()
+}
+
+/// The hints that fit in `width`, whole, two spaces apart. The last one (the help key,
+/// or the way back) is always kept: hints that do not fit are left out before it, so it
+/// is never the one cut off.
+fn fit_hints(items: &[String], width: usize) -> String {
+    let Some((last, rest)) = items.split_last() else {
+        return String::new();
+    };
+    let wide = |text: &str| Line::raw(text).width();
+    let mut kept: Vec<&str> = Vec::new();
+    let mut used = wide(last);
+    for item in rest {
+        let more = wide(item) + 2;
+        if used + more > width {
+            break;
+        }
+        used += more;
+        kept.push(item);
+    }
+    kept.push(last);
+    kept.join("  ")
 }
 
 fn short(c: Command) -> &'static str {
@@ -145,5 +214,24 @@ fn short(c: Command) -> &'static str {
         Command::Reschedule => "reschedule",
         Command::SendNow => "send now",
         other => other.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fit_hints, split_hints};
+
+    #[test]
+    fn hints_that_do_not_fit_are_left_out_whole_and_the_last_is_kept() {
+        let items = split_hints("q quit  enter open  c compose  / search  ? help");
+        assert_eq!(
+            fit_hints(&items, 80),
+            "q quit  enter open  c compose  / search  ? help"
+        );
+        // 30 columns: "q quit  enter open  c compose" (29) has no room for the help.
+        assert_eq!(fit_hints(&items, 30), "q quit  enter open  ? help");
+        assert_eq!(fit_hints(&items, 8), "? help");
+        assert_eq!(fit_hints(&items, 2), "? help", "cut later, by the cell");
+        assert_eq!(fit_hints(&[], 10), "");
     }
 }
