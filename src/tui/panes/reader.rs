@@ -1,6 +1,7 @@
 //! The reader pane: the message's state (scroll, headers, raw, the part or link in
 //! front), its commands, replying from it, and (in `render`) its drawing.
 
+mod reflow;
 mod render;
 
 pub(crate) use render::render;

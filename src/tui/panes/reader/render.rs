@@ -20,7 +20,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let lines = if app.reader.raw {
         raw_lines(doc)
     } else {
-        lines(app, doc)
+        lines(app, doc, usize::from(area.width))
     };
     let paragraph = Paragraph::new(lines)
         .block(block)
@@ -49,7 +49,8 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
-fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
+/// The reader's lines for a pane `width` columns wide.
+fn lines(app: &App, doc: &ReaderDoc, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if app.reader.all_headers {
         for (k, v) in &doc.headers {
@@ -108,7 +109,7 @@ fn lines(app: &App, doc: &ReaderDoc) -> Vec<Line<'static>> {
         }
         None => &doc.body,
     };
-    for l in body {
+    for l in &super::reflow::reflow(body, width) {
         let style = if l.starts_with('>') {
             app.theme.dim
         } else {
