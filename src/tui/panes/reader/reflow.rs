@@ -7,6 +7,9 @@ fn columns(text: &str) -> usize {
     ratatui::text::Line::raw(text).width()
 }
 
+/// The widest block still taken for prose that its writer wrapped.
+const MAX_WRAPPED: usize = 100;
+
 /// `body` as lines for a pane `width` columns wide. A line is joined to the one before
 /// when both belong to the same paragraph (same quote prefix, neither empty nor a
 /// signature separator, the second not indented or a list item) and the one before was
@@ -52,13 +55,18 @@ fn same_block(before: &str, line: &str) -> bool {
         && !starts_apart(t2)
 }
 
+/// Table and frame characters (U+2500-U+257F), as HTML tables are rendered.
+fn is_box_drawing(c: char) -> bool {
+    ('\u{2500}'..='\u{257f}').contains(&c)
+}
+
 fn is_separator(text: &str) -> bool {
     text == "-- " || text == "--"
 }
 
-/// An indented line, or a list item: a new line in the source on purpose.
+/// An indented line, a list item or a table row: a new line in the source on purpose.
 fn starts_apart(text: &str) -> bool {
-    if text.starts_with([' ', '\t']) {
+    if text.starts_with([' ', '\t', '|', '+']) || text.chars().any(is_box_drawing) {
         return true;
     }
     let mut words = text.split_whitespace();
@@ -74,6 +82,10 @@ fn starts_apart(text: &str) -> bool {
 /// a short line ("...as agreed." then "Thanks,") is a break the writer meant.
 fn join_block(block: &[String]) -> Vec<String> {
     let widest = block.iter().map(|l| columns(l)).max().unwrap_or(0);
+    // Writers wrap prose at 72-80 columns; a block wider than this is a log or a table.
+    if widest > MAX_WRAPPED {
+        return block.to_vec();
+    }
     let mut out: Vec<String> = Vec::new();
     let mut previous: Option<&str> = None;
     for line in block {
@@ -145,6 +157,24 @@ Alice
 Alice Example, somewhere with a long signature line that is wide too";
         let out = reflow(&lines(text), 40);
         assert_eq!(out, lines(text), "nothing here was broken by wrapping");
+    }
+
+    #[test]
+    fn tables_and_wide_logs_keep_their_lines() {
+        let table = "\
+┌──────────┬───────────────────────────┐
+│ item     │ price of the item in euro │
+└──────────┴───────────────────────────┘
+| a | b and some more text to be wide |
+| c | d and some more text to be wide |";
+        assert_eq!(reflow(&lines(table), 30), lines(table));
+        let log = format!(
+            "{}\n{}\n{}",
+            "2026-12-06 05:36:48 INFO postie::node: node started smtp_addrs=[127.0.0.1:2525] pop3_addrs=[127.0.0.1:1100]",
+            "2026-12-06 05:36:51 INFO postie::access: session proto=smtp peer=127.0.0.1:34150 result=quit",
+            "2026-12-06 05:37:05 INFO postie::node: node stopped"
+        );
+        assert_eq!(reflow(&lines(&log), 60), lines(&log));
     }
 
     #[test]
