@@ -52,7 +52,13 @@ fn same_block(before: &str, line: &str) -> bool {
         && !t2.trim().is_empty()
         && !is_separator(t1)
         && !is_separator(t2)
+        && !is_verbatim(t1)
         && !starts_apart(t2)
+}
+
+/// An indented line or a table row: never continued by the next line.
+fn is_verbatim(text: &str) -> bool {
+    text.starts_with([' ', '\t', '|', '+']) || text.chars().any(is_box_drawing)
 }
 
 /// Table and frame characters (U+2500-U+257F), as HTML tables are rendered.
@@ -66,7 +72,7 @@ fn is_separator(text: &str) -> bool {
 
 /// An indented line, a list item or a table row: a new line in the source on purpose.
 fn starts_apart(text: &str) -> bool {
-    if text.starts_with([' ', '\t', '|', '+']) || text.chars().any(is_box_drawing) {
+    if is_verbatim(text) {
         return true;
     }
     let mut words = text.split_whitespace();
@@ -166,7 +172,9 @@ Alice Example, somewhere with a long signature line that is wide too";
 │ item     │ price of the item in euro │
 └──────────┴───────────────────────────┘
 | a | b and some more text to be wide |
-| c | d and some more text to be wide |";
+| c | d and some more text to be wide |
+└──────────┴───────────────────────────┘
+Text after it.";
         assert_eq!(reflow(&lines(table), 30), lines(table));
         let log = format!(
             "{}\n{}\n{}",
