@@ -11,6 +11,7 @@ use super::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Span;
+pub(crate) use unicode_width_shim::columns;
 use unicode_width_shim::fit;
 
 /// Draw the whole screen.
@@ -85,6 +86,11 @@ pub fn human_size(bytes: u64) -> String {
 mod unicode_width_shim {
     //! Column-exact cutting and padding (ratatui re-exports unicode-width).
     use ratatui::text::Line;
+
+    /// Columns `text` takes on screen.
+    pub fn columns(text: &str) -> usize {
+        Line::raw(text).width()
+    }
 
     pub fn fit(text: &str, width: usize) -> String {
         let mut out = String::new();

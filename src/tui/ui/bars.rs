@@ -68,7 +68,7 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         } else {
             String::new()
         };
-        let label_w = Line::raw(label.as_str()).width();
+        let label_w = super::columns(&label);
         let room = w.saturating_sub(label_w);
         let (edited, _) =
             super::line::edited(p.input.text(), p.input.cursor(), room, Default::default());
@@ -174,11 +174,10 @@ fn fit_hints(items: &[String], width: usize) -> String {
     let Some((last, rest)) = items.split_last() else {
         return String::new();
     };
-    let wide = |text: &str| Line::raw(text).width();
     let mut kept: Vec<&str> = Vec::new();
-    let mut used = wide(last);
+    let mut used = super::columns(last);
     for item in rest {
-        let more = wide(item) + 2;
+        let more = super::columns(item) + 2;
         if used + more > width {
             break;
         }

@@ -57,10 +57,10 @@ impl Row {
     /// it when only the description fits, else cut with `…` so a cut never looks whole.
     fn text(&self, width: usize) -> String {
         let named = self.name.map(|name| format!("{} [{name}]", self.what));
-        if let Some(named) = named.filter(|t| Line::raw(t.as_str()).width() <= width) {
+        if let Some(named) = named.filter(|t| super::columns(t) <= width) {
             return named;
         }
-        if Line::raw(self.what.as_str()).width() <= width {
+        if super::columns(&self.what) <= width {
             return self.what.clone();
         }
         let mut cut = super::fit(&self.what, width.saturating_sub(1));

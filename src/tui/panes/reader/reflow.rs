@@ -2,10 +2,7 @@
 //! 72-column message read in 64 columns wraps as prose instead of leaving a word or two
 //! on every other line.
 
-/// Columns `text` takes on screen.
-fn columns(text: &str) -> usize {
-    ratatui::text::Line::raw(text).width()
-}
+use crate::tui::ui::columns;
 
 /// The widest block still taken for prose that its writer wrapped.
 const MAX_WRAPPED: usize = 100;
