@@ -2,6 +2,8 @@
 //! 72-column message read in 64 columns wraps as prose instead of leaving a word or two
 //! on every other line.
 
+use std::borrow::Cow;
+
 use crate::tui::ui::columns;
 
 /// The widest block still taken for prose that its writer wrapped.
@@ -11,9 +13,10 @@ const MAX_WRAPPED: usize = 100;
 /// when both belong to the same paragraph (same quote prefix, neither empty nor a
 /// signature separator, the second not indented or a list item) and the one before was
 /// broken only because the next word did not fit. Text that fits is left as written.
-pub fn reflow(body: &[String], width: usize) -> Vec<String> {
+/// Runs at every frame: when nothing is joined, the body is lent as it is, not copied.
+pub fn reflow(body: &[String], width: usize) -> Cow<'_, [String]> {
     if width == 0 || body.iter().all(|l| columns(l) <= width) {
-        return body.to_vec();
+        return Cow::Borrowed(body);
     }
     let mut out: Vec<String> = Vec::with_capacity(body.len());
     let mut i = 0;
@@ -26,7 +29,7 @@ pub fn reflow(body: &[String], width: usize) -> Vec<String> {
         }
         out.extend(join_block(&body[start..i]));
     }
-    out
+    Cow::Owned(out)
 }
 
 /// The quote marks at the start (`> > `) and the text after them.
@@ -119,6 +122,10 @@ mod tests {
         text.lines().map(String::from).collect()
     }
 
+    fn flowed(text: &str, width: usize) -> Vec<String> {
+        reflow(&lines(text), width).into_owned()
+    }
+
     const WINE: &str = "\
 This is release 20020904 of Wine, a free implementation of Windows on
 Unix.  This is still a developers only release.  There are many bugs
@@ -129,7 +136,7 @@ Patches should be submitted to \"wine-patches@winehq.com\".";
 
     #[test]
     fn a_hard_wrapped_paragraph_is_joined_when_the_pane_is_narrower() {
-        let out = reflow(&lines(WINE), 64);
+        let out = flowed(WINE, 64);
         assert_eq!(out.len(), 3, "{out:#?}");
         assert!(out[0].starts_with("This is release 20020904 of Wine"));
         assert!(out[0].ends_with("Most applications still do not work correctly."));
@@ -143,7 +150,12 @@ Patches should be submitted to \"wine-patches@winehq.com\".";
 
     #[test]
     fn text_that_fits_is_left_as_written() {
-        assert_eq!(reflow(&lines(WINE), 80), lines(WINE));
+        assert_eq!(flowed(WINE, 80), lines(WINE));
+        let body = lines(WINE);
+        assert!(
+            matches!(reflow(&body, 80), std::borrow::Cow::Borrowed(_)),
+            "lent, not copied, at every frame"
+        );
     }
 
     #[test]
@@ -158,7 +170,7 @@ Alice
 1. numbered item
 -- 
 Alice Example, somewhere with a long signature line that is wide too";
-        let out = reflow(&lines(text), 40);
+        let out = flowed(text, 40);
         assert_eq!(out, lines(text), "nothing here was broken by wrapping");
     }
 
@@ -172,14 +184,14 @@ Alice Example, somewhere with a long signature line that is wide too";
 | c | d and some more text to be wide |
 └──────────┴───────────────────────────┘
 Text after it.";
-        assert_eq!(reflow(&lines(table), 30), lines(table));
+        assert_eq!(flowed(table, 30), lines(table));
         let log = format!(
             "{}\n{}\n{}",
             "2026-12-06 05:36:48 INFO postie::node: node started smtp_addrs=[127.0.0.1:2525] pop3_addrs=[127.0.0.1:1100]",
             "2026-12-06 05:36:51 INFO postie::access: session proto=smtp peer=127.0.0.1:34150 result=quit",
             "2026-12-06 05:37:05 INFO postie::node: node stopped"
         );
-        assert_eq!(reflow(&lines(&log), 60), lines(&log));
+        assert_eq!(flowed(&log, 60), lines(&log));
     }
 
     #[test]
@@ -190,7 +202,7 @@ Text after it.";
 > > A deeper quote stays apart from the one above it even though it
 > > was wrapped the same way.
 Unquoted reply.";
-        let out = reflow(&lines(text), 40);
+        let out = flowed(text, 40);
         assert_eq!(
             out,
             [

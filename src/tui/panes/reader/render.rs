@@ -109,7 +109,7 @@ fn lines(app: &App, doc: &ReaderDoc, width: usize) -> Vec<Line<'static>> {
         }
         None => &doc.body,
     };
-    for l in &super::reflow::reflow(body, width) {
+    for l in super::reflow::reflow(body, width).iter() {
         let style = if l.starts_with('>') {
             app.theme.dim
         } else {
