@@ -172,6 +172,21 @@ Alice
 Alice Example, somewhere with a long signature line that is wide too";
         let out = flowed(text, 40);
         assert_eq!(out, lines(text), "nothing here was broken by wrapping");
+        // Each break below follows the block's widest line with no sentence ending, which
+        // the wrap test alone would join: only the rule named keeps it.
+        let wide = "This line is the widest of its block and ends without a stop";
+        for (rule, next) in [
+            ("a list item", "- item"),
+            ("a numbered item", "1. item"),
+            ("an indented line", "    code"),
+            ("a signature separator", "-- "),
+            ("a deeper quote", "> quoted"),
+        ] {
+            let text = format!("{wide}\n{next}");
+            assert_eq!(flowed(&text, 40), lines(&text), "{rule}");
+        }
+        // Nor is the line after a separator joined to it.
+        assert_eq!(flowed("-- \nAlice", 4), ["-- ", "Alice"]);
     }
 
     #[test]
