@@ -200,6 +200,16 @@ fn chain_view_pane() {
 }
 
 #[test]
+fn chain_view_hop_detail_pane() {
+    // The hint bar follows the detail: its keys, not the table's, and no second key line.
+    snap("chain_detail", |app| {
+        open(app, "plain.eml");
+        keys(app, "t");
+        key(app, KeyCode::Enter);
+    });
+}
+
+#[test]
 fn compose_reply_pane() {
     snap("compose_reply", |app| {
         open(app, "plain.eml");

@@ -85,7 +85,10 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             Confirm::Discard => {
                 "close: enter/s save as draft  d: discard  other keys: keep editing".to_string()
             }
-            Confirm::Expunge(ids) => format!("delete {} message(s) for good? y/n", ids.len()),
+            Confirm::Expunge(ids) => format!(
+                "delete {} for good? y/n",
+                crate::plural::count(ids.len(), "message")
+            ),
             Confirm::CancelQueued(q) => format!("cancel delivery of #{q}? y/n"),
             Confirm::Unschedule(_) => "move the waiting message back to Drafts? y/n".to_string(),
         };
@@ -99,6 +102,9 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
         Pane::Compose => split_hints(
             "ctrl-s send  ctrl-l send later  tab next field  ctrl-e $EDITOR  ctrl-a attach  ctrl-p save draft  esc close  f1 keys",
         ),
+        Pane::Chain if app.chain.detail_open => {
+            split_hints("enter/esc list  j/k hop  pgdn/pgup scroll  a auth  ? keys")
+        }
         Pane::Chain => split_hints("j/k hop  enter detail  a auth  o order  q back  ? keys"),
         Pane::Pager => split_hints("j/k line  space/b page  g/G top/end  q back"),
         _ => {

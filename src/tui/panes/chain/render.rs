@@ -27,11 +27,11 @@ pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewSta
     } else {
         0
     };
-    let [summary, body, auth, footer] = Layout::vertical([
+    // The keys are in the hint bar below the view, which follows `detail_open`.
+    let [summary, body, auth] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),
         Constraint::Length(auth_height),
-        Constraint::Length(1),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(summary_line(trace, state)), summary);
@@ -51,15 +51,6 @@ pub fn render(frame: &mut Frame, area: Rect, trace: &Trace, state: &ChainViewSta
             .wrap(Wrap { trim: false });
         frame.render_widget(text, auth);
     }
-    let keys = if state.detail_open {
-        " Enter/Esc back  j/k hop  PgDn/PgUp scroll  a auth"
-    } else {
-        " j/k move  Enter detail  o order  a auth  Esc back"
-    };
-    frame.render_widget(
-        Paragraph::new(keys).style(Style::default().add_modifier(Modifier::DIM)),
-        footer,
-    );
 }
 
 fn summary_line(trace: &Trace, state: &ChainViewState) -> Line<'static> {
