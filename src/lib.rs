@@ -62,6 +62,7 @@ pub mod mailbox_io;
 pub mod net;
 pub mod node;
 pub mod outbound;
+pub mod plural;
 pub mod pop3;
 pub mod routing;
 pub mod smtp;

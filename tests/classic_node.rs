@@ -337,7 +337,7 @@ fn status_shows_pop_before_smtp_and_the_running_nodes_grants() {
     assert_eq!(status["pop_before_smtp"]["grants"][0]["ip"], "192.0.2.7");
     let text = postie(home.path(), &["status"]);
     assert!(
-        text.contains("pop-before-smtp: on (15 min window), 1 client(s) may relay"),
+        text.contains("pop-before-smtp: on (15 min window), 1 client may relay"),
         "{text}"
     );
     node.stop();

@@ -67,7 +67,7 @@ fn recipient_ids_as_listed_act_on_one_recipient() {
 
     let out = node::postie(home.path(), &["queue", "hold", "1.2"]);
     assert!(
-        out.contains("1 recipient(s) of recipient 1.2 changed"),
+        out.contains("1 recipient of recipient 1.2 changed"),
         "{out}"
     );
     assert_eq!(

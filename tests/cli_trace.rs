@@ -24,7 +24,7 @@ fn trace_of_a_file_prints_hops_and_flags_skew() {
     let out = postie(home.path(), &["trace", SKEWED]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("Received chain: 2 hop(s)"), "{text}");
+    assert!(text.starts_with("Received chain: 2 hops"), "{text}");
     assert!(text.contains("SKEW"), "{text}");
 }
 

@@ -198,7 +198,7 @@ fn forged_future_hop_renders_as_skew_in_text_with_every_hop_detail() {
         &TraceContext::default(),
     );
     let want = "\
-Received chain: 2 hop(s), first to last hop -13h55m, Date: to first hop 6h00m
+Received chain: 2 hops, first to last hop -13h55m, Date: to first hop 6h00m
   # Time (UTC)          From                               By                           With                Delay Flags
   1 2004-02-10 05:17:44 8.141.200.111                      mail1.paypal.com             SMTP                      NOTLS
   2 2004-02-09 15:21:57 mail1.paypal.com [80.8.136.186]    b.mx.sonic.net               SMTP              -13h55m SKEW,HELO,NOTLS

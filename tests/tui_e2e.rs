@@ -70,7 +70,7 @@ fn receive_open_reply_send_and_see_it_delivered() {
     // The composer closes once the store has the message.
     tmux.wait_for("queued for delivery");
     tmux.keys(&["O"]);
-    let outbox = tmux.wait_for("Outbox: 1 recipient(s)");
+    let outbox = tmux.wait_for("Outbox: 1 recipient,");
     assert!(outbox.contains("bob@postie.test"), "{outbox}");
     assert!(outbox.contains("Re: E2E hello"), "{outbox}");
     // The node's runner delivers it; the outbox shows the state change live.

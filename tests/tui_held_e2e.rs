@@ -107,7 +107,7 @@ fn a_send_later_message_survives_a_restart_and_goes_when_its_time_comes() {
     assert_eq!(waiting[0]["kind"], "later");
     let listing = postie(home.path(), &["queue"]);
     assert!(
-        listing.contains("1 message(s) waiting to be sent later"),
+        listing.contains("1 message waiting to be sent later"),
         "{listing}"
     );
 

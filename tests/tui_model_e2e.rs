@@ -44,7 +44,7 @@ fn reply_to_an_encoded_last_first_sender_quotes_the_name_and_queues_it() {
     // The composer closes once the store has the message.
     tmux.wait_for("queued for delivery");
     tmux.keys(&["O"]);
-    let outbox = tmux.wait_for("Outbox: 1 recipient(s)");
+    let outbox = tmux.wait_for("Outbox: 1 recipient,");
     assert!(outbox.contains("jm@x.test"), "{outbox}");
     tmux.keys(&["q"]);
     tmux.keys(&["q"]);

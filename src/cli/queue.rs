@@ -88,7 +88,8 @@ pub async fn list(ctx: &Context, json: bool, out: &mut dyn Write) -> anyhow::Res
     if waiting > 0 {
         writeln!(
             out,
-            "{waiting} message(s) waiting to be sent later: postie queue scheduled"
+            "{} waiting to be sent later: postie queue scheduled",
+            crate::plural::count(waiting, "message")
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -206,7 +207,11 @@ pub async fn act(
     };
     match result {
         Ok(n) => {
-            writeln!(out, "{n} recipient(s) of {what} {id} changed")?;
+            writeln!(
+                out,
+                "{} of {what} {id} changed",
+                crate::plural::count(n, "recipient")
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Err(StoreError::NotFound(_)) => Err(anyhow::anyhow!("no queued {what} {id}")),

@@ -219,9 +219,9 @@ fn render(s: &Status, out: &mut dyn Write) -> std::io::Result<()> {
     if pbs.enabled {
         writeln!(
             out,
-            "pop-before-smtp: on ({} min window), {} client(s) may relay",
+            "pop-before-smtp: on ({} min window), {} may relay",
             pbs.window_minutes,
-            pbs.grants.len()
+            crate::plural::count(pbs.grants.len(), "client")
         )?;
         for g in &pbs.grants {
             writeln!(out, "  {} until {}", g.ip, g.expires)?;

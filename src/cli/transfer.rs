@@ -101,8 +101,8 @@ pub async fn import(
     if !tally.skipped.is_empty() {
         writeln!(
             output.out,
-            "left out {} file(s) on purpose (listed on stderr)",
-            tally.skipped.len()
+            "left out {} on purpose (listed on stderr)",
+            crate::plural::count(tally.skipped.len(), "file")
         )?;
     }
     Ok(if tally.failed.is_empty() {

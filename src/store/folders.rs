@@ -116,7 +116,9 @@ pub(crate) fn remove_mailbox(
     )?;
     if count > 0 && !force {
         return Err(StoreError::Refused(format!(
-            "`{name}` holds {count} message(s): move them, or remove it with them (:rmdir! {name})"
+            "`{name}` holds {}: move {} first, or remove the folder with its mail (:rmdir! {name})",
+            crate::plural::count(count, "message"),
+            if count == 1 { "it" } else { "them" }
         )));
     }
     conn.execute(

@@ -287,8 +287,8 @@ pub fn summary(a: &Antispam) -> Option<String> {
     }
     if parts.is_empty() {
         parts.push(format!(
-            "{} field(s) not decoded",
-            a.forefront.len() + a.microsoft_antispam.len()
+            "{} not decoded",
+            crate::plural::count(a.forefront.len() + a.microsoft_antispam.len(), "field")
         ));
     }
     Some(format!("Microsoft: {}", parts.join(", ")))
@@ -387,7 +387,7 @@ mod tests {
         assert_eq!(a.scl, None, "a non-numeric SCL is kept raw only");
         assert_eq!(
             summary(&a).as_deref(),
-            Some("Microsoft: 4 field(s) not decoded")
+            Some("Microsoft: 4 fields not decoded")
         );
         assert!(decode(|_| None).is_empty());
         assert_eq!(summary(&Antispam::default()), None);

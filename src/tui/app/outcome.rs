@@ -182,7 +182,10 @@ impl App {
                 if count.is_some() {
                     self.say(format!("newest {shown} hits for {query} (counting all…)"));
                 } else {
-                    self.say(format!("{shown} hit(s) for {query}"));
+                    self.say(format!(
+                        "{} for {query}",
+                        crate::plural::count(shown, "hit")
+                    ));
                 }
                 let refresh = self.list.source == ListSource::Search(query.clone());
                 let (selected, marked) = (self.list.selected, self.list.marked.clone());

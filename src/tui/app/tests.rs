@@ -571,5 +571,5 @@ fn a_full_page_of_hits_asks_for_the_count_of_all_matches_and_says_it() {
         rows: testkit::rows(0, 3),
     }));
     assert!(fx.is_empty(), "{fx:?}");
-    assert_eq!(app.status, "3 hit(s) for rare");
+    assert_eq!(app.status, "3 hits for rare");
 }

@@ -236,12 +236,15 @@ impl Runner {
             Effect::Move { ids, to } => {
                 let n = ids.len();
                 s.move_messages(ids, to).await.map_err(err)?;
-                Outcome::Done(format!("moved {n} message(s)"))
+                Outcome::Done(format!("moved {}", crate::plural::count(n, "message")))
             }
             Effect::Expunge { ids } => {
                 let n = ids.len();
                 s.expunge(ids).await.map_err(err)?;
-                Outcome::Done(format!("deleted {n} message(s) for good"))
+                Outcome::Done(format!(
+                    "deleted {} for good",
+                    crate::plural::count(n, "message")
+                ))
             }
             Effect::CreateMailbox(name) => {
                 s.create_mailbox(self.account_id, &name)
@@ -261,7 +264,10 @@ impl Runner {
                     .await
                     .map_err(err)?;
                 Outcome::Done(match (force, removed) {
-                    (true, n) if n > 0 => format!("removed the folder and its {n} message(s)"),
+                    (true, n) if n > 0 => format!(
+                        "removed the folder and its {}",
+                        crate::plural::count(n, "message")
+                    ),
                     _ => "removed the folder".to_string(),
                 })
             }

@@ -51,8 +51,8 @@ pub(super) fn save_messages(
                 .and_then(|f| f.sync_all())
                 .map_err(|e| format!("cannot write {shown}: {e}"))?;
             Ok(Outcome::Done(format!(
-                "appended {} message(s) to the mbox {shown}",
-                messages.len()
+                "appended {} to the mbox {shown}",
+                crate::plural::count(messages.len(), "message")
             )))
         }
     }

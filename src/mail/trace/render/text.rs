@@ -45,7 +45,11 @@ fn row(row: &HopRow) -> String {
 /// hop's detail, then the authentication fields.
 pub fn render_text(trace: &Trace) -> String {
     let mut out = String::new();
-    let _ = write!(out, "Received chain: {} hop(s)", trace.hops.len());
+    let _ = write!(
+        out,
+        "Received chain: {}",
+        crate::plural::count(trace.hops.len(), "hop")
+    );
     if let Some(total) = trace.total_transit_ms {
         let _ = write!(out, ", first to last hop {}", format_delay(total));
     }

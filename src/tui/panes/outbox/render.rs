@@ -43,12 +43,15 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let detail_h = if o.detail { area.height / 2 } else { 0 };
     let list_area = Rect::new(area.x, area.y, area.width, area.height - detail_h);
     let mut title = format!(
-        "Outbox: {} recipient(s), {} waiting",
-        o.entries.len(),
+        "Outbox: {}, {} waiting",
+        crate::plural::count(o.entries.len(), "recipient"),
         app.queue_depth()
     );
     if !o.scheduled.is_empty() {
-        title = format!("{title}; {} message(s) to send later", o.scheduled.len());
+        title = format!(
+            "{title}; {} to send later",
+            crate::plural::count(o.scheduled.len(), "message")
+        );
     }
     let mut lines = vec![Line::from(ui::cell(&title, w, app.theme.accent))];
     if o.rows() == 0 {
