@@ -51,6 +51,39 @@ pub(super) fn open(app: &mut App, fixture: &str) {
     )))));
 }
 
+/// The status line (the row above the hints) as text.
+fn status_row(app: &App) -> String {
+    let t = draw(app);
+    let buffer = t.backend().buffer();
+    (0..app.width)
+        .map(|x| buffer[(x, app.height - 2)].symbol().to_string())
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+#[test]
+fn a_status_message_takes_the_node_addresses_room_and_a_cut_one_ends_in_an_ellipsis() {
+    let mut app = app_with_inbox(80, 24);
+    app.say("moved 2 messages");
+    assert_eq!(
+        status_row(&app),
+        " smtp 127.0.0.1:2525 | queue 0 | unread 2 moved 2 messages"
+    );
+    // 58 columns: not beside the addresses (41), whole beside the counts (20).
+    let news = "new mail from ann.example@example.org: Minutes of the board";
+    app.say(news);
+    assert_eq!(status_row(&app), format!(" queue 0 | unread 2 {news}"));
+    app.say(format!("{news}, and the agenda for the next one"));
+    let row = status_row(&app);
+    assert_eq!(row.chars().count(), 80, "{row}");
+    assert!(
+        row.starts_with(&format!(" queue 0 | unread 2 {news}")),
+        "{row}"
+    );
+    assert!(row.ends_with('…'), "{row}");
+}
+
 #[test]
 fn mail_list_pane() {
     snap("mail_list", |app| {

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Span;
 pub(crate) use unicode_width_shim::columns;
-use unicode_width_shim::fit;
+use unicode_width_shim::{ellipsized, fit};
 
 /// Draw the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {
@@ -90,6 +90,20 @@ mod unicode_width_shim {
     /// Columns `text` takes on screen.
     pub fn columns(text: &str) -> usize {
         Line::raw(text).width()
+    }
+
+    /// `text` as it is when it fits in `width` columns, else cut to leave room for a `…`,
+    /// so a cut never looks whole. Not padded.
+    pub fn ellipsized(text: &str, width: usize) -> String {
+        if columns(text) <= width {
+            return text.to_string();
+        }
+        let mut cut = fit(text, width.saturating_sub(1));
+        cut.truncate(cut.trim_end().len());
+        if width > 0 {
+            cut.push('…');
+        }
+        cut
     }
 
     pub fn fit(text: &str, width: usize) -> String {

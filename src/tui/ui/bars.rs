@@ -27,15 +27,19 @@ pub fn node_text(node: &NodeStatus) -> String {
     }
 }
 
+/// Node, queue and unread, then the last message. A message that does not fit beside the
+/// node's addresses takes their room (they come back when it clears), and one longer than
+/// the line ends in `…`.
 pub fn status(app: &App, frame: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
-    let left = format!(
-        " {} | queue {} | unread {} ",
-        node_text(&app.node),
-        app.queue_depth(),
-        app.unread()
-    );
-    let right_w = w.saturating_sub(left.chars().count());
+    let counts = format!("queue {} | unread {}", app.queue_depth(), app.unread());
+    let full = format!(" {} | {counts} ", node_text(&app.node));
+    let left = if super::columns(&full) + super::columns(&app.status) <= w {
+        full
+    } else {
+        format!(" {counts} ")
+    };
+    let right_w = w.saturating_sub(super::columns(&left));
     let style = if app.status_is_error {
         app.theme.error.patch(app.theme.status)
     } else {
@@ -43,7 +47,7 @@ pub fn status(app: &App, frame: &mut Frame, area: Rect) {
     };
     let line = Line::from(vec![
         Span::styled(left, app.theme.status),
-        super::cell(&app.status, right_w, style),
+        super::cell(&super::ellipsized(&app.status, right_w), right_w, style),
     ]);
     frame.render_widget(Paragraph::new(line), area);
 }

@@ -60,13 +60,7 @@ impl Row {
         if let Some(named) = named.filter(|t| super::columns(t) <= width) {
             return named;
         }
-        if super::columns(&self.what) <= width {
-            return self.what.clone();
-        }
-        let mut cut = super::fit(&self.what, width.saturating_sub(1));
-        cut.truncate(cut.trim_end().len());
-        cut.push('…');
-        cut
+        super::ellipsized(&self.what, width)
     }
 }
 
