@@ -85,6 +85,23 @@ fn a_status_message_takes_the_node_addresses_room_and_a_cut_one_ends_in_an_ellip
 }
 
 #[test]
+fn a_message_without_a_date_field_shows_when_it_arrived() {
+    let mut app = app_with_inbox(80, 24);
+    key(&mut app, KeyCode::Enter);
+    let mut summary = app.list.selected_row().cloned().unwrap();
+    summary.received_at = NOW - 3_600;
+    let raw = b"From: bob@example.org\r\nSubject: no date\r\n\r\nhello\r\n";
+    let doc = super::message::ReaderDoc::parse(summary.id, Some(summary), raw, 78);
+    app.update(Action::Outcome(Outcome::Message(Box::new(doc))));
+    let t = draw(&app);
+    let screen = format!("{:?}", t.backend());
+    assert!(
+        screen.contains("Date: (none; arrived Sun, 22 Nov 2026 07:00)"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn mail_list_pane() {
     snap("mail_list", |app| {
         app.say("new mail from bob@example.org: Lunch on Friday?");

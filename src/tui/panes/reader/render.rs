@@ -49,6 +49,21 @@ fn clean(text: &str) -> String {
         .collect()
 }
 
+/// The Date field as written; for mail without one, when it arrived, said as such.
+fn date_text(app: &App, doc: &ReaderDoc) -> String {
+    if !doc.date_text.trim().is_empty() {
+        return doc.date_text.clone();
+    }
+    let arrived = doc.summary.as_ref().and_then(|s| {
+        let tz = chrono::FixedOffset::east_opt(app.tz_offset)?;
+        chrono::DateTime::from_timestamp(s.received_at, 0).map(|t| t.with_timezone(&tz))
+    });
+    match arrived {
+        Some(t) => format!("(none; arrived {})", t.format("%a, %-d %b %Y %H:%M")),
+        None => "(none)".to_string(),
+    }
+}
+
 /// The reader's lines for a pane `width` columns wide.
 fn lines(app: &App, doc: &ReaderDoc, width: usize) -> Vec<Line<'static>> {
     let mut out = Vec::new();
@@ -62,7 +77,7 @@ fn lines(app: &App, doc: &ReaderDoc, width: usize) -> Vec<Line<'static>> {
         if !doc.cc.is_empty() {
             out.push(header(app, "Cc", &format_list(&doc.cc)));
         }
-        out.push(header(app, "Date", &doc.date_text));
+        out.push(header(app, "Date", &date_text(app, doc)));
         out.push(header(app, "Subject", &doc.subject));
     }
     if let Some(line) = auth_line(app, doc) {
