@@ -119,8 +119,27 @@ impl App {
                     complete(p, &all);
                 }
                 PromptKind::Command => {
-                    let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
-                    complete(p, &all);
+                    let line = p.input.text().to_string();
+                    let Some((verb, arg)) = line.split_once(' ') else {
+                        let all: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+                        complete(p, &all);
+                        return vec![];
+                    };
+                    let arg = arg.trim_start();
+                    let choices: Vec<String> = match verb {
+                        "folder" | "cd" | "rmdir" | "rmdir!" => {
+                            self.mailboxes.iter().map(|m| m.name.clone()).collect()
+                        }
+                        "account" => self.accounts.clone(),
+                        "sort" => ["date", "from", "subject", "size"].map(String::from).into(),
+                        "save" => {
+                            p.input.set_text(&format!("{verb} {arg}"));
+                            return vec![Effect::CompletePath(arg.to_string())];
+                        }
+                        _ => Vec::new(),
+                    };
+                    p.input.set_text(&format!("{verb} {arg}"));
+                    complete_argument(p, verb, &choices);
                 }
                 PromptKind::Search
                 | PromptKind::Pipe
@@ -141,7 +160,12 @@ impl App {
     /// Completion candidates arrived (paths): complete as far as they agree.
     pub(super) fn on_candidates(&mut self, found: Vec<String>) {
         if let Some(p) = self.prompt.as_mut() {
-            complete(p, &found);
+            if p.kind == PromptKind::Command {
+                // `:save PATH`: the paths complete the argument.
+                complete_argument(p, "save", &found);
+            } else {
+                complete(p, &found);
+            }
         }
     }
 
@@ -196,6 +220,17 @@ pub(super) const COMMANDS: &[&str] = &[
     "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
     "rename ", "rmdir ", "save ", "sort ", "account ",
 ];
+
+/// Complete a command line's argument (`:folder Se`) against `choices`, listing only
+/// the arguments that match, not the whole lines.
+fn complete_argument(p: &mut Prompt, verb: &str, choices: &[String]) {
+    let lines: Vec<String> = choices.iter().map(|c| format!("{verb} {c}")).collect();
+    complete(p, &lines);
+    let cut = verb.len() + 1;
+    for candidate in &mut p.candidates {
+        candidate.drain(..cut);
+    }
+}
 
 /// Complete the prompt's line against `all`: one match fills it in, several extend to
 /// their common prefix and are listed.

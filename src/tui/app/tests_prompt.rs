@@ -175,6 +175,47 @@ fn tab_completion_still_works_after_moving_the_cursor() {
 }
 
 #[test]
+fn tab_completes_the_arguments_of_folder_sort_and_save_commands() {
+    let mut app = app_with_inbox(80, 24);
+    ch(&mut app, ':');
+    typed(&mut app, "folder pro");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(prompt_text(&app), "folder Projects");
+    key(&mut app, KeyCode::Esc);
+    // Several matches: their common beginning, and the arguments listed alone.
+    ch(&mut app, ':');
+    typed(&mut app, "rmdir  ");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(prompt_text(&app), "rmdir ");
+    assert_eq!(
+        app.prompt.as_ref().unwrap().candidates,
+        ["Inbox", "Sent", "Drafts", "Trash", "Projects"]
+    );
+    key(&mut app, KeyCode::Esc);
+    ch(&mut app, ':');
+    typed(&mut app, "sort su");
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(prompt_text(&app), "sort subject");
+    key(&mut app, KeyCode::Esc);
+    // Paths are looked up by an effect; what it finds completes the argument.
+    ch(&mut app, ':');
+    typed(&mut app, "save ~/ma");
+    assert_eq!(
+        key(&mut app, KeyCode::Tab),
+        vec![Effect::CompletePath("~/ma".into())]
+    );
+    app.update(Action::Outcome(Outcome::PathCandidates(vec![
+        "~/mail/".into(),
+        "~/mail.mbox".into(),
+    ])));
+    assert_eq!(prompt_text(&app), "save ~/mail");
+    assert_eq!(
+        app.prompt.as_ref().unwrap().candidates,
+        ["~/mail/", "~/mail.mbox"]
+    );
+}
+
+#[test]
 fn a_paste_goes_into_the_prompt_at_the_cursor() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, '/');
