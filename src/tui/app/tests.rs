@@ -247,6 +247,18 @@ fn marked_messages_are_the_targets_of_flag_and_move() {
 }
 
 #[test]
+fn g_and_shift_g_go_to_the_first_and_last_entry_of_the_folder_list() {
+    let mut app = app_with_inbox(80, 24);
+    key(&mut app, KeyCode::Tab);
+    assert_eq!(app.focus, Focus::Sidebar);
+    ch(&mut app, 'G');
+    // The folders, then the Outbox.
+    assert_eq!(app.sidebar, app.mailboxes.len());
+    ch(&mut app, 'g');
+    assert_eq!(app.sidebar, 0);
+}
+
+#[test]
 fn visual_range_marks_every_row_between_anchor_and_cursor() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, 'j');

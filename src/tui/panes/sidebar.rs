@@ -62,6 +62,8 @@ pub(crate) fn command(app: &mut App, cmd: Command) -> Vec<Effect> {
     match cmd {
         Command::Down => app.sidebar = (app.sidebar + 1).min(n + others.len()),
         Command::Up => app.sidebar = app.sidebar.saturating_sub(1),
+        Command::First => app.sidebar = 0,
+        Command::Last => app.sidebar = n + others.len(),
         // Under the Outbox: the other accounts and their folders.
         Command::Open if app.sidebar > n => {
             if let Some(entry) = others.get(app.sidebar - n - 1) {
