@@ -82,6 +82,13 @@ fn a_status_message_takes_the_node_addresses_room_and_a_cut_one_ends_in_an_ellip
         "{row}"
     );
     assert!(row.ends_with('…'), "{row}");
+    // Why a node is down stays whole; the message gets what is left.
+    app.node = super::app::NodeStatus::Failed("127.0.0.1:2525 is taken".into());
+    let row = status_row(&app);
+    assert!(
+        row.starts_with(" node down: 127.0.0.1:2525 is taken | queue 0 | unread 2 new mail"),
+        "{row}"
+    );
 }
 
 #[test]

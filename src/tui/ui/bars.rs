@@ -28,13 +28,18 @@ pub fn node_text(node: &NodeStatus) -> String {
 }
 
 /// Node, queue and unread, then the last message. A message that does not fit beside the
-/// node's addresses takes their room (they come back when it clears), and one longer than
-/// the line ends in `…`.
+/// node's addresses takes their room (they come back when it clears; why a node is down
+/// stays), and one longer than the line ends in `…`.
 pub fn status(app: &App, frame: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
     let counts = format!("queue {} | unread {}", app.queue_depth(), app.unread());
     let full = format!(" {} | {counts} ", node_text(&app.node));
-    let left = if super::columns(&full) + super::columns(&app.status) <= w {
+    // Why a node is down, or that it is not up yet, always shows whole.
+    let addresses_only = matches!(
+        app.node,
+        NodeStatus::Embedded { .. } | NodeStatus::Attached { .. }
+    );
+    let left = if !addresses_only || super::columns(&full) + super::columns(&app.status) <= w {
         full
     } else {
         format!(" {counts} ")
