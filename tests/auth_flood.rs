@@ -1,8 +1,9 @@
 //! A password flood against the real `postie serve`: 200 connections from 127.0.0.1 send
 //! wrong passwords over SMTP AUTH and POP3 at once and keep trying while the node says
-//! "try later", twice. The node's peak RSS stays under 100 MB; after a flood it holds
-//! only its workers' fixed blocks beyond its idle figure, and a second flood adds nothing
-//! like a block; a correct login from 127.0.0.2 gets in while each flood is on.
+//! "try later", twice. The node's peak RSS, less its code pages, stays under 100 MB;
+//! after a flood it holds only its workers' fixed blocks beyond its idle figure, and a
+//! second flood adds nothing like a block; a correct login from 127.0.0.2 gets in while
+//! each flood is on.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
@@ -302,17 +303,22 @@ async fn a_password_flood_stays_under_100_mb_and_a_correct_login_gets_in() {
     // A second flood on the warm node leaves nothing like a block behind.
     let after_kb = settle(pid, warm_kb + GROWTH_MIB * 1024).await;
     let peak_kb = proc_kb(pid, "VmHWM:");
+    let file_kb = proc_kb(pid, "RssFile:");
     node.stop();
 
     eprintln!(
         "anonymous RSS: cold {cold_kb} kB, after one flood {warm_kb} kB, after two \
-         {after_kb} kB; peak RSS {peak_kb} kB"
+         {after_kb} kB; peak RSS {peak_kb} kB; file-backed RSS at the end {file_kb} kB"
     );
     check_wave(&first, "first flood");
     check_wave(&second, "second flood");
+    // The peak less the binary's code pages: those are file-backed and shared, and a debug
+    // build's alone are over 20 MB (about a third of that in release). Pages faulted in
+    // after the peak would make this a little low; the flood's paths all ran by then.
+    let held_peak_kb = peak_kb.saturating_sub(file_kb);
     assert!(
-        peak_kb < LIMIT_MB * 1024,
-        "peak RSS {peak_kb} kB is over {LIMIT_MB} MB"
+        held_peak_kb < LIMIT_MB * 1024,
+        "peak RSS {peak_kb} kB less {file_kb} kB of code is over {LIMIT_MB} MB"
     );
     assert!(
         warm_kb <= cold_kb + WARM_MIB * 1024,
