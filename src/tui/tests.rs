@@ -109,6 +109,30 @@ fn a_message_without_a_date_field_shows_when_it_arrived() {
 }
 
 #[test]
+fn the_date_column_is_as_wide_as_the_widest_date_shown() {
+    // Where the first row's subject starts, in columns.
+    let subject_at = |app: &App| {
+        let screen = format!("{:?}", draw(app).backend());
+        let line = screen
+            .lines()
+            .find(|l| l.contains("Status report number 0"))
+            .unwrap()
+            .to_string();
+        line[..line.find("Status report").unwrap()].chars().count()
+    };
+    let mut app = app_with_inbox(80, 24);
+    let days_this_year = subject_at(&app);
+    // A message from a year ago in view: its full date widens the column by four.
+    app.list.rows[3].date = NOW - 400 * 86_400;
+    assert_eq!(subject_at(&app), days_this_year + 4);
+    // Only times of today in view: two narrower than days.
+    for row in &mut app.list.rows {
+        row.date = NOW - 60;
+    }
+    assert_eq!(subject_at(&app), days_this_year - 1);
+}
+
+#[test]
 fn mail_list_pane() {
     snap("mail_list", |app| {
         app.say("new mail from bob@example.org: Lunch on Friday?");

@@ -11,8 +11,8 @@ use super::app::{App, Pane};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::Span;
-pub(crate) use unicode_width_shim::columns;
-use unicode_width_shim::{ellipsized, fit};
+use unicode_width_shim::fit;
+pub(crate) use unicode_width_shim::{columns, ellipsized};
 
 /// Draw the whole screen.
 pub fn render(app: &App, frame: &mut Frame) {

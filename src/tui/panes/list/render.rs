@@ -11,8 +11,26 @@ use ratatui::widgets::Paragraph;
 
 pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     let w = usize::from(area.width);
+    let rows = usize::from(area.height.saturating_sub(1));
+    let shown = app.list.top..(app.list.top + rows as u64).min(app.list.total);
+    let dates: Vec<Option<String>> = shown
+        .clone()
+        .map(|i| {
+            let row = app.list.row(i)?;
+            Some(ui::short_date(row.date, app.now, app.tz_offset))
+        })
+        .collect();
+    // As wide as the widest date shown: times today and days this year leave the
+    // subject the room a full date (older mail) would take.
+    let date_w = dates
+        .iter()
+        .flatten()
+        .map(|d| ui::columns(d))
+        .max()
+        .unwrap_or(5)
+        .max(5);
     let from_w = if w >= 100 { 24 } else { 16 };
-    let fixed = 1 + 5 + 10 + 1 + from_w + 1 + 1 + 6;
+    let fixed = 1 + 5 + date_w + 1 + from_w + 1 + 1 + 6;
     let subject_w = w.saturating_sub(fixed);
     let title = match &app.list.source {
         ListSource::Mailbox(id) => format!("{} ({})", app.mailbox_name(*id), app.list.total),
@@ -37,16 +55,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         format!("{title}{marked}  sorted by {sort} {arrow}")
     };
     let mut lines = vec![Line::from(ui::cell(&header, w, app.theme.accent))];
-    let rows = usize::from(area.height.saturating_sub(1));
     let focused = app.focus == Focus::List && matches!(app.pane, Pane::Mail | Pane::Reader);
-    for i in 0..rows as u64 {
-        let index = app.list.top + i;
-        if index >= app.list.total {
-            break;
-        }
-        let line = match app.list.row(index) {
-            Some(row) => row_line(app, row, index, focused, from_w, subject_w),
-            None => Line::from(ui::cell("  …", w, app.theme.dim)),
+    let widths = Widths {
+        date: date_w,
+        from: from_w,
+        subject: subject_w,
+    };
+    for (index, date) in shown.zip(dates) {
+        let line = match (app.list.row(index), date) {
+            (Some(row), Some(date)) => row_line(app, row, index, focused, &date, &widths),
+            _ => Line::from(ui::cell("  …", w, app.theme.dim)),
         };
         lines.push(line);
     }
@@ -68,13 +86,20 @@ fn thread_prefix(mark: &super::ThreadMark) -> String {
     }
 }
 
+/// Columns of the list's variable fields.
+struct Widths {
+    date: usize,
+    from: usize,
+    subject: usize,
+}
+
 fn row_line(
     app: &App,
     row: &MessageSummary,
     index: u64,
     focused: bool,
-    from_w: usize,
-    subject_w: usize,
+    date: &str,
+    widths: &Widths,
 ) -> Line<'static> {
     let t = &app.theme;
     let unread = !row.flags.contains(Flags::SEEN);
@@ -117,11 +142,16 @@ fn row_line(
     Line::from(vec![
         Span::styled(if marked { "*" } else { " " }, style),
         ui::cell(&flags, 5, style),
-        ui::cell(&ui::short_date(row.date, app.now, app.tz_offset), 10, style),
+        ui::cell(date, widths.date, style),
         Span::styled(" ", style),
-        ui::cell(from, from_w, style),
+        ui::cell(from, widths.from, style),
         Span::styled(" ", style),
-        ui::cell(&subject, subject_w, style),
+        // A cut subject ends in `…`, so it never reads as whole.
+        ui::cell(
+            &ui::ellipsized(&subject, widths.subject),
+            widths.subject,
+            style,
+        ),
         Span::styled(" ", style),
         Span::styled(format!("{:>6}", ui::human_size(row.size)), style),
     ])
