@@ -198,7 +198,7 @@ impl Command {
             Command::Quit => "quit postie",
             Command::Help => "this help",
             Command::CommandLine => {
-                "command line (:quit, :folder, :mkdir, :rename, :rmdir, :save FILE, :sort KEY)"
+                "command line (:quit, :folder, :mkdir, :rename, :rmdir, :save FILE, :sort KEY, :messages)"
             }
             Command::Search => {
                 "search (from: to: cc: subject: list: is: size: before: after: OR NOT -x)"

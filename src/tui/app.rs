@@ -10,6 +10,7 @@ mod input;
 mod loads;
 mod outcome;
 mod prompt;
+mod said;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -114,6 +115,8 @@ pub struct App {
     pub status_is_error: bool,
     /// When the status message was set (`now`); it clears itself after a while.
     pub status_at: i64,
+    /// Every status message of the session, whole, for `:messages`.
+    pub said: said::Said,
     pub addresses: Vec<String>,
     pub width: u16,
     pub height: u16,
@@ -185,6 +188,7 @@ impl App {
             status: String::new(),
             status_is_error: false,
             status_at: now,
+            said: said::Said::default(),
             addresses: Vec::new(),
             width: 80,
             height: 24,
@@ -276,14 +280,21 @@ impl App {
     }
 
     pub(crate) fn say(&mut self, text: impl Into<String>) {
-        self.status = text.into();
-        self.status_is_error = false;
-        self.status_at = self.now;
+        self.say_quietly(text);
+        self.said.push(self.now, false, &self.status);
     }
 
     pub(crate) fn fail(&mut self, text: impl Into<String>) {
         self.status = text.into();
         self.status_is_error = true;
+        self.status_at = self.now;
+        self.said.push(self.now, true, &self.status);
+    }
+
+    /// A message for the status line alone, not kept for `:messages` (a countdown's ticks).
+    pub(crate) fn say_quietly(&mut self, text: impl Into<String>) {
+        self.status = text.into();
+        self.status_is_error = false;
         self.status_at = self.now;
     }
 

@@ -173,7 +173,7 @@ impl App {
                 self.say("sent");
             }
         } else if showing {
-            self.say(undo_text(left));
+            self.say_quietly(undo_text(left));
         }
     }
 }

@@ -217,8 +217,8 @@ fn recall(p: &mut Prompt, history: &History, older: bool) {
 }
 
 pub(super) const COMMANDS: &[&str] = &[
-    "quit", "help", "compose", "outbox", "split", "threads", "search ", "folder ", "mkdir ",
-    "rename ", "rmdir ", "save ", "sort ", "account ",
+    "quit", "help", "compose", "outbox", "split", "threads", "messages", "search ", "folder ",
+    "mkdir ", "rename ", "rmdir ", "save ", "sort ", "account ",
 ];
 
 /// Complete a command line's argument (`:folder Se`) against `choices`, listing only

@@ -58,6 +58,10 @@ fn ctrl_s_with_undo_on_holds_the_message_and_u_brings_it_back_into_the_composer(
     assert_eq!(app.status, "Sent. U to undo (10 s)");
     app.update(Action::Tick(NOW + 3));
     assert_eq!(app.status, "Sent. U to undo (7 s)");
+    // The countdown's ticks are not kept for `:messages`, only its first word.
+    let said = app.said.text(0);
+    assert!(said.contains("Sent. U to undo (10 s)"), "{said}");
+    assert!(!said.contains("(7 s)"), "{said}");
 
     assert_eq!(
         ch(&mut app, 'U'),

@@ -216,6 +216,30 @@ fn tab_completes_the_arguments_of_folder_sort_and_save_commands() {
 }
 
 #[test]
+fn messages_shows_every_status_message_whole_in_the_pager_and_q_goes_back() {
+    let mut app = app_with_inbox(80, 24);
+    let long = "not scheduled: `9am` is not a time of day (HH:MM, 00:00 to 23:59), \
+                nor in 2h, tomorrow 09:00 or 2025-06-01 08:00";
+    app.fail(long);
+    app.say("moved 2 messages");
+    ch(&mut app, ':');
+    typed(&mut app, "messages");
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(app.pane, Pane::Pager);
+    let (pager, back) = app.pager.as_ref().unwrap();
+    assert_eq!(*back, Pane::Mail);
+    assert_eq!(
+        pager.lines,
+        [
+            format!("08:00:00  error: {long}"),
+            "08:00:00  moved 2 messages".to_string()
+        ]
+    );
+    ch(&mut app, 'q');
+    assert_eq!(app.pane, Pane::Mail);
+}
+
+#[test]
 fn a_paste_goes_into_the_prompt_at_the_cursor() {
     let mut app = app_with_inbox(80, 24);
     ch(&mut app, '/');
