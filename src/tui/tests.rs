@@ -133,6 +133,17 @@ fn the_date_column_is_as_wide_as_the_widest_date_shown() {
 }
 
 #[test]
+fn a_sender_cut_to_its_column_ends_in_an_ellipsis() {
+    let mut app = app_with_inbox(80, 24);
+    app.list.rows[0].from_name = Some("Moderator-Address of the List".into());
+    let screen = format!("{:?}", draw(&app).backend());
+    assert!(
+        screen.contains(" Moderator-Addre… Status report"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn mail_list_pane() {
     snap("mail_list", |app| {
         app.say("new mail from bob@example.org: Lunch on Friday?");

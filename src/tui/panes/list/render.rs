@@ -144,9 +144,9 @@ fn row_line(
         ui::cell(&flags, 5, style),
         ui::cell(date, widths.date, style),
         Span::styled(" ", style),
-        ui::cell(from, widths.from, style),
+        // A cut sender or subject ends in `…`, so it never reads as whole.
+        ui::cell(&ui::ellipsized(from, widths.from), widths.from, style),
         Span::styled(" ", style),
-        // A cut subject ends in `…`, so it never reads as whole.
         ui::cell(
             &ui::ellipsized(&subject, widths.subject),
             widths.subject,
