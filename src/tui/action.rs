@@ -246,7 +246,9 @@ impl Command {
             Command::SavePart => "save the selected part",
             Command::OpenPart => "open the selected part with the system opener",
             Command::NextLink => "select the next link",
-            Command::OpenLink => "read the selected text part here, or open the selected link",
+            Command::OpenLink => {
+                "read the selected text part or attached message here, or open the selected link"
+            }
             Command::Retry => "retry now",
             Command::HoldRelease => "hold / release",
             Command::Cancel => "cancel delivery",

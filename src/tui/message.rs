@@ -4,7 +4,7 @@
 //! from the one MIME walk ([`crate::mail::mime`]): the message's leaves in depth-first order,
 //! the numbering [`part_bytes`] (and so `w` and `o`) takes.
 
-use crate::mail::address::{Address, Mailbox};
+use crate::mail::address::{Address, Mailbox, format_list, format_mailboxes};
 use crate::mail::fields::Fields;
 use crate::mail::mime::{leaf_bytes, leaves, mime_tree_of, with_parsed};
 use crate::mail::trace::{Trace, TraceContext, analyse};
@@ -207,10 +207,11 @@ pub fn parts_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, Ve
         .collect()
 }
 
-/// The text of leaf `index` for reading inline (HTML rendered at `width`), as lines;
-/// `None` when there is no such part or it is not text.
+/// The text of leaf `index` for reading inline (HTML rendered at `width`), as lines; an
+/// attached message (forwarded as an attachment) reads as its header fields, its text and
+/// its own parts. `None` when there is no such part or it is not text.
 pub fn part_lines(raw: &[u8], index: usize, width: usize) -> Option<Vec<String>> {
-    with_parsed(raw, |parsed| {
+    let text = with_parsed(raw, |parsed| {
         let tree = mime_tree_of(parsed);
         let leaf = leaves(&tree).nth(index)?;
         let text = crate::mail::body::part_text(parsed, &leaf.path, width)?;
@@ -221,7 +222,42 @@ pub fn part_lines(raw: &[u8], index: usize, width: usize) -> Option<Vec<String>>
                 .collect(),
         )
     })
-    .flatten()
+    .flatten();
+    text.or_else(|| {
+        let (_, part, bytes) = leaf_bytes(raw, |i| i == index).into_iter().next()?;
+        matches!(
+            part.content_type.as_str(),
+            "message/rfc822" | "message/global"
+        )
+        .then(|| attached_message_lines(&bytes, width))
+    })
+}
+
+/// An attached message as the reader would show it: From, To, Cc, Date and Subject, its
+/// parts when it has several, then its text.
+fn attached_message_lines(raw: &[u8], width: usize) -> Vec<String> {
+    let doc = ReaderDoc::parse(0, None, raw, width);
+    let mut out = vec![format!("From: {}", format_mailboxes(&doc.from))];
+    out.push(format!("To: {}", format_list(&doc.to)));
+    if !doc.cc.is_empty() {
+        out.push(format!("Cc: {}", format_list(&doc.cc)));
+    }
+    out.push(format!("Date: {}", doc.date_text));
+    out.push(format!("Subject: {}", doc.subject));
+    if doc.parts.len() > 1 {
+        for p in &doc.parts {
+            let name = p.filename.as_ref().map(|n| format!("  {n}"));
+            out.push(format!(
+                "[{}] {}{}",
+                p.index + 1,
+                p.mime_type,
+                name.unwrap_or_default()
+            ));
+        }
+    }
+    out.push(String::new());
+    out.extend(doc.body);
+    out
 }
 
 /// The decoded bytes and safe file name of leaf `index` (for saving or opening a part).

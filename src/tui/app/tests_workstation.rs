@@ -248,6 +248,29 @@ fn v_switches_renderings_and_enter_reads_a_text_part_inline() {
 }
 
 #[test]
+fn an_attached_message_reads_inline_with_its_header_fields_and_text() {
+    let raw = b"From: Al <al@example.org>\r\nTo: fred@example.org\r\nSubject: Fwd: map\r\n\
+        MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+        --b\r\nContent-Type: text/plain\r\n\r\nFred, see below.\r\n\
+        --b\r\nContent-Type: message/rfc822\r\n\r\n\
+        From: Tipper <tipper@example.net>\r\nTo: al@example.org\r\n\
+        Date: Tue, 1 Oct 2024 10:00:00 +0000\r\nSubject: Map of Argentina\r\n\r\n\
+        The map is attached.\r\n--b--\r\n";
+    let lines = crate::tui::message::part_lines(raw, 1, 78).unwrap();
+    assert_eq!(
+        lines,
+        [
+            "From: Tipper <tipper@example.net>",
+            "To: al@example.org",
+            "Date: Tue, 1 Oct 2024 10:00:00 +0000",
+            "Subject: Map of Argentina",
+            "",
+            "The map is attached.",
+        ]
+    );
+}
+
+#[test]
 fn account_switches_from_the_command_line_or_the_sidebar_and_starts_afresh() {
     let mut app = app_with_inbox(80, 24);
     app.accounts = vec!["alice".into(), "work".into()];
