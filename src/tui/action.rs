@@ -269,6 +269,8 @@ impl Command {
             (K::Sidebar, Command::Down) => "next folder",
             (K::Sidebar, Command::Up) => "previous folder",
             (K::Sidebar, Command::Open) => "open the folder",
+            (K::Sidebar, Command::First) => "first folder (the Inbox)",
+            (K::Sidebar, Command::Last) => "last entry",
             (K::List, Command::Open) => "open the message",
             (K::Outbox, Command::Open) => "show / hide attempts",
             (K::Reader, Command::Down) => "scroll down a line",

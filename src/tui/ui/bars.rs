@@ -2,7 +2,7 @@
 //! hint bar, which also hosts prompts and confirmations.
 
 use crate::tui::action::Command;
-use crate::tui::app::{App, Confirm, NodeStatus, Pane, PromptKind};
+use crate::tui::app::{App, Confirm, Focus, NodeStatus, Pane, PromptKind};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -161,9 +161,12 @@ pub fn hints(app: &App, frame: &mut Frame, area: Rect) {
             wanted
                 .iter()
                 .filter_map(|c| {
-                    app.keymap
-                        .key_for(ctx, *c)
-                        .map(|k| format!("{k} {}", short(*c)))
+                    let what = match c {
+                        // From the folders, tab goes back to the messages.
+                        Command::FocusNext if app.focus == Focus::Sidebar => "messages",
+                        c => short(*c),
+                    };
+                    app.keymap.key_for(ctx, *c).map(|k| format!("{k} {what}"))
                 })
                 .collect()
         }
