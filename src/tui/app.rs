@@ -291,6 +291,16 @@ impl App {
         self.said.push(self.now, true, &self.status);
     }
 
+    /// Show `pager`; `q` goes back to the pane under it (under the pager it replaces).
+    pub(crate) fn show_pager(&mut self, pager: crate::tui::panes::pager::PagerState) {
+        let back = match self.pane {
+            Pane::Pager => self.pager.as_ref().map_or(Pane::Mail, |(_, b)| *b),
+            other => other,
+        };
+        self.pager = Some((pager, back));
+        self.pane = Pane::Pager;
+    }
+
     /// A message for the status line alone, not kept for `:messages` (a countdown's ticks).
     pub(crate) fn say_quietly(&mut self, text: impl Into<String>) {
         self.status = text.into();

@@ -178,16 +178,10 @@ impl App {
             "threads" => self.command(C::ToggleThreads),
             "messages" => {
                 let text = self.said.text(self.tz_offset);
-                let pager = crate::tui::panes::pager::PagerState::new(
+                self.show_pager(crate::tui::panes::pager::PagerState::new(
                     "status messages this session, oldest first (q back)".into(),
                     &text,
-                );
-                let back = match self.pane {
-                    Pane::Pager => self.pager.as_ref().map_or(Pane::Mail, |(_, b)| *b),
-                    other => other,
-                };
-                self.pager = Some((pager, back));
-                self.pane = Pane::Pager;
+                ));
                 vec![]
             }
             // Debug builds only: lets the end-to-end test check the panic hook gives the

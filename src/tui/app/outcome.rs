@@ -243,13 +243,7 @@ impl App {
                     self.fail(line.clone());
                 }
                 if !output.is_empty() {
-                    let back = match self.pane {
-                        Pane::Pager => self.pager.as_ref().map_or(Pane::Mail, |(_, b)| *b),
-                        other => other,
-                    };
-                    let pager = crate::tui::panes::pager::PagerState::new(line, &output);
-                    self.pager = Some((pager, back));
-                    self.pane = Pane::Pager;
+                    self.show_pager(crate::tui::panes::pager::PagerState::new(line, &output));
                 }
             }
             Outcome::Queue(entries) => return self.outbox.queue_loaded(entries),
