@@ -399,7 +399,7 @@ fn send_later_prompt_keeps_a_time_it_cannot_read() {
             KeyCode::Char('l'),
             KeyModifiers::CONTROL,
         )));
-        keys(app, "tomorrow 9am");
+        keys(app, "tomorrow 25:00");
         key(app, KeyCode::Enter);
     });
 }

@@ -1,5 +1,5 @@
 //! When a send-later message goes: the times the send-later and reschedule prompts take
-//! ("in 2h", "in 1h30m", "tomorrow 09:00", "17:30", "2025-06-01 08:00"), read against a
+//! ("in 2h", "in 1h30m", "tomorrow 09:00", "17:30", "9am", "2025-06-01 08:00"), read against a
 //! given "now" and local offset (pure, so `update` can check them without IO), and how a
 //! chosen time is said back.
 
@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, Offset as _, TimeZone 
 const MAX_AHEAD_DAYS: i64 = 366;
 
 /// The formats, as the prompt's errors name them.
-pub const FORMATS: &str = "in 2h, in 30m, tomorrow 09:00, 17:30, 2025-06-01 08:00";
+pub const FORMATS: &str = "in 2h, in 30m, tomorrow 09:00, 17:30, 9am, 2025-06-01 08:00";
 
 /// Why a time was not understood.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +20,7 @@ pub enum WhenError {
     Unknown(String),
     #[error("`{0}` is not an amount of time (e.g. in 2h, in 1h30m, in 45 minutes)")]
     BadDuration(String),
-    #[error("`{0}` is not a time of day (HH:MM, 00:00 to 23:59)")]
+    #[error("`{0}` is not a time of day (HH:MM, 00:00 to 23:59, or 9am, 5:30pm)")]
     BadTimeOfDay(String),
     #[error("`{0}` is not a date (YYYY-MM-DD)")]
     BadDate(String),
@@ -35,14 +35,15 @@ pub enum WhenError {
 /// passed; a full date and time must be in the future.
 pub fn parse(input: &str, now: i64, offset: i32) -> Result<i64, WhenError> {
     let text = input.trim().to_lowercase();
-    let words: Vec<&str> = text.split_whitespace().collect();
+    let words = with_meridiem_joined(&text);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let local = local_now(now, offset);
     let at = match words.as_slice() {
         [] => return Err(WhenError::Empty),
         ["in", rest @ ..] if !rest.is_empty() => now + duration(&rest.concat(), input)?,
         ["tomorrow", time] => at_local(local.date_naive().succ_opt(), time_of_day(time)?, offset)?,
         ["today", time] => at_local(Some(local.date_naive()), time_of_day(time)?, offset)?,
-        [time] if time.contains(':') => {
+        [time] if time.contains(':') || meridiem(time).is_some() => {
             let t = time_of_day(time)?;
             let today = at_local(Some(local.date_naive()), t, offset)?;
             if today > now {
@@ -99,9 +100,45 @@ fn at_local(day: Option<NaiveDate>, time: NaiveTime, offset: i32) -> Result<i64,
         .ok_or(WhenError::TooFar)
 }
 
-/// `HH:MM` (or `H:MM`).
+/// The words of `text`, with a lone `am` or `pm` joined to the time before it (`9 am`).
+fn with_meridiem_joined(text: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if matches!(word, "am" | "pm") => last.push_str(word),
+            _ => words.push(word.to_string()),
+        }
+    }
+    words
+}
+
+/// `9am` -> (`9`, false), `5:30pm` -> (`5:30`, true): the clock time and whether it is
+/// after noon; `None` without `am` or `pm`.
+fn meridiem(text: &str) -> Option<(&str, bool)> {
+    if let Some(clock) = text.strip_suffix("am") {
+        Some((clock, false))
+    } else {
+        text.strip_suffix("pm").map(|clock| (clock, true))
+    }
+}
+
+/// `HH:MM` (or `H:MM`), or a 12-hour time: `9am`, `12pm` (noon), `12am` (midnight),
+/// `5:30pm`.
 fn time_of_day(text: &str) -> Result<NaiveTime, WhenError> {
-    NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| WhenError::BadTimeOfDay(text.to_string()))
+    let bad = || WhenError::BadTimeOfDay(text.to_string());
+    let Some((clock, after_noon)) = meridiem(text) else {
+        return NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| bad());
+    };
+    let (hour, minute) = clock.split_once(':').unwrap_or((clock, "0"));
+    let (hour, minute): (u32, u32) = (
+        hour.parse().map_err(|_| bad())?,
+        minute.parse().map_err(|_| bad())?,
+    );
+    if !(1..=12).contains(&hour) {
+        return Err(bad());
+    }
+    let hour = hour % 12 + if after_noon { 12 } else { 0 };
+    NaiveTime::from_hms_opt(hour, minute, 0).ok_or_else(bad)
 }
 
 /// Seconds in `2h`, `1h30m`, `45minutes`, `90s`, `2d` (the words after `in`, joined).

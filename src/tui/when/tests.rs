@@ -32,6 +32,25 @@ fn relative_amounts_count_from_now() {
 }
 
 #[test]
+fn twelve_hour_times_read_as_people_write_them() {
+    for (input, local) in [
+        ("5pm", "2025-06-15 17:00"),
+        ("5:30 PM", "2025-06-15 17:30"),
+        ("9am", "2025-06-16 09:00"),
+        ("9 am", "2025-06-16 09:00"),
+        ("12pm", "2025-06-16 12:00"),
+        ("12am", "2025-06-16 00:00"),
+        ("tomorrow 8:15am", "2025-06-16 08:15"),
+        ("2025-06-20 11pm", "2025-06-20 23:00"),
+    ] {
+        assert_eq!(parse(input, NOW, CEST), Ok(at(local)), "{input}");
+    }
+    for input in ["13pm", "0am", "9:75am", "pm", "9xm"] {
+        assert!(parse(input, NOW, CEST).is_err(), "{input}");
+    }
+}
+
+#[test]
 fn a_time_of_day_is_today_or_tomorrow_once_it_has_passed() {
     assert_eq!(parse("17:30", NOW, CEST), Ok(at("2025-06-15 17:30")));
     assert_eq!(parse("9:05", NOW, CEST), Ok(at("2025-06-16 09:05")));
@@ -70,7 +89,8 @@ fn what_is_not_understood_says_why() {
     assert_eq!(err("in h"), WhenError::BadDuration("in h".into()));
     assert_eq!(err("in 0m"), WhenError::BadDuration("in 0m".into()));
     assert_eq!(err("25:00"), WhenError::BadTimeOfDay("25:00".into()));
-    assert_eq!(err("tomorrow 9am"), WhenError::BadTimeOfDay("9am".into()));
+    assert_eq!(err("tomorrow 9xm"), WhenError::BadTimeOfDay("9xm".into()));
+    assert_eq!(err("13pm"), WhenError::BadTimeOfDay("13pm".into()));
     assert_eq!(
         err("2025-13-01 08:00"),
         WhenError::BadDate("2025-13-01".into())
