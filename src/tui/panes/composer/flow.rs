@@ -70,7 +70,8 @@ impl App {
         vec![Effect::SaveDraft(Box::new(c.snapshot()))]
     }
 
-    /// Esc: an untouched composer closes; one with unsaved text asks first.
+    /// Esc: an untouched composer closes; one with unsaved text asks first. Text already
+    /// saved (autosaved, or a draft reopened) closes at once and says where it is.
     pub(crate) fn close_compose(&mut self) -> Vec<Effect> {
         let Some(c) = self.compose.as_ref() else {
             return vec![];
@@ -78,8 +79,12 @@ impl App {
         if c.dirty {
             self.confirm = Some(Confirm::Discard);
         } else {
+            let kept = c.draft.draft_id.is_some();
             self.compose = None;
             self.pane = Pane::Mail;
+            if kept {
+                self.say("closed: the text is kept in Drafts");
+            }
         }
         vec![]
     }

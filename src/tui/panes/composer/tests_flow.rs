@@ -72,6 +72,26 @@ fn autosave_saves_text_that_does_not_parse_and_a_failed_save_is_retried() {
 }
 
 #[test]
+fn esc_after_an_autosave_closes_at_once_and_says_the_text_is_in_drafts() {
+    let mut app = composing("bob@example.org");
+    let now = app.now;
+    assert!(matches!(
+        app.update(Action::Tick(now + 60)).as_slice(),
+        [Effect::SaveDraft(_)]
+    ));
+    app.update(Action::Outcome(Outcome::DraftSaved(41)));
+    assert!(key(&mut app, KeyCode::Esc).is_empty(), "nothing to save");
+    assert!(app.compose.is_none() && app.confirm.is_none());
+    assert_eq!(app.status, "closed: the text is kept in Drafts");
+    // An untouched composer just closes.
+    app.say("");
+    ch(&mut app, 'c');
+    key(&mut app, KeyCode::Esc);
+    assert!(app.compose.is_none());
+    assert_eq!(app.status, "");
+}
+
+#[test]
 fn a_send_the_store_refuses_reopens_with_the_error_on_the_field() {
     let mut app = composing("ghost@localhost");
     assert!(matches!(ctrl(&mut app, 's').as_slice(), [Effect::Send(_)]));
