@@ -302,6 +302,22 @@ fn sort_cycles_and_reloads_from_the_top_window() {
 }
 
 #[test]
+fn l_names_the_selected_link_in_the_status_line() {
+    let mut app = app_with_inbox(80, 24);
+    key(&mut app, KeyCode::Enter);
+    app.update(Action::Outcome(Outcome::Message(Box::new(doc(
+        "plain.eml",
+        100,
+    )))));
+    ch(&mut app, 'L');
+    assert_eq!(app.reader.link, Some(0));
+    assert_eq!(
+        app.status,
+        "link 1 of 1: https://food.example.org/menu (enter opens)"
+    );
+}
+
+#[test]
 fn reply_from_the_reader_quotes_and_threads() {
     let mut app = app_with_inbox(80, 24);
     key(&mut app, KeyCode::Enter);

@@ -97,8 +97,15 @@ pub(crate) fn command(app: &mut App, cmd: Command, h: u16) -> Vec<Effect> {
             r.link = None;
         }
         Command::NextLink if links > 0 => {
-            r.link = Some(r.link.map(|l| (l + 1) % links).unwrap_or(0));
+            let link = r.link.map(|l| (l + 1) % links).unwrap_or(0);
+            r.link = Some(link);
             r.part = None;
+            // The list of links is at the end of the message, often off the screen.
+            let url = r.doc.as_ref().and_then(|d| d.links.get(link)).cloned();
+            if let Some(url) = url {
+                let url = crate::mail::body::clean_text(&url);
+                app.say(format!("link {} of {links}: {url} (enter opens)", link + 1));
+            }
         }
         Command::ToggleAlternative => {
             let switched = r.doc.as_mut().map(|d| d.switch_alternative());
