@@ -43,6 +43,7 @@ pub enum Command {
     Serve,
     /// Is the node running, where does it listen, how is the queue.
     Status {
+        /// One JSON object instead of text (stable: fields are only ever added).
         #[arg(long)]
         json: bool,
     },
@@ -66,6 +67,7 @@ pub enum Command {
     },
     /// Write a commented configuration file (refuses to overwrite without --force).
     Init {
+        /// Replace an existing config file.
         #[arg(long)]
         force: bool,
     },
@@ -82,18 +84,25 @@ pub enum Command {
     },
     /// Export a mailbox to an mbox file (mboxrd); flags go in Status/X-Status fields.
     Export {
+        /// The mbox file to write; an existing file is left alone unless --force.
         #[arg(long, value_name = "FILE")]
         mbox: PathBuf,
+        /// The mailbox to export.
         #[arg(long, default_value = "Inbox")]
         mailbox: String,
+        /// The account whose mailbox it is (default: the first).
         #[arg(long)]
         account: Option<String>,
+        /// Replace FILE when it exists (the new file takes its place only once written).
+        #[arg(long)]
+        force: bool,
     },
     /// List messages, one per line: id, date, from, subject, flags.
     List {
         /// The mailbox to list (default Inbox), or to search in (default: every one).
         #[arg(long)]
         mailbox: Option<String>,
+        /// The account to list (default: the first).
         #[arg(long)]
         account: Option<String>,
         /// Search instead of listing (e.g. "from:bob is:unread report").
@@ -102,6 +111,7 @@ pub enum Command {
         /// At most this many messages (newest first).
         #[arg(long, default_value_t = 1000)]
         limit: u64,
+        /// One JSON object per message, one per line.
         #[arg(long)]
         json: bool,
     },
@@ -110,6 +120,7 @@ pub enum Command {
     Contacts {
         /// Only contacts whose alias, name or address contains this text.
         query: Option<String>,
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -122,6 +133,7 @@ pub enum Command {
         /// Only the header section.
         #[arg(long, conflicts_with = "json")]
         headers: bool,
+        /// The parsed message as JSON (fields, text, parts).
         #[arg(long)]
         json: bool,
     },
@@ -170,6 +182,7 @@ pub enum Command {
     Queue {
         #[command(subcommand)]
         action: Option<QueueCommand>,
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -228,12 +241,14 @@ pub enum QueueCommand {
     /// The attempt history of a message (or of one recipient).
     Attempts {
         id: QueueRef,
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Messages waiting to be sent: held for undo send or scheduled for later in the
     /// workstation (they enter the queue when their time comes).
     Scheduled {
+        /// JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -387,9 +402,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             mbox,
             mailbox,
             account,
+            force,
         }) => runtime.block_on(transfer::export(
             &ctx,
-            &mbox,
+            &transfer::ExportTo { file: &mbox, force },
             &mailbox,
             account.as_deref(),
             out,

@@ -95,6 +95,52 @@ fn import_is_idempotent_and_list_json_returns_the_messages() {
     );
 }
 
+#[test]
+fn export_leaves_an_existing_file_alone_and_force_replaces_it_whole() {
+    let home = tempfile::tempdir().unwrap();
+    let mbox = write_messages(home.path());
+    assert!(
+        postie(home.path(), &["import", mbox.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let target = home.path().join("archive.mbox");
+    std::fs::write(&target, "the user's own mail\n").unwrap();
+    let refused = postie(home.path(), &["export", "--mbox", target.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("exists") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the user's own mail\n"
+    );
+    let forced = postie(
+        home.path(),
+        &["export", "--force", "--mbox", target.to_str().unwrap()],
+    );
+    assert!(forced.status.success());
+    assert_eq!(
+        stdout(&forced).trim_end(),
+        format!("exported 2 messages to {}", target.display())
+    );
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        written.starts_with("From ") && written.contains("Subject: two"),
+        "{written}"
+    );
+    // Nothing but the export and the input is left beside it (no temporary file).
+    let mut names: Vec<String> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".mbox") || n.contains("postie-"))
+        .collect();
+    names.sort();
+    assert_eq!(names, ["archive.mbox", "in.mbox"]);
+}
+
 /// The corpus's files that are not mail, by path from the corpus root: its notes and
 /// licences, and `spam/bsmtp`, an SMTP transcript around a message (PROVENANCE.md).
 fn corpus_non_mail(corpus: &Path) -> Vec<String> {

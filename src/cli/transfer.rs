@@ -163,20 +163,72 @@ fn count(
     }
 }
 
+/// Where `postie export` writes, and whether it may replace what is there.
+pub struct ExportTo<'a> {
+    pub file: &'a Path,
+    pub force: bool,
+}
+
+/// Write a mailbox as an mbox. The messages go to a temporary file beside `to.file`,
+/// synced to disk, which then takes the file's name: an existing file (replaced only
+/// with `force`) is never left half-written.
 pub async fn export(
     ctx: &Context,
-    file: &Path,
+    to: &ExportTo<'_>,
     mailbox: &str,
     account: Option<&str>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
+    let file = to.file;
+    if !to.force && std::fs::symlink_metadata(file).is_ok() {
+        anyhow::bail!(
+            "{} exists: export does not replace it (--force does, or choose another name)",
+            file.display()
+        );
+    }
     let store = ctx.open_store().await?;
     let account_id = ctx.account_id(&store, account).await?;
     let mailbox = ctx.mailbox(&store, account_id, mailbox).await?;
     let ids = store.ids_in(mailbox.id).await?;
-    let mut writer = std::io::BufWriter::new(std::fs::File::create(file)?);
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let partial = file.with_file_name(format!(".{name}.postie-{}", std::process::id()));
+    let written = write_mbox_file(&store, &ids, &partial).await;
+    let written = written.and_then(|n| {
+        std::fs::rename(&partial, file)?;
+        Ok(n)
+    });
+    let written = match written {
+        Ok(n) => n,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e.context(format!("cannot write {}", file.display())));
+        }
+    };
+    writeln!(
+        out,
+        "exported {} to {}",
+        crate::plural::count(written, "message"),
+        file.display()
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The messages `ids` as an mbox at `path`, created new and synced; how many were written.
+async fn write_mbox_file(
+    store: &crate::store::Store,
+    ids: &[(crate::store::MessageId, u32, u64)],
+    path: &Path,
+) -> anyhow::Result<u64> {
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    let mut writer = std::io::BufWriter::new(created);
     let mut written = 0u64;
-    for (id, _, _) in ids {
+    for &(id, _, _) in ids {
         let (Some(raw), Some(summary)) = (store.raw(id).await?, store.summary(id).await?) else {
             continue;
         };
@@ -201,7 +253,9 @@ pub async fn export(
         )?;
         written += 1;
     }
-    writer.flush()?;
-    writeln!(out, "exported {written} messages to {}", file.display())?;
-    Ok(ExitCode::SUCCESS)
+    writer
+        .into_inner()
+        .map_err(|e| e.into_error())?
+        .sync_all()?;
+    Ok(written)
 }
