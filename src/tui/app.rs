@@ -127,6 +127,12 @@ pub struct App {
     pub loads: Loads,
     /// When the bell last rang: a burst of new mail rings once.
     pub last_bell: i64,
+    /// A reload for another process's commits is under way: the folder list it brings
+    /// announces new Inbox mail.
+    pub external_reload: bool,
+    /// New Inbox mail announced by name since the last folder list arrived (the count
+    /// announcement leaves those out).
+    pub announced_since_list: u64,
     pub quitting: bool,
     /// Quit was asked while the store had the composer's text in hand: quit once it
     /// answers.
@@ -196,6 +202,8 @@ impl App {
             tz_offset: 0,
             loads: Loads::default(),
             last_bell: i64::MIN,
+            external_reload: false,
+            announced_since_list: 0,
             quitting: false,
             quit_when_done: false,
         }

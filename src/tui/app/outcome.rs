@@ -50,16 +50,14 @@ impl App {
             } => {
                 let is_inbox = self.mailbox_by_role(Role::Inbox).map(|m| m.id) == Some(mailbox_id);
                 if is_inbox {
+                    self.announced_since_list += 1;
                     self.say(format!(
                         "new mail from {}: {}",
                         from.as_deref().unwrap_or("(unknown)"),
                         subject
                     ));
                     // A burst of new mail rings once, not once per message.
-                    if self.bell && self.now > self.last_bell {
-                        self.last_bell = self.now;
-                        out.push(Effect::Bell);
-                    }
+                    out.extend(self.ring());
                 }
                 if self.list.source == ListSource::Mailbox(mailbox_id) {
                     out.extend(self.list.reload(h));
@@ -79,7 +77,10 @@ impl App {
             StoreEvent::MailboxCreated { .. } => {}
             StoreEvent::QueueChanged => return vec![Effect::LoadQueue, Effect::LoadScheduled],
             StoreEvent::AddressesChanged => return vec![Effect::LoadAddresses],
-            StoreEvent::External => return self.reload_all(),
+            StoreEvent::External => {
+                self.external_reload = true;
+                return self.reload_all();
+            }
         }
         out
     }
@@ -106,44 +107,91 @@ impl App {
         out
     }
 
+    /// The folder list arrived: keep the sidebar on its folder, and show another folder
+    /// when the one shown is gone.
+    fn on_mailboxes(&mut self, list: Vec<crate::store::Mailbox>) -> Vec<Effect> {
+        let first = self.mailboxes.is_empty() && !list.is_empty();
+        // The sidebar stays on its folder (or the Outbox after the last one) when
+        // folders appear or go.
+        let on = self.mailboxes.get(self.sidebar).map(|m| m.id);
+        self.mailboxes = order_mailboxes(list);
+        self.sidebar = match on {
+            Some(id) => self
+                .mailboxes
+                .iter()
+                .position(|m| m.id == id)
+                .unwrap_or(self.sidebar.min(self.mailboxes.len())),
+            None => self.mailboxes.len(),
+        };
+        self.refresh_prompt_candidates();
+        // The folder shown was removed: show the first (the Inbox) instead.
+        if let ListSource::Mailbox(shown) = self.list.source
+            && !first
+            && !self.mailboxes.iter().any(|m| m.id == shown)
+            && let Some(id) = self.mailboxes.first().map(|m| m.id)
+        {
+            self.sidebar = 0;
+            let h = list_rows(self);
+            return self.list.open_mailbox(id, h);
+        }
+        if first {
+            // A folder chosen under another account in the sidebar, else the Inbox.
+            let wanted = self.pending_folder.take();
+            self.sidebar = wanted
+                .and_then(|name| self.mailboxes.iter().position(|m| m.name == name))
+                .unwrap_or(0);
+            let h = list_rows(self);
+            if let Some(id) = self.mailboxes.get(self.sidebar).map(|m| m.id) {
+                return self.list.open_mailbox(id, h);
+            }
+        }
+        vec![]
+    }
+
+    /// After a reload for another process's commits (`postie sendmail`, an import, a node
+    /// whose events this workstation does not follow): mail it filed in the Inbox has no
+    /// event of its own here, so more unread mail there is announced (and rings) as a
+    /// count, less the new mail already announced by name since the last folder list.
+    fn announce_mail_from_elsewhere(
+        &mut self,
+        unread_before: Option<u64>,
+        announced: u64,
+    ) -> Vec<Effect> {
+        if !std::mem::take(&mut self.external_reload) {
+            return vec![];
+        }
+        let (Some(before), Some(after)) = (
+            unread_before,
+            self.mailbox_by_role(Role::Inbox).map(|m| m.unread),
+        ) else {
+            return vec![];
+        };
+        let unnamed = after.saturating_sub(before).saturating_sub(announced);
+        if unnamed == 0 {
+            return vec![];
+        }
+        let count = crate::plural::count(unnamed, "new message");
+        self.say(format!("{count} in the Inbox"));
+        self.ring().into_iter().collect()
+    }
+
+    /// The bell for new mail, at most once a second: a burst rings once.
+    fn ring(&mut self) -> Option<Effect> {
+        if self.bell && self.now > self.last_bell {
+            self.last_bell = self.now;
+            return Some(Effect::Bell);
+        }
+        None
+    }
+
     pub(super) fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
         match outcome {
             Outcome::Mailboxes(list) => {
-                let first = self.mailboxes.is_empty() && !list.is_empty();
-                // The sidebar stays on its folder (or the Outbox after the last one) when
-                // folders appear or go.
-                let on = self.mailboxes.get(self.sidebar).map(|m| m.id);
-                self.mailboxes = order_mailboxes(list);
-                self.sidebar = match on {
-                    Some(id) => self
-                        .mailboxes
-                        .iter()
-                        .position(|m| m.id == id)
-                        .unwrap_or(self.sidebar.min(self.mailboxes.len())),
-                    None => self.mailboxes.len(),
-                };
-                self.refresh_prompt_candidates();
-                // The folder shown was removed: show the first (the Inbox) instead.
-                if let ListSource::Mailbox(shown) = self.list.source
-                    && !first
-                    && !self.mailboxes.iter().any(|m| m.id == shown)
-                    && let Some(id) = self.mailboxes.first().map(|m| m.id)
-                {
-                    self.sidebar = 0;
-                    let h = list_rows(self);
-                    return self.list.open_mailbox(id, h);
-                }
-                if first {
-                    // A folder chosen under another account in the sidebar, else the Inbox.
-                    let wanted = self.pending_folder.take();
-                    self.sidebar = wanted
-                        .and_then(|name| self.mailboxes.iter().position(|m| m.name == name))
-                        .unwrap_or(0);
-                    let h = list_rows(self);
-                    if let Some(id) = self.mailboxes.get(self.sidebar).map(|m| m.id) {
-                        return self.list.open_mailbox(id, h);
-                    }
-                }
+                let unread_before = self.mailbox_by_role(Role::Inbox).map(|m| m.unread);
+                let announced = std::mem::take(&mut self.announced_since_list);
+                let mut out = self.on_mailboxes(list);
+                out.extend(self.announce_mail_from_elsewhere(unread_before, announced));
+                return out;
             }
             Outcome::Rows {
                 generation,

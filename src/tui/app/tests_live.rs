@@ -132,6 +132,41 @@ fn another_process_committing_reloads_everything_shown() {
 }
 
 #[test]
+fn mail_another_process_files_in_the_inbox_is_announced_as_a_count() {
+    let mut app = app_with_inbox(80, 24);
+    app.bell = true;
+    let with_unread = |unread: u64| {
+        let mut boxes = testkit::mailboxes();
+        boxes[0].unread = unread;
+        Outcome::Mailboxes(boxes)
+    };
+    // Inbox unread 2 -> 5 after a reload for another process's commits.
+    app.update(Action::Store(StoreEvent::External));
+    let fx = app.update(Action::Outcome(with_unread(5)));
+    assert_eq!(app.status, "3 new messages in the Inbox");
+    assert!(fx.contains(&Effect::Bell), "{fx:?}");
+    // A folder list for any other reason says nothing, even with more unread mail.
+    app.say("");
+    app.update(Action::Outcome(with_unread(9)));
+    assert_eq!(app.status, "");
+    // Nor does a reload that finds no more unread mail than before.
+    app.update(Action::Store(StoreEvent::External));
+    app.update(Action::Outcome(with_unread(9)));
+    assert_eq!(app.status, "");
+    app.update(Action::Store(StoreEvent::External));
+    app.update(Action::Outcome(with_unread(10)));
+    assert_eq!(app.status, "1 new message in the Inbox");
+    // Mail the node announced by name (attached to a node) is not counted again when the
+    // reload for its commit brings the folder list.
+    app.update(added(900));
+    let named = app.status.clone();
+    assert!(named.starts_with("new mail from"), "{named}");
+    app.update(Action::Store(StoreEvent::External));
+    app.update(Action::Outcome(with_unread(11)));
+    assert_eq!(app.status, named);
+}
+
+#[test]
 fn fifty_external_events_cost_two_loads_of_each_kind() {
     let mut app = app_with_inbox(80, 24);
     let mut all = Vec::new();
