@@ -25,6 +25,8 @@ mod testkit;
 mod tests;
 #[cfg(test)]
 mod tests_cells;
+#[cfg(test)]
+mod tests_layout;
 pub mod theme;
 pub mod ui;
 pub mod when;

@@ -20,6 +20,8 @@ mod tests_live;
 #[cfg(test)]
 mod tests_prompt;
 #[cfg(test)]
+mod tests_reader;
+#[cfg(test)]
 mod tests_workstation;
 
 pub use super::panes::Pane;
