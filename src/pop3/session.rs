@@ -312,7 +312,7 @@ impl Session {
     /// The last reply of UPDATE (RFC 1939 §6), then close.
     fn sign_off(&mut self, committed: bool, out: &mut Vec<Output>) {
         if committed {
-            let left = transaction::messages(self.summary_count());
+            let left = crate::plural::count(self.summary_count(), "message");
             let text = format!(
                 "{} POP3 server signing off ({left} left)",
                 self.settings.hostname

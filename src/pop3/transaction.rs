@@ -145,15 +145,9 @@ impl Session {
     /// "n messages (m octets)" for the live messages ("1 message" for one).
     pub(super) fn summary(&self) -> String {
         let (count, octets) = self.totals();
-        format!("{} ({octets} octets)", messages(count))
-    }
-}
-
-/// "1 message", "0 messages", "2 messages".
-pub(super) fn messages(count: usize) -> String {
-    if count == 1 {
-        "1 message".to_owned()
-    } else {
-        format!("{count} messages")
+        format!(
+            "{} ({octets} octets)",
+            crate::plural::count(count, "message")
+        )
     }
 }
