@@ -295,9 +295,8 @@ impl App {
     }
 
     pub(crate) fn fail(&mut self, text: impl Into<String>) {
-        self.status = text.into();
+        self.say_quietly(text);
         self.status_is_error = true;
-        self.status_at = self.now;
         self.said.push(self.now, true, &self.status);
     }
 

@@ -54,17 +54,20 @@ pub(crate) fn cell(text: &str, width: usize, style: Style) -> Span<'static> {
     Span::styled(fit(text, width), style)
 }
 
+/// Unix seconds `ts` in the local zone `tz_offset` (seconds east of UTC; one out of range
+/// is taken as UTC); `None` for a time chrono cannot hold.
+pub fn local_time(ts: i64, tz_offset: i32) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    use chrono::{FixedOffset, Offset};
+    let tz = FixedOffset::east_opt(tz_offset).unwrap_or_else(|| chrono::Utc.fix());
+    chrono::DateTime::from_timestamp(ts, 0).map(|t| t.with_timezone(&tz))
+}
+
 /// Unix seconds as list dates: time today, month and day this year, else the full date.
 pub fn short_date(ts: i64, now: i64, tz_offset: i32) -> String {
-    use chrono::{DateTime, Datelike, FixedOffset, Offset};
-    let tz = FixedOffset::east_opt(tz_offset).unwrap_or_else(|| chrono::Utc.fix());
-    let (Some(t), Some(n)) = (
-        DateTime::from_timestamp(ts, 0),
-        DateTime::from_timestamp(now, 0),
-    ) else {
+    use chrono::Datelike;
+    let (Some(t), Some(n)) = (local_time(ts, tz_offset), local_time(now, tz_offset)) else {
         return String::new();
     };
-    let (t, n) = (t.with_timezone(&tz), n.with_timezone(&tz));
     if t.date_naive() == n.date_naive() {
         t.format("%H:%M").to_string()
     } else if t.year() == n.year() {

@@ -32,12 +32,10 @@ impl Said {
 
     /// One line per message, `HH:MM:SS` in the offset `tz_offset`, errors marked.
     pub fn text(&self, tz_offset: i32) -> String {
-        use chrono::{DateTime, FixedOffset, Offset};
-        let tz = FixedOffset::east_opt(tz_offset).unwrap_or_else(|| chrono::Utc.fix());
         let mut out = String::new();
         for (at, error, text) in &self.entries {
-            let time = DateTime::from_timestamp(*at, 0)
-                .map(|t| t.with_timezone(&tz).format("%H:%M:%S").to_string())
+            let time = crate::tui::ui::local_time(*at, tz_offset)
+                .map(|t| t.format("%H:%M:%S").to_string())
                 .unwrap_or_default();
             let mark = if *error { "error: " } else { "" };
             out.push_str(&format!("{time}  {mark}{text}\n"));

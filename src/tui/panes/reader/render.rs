@@ -54,10 +54,10 @@ fn date_text(app: &App, doc: &ReaderDoc) -> String {
     if !doc.date_text.trim().is_empty() {
         return doc.date_text.clone();
     }
-    let arrived = doc.summary.as_ref().and_then(|s| {
-        let tz = chrono::FixedOffset::east_opt(app.tz_offset)?;
-        chrono::DateTime::from_timestamp(s.received_at, 0).map(|t| t.with_timezone(&tz))
-    });
+    let arrived = doc
+        .summary
+        .as_ref()
+        .and_then(|s| crate::tui::ui::local_time(s.received_at, app.tz_offset));
     match arrived {
         Some(t) => format!("(none; arrived {})", t.format("%a, %-d %b %Y %H:%M")),
         None => "(none)".to_string(),
