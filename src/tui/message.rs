@@ -211,26 +211,26 @@ pub fn parts_bytes(raw: &[u8], wanted: impl Fn(usize) -> bool) -> Vec<(usize, Ve
 /// attached message (forwarded as an attachment) reads as its header fields, its text and
 /// its own parts. `None` when there is no such part or it is not text.
 pub fn part_lines(raw: &[u8], index: usize, width: usize) -> Option<Vec<String>> {
-    let text = with_parsed(raw, |parsed| {
+    with_parsed(raw, |parsed| {
         let tree = mime_tree_of(parsed);
         let leaf = leaves(&tree).nth(index)?;
-        let text = crate::mail::body::part_text(parsed, &leaf.path, width)?;
-        Some(
-            text.text
-                .lines()
-                .map(|l| l.trim_end().to_string())
-                .collect(),
-        )
-    })
-    .flatten();
-    text.or_else(|| {
-        let (_, part, bytes) = leaf_bytes(raw, |i| i == index).into_iter().next()?;
-        matches!(
-            part.content_type.as_str(),
+        if let Some(text) = crate::mail::body::part_text(parsed, &leaf.path, width) {
+            return Some(
+                text.text
+                    .lines()
+                    .map(|l| l.trim_end().to_string())
+                    .collect(),
+            );
+        }
+        let attached = matches!(
+            leaf.content_type.as_str(),
             "message/rfc822" | "message/global"
-        )
-        .then(|| attached_message_lines(&bytes, width))
+        );
+        let part = crate::mail::mime::part_at(parsed, &leaf.path).filter(|_| attached)?;
+        let bytes = crate::mail::charset::decoded_body(part);
+        Some(attached_message_lines(&bytes, width))
     })
+    .flatten()
 }
 
 /// An attached message as the reader would show it: From, To, Cc, Date and Subject, its
