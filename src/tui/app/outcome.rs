@@ -154,18 +154,22 @@ impl App {
     /// count, less the new mail already announced by name since the last folder list.
     fn announce_mail_from_elsewhere(
         &mut self,
-        unread_before: Option<u64>,
+        unread_before: Option<(crate::store::MailboxId, u64)>,
         announced: u64,
     ) -> Vec<Effect> {
         if !std::mem::take(&mut self.external_reload) {
             return vec![];
         }
-        let (Some(before), Some(after)) = (
+        // The same Inbox before and after: an account switch compares nothing.
+        let (Some((inbox, before)), Some((now_inbox, after))) = (
             unread_before,
-            self.mailbox_by_role(Role::Inbox).map(|m| m.unread),
+            self.mailbox_by_role(Role::Inbox).map(|m| (m.id, m.unread)),
         ) else {
             return vec![];
         };
+        if inbox != now_inbox {
+            return vec![];
+        }
         let unnamed = after.saturating_sub(before).saturating_sub(announced);
         if unnamed == 0 {
             return vec![];
@@ -187,7 +191,7 @@ impl App {
     pub(super) fn on_outcome(&mut self, outcome: Outcome) -> Vec<Effect> {
         match outcome {
             Outcome::Mailboxes(list) => {
-                let unread_before = self.mailbox_by_role(Role::Inbox).map(|m| m.unread);
+                let unread_before = self.mailbox_by_role(Role::Inbox).map(|m| (m.id, m.unread));
                 let announced = std::mem::take(&mut self.announced_since_list);
                 let mut out = self.on_mailboxes(list);
                 out.extend(self.announce_mail_from_elsewhere(unread_before, announced));

@@ -164,6 +164,14 @@ fn mail_another_process_files_in_the_inbox_is_announced_as_a_count() {
     app.update(Action::Store(StoreEvent::External));
     app.update(Action::Outcome(with_unread(11)));
     assert_eq!(app.status, named);
+    // Another account's folders (its Inbox another mailbox) are not new mail.
+    app.say("");
+    app.update(Action::Store(StoreEvent::External));
+    let mut other = testkit::mailboxes();
+    other[0].id = 77;
+    other[0].unread = 40;
+    app.update(Action::Outcome(Outcome::Mailboxes(other)));
+    assert_eq!(app.status, "");
 }
 
 #[test]
