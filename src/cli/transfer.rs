@@ -197,7 +197,11 @@ pub async fn export(
     let partial = file.with_file_name(format!(".{name}.postie-{}", std::process::id()));
     let written = write_mbox_file(&store, &ids, &partial).await;
     let written = written.and_then(|n| {
-        std::fs::rename(&partial, file)?;
+        if to.force {
+            std::fs::rename(&partial, file)?;
+        } else {
+            place_without_replacing(&partial, file)?;
+        }
         Ok(n)
     });
     let written = match written {
@@ -214,6 +218,20 @@ pub async fn export(
         file.display()
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Give `partial` the name `file` unless `file` exists, also one that appeared since the
+/// check before the export: a hard link fails then. Where links are not supported (FAT,
+/// some network file systems) it is renamed after one more check.
+fn place_without_replacing(partial: &Path, file: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(partial, file) {
+        Ok(()) => std::fs::remove_file(partial),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        Err(_) if std::fs::symlink_metadata(file).is_ok() => {
+            Err(std::io::ErrorKind::AlreadyExists.into())
+        }
+        Err(_) => std::fs::rename(partial, file),
+    }
 }
 
 /// The messages `ids` as an mbox at `path`, created new and synced; how many were written.
@@ -258,4 +276,28 @@ async fn write_mbox_file(
         .map_err(|e| e.into_error())?
         .sync_all()?;
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::place_without_replacing;
+
+    #[test]
+    fn an_export_takes_a_free_name_and_never_one_that_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let (partial, file) = (dir.path().join(".out.partial"), dir.path().join("out.mbox"));
+        std::fs::write(&partial, "export").unwrap();
+        std::fs::write(&file, "appeared meanwhile").unwrap();
+        let refused = place_without_replacing(&partial, &file).unwrap_err();
+        assert_eq!(refused.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "appeared meanwhile"
+        );
+        std::fs::remove_file(&file).unwrap();
+        place_without_replacing(&partial, &file).unwrap();
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "export");
+        assert!(!partial.exists(), "the temporary name is gone");
+    }
 }
